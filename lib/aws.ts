@@ -1,0 +1,51 @@
+// One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
+// endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
+// stand in for every service), and retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
+import { get, resolveRegion, type Env } from './env.js'
+import { ConfigError } from './errors.js'
+
+// Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
+// start would only bury the kit's own output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+/** The per-service suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs spell it. */
+export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOGS' | 'STS'
+
+export interface ClientConfig {
+  region: string
+  endpoint?: string
+  maxAttempts: number
+  retryMode: 'standard' | 'adaptive'
+}
+
+/** The endpoint override for a service, if any. Pure. */
+export function endpointFor(env: Env, service: ServiceKey): string | undefined {
+  const url = get(env, `AWS_ENDPOINT_URL_${service}`) ?? get(env, 'AWS_ENDPOINT_URL')
+  if (url !== undefined) {
+    try {
+      new URL(url)
+    } catch {
+      throw new ConfigError(`AWS_ENDPOINT_URL${url === get(env, 'AWS_ENDPOINT_URL') ? '' : `_${service}`} is not a URL: "${url}"`)
+    }
+  }
+  return url
+}
+
+/** Client settings from the environment. Pure. */
+export function clientConfig(env: Env, service: ServiceKey): ClientConfig {
+  const attempts = Number(get(env, 'AWS_MAX_ATTEMPTS') ?? 5)
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new ConfigError(`AWS_MAX_ATTEMPTS must be a whole number of at least 1, got "${get(env, 'AWS_MAX_ATTEMPTS')}"`)
+  }
+  const mode = get(env, 'AWS_RETRY_MODE') ?? 'standard'
+  if (mode !== 'standard' && mode !== 'adaptive') {
+    throw new ConfigError(`AWS_RETRY_MODE must be "standard" or "adaptive", got "${mode}"`)
+  }
+  const endpoint = endpointFor(env, service)
+  return { region: resolveRegion(env), maxAttempts: attempts, retryMode: mode, ...(endpoint ? { endpoint } : {}) }
+}
+
+/** A configured client: makeClient(ECSClient, 'ECS'). */
+export function makeClient<C>(Client: new (config: ClientConfig) => C, service: ServiceKey, env: Env = process.env): C {
+  return new Client(clientConfig(env, service))
+}

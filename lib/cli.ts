@@ -1,0 +1,94 @@
+// Flags and --help for every script, from one declarative spec. node:util's parseArgs
+// costs nothing at start-up (flask/health-check must start as fast as the Python original).
+import { parseArgs } from 'node:util'
+import { UsageError } from './errors.js'
+
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  short?: string
+  description: string
+  /** Shown in --help as the value's name, e.g. SECONDS. */
+  placeholder?: string
+}
+
+export interface ScriptSpec {
+  /** As the user types it, e.g. "db/test". */
+  name: string
+  summary: string
+  positionals?: ReadonlyArray<{ name: string; description: string }>
+  options?: Readonly<Record<string, OptionSpec>>
+  env?: ReadonlyArray<{ name: string; description: string }>
+  /** Extra lines at the end of --help (examples, notes). */
+  notes?: ReadonlyArray<string>
+}
+
+export type OptionValues<S extends ScriptSpec> = {
+  [K in keyof NonNullable<S['options']>]?: NonNullable<S['options']>[K] extends { type: 'boolean' } ? boolean : string
+}
+
+export interface ParsedArgs<S extends ScriptSpec> {
+  values: OptionValues<S> & { help?: boolean; debug?: boolean }
+  positionals: string[]
+}
+
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  help: { type: 'boolean', short: 'h', description: 'show this help and exit' },
+  debug: { type: 'boolean', description: 'print stack traces of unexpected errors' },
+}
+
+/** Parse argv against a spec. Unknown flags and extra arguments are usage errors. Pure. */
+export function parseCli<S extends ScriptSpec>(spec: S, argv: readonly string[]): ParsedArgs<S> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  for (const [name, { type, short }] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
+    options[name] = short ? { type, short } : { type }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    // parseArgs words its errors for developers ("Option '--x' ... To specify a positional ..."):
+    // keep the first sentence, which names the flag.
+    const first = String((error as Error).message).split('. ')[0].replace(/\.$/, '')
+    throw new UsageError(`${first} (see ${spec.name} --help)`)
+  }
+  const allowed = spec.positionals?.length ?? 0
+  if (!parsed.values.help && parsed.positionals.length > allowed) {
+    const extra = parsed.positionals.slice(allowed).join(' ')
+    throw new UsageError(`unexpected argument ${extra} (see ${spec.name} --help)`)
+  }
+  return parsed as unknown as ParsedArgs<S>
+}
+
+/** The --help text. Pure. */
+export function helpText(spec: ScriptSpec): string {
+  const lines: string[] = []
+  const args = (spec.positionals ?? []).map((p) => `[${p.name}]`).join(' ')
+  lines.push(`Usage: ./scripts/${spec.name} [options]${args ? ' ' + args : ''}`, '', spec.summary, '')
+  if (spec.positionals?.length) {
+    lines.push('Arguments:')
+    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)}${p.description}`)
+    lines.push('')
+  }
+  lines.push('Options:')
+  for (const [name, o] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`
+    lines.push(`  ${flag.padEnd(24)}${o.description}`)
+  }
+  if (spec.env?.length) {
+    lines.push('', 'Environment (also read from .env at the repo root):')
+    for (const e of spec.env) lines.push(`  ${e.name.padEnd(24)}${e.description}`)
+  }
+  lines.push('', 'Exit codes: 0 success, 1 the checked thing failed, 2 bad usage or missing configuration.')
+  if (spec.notes?.length) lines.push('', ...spec.notes)
+  return lines.join('\n')
+}
+
+/** A positive number of seconds from a flag's text; a usage error naming the flag otherwise. Pure. */
+export function parseSeconds(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0 || text.trim() === '') {
+    throw new UsageError(`--${flag} must be a positive number of seconds, got "${text}"`)
+  }
+  return n
+}

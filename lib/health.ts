@@ -1,0 +1,85 @@
+// The Flask health check: one GET, judged by status and body. node:http rather than fetch,
+// because loading undici would cost more start-up time than the whole check.
+import http from 'node:http'
+import https from 'node:https'
+
+export const DEFAULT_HEALTH_URL = 'http://localhost:4567/api/health-check'
+
+export type HealthResult = { healthy: true } | { healthy: false; reason: string }
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the Flask server running on that port?)',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset by the server',
+  EHOSTUNREACH: 'host unreachable',
+}
+
+/** Judge a response: healthy only for HTTP 200 with a JSON body whose `success` is true. Pure. */
+export function judgeResponse(status: number, body: string): HealthResult {
+  if (status !== 200) return { healthy: false, reason: `HTTP ${status} from the health check` }
+  try {
+    const parsed = JSON.parse(body) as unknown
+    if (parsed && typeof parsed === 'object' && (parsed as { success?: unknown }).success === true) return { healthy: true }
+  } catch {
+    // fall through to the same message as a wrong body
+  }
+  const shown = body.trim().slice(0, 80).replace(/\s+/g, ' ')
+  return { healthy: false, reason: `the body is not {"success": true}: got ${shown ? `'${shown}'` : 'an empty body'}` }
+}
+
+/** One GET of the health-check URL. Never throws: every failure is a reason. */
+export function checkHealth(url: URL, timeoutMs: number): Promise<HealthResult> {
+  return new Promise((resolve) => {
+    const get = url.protocol === 'https:' ? https.get : http.get
+    const request = get(url, { timeout: timeoutMs }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        if (body.length < 64 * 1024) body += chunk
+      })
+      response.on('end', () => resolve(judgeResponse(response.statusCode ?? 0, body)))
+      response.on('error', (e) => resolve({ healthy: false, reason: `response broke off: ${e.message}` }))
+    })
+    request.on('timeout', () => {
+      request.destroy()
+      resolve({ healthy: false, reason: `timed out after ${timeoutMs / 1000}s` })
+    })
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      resolve({ healthy: false, reason: (e.code && NETWORK_REASONS[e.code]) ?? e.message })
+    })
+  })
+}
+
+/**
+ * Check until healthy or the wait is over (waitMs 0: check once). Returns the last result.
+ * Each attempt's timeout is cut to what is left of the wait, so --wait is a real deadline.
+ */
+export async function waitForHealth(
+  check: (timeoutMs: number) => Promise<HealthResult>,
+  timeoutMs: number,
+  waitMs: number,
+  intervalMs = 500,
+  now: () => number = Date.now,
+): Promise<HealthResult> {
+  const deadline = now() + waitMs
+  for (;;) {
+    const left = deadline - now()
+    const result = await check(waitMs > 0 ? Math.max(1, Math.min(timeoutMs, left)) : timeoutMs)
+    const after = deadline - now()
+    if (result.healthy || after <= 0) return result
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, after)))
+  }
+}
+
+/** Parse the --url value; a usage-level problem is returned as a message. Pure. */
+export function parseHealthUrl(text: string): URL | string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return `--url must be an http(s) URL, got "${text}"`
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--url must be http:// or https://, got "${text}"`
+  return url
+}

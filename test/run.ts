@@ -1,0 +1,43 @@
+// `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, runs every
+// test/*.test.ts with uvu, stops moto, and ends with the plain line "N passed, N failed".
+import { spawn } from 'node:child_process'
+import { ROOT } from '../lib/paths.js'
+import { startMoto, type Moto } from './helpers/moto.js'
+import { isLoopbackUrl } from './helpers/net.js'
+
+const given = process.env.AWS_ENDPOINT_URL
+if (given && !isLoopbackUrl(given)) {
+  console.error(`refusing to run tests against AWS_ENDPOINT_URL="${given}": tests only ever target loopback`)
+  process.exit(2)
+}
+
+let moto: Moto | undefined
+if (!given) {
+  moto = await startMoto()
+  process.env.AWS_ENDPOINT_URL = moto.url
+}
+process.env.AWS_DEFAULT_REGION ??= 'eu-west-2'
+delete process.env.AWS_REGION
+
+const pattern = process.argv[2] ?? '\\.test\\.ts$'
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+let output = ''
+child.stdout.on('data', (chunk) => {
+  output += chunk
+  process.stdout.write(chunk)
+})
+const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)))
+await moto?.stop()
+
+// uvu's summary: "Total: 12", "Passed: 11", "Skipped: 0" (possibly coloured).
+const plain = output.replace(/\x1b\[[0-9;]*m/g, '')
+const count = (label: string) => Number(plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0)
+const total = count('Total')
+const passed = count('Passed')
+const skipped = count('Skipped')
+const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(code === 0 && failed === 0 ? 0 : 1)

@@ -86,3 +86,30 @@ export const roleArn = (account: string, region: string, role: string): string =
 /** ARN of an SSM parameter; `name` is the parameter's full path, starting with '/'. */
 export const ssmParameterArn = (account: string, region: string, name: string): string =>
   `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter${name.startsWith('/') ? name : `/${name}`}`
+
+/** Variables whose values are secrets wherever they appear (credentials, URLs with passwords, tokens). */
+export const SECRET_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'PROD_CONNECTION_URL',
+  'CONNECTION_URL',
+  'ROLLBAR_ACCESS_TOKEN',
+  'HONEYCOMB_API_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+] as const
+
+/** Register every secret the environment holds (and a connection URL's password) with the redactor. */
+export function registerEnvSecrets(env: Env, register: (value: string | undefined) => void): void {
+  for (const name of SECRET_VARIABLES) {
+    const value = get(env, name)
+    register(value)
+    if (value && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      try {
+        register(decodeURIComponent(new URL(value).password))
+      } catch {
+        // not a URL after all: the whole value is registered already
+      }
+    }
+  }
+}

@@ -3,9 +3,9 @@
 import { helpText, parseCli, type ParsedArgs, type ScriptSpec } from './cli.js'
 import { describeError } from './describe-error.js'
 import { EXIT, type ExitCode } from './errors.js'
-import { loadDotenv } from './env.js'
+import { loadDotenv, registerEnvSecrets } from './env.js'
 import { fail, say } from './output.js'
-import { redact } from './redact.js'
+import { redact, registerSecret } from './redact.js'
 
 export type ScriptBody<S extends ScriptSpec> = (args: ParsedArgs<S>) => Promise<ExitCode | void>
 
@@ -20,6 +20,7 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
       code = EXIT.ok
     } else {
       await loadDotenv()
+      registerEnvSecrets(process.env, registerSecret)
       code = (await body(args)) ?? EXIT.ok
     }
   } catch (error) {

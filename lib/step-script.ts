@@ -1,0 +1,44 @@
+// The body shared by every provisioning script (each step's own script and provision):
+// validate every input, then run the steps, printing progress lines or one JSON document.
+import type { ParsedArgs, ScriptSpec } from './cli.js'
+import { ConfigError, EXIT, type ExitCode } from './errors.js'
+import { kitNames } from './config.js'
+import { say } from './output.js'
+import { formatReport, formatSummary, runSteps, summarize, type StepReport } from './runner.js'
+import { createContext, type Step } from './step.js'
+
+export const STEP_OPTIONS = {
+  'dry-run': { type: 'boolean', description: 'read what exists and print the plan; change nothing' },
+  json: { type: 'boolean', description: 'print one JSON document instead of progress lines' },
+} as const
+
+/** Every input problem across the steps, found before any AWS call. */
+export function validateSteps(steps: readonly Step[], env: NodeJS.ProcessEnv): string[] {
+  const names = kitNames(env)
+  return [...new Set(steps.flatMap((step) => step.validate?.(env, names) ?? []))]
+}
+
+export async function runStepsScript(
+  steps: readonly Step[],
+  args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExitCode> {
+  const dryRun = args.values['dry-run'] === true
+  const json = args.values.json === true
+  const problems = validateSteps(steps, env)
+  if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
+
+  const ctx = await createContext(env, { dryRun })
+  const t0 = performance.now()
+  const reports = await runSteps(steps, ctx, (report: StepReport) => {
+    if (!json) for (const line of formatReport(report, dryRun)) say(line)
+  })
+  const summary = summarize(reports)
+  const seconds = (performance.now() - t0) / 1000
+  if (json) {
+    say(JSON.stringify({ dryRun, account: ctx.account, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }, null, 2))
+  } else {
+    say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
+  }
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok
+}

@@ -1,0 +1,141 @@
+// The shape of every provisioning step, and the context steps run in. A step reads what
+// exists, then changes only what differs; under --dry-run it reads and reports the same
+// outcomes without changing anything. Each step is one script and one node of provision.
+import { get, resolveAccountId, resolveRegion, roleArn, ecrRegistry, partitionOf, ssmParameterArn, type Env } from './env.js'
+import { kitNames, type KitNames } from './config.js'
+import { makeClient, type ClientConfig, type ServiceKey } from './aws.js'
+import { loadTemplate, render, type Lookup, type TemplateValue } from './template.js'
+
+export type Outcome = 'created' | 'updated' | 'unchanged'
+
+/** One resource's outcome. `detail` says what was (or would be) done, or what drifted. */
+export interface Change {
+  resource: string
+  name: string
+  outcome: Outcome
+  detail?: string
+}
+
+/** Facts that steps learn and later steps use: the network a service runs in. */
+export interface Discovered {
+  vpcId?: string
+  securityGroupId?: string
+  subnetIds?: string[]
+}
+
+export interface StepContext {
+  env: Env
+  names: KitNames
+  region: string
+  account: string
+  dryRun: boolean
+  discovered: Discovered
+  /** A client for a service, one per context (connections are reused across steps). */
+  client<C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C
+  /** Render a template file (path relative to the repo root) with this context's values. */
+  render(path: string): unknown
+}
+
+export interface Step {
+  /** The step's script, e.g. "ecr/create-repositories". */
+  id: string
+  title: string
+  /** Steps whose resources this one refers to. */
+  needs: readonly string[]
+  /** Problems with the inputs, found without calling AWS. provision checks every step before any change. */
+  validate?(env: Env, names: KitNames): string[]
+  run(ctx: StepContext): Promise<Change[]>
+}
+
+/** Template values a step works out (not set by the user), and which step provides each. */
+export const DERIVED: Record<string, string> = {
+  ACCOUNT_ID: 'AWS_ACCOUNT_ID or STS',
+  REGION: 'AWS_DEFAULT_REGION',
+  PARTITION: 'the region',
+  ECR_REGISTRY: 'the account and region',
+  CLUSTER: 'ECS_CLUSTER',
+  NAMESPACE: 'SERVICE_CONNECT_NAMESPACE',
+  LOG_GROUP: 'LOG_GROUP',
+  EXECUTION_ROLE_ARN: 'iam/create-roles',
+  TASK_ROLE_ARN: 'iam/create-roles',
+  SSM_PREFIX: 'SSM_PREFIX',
+  SSM_PARAMETER_ARN_PREFIX: 'ssm/put-parameters',
+  IMAGE_TAG: 'IMAGE_TAG',
+  SECURITY_GROUP_ID: 'ec2/create-security-group',
+  SUBNET_IDS: 'the default VPC (ec2/create-security-group)',
+}
+
+/** The values of the derived placeholders for a context. Pure. */
+export function derivedValues(
+  ctx: Pick<StepContext, 'names' | 'region' | 'account' | 'discovered'>,
+): Record<string, TemplateValue | undefined> {
+  const { names, region, account, discovered } = ctx
+  return {
+    ACCOUNT_ID: account,
+    REGION: region,
+    PARTITION: partitionOf(region),
+    ECR_REGISTRY: ecrRegistry(account, region),
+    CLUSTER: names.cluster,
+    NAMESPACE: names.namespace,
+    LOG_GROUP: names.logGroup,
+    EXECUTION_ROLE_ARN: roleArn(account, region, names.executionRole),
+    TASK_ROLE_ARN: roleArn(account, region, names.taskRole),
+    SSM_PREFIX: names.ssmPrefix,
+    SSM_PARAMETER_ARN_PREFIX: ssmParameterArn(account, region, names.ssmPrefix),
+    IMAGE_TAG: names.imageTag,
+    SECURITY_GROUP_ID: discovered.securityGroupId,
+    SUBNET_IDS: discovered.subnetIds,
+  }
+}
+
+/** Where a placeholder's value comes from, for the error when it has none. Pure. */
+export function placeholderHint(name: string): string {
+  return DERIVED[name] ? `worked out from ${DERIVED[name]}: run that first` : `set ${name} in .env or the environment`
+}
+
+/** Look derived values up first, then the environment. */
+export function lookupIn(derived: Record<string, TemplateValue | undefined>, env: Env): Lookup {
+  return (name) => derived[name] ?? get(env, name)
+}
+
+/**
+ * Check a template without calling AWS: it parses, and every placeholder is derived or set
+ * in the environment. Returns the problem, or undefined.
+ */
+export function checkTemplate(path: string, env: Env): string | undefined {
+  try {
+    const template = loadTemplate(path)
+    const standIn = (name: string) => (DERIVED[name] ? `<${name}>` : get(env, name))
+    render(template, standIn, placeholderHint)
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+/** A context for running steps: resolves region, names and account (one STS read at most). */
+export async function createContext(env: Env, options: { dryRun: boolean }): Promise<StepContext> {
+  const region = resolveRegion(env)
+  const names = kitNames(env)
+  const clients = new Map<unknown, unknown>()
+  const client = <C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C => {
+    if (!clients.has(Client)) clients.set(Client, makeClient(Client, service, env))
+    return clients.get(Client) as C
+  }
+  const account = await resolveAccountId(env, async () => {
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts')
+    return (await client(STSClient, 'STS').send(new GetCallerIdentityCommand({}))).Account
+  })
+  const discovered: Discovered = {}
+  const ctx: StepContext = {
+    env,
+    names,
+    region,
+    account,
+    dryRun: options.dryRun,
+    discovered,
+    client,
+    render: (path) => render(loadTemplate(path), lookupIn(derivedValues(ctx), env), placeholderHint),
+  }
+  return ctx
+}

@@ -4,7 +4,7 @@ import type { ParsedArgs, ScriptSpec } from './cli.js'
 import { ConfigError, EXIT, type ExitCode } from './errors.js'
 import { kitNames } from './config.js'
 import { say } from './output.js'
-import { formatReport, formatSummary, runSteps, summarize, type StepReport } from './runner.js'
+import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './runner.js'
 import { createContext, type Step } from './step.js'
 
 export const STEP_OPTIONS = {
@@ -23,8 +23,16 @@ export async function runStepsScript(
   args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCode> {
-  const dryRun = args.values['dry-run'] === true
-  const json = args.values.json === true
+  const { summary } = await applySteps(steps, env, { dryRun: args.values['dry-run'] === true, json: args.values.json === true })
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok
+}
+
+/** Validate, then run the steps, printing as it goes. Throws ConfigError (nothing changed) on bad input. */
+export async function applySteps(
+  steps: readonly Step[],
+  env: NodeJS.ProcessEnv,
+  { dryRun, json }: { dryRun: boolean; json: boolean },
+): Promise<{ summary: Summary; reports: StepReport[] }> {
   const problems = validateSteps(steps, env)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
@@ -40,5 +48,5 @@ export async function runStepsScript(
   } else {
     say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
   }
-  return summary.failed > 0 ? EXIT.failed : EXIT.ok
+  return { summary, reports }
 }

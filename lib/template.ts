@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ConfigError } from './errors.js'
+import { jsonErrorOffset } from './json-error.js'
 import { ROOT } from './paths.js'
 
 export type TemplateValue = string | readonly string[]
@@ -28,16 +29,13 @@ export function parseTemplate(file: string, text: string): Template {
   try {
     return { file, json: JSON.parse(text) }
   } catch (error) {
-    const message = (error as Error).message
-    const at = /position (\d+)/.exec(message)
+    const offset = jsonErrorOffset(text)
     let where = ''
-    if (at) {
-      const before = text.slice(0, Number(at[1]))
-      const line = before.split('\n').length
-      const column = Number(at[1]) - before.lastIndexOf('\n')
-      where = `:${line}:${column}`
+    if (offset >= 0) {
+      const before = text.slice(0, offset)
+      where = `:${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`
     }
-    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')
+    const reason = (error as Error).message.split(/, "|\n| in JSON/)[0]
     throw new ConfigError(`${file}${where}: malformed JSON (${reason}): fix the file so it parses`)
   }
 }

@@ -1,0 +1,169 @@
+// `npm run bench [health|provision]`: side-by-side timings of the kit against the guide's
+// own way, in one run on this machine, each cold start to exit. Reports medians and ratios.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs'
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam'
+import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { makeClient } from '../lib/aws.js'
+import { kitNames } from '../lib/config.js'
+import { onPath, startMoto, type Emulator } from '../lib/emulator.js'
+import { ROOT } from '../lib/paths.js'
+import { derivedValues, lookupIn, placeholderHint } from '../lib/step.js'
+import { loadTemplate, render } from '../lib/template.js'
+import { startFlask } from '../test/helpers/flask.js'
+
+interface Timed {
+  ms: number
+  code: number | null
+  output: string
+}
+
+function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code, output }))
+  })
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`)
+
+function check(label: string, run: Timed, expectCode = 0): void {
+  if (run.code !== expectCode) throw new Error(`${label} exited ${run.code}, expected ${expectCode}:\n${run.output.slice(-2000)}`)
+}
+
+/** flask/health-check: the guide's Python script against ours, against a live Flask on :4567. */
+async function benchHealth(runs: number): Promise<void> {
+  const flask = await startFlask('ok', 4567).catch((e) => {
+    throw new Error(`cannot start Flask on port 4567 (the guide's script hard-codes it): ${(e as Error).message}`)
+  })
+  try {
+    const guide = join(ROOT, 'bench/guide/health-check')
+    const ours = join(ROOT, 'scripts/flask/health-check')
+    const python = onPath('python3') as string
+    const samples = { guide: [] as number[], guideDirect: [] as number[], ours: [] as number[] }
+    const interpreter = (await timeCommand(python, ['-c', 'import sys; print(sys.executable)'])).output.trim()
+    for (let i = 0; i < runs; i++) {
+      // Alternate the order so drift on the machine falls on both sides alike.
+      const order = i % 2 ? (['ours', 'guide', 'guideDirect'] as const) : (['guide', 'guideDirect', 'ours'] as const)
+      for (const who of order) {
+        const run =
+          who === 'ours' ? await timeCommand(ours, []) : who === 'guide' ? await timeCommand(guide, []) : await timeCommand(interpreter, [guide])
+        check(who, run)
+        samples[who].push(run.ms)
+      }
+    }
+    const g = median(samples.guide)
+    const d = median(samples.guideDirect)
+    const o = median(samples.ours)
+    console.log(`\nflask/health-check, ${runs} runs each, cold start to exit, healthy server:`)
+    console.log(`  guide's Python script (#!/usr/bin/env python3 -> ${python}): median ${fmt(g)}`)
+    console.log(`  guide's Python script (${interpreter} directly):            median ${fmt(d)}`)
+    console.log(`  ./scripts/flask/health-check:                                median ${fmt(o)}`)
+    console.log(`  ratio ours/guide: ${(o / g).toFixed(2)} (as run by its shebang), ${(o / d).toFixed(2)} (interpreter directly)`)
+  } finally {
+    await flask.stop()
+  }
+}
+
+const DEMO_SECRETS = {
+  AWS_ACCESS_KEY_ID: 'bench-access-key',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret-key',
+  PROD_CONNECTION_URL: 'postgresql://cruddur:bench-pw@db.example.invalid:5432/cruddur',
+  ROLLBAR_ACCESS_TOKEN: 'bench-rollbar',
+  HONEYCOMB_API_KEY: 'bench-honeycomb',
+  AWS_COGNITO_USER_POOL_ID: 'eu-west-2_Bench',
+  AWS_COGNITO_USER_POOL_CLIENT_ID: 'bench-client',
+}
+
+/** A fresh moto, loaded: moto sets each service up on its first request (ECS takes about a second). */
+async function freshWarmMoto(env: NodeJS.ProcessEnv): Promise<Emulator> {
+  const moto = await startMoto()
+  const e = { ...env, AWS_ENDPOINT_URL: moto.url }
+  await Promise.all([
+    makeClient(CloudWatchLogsClient, 'CLOUDWATCH_LOGS', e).send(new DescribeLogGroupsCommand({})),
+    makeClient(ECSClient, 'ECS', e).send(new ListClustersCommand({})),
+    makeClient(ECRClient, 'ECR', e).send(new DescribeRepositoriesCommand({})),
+    makeClient(SSMClient, 'SSM', e).send(new DescribeParametersCommand({})),
+    makeClient(IAMClient, 'IAM', e).send(new ListRolesCommand({})),
+    makeClient(EC2Client, 'EC2', e).send(new DescribeVpcsCommand({})),
+    makeClient(STSClient, 'STS', e).send(new GetCallerIdentityCommand({})),
+  ])
+  return moto
+}
+
+/** The rendered policy and task-definition files the guide's commands read. */
+function renderGuideFiles(env: NodeJS.ProcessEnv): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-bench-'))
+  const names = kitNames(env)
+  const lookup = lookupIn(derivedValues({ names, region: env.AWS_DEFAULT_REGION as string, account: '123456789012', discovered: {} }), env)
+  for (const file of ['policies/service-assume-role-execution-policy.json', 'policies/service-execution-policy.json', 'task-definitions/backend-flask.json']) {
+    mkdirSync(join(dir, dirname(file)), { recursive: true })
+    writeFileSync(join(dir, file), JSON.stringify(render(loadTemplate(file), lookup, placeholderHint), null, 2))
+  }
+  return dir
+}
+
+async function benchProvision(runs: number): Promise<void> {
+  if (!onPath('aws')) throw new Error('the aws CLI is not on PATH: it runs the guide’s sequence (pip install awscli)')
+  const base: NodeJS.ProcessEnv = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-2', AWS_ACCOUNT_ID: '123456789012', ...DEMO_SECRETS }
+  delete base.AWS_REGION
+  delete base.AWS_PROFILE
+  const files = renderGuideFiles(base)
+  const samples = { guide: [] as number[], first: [] as number[], rerun: [] as number[] }
+  for (let i = 0; i < runs; i++) {
+    for (const who of i % 2 ? (['kit', 'guide'] as const) : (['guide', 'kit'] as const)) {
+      const moto = await freshWarmMoto(base)
+      const env = { ...base, AWS_ENDPOINT_URL: moto.url }
+      try {
+        if (who === 'guide') {
+          const run = await timeCommand('bash', [join(ROOT, 'bench/guide/provision.sh'), files], env)
+          check('guide sequence', run)
+          samples.guide.push(run.ms)
+        } else {
+          const first = await timeCommand(join(ROOT, 'scripts/provision'), [], env)
+          check('provision', first)
+          const rerun = await timeCommand(join(ROOT, 'scripts/provision'), [], env)
+          check('provision (re-run)', rerun)
+          if (!/\b0 created, 0 updated\b/.test(rerun.output)) throw new Error(`re-run changed something:\n${rerun.output}`)
+          samples.first.push(first.ms)
+          samples.rerun.push(rerun.ms)
+        }
+      } finally {
+        await moto.stop()
+      }
+    }
+  }
+  const g = median(samples.guide)
+  const f = median(samples.first)
+  const r = median(samples.rerun)
+  console.log(`\nprovision, ${runs} runs each, each on a fresh moto warmed by one read per service:`)
+  console.log(`  guide's aws CLI sequence (27 commands): median ${fmt(g)}`)
+  console.log(`  ./scripts/provision, first run:         median ${fmt(f)}   (${(g / f).toFixed(1)}x faster)`)
+  console.log(`  ./scripts/provision, converged re-run:  median ${fmt(r)}   (${(r / f).toFixed(2)} of a first run)`)
+}
+
+const which = process.argv[2] ?? 'all'
+if (!['all', 'health', 'provision'].includes(which)) {
+  console.error('usage: npm run bench [-- health|provision]')
+  process.exit(2)
+}
+if (which !== 'provision') await benchHealth(Number(process.env.BENCH_RUNS ?? 30))
+if (which !== 'health') await benchProvision(Number(process.env.BENCH_PROVISION_RUNS ?? 3))
+process.exit(0)

@@ -1,0 +1,130 @@
+// A recording, fault-injecting proxy in front of moto. Tests point a script's
+// AWS_ENDPOINT_URL here to count the API calls it makes (by service and action), to answer
+// chosen calls with 503s or throttling, and to hold a call unanswered (a run "killed
+// half-way"). Everything else is forwarded to moto untouched.
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface Call {
+  service: string
+  action: string
+}
+
+export interface Fault {
+  /** Which calls: e.g. (c) => c.action === 'CreateRepository'. */
+  match: (call: Call) => boolean
+  /** How many matching calls to answer with the fault. */
+  times: number
+  kind: '503' | 'throttle' | 'hold'
+}
+
+export interface AwsProxy {
+  url: string
+  calls: Call[]
+  /** Calls that change something: every action not starting Describe/Get/List. */
+  mutations(): Call[]
+  inject(fault: Fault): void
+  /** Answer every held call (forwarding it) and stop holding. */
+  release(): void
+  reset(): void
+  stop(): Promise<void>
+}
+
+const READ_ONLY = /^(Describe|Get|List)/
+
+export function isMutation(call: Call): boolean {
+  return !READ_ONLY.test(call.action)
+}
+
+function identify(req: IncomingMessage, body: string): Call {
+  const auth = String(req.headers.authorization ?? '')
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown'
+  const target = req.headers['x-amz-target']
+  if (typeof target === 'string') return { service, action: target.split('.').pop() as string }
+  const action = new URLSearchParams(body).get('Action')
+  return { service, action: action ?? `${req.method} ${req.url}` }
+}
+
+function faultResponse(res: ServerResponse, call: Call, req: IncomingMessage, kind: '503' | 'throttle'): void {
+  if (kind === '503') {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable')
+    return
+  }
+  if (req.headers['x-amz-target']) {
+    res
+      .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ __type: 'ThrottlingException', message: `Rate exceeded (${call.action})` }))
+  } else {
+    res
+      .writeHead(400, { 'content-type': 'text/xml' })
+      .end(`<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`)
+  }
+}
+
+export async function startAwsProxy(target: string): Promise<AwsProxy> {
+  const upstream = new URL(target)
+  const calls: Call[] = []
+  let faults: Fault[] = []
+  let held: Array<() => void> = []
+  let holding = true
+
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const upstreamReq = request(
+      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
+        upstreamRes.pipe(res)
+      },
+    )
+    upstreamReq.on('error', (e) => res.writeHead(502).end(String(e)))
+    upstreamReq.end(body)
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const call = identify(req, body.toString('utf8'))
+      if (call.service !== 'unknown') calls.push(call)
+      const fault = faults.find((f) => f.times > 0 && f.match(call))
+      if (fault) {
+        fault.times -= 1
+        if (fault.kind === 'hold') {
+          if (holding) {
+            held.push(() => forward(req, body, res))
+            return
+          }
+        } else {
+          faultResponse(res, call, req, fault.kind)
+          return
+        }
+      }
+      forward(req, body, res)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    mutations: () => calls.filter(isMutation),
+    inject: (fault) => faults.push({ ...fault }),
+    release() {
+      holding = false
+      for (const answer of held) answer()
+      held = []
+    },
+    reset() {
+      calls.length = 0
+      faults = []
+      held = []
+      holding = true
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

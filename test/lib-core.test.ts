@@ -1,0 +1,205 @@
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { helpText, parseCli, parseSeconds } from '../lib/cli.js'
+import { kitNames } from '../lib/config.js'
+import { clientConfig } from '../lib/aws.js'
+import { describeError } from '../lib/describe-error.js'
+import { ecrRegistry, registerEnvSecrets, requireEnv, resolveAccountId, resolveRegion, roleArn, ssmParameterArn } from '../lib/env.js'
+import { ConfigError, UsageError } from '../lib/errors.js'
+import { wantsColour } from '../lib/output.js'
+import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/redact.js'
+import { formatSummary, runSteps, summarize } from '../lib/runner.js'
+import { checkTemplate, derivedValues, lookupIn, placeholderHint, type Step, type StepContext } from '../lib/step.js'
+import { parseTemplate, placeholders, render } from '../lib/template.js'
+
+const throwsWith = (fn: () => unknown, Type: new (...a: never[]) => Error, pattern: RegExp) => {
+  try {
+    fn()
+  } catch (error) {
+    assert.instance(error, Type)
+    assert.match((error as Error).message, pattern)
+    return
+  }
+  assert.unreachable('expected an error')
+}
+
+const env = suite('lib/env')
+env('region: AWS_REGION wins, AWS_DEFAULT_REGION is read too (the JS SDK alone would not)', () => {
+  assert.is(resolveRegion({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-west-2' }), 'us-east-1')
+  assert.is(resolveRegion({ AWS_DEFAULT_REGION: 'eu-west-2' }), 'eu-west-2')
+  throwsWith(() => resolveRegion({}), ConfigError, /AWS_DEFAULT_REGION is not set/)
+  throwsWith(() => resolveRegion({ AWS_REGION: 'london' }), ConfigError, /does not look like an AWS region/)
+})
+env('requireEnv names every missing variable at once, and where to set them', () => {
+  throwsWith(() => requireEnv({ A: 'x', B: '  ' }, ['A', 'B', 'C']), ConfigError, /^B, C are not set.*\.env/)
+  assert.equal(requireEnv({ A: 'x' }, ['A']), { A: 'x' })
+})
+env('account: AWS_ACCOUNT_ID is checked, STS is asked only when unset', async () => {
+  let asked = 0
+  const sts = async () => (asked++, '210987654321')
+  assert.is(await resolveAccountId({ AWS_ACCOUNT_ID: '123456789012' }, sts), '123456789012')
+  assert.is(asked, 0)
+  assert.is(await resolveAccountId({}, sts), '210987654321')
+  await resolveAccountId({ AWS_ACCOUNT_ID: '12345' }, sts).then(
+    () => assert.unreachable(),
+    (e) => assert.match(e.message, 'must be 12 digits'),
+  )
+})
+env('derived names: registry, role ARN, SSM ARN (partition follows the region)', () => {
+  assert.is(ecrRegistry('123456789012', 'eu-west-2'), '123456789012.dkr.ecr.eu-west-2.amazonaws.com')
+  assert.is(roleArn('123456789012', 'cn-north-1', 'R'), 'arn:aws-cn:iam::123456789012:role/R')
+  assert.is(ssmParameterArn('123456789012', 'eu-west-2', '/cruddur/x'), 'arn:aws:ssm:eu-west-2:123456789012:parameter/cruddur/x')
+})
+env.run()
+
+const aws = suite('lib/aws client config')
+aws('per-service endpoint beats AWS_ENDPOINT_URL; retries from the environment', () => {
+  const e = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:2', AWS_MAX_ATTEMPTS: '7' }
+  assert.equal(clientConfig(e, 'ECS'), { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  assert.is(clientConfig(e, 'SSM').endpoint, 'http://127.0.0.1:1')
+  throwsWith(() => clientConfig({ ...e, AWS_RETRY_MODE: 'legacy' }, 'ECS'), ConfigError, /AWS_RETRY_MODE/)
+  throwsWith(() => clientConfig({ ...e, AWS_ENDPOINT_URL: 'not a url' }, 'SSM'), ConfigError, /AWS_ENDPOINT_URL is not a URL/)
+})
+aws.run()
+
+const redaction = suite('lib/redact')
+redaction.before.each(() => clearSecrets())
+redaction('registered secrets are masked, URL-encoded forms too', () => {
+  registerSecret('p@ss word')
+  assert.is(redact('x p@ss word y p%40ss%20word z'), 'x **** y **** z')
+})
+redaction('maskUrl hides the password of a connection URL and of key=value strings', () => {
+  assert.is(maskUrl('postgresql://u:secret@h:5432/db'), 'postgresql://u:****@h:5432/db')
+  assert.is(maskUrl('host=h password=secret dbname=d'), 'host=h password=**** dbname=d')
+})
+redaction('env secrets are registered, with a connection URL’s decoded password', () => {
+  registerEnvSecrets({ PROD_CONNECTION_URL: 'postgresql://u:s%23cret99@h/db', HONEYCOMB_API_KEY: 'honey-1234' }, registerSecret)
+  assert.is(redact('pw s#cret99 key honey-1234'), 'pw **** key ****')
+})
+redaction.run()
+
+const cli = suite('lib/cli')
+const spec = { name: 'x/y', summary: 'S', positionals: [{ name: 'A', description: 'a' }], options: { wait: { type: 'string', description: 'w' } } } as const
+cli('parses flags and positionals; unknown flags and extra arguments are usage errors', () => {
+  const parsed = parseCli(spec, ['--wait', '3', 'first'])
+  assert.is(parsed.values.wait, '3')
+  assert.equal(parsed.positionals, ['first'])
+  throwsWith(() => parseCli(spec, ['--nope']), UsageError, /Unknown option '--nope'.*x\/y --help/)
+  throwsWith(() => parseCli(spec, ['a', 'b']), UsageError, /unexpected argument b/)
+})
+cli('help lists arguments, options and exit codes; seconds are validated', () => {
+  const text = helpText(spec)
+  for (const part of ['Usage: ./scripts/x/y [options] [A]', '--wait VALUE', '--help', 'Exit codes']) assert.match(text, part)
+  assert.is(parseSeconds('2.5', 'wait', 1), 2.5)
+  throwsWith(() => parseSeconds('-1', 'wait', 1), UsageError, /--wait must be a positive number/)
+})
+cli('colour: off for NO_COLOR and non-terminals, forced by FORCE_COLOR', () => {
+  assert.is(wantsColour(true, {}), true)
+  assert.is(wantsColour(true, { NO_COLOR: '1' }), false)
+  assert.is(wantsColour(false, {}), false)
+  assert.is(wantsColour(false, { FORCE_COLOR: '1' }), true)
+})
+cli.run()
+
+const errors = suite('lib/describe-error')
+errors('known errors are one line with their exit code; unknown ones are flagged', () => {
+  assert.equal(describeError(new UsageError('bad')), { line: 'bad', exitCode: 2, unexpected: false })
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 9 })
+  assert.match(describeError(refused).line, 'cannot reach 127.0.0.1:9 (connection refused)')
+  const aws = Object.assign(new Error('Role not found'), { name: 'NoSuchEntityException', $metadata: { httpStatusCode: 404 } })
+  assert.is(describeError(aws).line, 'AWS NoSuchEntityException (HTTP 404): Role not found')
+  assert.is(describeError(new TypeError('x is undefined')).unexpected, true)
+  assert.is(describeError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })).exitCode, 2)
+})
+errors.run()
+
+const templates = suite('lib/template')
+const names = kitNames({})
+const ctx = { names, region: 'eu-west-2', account: '123456789012', discovered: { securityGroupId: 'sg-1', subnetIds: ['subnet-a', 'subnet-b'] } }
+templates('renders placeholders inside strings, and a whole-string placeholder as a list', () => {
+  const t = parseTemplate('t.json', '{"role": "${EXECUTION_ROLE_ARN}", "subnets": "${SUBNET_IDS}", "sg": ["${SECURITY_GROUP_ID}"], "x": "${POOL}-1"}')
+  assert.equal(render(t, lookupIn(derivedValues(ctx), { POOL: 'p' }), placeholderHint), {
+    role: 'arn:aws:iam::123456789012:role/CruddurServiceExecutionRole',
+    subnets: ['subnet-a', 'subnet-b'],
+    sg: ['sg-1'],
+    x: 'p-1',
+  })
+})
+templates('a placeholder with no value names the file, the placeholder and what to set', () => {
+  const t = parseTemplate('task-definitions/x.json', '{"a": "${AWS_COGNITO_USER_POOL_ID}", "b": "${SECURITY_GROUP_ID}"}')
+  throwsWith(
+    () => render(t, lookupIn(derivedValues({ ...ctx, discovered: {} }), {}), placeholderHint),
+    ConfigError,
+    /^task-definitions\/x\.json: no value for \$\{AWS_COGNITO_USER_POOL_ID\} \(set AWS_COGNITO_USER_POOL_ID in \.env.*\$\{SECURITY_GROUP_ID\} \(worked out from ec2\/create-security-group/,
+  )
+})
+templates('malformed JSON names the file, line and column', () => {
+  throwsWith(() => parseTemplate('json/bad.json', '{\n  "a": 1,\n  "b": }\n'), ConfigError, /^json\/bad\.json:3:\d+: malformed JSON/)
+})
+templates('a list placeholder inside a longer string is refused', () => {
+  const t = parseTemplate('t.json', '{"a": "x-${SUBNET_IDS}"}')
+  throwsWith(() => render(t, lookupIn(derivedValues(ctx), {}), placeholderHint), ConfigError, /is a list and must be a whole JSON string/)
+})
+templates('the shipped templates are valid and need only the documented variables', () => {
+  assert.equal([...placeholders(parseTemplate('x', '{"a": ["${A}", {"b": "${B}x${A}"}]}').json)], ['A', 'B'])
+  const full = { AWS_COGNITO_USER_POOL_ID: 'p', AWS_COGNITO_USER_POOL_CLIENT_ID: 'c' }
+  for (const file of ['policies/service-execution-policy.json', 'policies/task-role-policy.json', 'task-definitions/backend-flask.json', 'json/service-backend-flask.json']) {
+    assert.is(checkTemplate(file, full), undefined, file)
+  }
+  assert.match(checkTemplate('task-definitions/backend-flask.json', {}) ?? '', 'AWS_COGNITO_USER_POOL_CLIENT_ID')
+})
+templates.run()
+
+const config = suite('lib/config')
+config('defaults are the guide’s names; overrides are validated', () => {
+  assert.is(names.logGroup, '/cruddur/fargate-cluster')
+  assert.equal(names.repositories, ['cruddur-python', 'backend-flask', 'frontend-react-js'])
+  assert.is(kitNames({ ECS_CLUSTER: 'c2' }).cluster, 'c2')
+  throwsWith(() => kitNames({ LOG_RETENTION_DAYS: '2' }), ConfigError, /LOG_RETENTION_DAYS must be one of/)
+  throwsWith(() => kitNames({ INGRESS_CIDR: '10.0.0.0' }), ConfigError, /INGRESS_CIDR/)
+})
+config.run()
+
+const runner = suite('lib/runner')
+const step = (id: string, needs: string[], log: string[], fail = false): Step => ({
+  id,
+  title: id,
+  needs,
+  async run() {
+    log.push(`start ${id}`)
+    await new Promise((r) => setTimeout(r, 20))
+    log.push(`end ${id}`)
+    if (fail) throw new Error(`${id} broke`)
+    return [{ resource: 'r', name: id, outcome: 'created' }]
+  },
+})
+runner('independent steps run together; a step waits for what it needs', async () => {
+  const log: string[] = []
+  const reports = await runSteps([step('a', [], log), step('b', [], log), step('c', ['a', 'b'], log)], {} as StepContext)
+  assert.equal(log.slice(0, 2), ['start a', 'start b'])
+  assert.is(log.indexOf('start c') > log.indexOf('end b'), true)
+  assert.equal(summarize(reports), { created: 3, updated: 0, unchanged: 0, failed: 0 })
+})
+runner('a failed step skips its dependents but not independent steps', async () => {
+  const log: string[] = []
+  const reports = await runSteps([step('a', [], log, true), step('b', ['a'], log), step('c', [], log)], {} as StepContext)
+  assert.match(reports[0].error ?? '', 'a broke')
+  assert.is(reports[1].skipped, true)
+  assert.is(reports[2].error, undefined)
+  assert.is(formatSummary(summarize(reports), false), '1 created, 0 updated, 0 unchanged, 2 steps failed')
+  assert.is(formatSummary(summarize(reports), true), 'plan: 1 to create, 0 to update, 0 unchanged, 2 steps failed')
+})
+runner.run()
+
+const jsonErrors = suite('lib/json-error')
+jsonErrors('finds the first bad offset, or -1 for valid JSON', async () => {
+  const { jsonErrorOffset } = await import('../lib/json-error.js')
+  assert.is(jsonErrorOffset('{"a": [1, 2.5e3, "x\\n", true, null, {}]}'), -1)
+  assert.is(jsonErrorOffset('{"a": }'), 6)
+  assert.is(jsonErrorOffset('{"a": 1,}'), 8)
+  assert.is(jsonErrorOffset('{"a" 1}'), 5)
+  assert.is(jsonErrorOffset('[1] x'), 4)
+  assert.is(jsonErrorOffset('{"a": "unterminated'), 19)
+})
+jsonErrors.run()

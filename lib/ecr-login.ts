@@ -1,0 +1,181 @@
+// `docker login` to ECR without the aws CLI: GetAuthorizationToken through the SDK, the
+// password registered as a secret the moment it is decoded, and handed to docker on stdin
+// only (never in argv, where `ps` shows it, and never printed).
+import { spawn } from 'node:child_process'
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { makeClient } from './aws.js'
+import { ecrRegistry, get, resolveAccountId, resolveRegion, type Env } from './env.js'
+import { CheckFailed, ConfigError } from './errors.js'
+import { registerSecret } from './redact.js'
+
+/** How long an ECR token lasts (the API says 12 hours). */
+export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
+
+export const DOCKER_INSTALL_HINT =
+  'install it (Debian/Ubuntu: sudo apt-get install docker.io) or work in Gitpod, whose workspaces have docker'
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** Decode ECR's base64 "AWS:password" token. Pure; the caller registers the password as a secret. */
+export function decodeAuthorizationToken(token: string): Credentials {
+  const text = Buffer.from(token, 'base64').toString('utf8')
+  const colon = text.indexOf(':')
+  if (colon <= 0 || colon === text.length - 1) {
+    throw new CheckFailed('ECR returned an authorization token that is not base64 "user:password"')
+  }
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) }
+}
+
+/** A registry host as docker wants it: no scheme, no trailing slash. Pure. */
+export function normalizeRegistry(text: string, source: string): string {
+  const host = text.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  if (!host || /[\s/]/.test(host)) {
+    throw new ConfigError(`${source} must be a registry host like 123456789012.dkr.ecr.eu-west-2.amazonaws.com, got "${text}"`)
+  }
+  return host
+}
+
+/** The region in an ECR registry host, if it is one. Pure. */
+export function registryRegion(registry: string): string | undefined {
+  return /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$/.exec(registry)?.[1]
+}
+
+/** When the login stops working, as a line to print; `expired` when that time has passed already. Pure. */
+export function describeExpiry(expiresAt: Date | undefined, now: Date): { text: string; expired: boolean } {
+  const at = expiresAt ?? new Date(now.getTime() + TOKEN_LIFETIME_MS)
+  const stamp = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+  const minutes = Math.round((at.getTime() - now.getTime()) / 60000)
+  if (minutes <= 0) {
+    return { text: `ECR says this token expired at ${stamp}, which has passed: check the system clock`, expired: true }
+  }
+  const left = minutes >= 90 ? `${Math.round(minutes / 60)} h` : `${minutes} min`
+  return {
+    text:
+      `The login expires ${stamp} (in ${left}${expiresAt ? '' : '; ECR tokens last 12 h'}): after that pulls and pushes ` +
+      'fail with "no basic auth credentials" or 403, so run ./scripts/ecr/login again',
+    expired: false,
+  }
+}
+
+export interface DockerResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs docker with args and stdin; rejects with the spawn error (ENOENT) when docker is missing. */
+export type DockerRunner = (args: readonly string[], input: string, env: Env) => Promise<DockerResult>
+
+/** docker from PATH (and only PATH), its output captured so the kit words the result. */
+export const runDocker: DockerRunner = (args, input, env) =>
+  new Promise((resolve, reject) => {
+    const child = spawn('docker', [...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    // docker may exit before reading stdin (a broken install); that is reported from its exit code.
+    child.stdin.on('error', () => {})
+    child.stdin.end(input)
+  })
+
+/** docker's own reason, one line: its last line that is not a log or warning line. Pure. */
+export function dockerReason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^time="/.test(l) && !/^WARNING!?\b/.test(l))
+  return lines.at(-1) ?? 'no reason given'
+}
+
+const DAEMON_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running/i
+
+/** Turn docker login's result into nothing (success) or a CheckFailed saying why. Pure. */
+export function judgeDockerLogin(result: DockerResult, registry: string): void {
+  if (result.code === 0) return
+  if (DAEMON_DOWN.test(result.stderr)) {
+    throw new CheckFailed(
+      'the Docker daemon is not running (docker: "Cannot connect to the Docker daemon"): start it (sudo systemctl start docker, or sudo dockerd &) and run this again',
+    )
+  }
+  throw new CheckFailed(`docker login to ${registry} failed: ${dockerReason(result.stderr || result.stdout)}`)
+}
+
+export interface EcrLoginDeps {
+  env: Env
+  /** GetAuthorizationToken in a region: the base64 token and its expiry. */
+  getToken(region: string): Promise<{ token: string; expiresAt?: Date }>
+  /** The account id from STS, for the default registry. */
+  whoAmI(region: string): Promise<string | undefined>
+  docker: DockerRunner
+}
+
+export interface EcrLoginResult {
+  registry: string
+  region: string
+  expiresAt?: Date
+}
+
+/** Where to log in and which region's ECR to ask for the token. */
+export async function resolveTarget(
+  flag: string | undefined,
+  env: Env,
+  whoAmI: (region: string) => Promise<string | undefined>,
+): Promise<{ registry: string; region: string }> {
+  const fromEnv = get(env, 'ECR_REGISTRY')
+  const explicit =
+    flag !== undefined ? normalizeRegistry(flag, '--registry') : fromEnv !== undefined ? normalizeRegistry(fromEnv, 'ECR_REGISTRY') : undefined
+  if (explicit) {
+    // A token only works for the registries of the region it came from.
+    return { registry: explicit, region: registryRegion(explicit) ?? resolveRegion(env) }
+  }
+  const region = resolveRegion(env)
+  const account = await resolveAccountId(env, () => whoAmI(region))
+  return { registry: ecrRegistry(account, region), region }
+}
+
+/** The whole login. Throws KitErrors for everything a user can fix. */
+export async function ecrLogin(registryFlag: string | undefined, deps: EcrLoginDeps): Promise<EcrLoginResult> {
+  const { registry, region } = await resolveTarget(registryFlag, deps.env, deps.whoAmI)
+  const { token, expiresAt } = await deps.getToken(region)
+  registerSecret(token)
+  const { username, password } = decodeAuthorizationToken(token)
+  registerSecret(password)
+  let result: DockerResult
+  try {
+    result = await deps.docker(['login', '--username', username, '--password-stdin', registry], password, deps.env)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new CheckFailed(`docker is not installed (not found on PATH): ${DOCKER_INSTALL_HINT}`)
+    if (code === 'EACCES') throw new CheckFailed('docker on PATH is not executable: check its permissions, or reinstall it')
+    throw error
+  }
+  judgeDockerLogin(result, registry)
+  return { registry, region, ...(expiresAt ? { expiresAt } : {}) }
+}
+
+/** The real dependencies: SDK clients through makeClient, docker from PATH. */
+export function defaultEcrLoginDeps(env: Env): EcrLoginDeps {
+  const inRegion = (region: string): Env => ({ ...env, AWS_REGION: region })
+  return {
+    env,
+    async getToken(region) {
+      const ecr = makeClient(ECRClient, 'ECR', inRegion(region))
+      const response = await ecr.send(new GetAuthorizationTokenCommand({}))
+      const data = response.authorizationData?.[0]
+      if (!data?.authorizationToken) throw new CheckFailed(`ECR in ${region} returned no authorization token`)
+      return { token: data.authorizationToken, ...(data.expiresAt ? { expiresAt: data.expiresAt } : {}) }
+    },
+    async whoAmI(region) {
+      const sts = makeClient(STSClient, 'STS', inRegion(region))
+      return (await sts.send(new GetCallerIdentityCommand({}))).Account
+    },
+    docker: runDocker,
+  }
+}

@@ -1,0 +1,36 @@
+// Log docker in to ECR: the guide's `aws ecr get-login-password | docker login ...`, without the aws CLI.
+import { describeExpiry, defaultEcrLoginDeps, ecrLogin } from '../../lib/ecr-login.js'
+import { EXIT } from '../../lib/errors.js'
+import { runScript } from '../../lib/main.js'
+import { ok, say, warn } from '../../lib/output.js'
+
+await runScript(
+  {
+    name: 'ecr/login',
+    summary: 'Log docker in to your ECR registry (the token lasts 12 hours; run this again after that).',
+    options: {
+      registry: {
+        type: 'string',
+        placeholder: 'HOST',
+        description: 'registry to log in to (default ECR_REGISTRY, else $AWS_ACCOUNT_ID.dkr.ecr.$REGION.amazonaws.com)',
+      },
+    },
+    env: [
+      { name: 'AWS_DEFAULT_REGION', description: 'region of the registry (AWS_REGION wins when both are set)' },
+      { name: 'AWS_ACCOUNT_ID', description: 'account of the registry (asked of STS when unset)' },
+      { name: 'ECR_REGISTRY', description: 'registry host, overriding the one built from account and region' },
+    ],
+    notes: [
+      'The password goes to `docker login --password-stdin` on stdin: it is never in a process argument or the output.',
+      'docker must be on PATH and its daemon running (in Gitpod both are).',
+    ],
+  },
+  async ({ values }) => {
+    const result = await ecrLogin(values.registry, defaultEcrLoginDeps(process.env))
+    ok(`Login Succeeded for ${result.registry}`)
+    const expiry = describeExpiry(result.expiresAt, new Date())
+    if (expiry.expired) warn(expiry.text)
+    else say(expiry.text)
+    return EXIT.ok
+  },
+)

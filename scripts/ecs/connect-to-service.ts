@@ -1,0 +1,59 @@
+// Open a shell in a running ECS task's container (ECS Exec), checking first everything that
+// would make it fail: the guide's connect-to-service, without the aws CLI.
+import { ECSClient } from '@aws-sdk/client-ecs'
+import { makeClient } from '../../lib/aws.js'
+import { get } from '../../lib/env.js'
+import { UsageError, type ExitCode } from '../../lib/errors.js'
+import {
+  DEFAULT_CLUSTER,
+  DEFAULT_COMMAND,
+  DEFAULT_SERVICE,
+  connectToService,
+  defaultPluginRunner,
+} from '../../lib/ecs-exec.js'
+import { runScript } from '../../lib/main.js'
+import { say } from '../../lib/output.js'
+
+await runScript(
+  {
+    name: 'ecs/connect-to-service',
+    summary: "Open an interactive shell in a service's running task with ECS Exec.",
+    positionals: [
+      { name: 'TASK_ID', description: 'task id or ARN (default: a running task of --service)' },
+      { name: 'CONTAINER', description: "container name (default: the task's only container, or the one named like --service)" },
+    ],
+    options: {
+      cluster: { type: 'string', placeholder: 'NAME', description: `cluster (default ECS_CLUSTER, else ${DEFAULT_CLUSTER})` },
+      service: { type: 'string', placeholder: 'NAME', description: `service whose task to pick (default ${DEFAULT_SERVICE})` },
+      command: { type: 'string', placeholder: 'CMD', description: `command to run (default ${DEFAULT_COMMAND}; use /bin/sh for alpine images like the frontend)` },
+    },
+    env: [
+      { name: 'AWS_DEFAULT_REGION', description: 'region of the cluster (AWS_REGION wins when both are set)' },
+      { name: 'ECS_CLUSTER', description: `cluster, when --cluster is not given (default ${DEFAULT_CLUSTER})` },
+    ],
+    notes: [
+      'Needs session-manager-plugin on PATH, a task started with ECS Exec enabled, and its ExecuteCommandAgent RUNNING;',
+      'each is checked first, with the fix. Ctrl-C goes to the remote shell; exit the shell to end the session.',
+      'Examples:  ./scripts/ecs/connect-to-service',
+      '           ./scripts/ecs/connect-to-service --service frontend-react-js --command /bin/sh',
+    ],
+  },
+  async ({ values, positionals }) => {
+    const [taskId, container] = positionals
+    for (const [flag, value] of Object.entries({ cluster: values.cluster, service: values.service, command: values.command, TASK_ID: taskId, CONTAINER: container })) {
+      if (value !== undefined && value.trim() === '') throw new UsageError(`${flag === flag.toUpperCase() ? flag : `--${flag}`} must not be empty`)
+    }
+    const code = await connectToService(
+      {
+        cluster: values.cluster ?? get(process.env, 'ECS_CLUSTER') ?? DEFAULT_CLUSTER,
+        service: values.service ?? DEFAULT_SERVICE,
+        command: values.command ?? DEFAULT_COMMAND,
+        ...(taskId !== undefined ? { taskId } : {}),
+        ...(container !== undefined ? { container } : {}),
+      },
+      { ecs: makeClient(ECSClient, 'ECS'), plugin: defaultPluginRunner, env: process.env, log: say },
+    )
+    // The session's own exit code (the remote shell's), passed through as the AWS CLI does.
+    return code as ExitCode
+  },
+)

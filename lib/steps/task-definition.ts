@@ -1,0 +1,100 @@
+// A task definition family (the guide's `aws ecs register-task-definition --cli-input-json`),
+// from task-definitions/FAMILY.json rendered with the real account, region, role ARNs and log
+// group. Registering is not idempotent in ECS (every call adds a revision), so the step
+// registers only when the rendered definition differs from the latest ACTIVE revision, as
+// ecs-cli did. The template carries taskRoleArn: the guide leaves it empty, and ECS Exec
+// then has no role to open its ssmmessages channels with.
+import { readdirSync } from 'node:fs'
+import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import type { KitNames } from '../config.js'
+import { ConfigError } from '../errors.js'
+import { TASK_DEFINITIONS_DIR } from '../paths.js'
+import { checkTemplate, type Change, type Step } from '../step.js'
+import { differences, summarizePaths } from '../subset.js'
+
+/** The family whose step keeps the plain id `ecs/register-task-definition`. */
+export const DEFAULT_FAMILY = 'backend-flask'
+
+const FAMILY_NAME = /^[A-Za-z0-9_-]{1,255}$/
+
+export const templateFile = (family: string): string => `task-definitions/${family}.json`
+
+/** The families there is a template for: task-definitions/*.json. */
+export function availableFamilies(dir = TASK_DEFINITIONS_DIR): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort()
+  } catch {
+    return []
+  }
+}
+
+/** Why a family cannot be registered (bad name, no template), or undefined. */
+export function familyProblem(family: string, available = availableFamilies()): string | undefined {
+  const choices = available.length > 0 ? `available: ${available.join(', ')}` : 'task-definitions/ holds no templates'
+  if (!FAMILY_NAME.test(family)) {
+    return `"${family}" is not a task definition family name (letters, digits, - and _ only; ${choices})`
+  }
+  if (!available.includes(family)) return `no template for task definition family "${family}": ${templateFile(family)} does not exist (${choices})`
+  return undefined
+}
+
+const isMissingDefinition = (error: unknown): boolean => {
+  const e = error as { name?: string; message?: string } | null
+  return e?.name === 'ClientException' && /unable to describe task definition|not found|does not exist/i.test(String(e.message))
+}
+
+export function taskDefinitionStep(family: string): Step {
+  const file = templateFile(family)
+  return {
+    id: family === DEFAULT_FAMILY ? 'ecs/register-task-definition' : `ecs/register-task-definition:${family}`,
+    title: `ECS task definition ${family}`,
+    needs: ['iam/create-roles', 'logs/create-log-group'],
+    validate(env) {
+      const problem = familyProblem(family) ?? checkTemplate(file, env)
+      return problem ? [problem] : []
+    },
+    async run(ctx) {
+      const problem = familyProblem(family)
+      if (problem) throw new ConfigError(problem)
+      const desired = ctx.render(file) as Record<string, unknown>
+      if (desired.family !== family) {
+        throw new ConfigError(`${file}: "family" is ${JSON.stringify(desired.family)}, expected "${family}" (the file's name)`)
+      }
+      const ecs = ctx.client(ECSClient, 'ECS')
+      let current
+      try {
+        current = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }))
+      } catch (error) {
+        if (!isMissingDefinition(error)) throw error
+      }
+      const register = async (): Promise<number | undefined> => {
+        const input = desired as unknown as RegisterTaskDefinitionCommandInput
+        return (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition?.revision
+      }
+      const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'task definition', name: family, outcome, detail })
+
+      const latest = current?.taskDefinition
+      if (!latest) {
+        if (ctx.dryRun) return [change('created', 'first revision')]
+        return [change('created', `${family}:${await register()}`)]
+      }
+      // Tags come back beside the definition, not in it.
+      const paths = differences(desired, { ...latest, tags: current?.tags ?? [] })
+      if (paths.length === 0) return [change('unchanged', `${family}:${latest.revision}`)]
+      const differs = `differs in ${summarizePaths(paths)}`
+      if (ctx.dryRun) return [change('updated', `new revision after ${family}:${latest.revision}, ${differs}`)]
+      return [change('updated', `${family}:${await register()} (was :${latest.revision}; ${differs})`)]
+    },
+  }
+}
+
+/** One step per service the kit deploys (ECS_SERVICES), each family once. */
+export function taskDefinitionSteps(families: readonly string[]): Step[] {
+  return [...new Set(families)].map(taskDefinitionStep)
+}
+
+/** The families provision registers by default: one per service. */
+export const defaultFamilies = (names: KitNames): string[] => names.services

@@ -1,0 +1,59 @@
+// "Does AWS already hold what we would send?" AWS answers a describe with the document we
+// registered plus defaults it filled in (cpu 0, mountPoints [], compatibilities, ...), so the
+// question is whether the desired JSON is a *subset* of the actual one, not whether they are
+// equal. Comparing for equality would register a new revision on every run.
+
+type Json = unknown
+
+const isObject = (value: Json): value is Record<string, Json> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** Arrays whose items are objects with a string `name` (environment, secrets, portMappings, containerDefinitions). */
+const isKeyedByName = (items: readonly Json[]): items is Record<string, Json>[] =>
+  items.length > 0 && items.every((item) => isObject(item) && typeof item.name === 'string')
+
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key)
+
+/**
+ * The paths at which `actual` does not hold `desired`, e.g. `containerDefinitions[backend-flask].image`.
+ * Empty when every key of `desired` has an equal value in `actual`; keys only `actual` has are
+ * ignored. Arrays of objects with a `name` compare as sets keyed by that name (an item only
+ * one side has is a difference); other arrays compare item by item and must have the same
+ * length. An empty desired array or object matches a missing one (AWS omits some empties).
+ * Paths only, never values: values can be anything a template holds. Pure.
+ */
+export function differences(desired: Json, actual: Json, path = ''): string[] {
+  const here = path || '(whole document)'
+  if (Array.isArray(desired)) {
+    if (actual === undefined && desired.length === 0) return []
+    if (!Array.isArray(actual)) return [here]
+    if (isKeyedByName(desired) && actual.every(isObject)) {
+      const byName = new Map(actual.map((item) => [String((item as Record<string, Json>).name), item]))
+      const wanted = new Set(desired.map((item) => item.name as string))
+      const found: string[] = []
+      for (const item of desired) {
+        const at = `${path}[${item.name as string}]`
+        const match = byName.get(item.name as string)
+        if (match === undefined) found.push(at)
+        else found.push(...differences(item, match, at))
+      }
+      for (const name of byName.keys()) if (!wanted.has(name)) found.push(`${path}[${name}]`)
+      return found
+    }
+    if (desired.length !== actual.length) return [here]
+    return desired.flatMap((item, i) => differences(item, actual[i], `${path}[${i}]`))
+  }
+  if (isObject(desired)) {
+    if (actual === undefined && Object.keys(desired).length === 0) return []
+    if (!isObject(actual)) return [here]
+    return Object.entries(desired).flatMap(([key, value]) => differences(value, actual[key], join(path, key)))
+  }
+  if (desired === null || desired === undefined) return actual === null || actual === undefined ? [] : [here]
+  return Object.is(desired, actual) ? [] : [here]
+}
+
+/** A short list of paths for a one-line detail: "a, b, c and 4 more". Pure. */
+export function summarizePaths(paths: readonly string[], max = 3): string {
+  const shown = paths.slice(0, max).join(', ')
+  return paths.length > max ? `${shown} and ${paths.length - max} more` : shown
+}

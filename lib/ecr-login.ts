@@ -1,13 +1,13 @@
 // `docker login` to ECR without the aws CLI: GetAuthorizationToken through the SDK, the
 // password registered as a secret the moment it is decoded, and handed to docker on stdin
 // only (never in argv, where `ps` shows it, and never printed).
-import { spawn } from 'node:child_process'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { makeClient } from './aws.js'
 import { ecrRegistry, get, resolveAccountId, resolveRegion, type Env } from './env.js'
 import { CheckFailed, ConfigError } from './errors.js'
 import { registerSecret } from './redact.js'
+import { capture } from './shell.js'
 
 /** How long an ECR token lasts (the API says 12 hours). */
 export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
@@ -70,20 +70,8 @@ export interface DockerResult {
 /** Runs docker with args and stdin; rejects with the spawn error (ENOENT) when docker is missing. */
 export type DockerRunner = (args: readonly string[], input: string, env: Env) => Promise<DockerResult>
 
-/** docker from PATH (and only PATH), its output captured so the kit words the result. */
-export const runDocker: DockerRunner = (args, input, env) =>
-  new Promise((resolve, reject) => {
-    const child = spawn('docker', [...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    // docker may exit before reading stdin (a broken install); that is reported from its exit code.
-    child.stdin.on('error', () => {})
-    child.stdin.end(input)
-  })
+/** docker from PATH (and only PATH), through zx, its output captured so the kit words the result. */
+export const runDocker: DockerRunner = (args, input, env) => capture('docker', args, { env, input })
 
 /** docker's own reason, one line: its last line that is not a log or warning line. Pure. */
 export function dockerReason(stderr: string): string {

@@ -6,7 +6,6 @@
 //   3. the container's ExecuteCommandAgent is RUNNING;
 //   4. ExecuteCommand, then the plugin in its seven-argument form, the session JSON (with its
 //      token) in AWS_SSM_START_SESSION_RESPONSE rather than in argv, where `ps` would show it.
-import { spawn } from 'node:child_process'
 import {
   DescribeTasksCommand,
   ExecuteCommandCommand,
@@ -20,6 +19,7 @@ import { endpointFor } from './aws.js'
 import { get, resolveRegion, type Env } from './env.js'
 import { CheckFailed } from './errors.js'
 import { registerSecret } from './redact.js'
+import { capture, interactive } from './shell.js'
 
 export const PLUGIN = 'session-manager-plugin'
 /** The plugin reads the session from this variable when argv[1] names it (plugins newer than 1.2.497.0). */
@@ -206,36 +206,21 @@ export interface PluginRunner {
 const USER_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const
 
 export const defaultPluginRunner: PluginRunner = {
-  version: (env) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(PLUGIN, ['--version'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'ignore'] })
-      let out = ''
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15000)
-      child.stdout.on('data', (d) => (out += d))
-      child.on('error', (e) => (clearTimeout(timer), reject(e)))
-      child.on('close', () => (clearTimeout(timer), resolve(out)))
-    }),
-  run: (argv, env) =>
-    new Promise((resolve, reject) => {
-      // Ctrl-C (and Ctrl-\ and Ctrl-Z) reach the whole foreground process group: the plugin
-      // forwards them to the remote shell, so this process must survive them (as the AWS CLI does).
-      const ignore = () => {}
-      for (const s of USER_SIGNALS) process.on(s, ignore)
-      const restore = () => {
-        for (const s of USER_SIGNALS) process.off(s, ignore)
-      }
-      const child = spawn(PLUGIN, [...argv], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' })
-      child.on('error', (e) => (restore(), reject(e)))
-      child.on('exit', (code, signal) => {
-        restore()
-        resolve(code ?? 128 + (signal ? signalNumber(signal) : 0))
-      })
-    }),
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 }
-  return numbers[signal] ?? 1
+  version: async (env) => {
+    const ran = await capture(PLUGIN, ['--version'], { env, timeoutMs: 15000 })
+    return ran.stdout
+  },
+  run: async (argv, env) => {
+    // Ctrl-C (and Ctrl-\ and Ctrl-Z) reach the whole foreground process group: the plugin
+    // forwards them to the remote shell, so this process must survive them (as the AWS CLI does).
+    const ignore = () => {}
+    for (const s of USER_SIGNALS) process.on(s, ignore)
+    try {
+      return await interactive(PLUGIN, argv, env)
+    } finally {
+      for (const s of USER_SIGNALS) process.off(s, ignore)
+    }
+  },
 }
 
 export interface ConnectOptions {

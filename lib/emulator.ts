@@ -1,9 +1,8 @@
 // A local moto server on loopback: the demo's and the benchmark's stand-in for AWS.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
 import { ConfigError } from './errors.js'
+import { onPath } from './shell.js'
 
 export interface Emulator {
   url: string
@@ -22,15 +21,6 @@ export function isLoopbackUrl(url: string | undefined): boolean {
   } catch {
     return false
   }
-}
-
-/** The first executable of that name on PATH, or undefined. */
-export function onPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  return path
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find((file) => existsSync(file))
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -1,0 +1,184 @@
+// An ECS service (the guide's `aws ecs create-service --cli-input-json file://json/service-NAME.json`),
+// created from its JSON so ECS Exec is on from the start (a service made in the console
+// cannot be exec'd into). The guide hand-copies the security group and three subnet ids into
+// the file; here they are filled in from the default VPC. An existing service is never
+// changed (that is a deployment's job): what differs from the file is reported as drift.
+import { readdirSync } from 'node:fs'
+import {
+  CreateServiceCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type CreateServiceCommandInput,
+  type Service,
+} from '@aws-sdk/client-ecs'
+import { ConfigError, KitError } from '../errors.js'
+import { isStandIn, resolveServiceNetwork } from '../network.js'
+import { JSON_DIR } from '../paths.js'
+import { checkTemplate, type Change, type Step } from '../step.js'
+import { loadTemplate } from '../template.js'
+
+/** The service whose step keeps the plain id `ecs/create-service`. */
+export const DEFAULT_SERVICE = 'backend-flask'
+
+const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/
+
+export const serviceFile = (name: string): string => `json/service-${name}.json`
+
+/** The services there is a definition for: json/service-*.json. */
+export function availableServices(dir = JSON_DIR): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.startsWith('service-') && f.endsWith('.json'))
+      .map((f) => f.slice('service-'.length, -'.json'.length))
+      .sort()
+  } catch {
+    return []
+  }
+}
+
+/** Why a service cannot be created (bad name, no definition file), or undefined. */
+export function serviceProblem(name: string, available = availableServices()): string | undefined {
+  const choices = available.length > 0 ? `available: ${available.join(', ')}` : 'json/ holds no service-*.json'
+  if (!SERVICE_NAME.test(name)) return `"${name}" is not a service name (letters, digits, - and _ only; ${choices})`
+  if (!available.includes(name)) return `unknown service "${name}": ${serviceFile(name)} does not exist (${choices})`
+  return undefined
+}
+
+/** The family of a task definition given as a family, family:revision or ARN. Pure. */
+export function familyOf(taskDefinition: string): string {
+  const afterArn = taskDefinition.includes(':task-definition/') ? taskDefinition.split(':task-definition/')[1] : taskDefinition
+  return afterArn.replace(/:\d+$/, '')
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',')
+
+/**
+ * How a running service differs from its definition, one phrase per field. Only fields the
+ * response carries are compared (moto, for one, leaves enableExecuteCommand out). Pure.
+ */
+export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service): string[] {
+  const drift: string[] = []
+  if (actual.desiredCount !== undefined && wanted.desiredCount !== undefined && actual.desiredCount !== wanted.desiredCount) {
+    drift.push(`desiredCount ${actual.desiredCount} (file: ${wanted.desiredCount})`)
+  }
+  if (actual.taskDefinition && wanted.taskDefinition && familyOf(actual.taskDefinition) !== familyOf(wanted.taskDefinition)) {
+    drift.push(`task definition ${familyOf(actual.taskDefinition)} (file: ${familyOf(wanted.taskDefinition)})`)
+  }
+  if (actual.launchType && wanted.launchType && actual.launchType !== wanted.launchType) {
+    drift.push(`launchType ${actual.launchType} (file: ${wanted.launchType})`)
+  }
+  const have = actual.networkConfiguration?.awsvpcConfiguration
+  const want = wanted.networkConfiguration?.awsvpcConfiguration
+  if (have?.subnets && want?.subnets && !sameSet(have.subnets, want.subnets)) {
+    drift.push(`subnets ${[...have.subnets].sort().join(',')} (default VPC: ${[...want.subnets].sort().join(',')})`)
+  }
+  if (have?.securityGroups && want?.securityGroups && !sameSet(have.securityGroups, want.securityGroups)) {
+    drift.push(`security groups ${have.securityGroups.join(',')} (wanted: ${want.securityGroups.join(',')})`)
+  }
+  if (actual.enableExecuteCommand !== undefined && wanted.enableExecuteCommand !== undefined && actual.enableExecuteCommand !== wanted.enableExecuteCommand) {
+    const on = (v: boolean) => (v ? 'on' : 'off')
+    drift.push(`ECS Exec ${on(actual.enableExecuteCommand)} (file: ${on(wanted.enableExecuteCommand)}; needs update-service --enable-execute-command and a new deployment)`)
+  }
+  return drift
+}
+
+const isMissingDefinition = (error: unknown): boolean => {
+  const e = error as { name?: string; message?: string } | null
+  return e?.name === 'ClientException' && /unable to describe task definition|not found|does not exist/i.test(String(e.message))
+}
+
+const isNotIdempotent = (error: unknown): boolean => {
+  const e = error as { name?: string; message?: string } | null
+  return e?.name === 'InvalidParameterException' && /not idempotent/i.test(String(e.message))
+}
+
+export function serviceStep(name: string): Step {
+  const file = serviceFile(name)
+  return {
+    id: name === DEFAULT_SERVICE ? 'ecs/create-service' : `ecs/create-service:${name}`,
+    title: `ECS service ${name}`,
+    needs: [
+      'ecs/create-cluster',
+      name === DEFAULT_SERVICE ? 'ecs/register-task-definition' : `ecs/register-task-definition:${name}`,
+      'ec2/create-security-group',
+    ],
+    validate(env) {
+      const problem = serviceProblem(name) ?? checkTemplate(file, env)
+      if (problem) return [problem]
+      const declared = (loadTemplate(file).json as { serviceName?: unknown }).serviceName
+      return declared === name ? [] : [`${file}: "serviceName" is ${JSON.stringify(declared)}, expected "${name}" (the file's name)`]
+    },
+    async run(ctx) {
+      const problem = serviceProblem(name)
+      if (problem) throw new ConfigError(problem)
+      const ecs = ctx.client(ECSClient, 'ECS')
+      const notes: string[] = []
+
+      const network = await resolveServiceNetwork(ctx)
+      if (isStandIn(network.securityGroupId)) notes.push(`after ec2/create-security-group creates ${ctx.names.securityGroup}`)
+      const wanted = ctx.render(file) as CreateServiceCommandInput
+      if (wanted.serviceName !== name) {
+        throw new ConfigError(`${file}: "serviceName" is ${JSON.stringify(wanted.serviceName)}, expected "${name}" (the file's name)`)
+      }
+      const cluster = wanted.cluster ?? ctx.names.cluster
+
+      const clusters = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))
+      const clusterFound = clusters.clusters?.some((c) => (c.clusterName === cluster || c.clusterArn === cluster) && c.status !== 'INACTIVE')
+      if (!clusterFound) {
+        if (!ctx.dryRun) throw new KitError(`ECS cluster ${cluster} not found in ${ctx.region}: run ./scripts/ecs/create-cluster first`)
+        notes.push(`after ecs/create-cluster creates cluster ${cluster}`)
+      }
+
+      let existing: Service | undefined
+      if (clusterFound) {
+        const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+        existing = described.services?.find((s) => s.serviceName === name)
+        const failure = described.failures?.find((f) => f.reason !== 'MISSING')
+        if (!existing && failure) throw new KitError(`cannot describe ECS service ${name}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`)
+      }
+      const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'ECS service', name, outcome, detail })
+
+      if (existing?.status === 'DRAINING') {
+        throw new KitError(`ECS service ${name} in cluster ${cluster} is draining (being deleted); wait until it is INACTIVE, then re-run`)
+      }
+      if (existing?.status === 'ACTIVE') {
+        const drift = serviceDrift(wanted, existing)
+        return [
+          change(
+            'unchanged',
+            drift.length === 0
+              ? `in cluster ${cluster}, as ${file} defines`
+              : `in cluster ${cluster}; drifted from ${file} (left as is): ${drift.join('; ')}`,
+          ),
+        ]
+      }
+
+      // Missing, or INACTIVE (deleted): create it.
+      if (existing?.status === 'INACTIVE') notes.push('the old service was deleted (INACTIVE)')
+      const taskDefinition = wanted.taskDefinition ?? name
+      try {
+        await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))
+      } catch (error) {
+        if (!isMissingDefinition(error)) throw error
+        if (!ctx.dryRun) throw new KitError(`task definition ${taskDefinition} is not registered: run ./scripts/ecs/register-task-definition first`)
+        notes.push(`after ecs/register-task-definition registers ${familyOf(taskDefinition)}`)
+      }
+      const exec = wanted.enableExecuteCommand ? 'ECS Exec on' : 'ECS Exec off'
+      const subnets = wanted.networkConfiguration?.awsvpcConfiguration?.subnets?.length ?? 0
+      const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}`
+      const detail = [what, ...notes].join('; ')
+      if (ctx.dryRun) return [change('created', detail)]
+      try {
+        await ecs.send(new CreateServiceCommand(wanted))
+      } catch (error) {
+        // Created by a concurrent run between our read and our write: that is the state we want.
+        if (!isNotIdempotent(error)) throw error
+        return [change('unchanged', `in cluster ${cluster} (created by a concurrent run)`)]
+      }
+      return [change('created', detail)]
+    },
+  }
+}

@@ -1,0 +1,264 @@
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import {
+  CreateClusterCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServicesCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type Service,
+} from '@aws-sdk/client-ecs'
+import { makeClient } from '../lib/aws.js'
+import { runSteps } from '../lib/runner.js'
+import { createContext } from '../lib/step.js'
+import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
+import { securityGroupStep } from '../lib/steps/security-group.js'
+import { resetMoto } from './helpers/moto.js'
+import { runKit } from './helpers/run.js'
+
+const SCRIPT = 'ecs/create-service'
+const ec2 = makeClient(EC2Client, 'EC2')
+const ecs = makeClient(ECSClient, 'ECS')
+
+async function createCluster(): Promise<void> {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur', serviceConnectDefaults: { namespace: 'cruddur' } }))
+}
+
+async function registerTaskDefinition(): Promise<void> {
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'backend-flask',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'backend-flask', image: 'backend-flask', portMappings: [{ name: 'backend-flask', containerPort: 4567 }] }],
+    }),
+  )
+}
+
+async function createSecurityGroup(): Promise<void> {
+  const r = await runKit('ec2/create-security-group')
+  assert.is(r.code, 0, r.all)
+}
+
+async function prerequisites(): Promise<void> {
+  await Promise.all([createCluster(), registerTaskDefinition(), createSecurityGroup()])
+}
+
+async function defaultNetwork(): Promise<{ subnets: string[]; group?: string }> {
+  const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId as string
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc] }] }))).Subnets ?? []
+  const groups = await ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }, { Name: 'vpc-id', Values: [vpc] }] }),
+  )
+  return { subnets: subnets.map((s) => s.SubnetId as string).sort(), group: groups.SecurityGroups?.[0]?.GroupId }
+}
+
+async function service(): Promise<Service | undefined> {
+  const found = await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))
+  return found.services?.find((s) => s.serviceName === 'backend-flask')
+}
+
+async function serviceCount(): Promise<number> {
+  return (await ecs.send(new ListServicesCommand({ cluster: 'cruddur' }))).serviceArns?.length ?? 0
+}
+
+interface JsonReport {
+  dryRun: boolean
+  steps: Array<{ id: string; error?: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
+  summary: { created: number; updated: number; unchanged: number; failed: number }
+}
+
+// ---- pure parts ------------------------------------------------------------------------
+
+const pure = suite('ECS service: pure parts')
+
+pure('familyOf: family, family:revision and ARN', () => {
+  assert.is(familyOf('backend-flask'), 'backend-flask')
+  assert.is(familyOf('backend-flask:7'), 'backend-flask')
+  assert.is(familyOf('arn:aws:ecs:eu-west-2:123456789012:task-definition/backend-flask:12'), 'backend-flask')
+})
+
+const wanted = {
+  serviceName: 'backend-flask',
+  desiredCount: 1,
+  taskDefinition: 'backend-flask',
+  launchType: 'FARGATE' as const,
+  enableExecuteCommand: true,
+  networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'] } },
+}
+
+pure('drift: nothing when the service matches (subnet order ignored, absent fields not compared)', () => {
+  const actual: Service = {
+    desiredCount: 1,
+    taskDefinition: 'arn:aws:ecs:eu-west-2:123456789012:task-definition/backend-flask:3',
+    launchType: 'FARGATE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-b', 'subnet-a'], securityGroups: ['sg-1'] } },
+  }
+  assert.equal(serviceDrift(wanted, actual), [])
+})
+
+pure('drift: every differing field is named, ECS Exec off with how to fix it', () => {
+  const actual: Service = {
+    desiredCount: 0,
+    taskDefinition: 'arn:aws:ecs:eu-west-2:123456789012:task-definition/other:1',
+    launchType: 'EC2',
+    enableExecuteCommand: false,
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-9'] } },
+  }
+  const drift = serviceDrift(wanted, actual)
+  assert.is(drift.length, 6, drift.join('\n'))
+  assert.ok(drift.some((d) => d.startsWith('desiredCount 0')))
+  assert.ok(drift.some((d) => d.startsWith('task definition other')))
+  assert.ok(drift.some((d) => d.startsWith('ECS Exec off') && d.includes('--enable-execute-command')))
+})
+
+pure.run()
+
+// ---- against moto ----------------------------------------------------------------------
+
+const aws = suite('ecs/create-service against moto')
+aws.before.each(() => resetMoto())
+
+aws('creates backend-flask with the security group and ALL default-VPC subnets', async () => {
+  await prerequisites()
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /created\s+ECS service backend-flask/)
+  const created = await service()
+  const network = await defaultNetwork()
+  assert.ok(network.group)
+  assert.ok(network.subnets.length >= 3)
+  assert.is(created?.status, 'ACTIVE')
+  assert.is(created?.desiredCount, 1)
+  assert.is(created?.launchType, 'FARGATE')
+  assert.is(familyOf(created?.taskDefinition ?? ''), 'backend-flask')
+  assert.equal(created?.networkConfiguration?.awsvpcConfiguration?.securityGroups, [network.group])
+  assert.equal([...(created?.networkConfiguration?.awsvpcConfiguration?.subnets ?? [])].sort(), network.subnets)
+  assert.is(created?.networkConfiguration?.awsvpcConfiguration?.assignPublicIp, 'ENABLED')
+})
+
+aws('second run: unchanged, no second service', async () => {
+  await prerequisites()
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const r = await runKit(SCRIPT, ['--json'])
+  assert.is(r.code, 0, r.all)
+  const report = JSON.parse(r.stdout) as JsonReport
+  assert.equal(report.summary, { created: 0, updated: 0, unchanged: 1, failed: 0 })
+  assert.match(report.steps[0].changes[0].detail ?? '', 'as json/service-backend-flask.json defines')
+  assert.is(await serviceCount(), 1)
+})
+
+aws('drift: a desiredCount changed to 3 is reported, and left as it is', async () => {
+  await prerequisites()
+  assert.is((await runKit(SCRIPT)).code, 0)
+  await ecs.send(new UpdateServiceCommand({ cluster: 'cruddur', service: 'backend-flask', desiredCount: 3 }))
+  const r = await runKit(SCRIPT, ['--json'])
+  assert.is(r.code, 0, r.all)
+  const [change] = (JSON.parse(r.stdout) as JsonReport).steps[0].changes
+  assert.is(change.outcome, 'unchanged')
+  assert.match(change.detail ?? '', 'desiredCount 3 (file: 1)')
+  assert.is((await service())?.desiredCount, 3)
+})
+
+aws('a deleted (INACTIVE) service is created again', async () => {
+  await prerequisites()
+  assert.is((await runKit(SCRIPT)).code, 0)
+  await ecs.send(new DeleteServiceCommand({ cluster: 'cruddur', service: 'backend-flask', force: true }))
+  assert.is((await service())?.status, 'INACTIVE')
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /created\s+ECS service backend-flask/)
+  assert.is((await service())?.status, 'ACTIVE')
+})
+
+aws('missing cluster: a clear error naming the cluster and ./scripts/ecs/create-cluster, exit 1', async () => {
+  await Promise.all([registerTaskDefinition(), createSecurityGroup()])
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, 'ECS cluster cruddur not found')
+  assert.match(r.stdout, './scripts/ecs/create-cluster')
+})
+
+aws('missing security group: a clear error pointing at ec2/create-security-group, nothing created', async () => {
+  await Promise.all([createCluster(), registerTaskDefinition()])
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, 'security group crud-srv-sg not found')
+  assert.match(r.stdout, './scripts/ec2/create-security-group')
+  assert.is(await serviceCount(), 0)
+})
+
+aws('missing task definition: a clear error pointing at ecs/register-task-definition, nothing created', async () => {
+  await Promise.all([createCluster(), createSecurityGroup()])
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, './scripts/ecs/register-task-definition')
+  assert.is(await serviceCount(), 0)
+})
+
+aws('--dry-run with the prerequisites: plans the service, creates nothing', async () => {
+  await prerequisites()
+  const r = await runKit(SCRIPT, ['--dry-run'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /would create\s+ECS service backend-flask/)
+  assert.match(r.stdout, 'plan: 1 to create')
+  assert.is(await serviceCount(), 0)
+})
+
+aws('--dry-run on an empty account: still plans, with the stand-in group, creates nothing', async () => {
+  const r = await runKit(SCRIPT, ['--dry-run', '--json'])
+  assert.is(r.code, 0, r.all)
+  const [change] = (JSON.parse(r.stdout) as JsonReport).steps[0].changes
+  assert.is(change.outcome, 'created')
+  assert.match(change.detail ?? '', '(new crud-srv-sg)')
+  assert.match(change.detail ?? '', 'ecs/create-cluster')
+  await createCluster()
+  assert.is(await serviceCount(), 0)
+})
+
+aws('security group and service steps in one dry run: the service plans with the group’s stand-in', async () => {
+  const ctx = await createContext(process.env, { dryRun: true })
+  const reports = await runSteps([securityGroupStep, serviceStep('backend-flask')], ctx)
+  assert.equal(
+    reports.map((r) => [r.id, r.error]),
+    [
+      ['ec2/create-security-group', undefined],
+      ['ecs/create-service', undefined],
+    ],
+  )
+  assert.is(ctx.discovered.securityGroupId, '(new crud-srv-sg)')
+  assert.equal(ctx.discovered.subnetIds, (await defaultNetwork()).subnets)
+  assert.is(reports[1].changes[0].outcome, 'created')
+  assert.is((await defaultNetwork()).group, undefined)
+})
+
+aws('unknown NAME: exit 2, one line naming the missing file; a bad NAME too', async () => {
+  for (const name of ['nope', '../etc']) {
+    const r = await runKit(SCRIPT, [name])
+    assert.is(r.code, 2, r.all)
+    assert.is(r.stdout, '')
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, name === 'nope' ? 'json/service-nope.json' : 'not a service name')
+    assert.match(r.stderr, 'available: backend-flask')
+  }
+})
+
+aws('NAME given: creates just that service; --help exits 0 and shows NAME', async () => {
+  await prerequisites()
+  const r = await runKit(SCRIPT, ['backend-flask', '--json'])
+  assert.is(r.code, 0, r.all)
+  assert.equal((JSON.parse(r.stdout) as JsonReport).summary.created, 1)
+  assert.is(await serviceCount(), 1)
+  const help = await runKit(SCRIPT, ['--help'])
+  assert.is(help.code, 0)
+  assert.match(help.stdout, 'NAME')
+  assert.match(help.stdout, 'ECS_SERVICES')
+})
+
+aws.run()

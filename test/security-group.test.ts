@@ -1,0 +1,226 @@
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2'
+import { makeClient } from '../lib/aws.js'
+import { ConfigError } from '../lib/errors.js'
+import { parseTemplate, loadTemplate } from '../lib/template.js'
+import { cidrProblem, containerPorts, missingRules, otherRules, wantedRules } from '../lib/steps/security-group.js'
+import { resetMoto } from './helpers/moto.js'
+import { runKit } from './helpers/run.js'
+
+const SCRIPT = 'ec2/create-security-group'
+const ec2 = makeClient(EC2Client, 'EC2')
+
+async function defaultVpc(): Promise<string> {
+  const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))
+  return found.Vpcs?.[0]?.VpcId as string
+}
+
+/** Every group named crud-srv-sg, read through the SDK. */
+async function groups(name = 'crud-srv-sg'): Promise<SecurityGroup[]> {
+  const found = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] }))
+  return found.SecurityGroups ?? []
+}
+
+/** "tcp/4567 from 0.0.0.0/0" for each ingress rule of a group, sorted. */
+const rules = (group: SecurityGroup): string[] =>
+  (group.IpPermissions ?? [])
+    .flatMap((p) => (p.IpRanges ?? []).map((r) => `${p.IpProtocol}/${p.FromPort}${p.ToPort !== p.FromPort ? `-${p.ToPort}` : ''} from ${r.CidrIp}`))
+    .sort()
+
+interface JsonReport {
+  dryRun: boolean
+  steps: Array<{ id: string; error?: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
+  summary: { created: number; updated: number; unchanged: number; failed: number }
+}
+async function runJson(args: string[] = [], env: Record<string, string> = {}): Promise<JsonReport> {
+  const r = await runKit(SCRIPT, ['--json', ...args], { env })
+  assert.is(r.code, 0, r.all)
+  return JSON.parse(r.stdout) as JsonReport
+}
+
+// ---- pure parts ------------------------------------------------------------------------
+
+const pure = suite('security group: pure parts')
+
+pure('ports come from the task definition template: 4567/tcp for backend-flask', () => {
+  assert.equal(containerPorts(loadTemplate('task-definitions/backend-flask.json')), [{ protocol: 'tcp', port: 4567 }])
+})
+
+pure('a port that is not a number is a ConfigError naming the file', () => {
+  const template = parseTemplate('task-definitions/x.json', JSON.stringify({ containerDefinitions: [{ portMappings: [{ containerPort: '${PORT}' }] }] }))
+  try {
+    containerPorts(template)
+    assert.unreachable('accepted a placeholder port')
+  } catch (error) {
+    assert.instance(error, ConfigError)
+    assert.match((error as Error).message, 'task-definitions/x.json')
+  }
+})
+
+pure('wanted rules: one per distinct port, protocol defaults to tcp', () => {
+  const template = parseTemplate('t.json', JSON.stringify({ containerDefinitions: [{ portMappings: [{ containerPort: 3000 }] }, { portMappings: [{ containerPort: 4567, protocol: 'tcp' }] }] }))
+  const ports = [...containerPorts(template), { protocol: 'tcp', port: 3000 }]
+  assert.equal(wantedRules(ports, '0.0.0.0/0'), [
+    { protocol: 'tcp', port: 3000, cidr: '0.0.0.0/0' },
+    { protocol: 'tcp', port: 4567, cidr: '0.0.0.0/0' },
+  ])
+})
+
+pure('missing rules: an exact rule or a covering range counts; another CIDR or port does not', () => {
+  const wanted = wantedRules([{ protocol: 'tcp', port: 4567 }], '0.0.0.0/0')
+  assert.equal(missingRules([], wanted), wanted)
+  assert.equal(missingRules([{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], wanted), [])
+  assert.equal(missingRules([{ IpProtocol: 'tcp', FromPort: 4000, ToPort: 5000, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], wanted), [])
+  assert.equal(missingRules([{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], wanted), wanted)
+  assert.equal(missingRules([{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }], wanted), wanted)
+  assert.equal(missingRules([{ IpProtocol: 'udp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], wanted), wanted)
+})
+
+pure('other rules: the guide’s port 80 is named, the kit’s own rule is not', () => {
+  const wanted = wantedRules([{ protocol: 'tcp', port: 4567 }], '0.0.0.0/0')
+  const permissions = [
+    { IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+    { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+  ]
+  assert.equal(otherRules(permissions, wanted), ['tcp/80 from 0.0.0.0/0'])
+})
+
+pure('CIDR beyond its shape: octets over 255 or a prefix over 32 are problems', () => {
+  assert.is(cidrProblem('0.0.0.0/0'), undefined)
+  assert.is(cidrProblem('203.0.113.7/32'), undefined)
+  assert.match(cidrProblem('300.0.0.1/32') ?? '', 'INGRESS_CIDR')
+  assert.match(cidrProblem('10.0.0.0/33') ?? '', 'INGRESS_CIDR')
+})
+
+pure.run()
+
+// ---- against moto ----------------------------------------------------------------------
+
+const aws = suite('ec2/create-security-group against moto')
+aws.before.each(() => resetMoto())
+
+aws('creates crud-srv-sg in the default VPC with tcp/4567 from 0.0.0.0/0, and not port 80', async () => {
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, 'created')
+  const [group, ...more] = await groups()
+  assert.is(more.length, 0)
+  assert.is(group.VpcId, await defaultVpc())
+  assert.is(group.Description, 'Security group for Cruddur services on ECS')
+  assert.equal(rules(group), ['tcp/4567 from 0.0.0.0/0'])
+})
+
+aws('second run: unchanged, no duplicate group or rule', async () => {
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const report = await runJson()
+  assert.equal(report.summary, { created: 0, updated: 0, unchanged: 2, failed: 0 })
+  const all = await groups()
+  assert.is(all.length, 1)
+  assert.equal(rules(all[0]), ['tcp/4567 from 0.0.0.0/0'])
+})
+
+aws('a revoked ingress rule is added back; the group itself is unchanged', async () => {
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const [group] = await groups()
+  await ec2.send(
+    new RevokeSecurityGroupIngressCommand({
+      GroupId: group.GroupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  )
+  assert.equal(rules((await groups())[0]), [])
+  const report = await runJson()
+  const changes = report.steps[0].changes
+  assert.equal(
+    changes.map((c) => [c.resource, c.name, c.outcome]),
+    [
+      ['security group', 'crud-srv-sg', 'unchanged'],
+      ['security group ingress', 'tcp/4567 from 0.0.0.0/0', 'created'],
+    ],
+  )
+  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0'])
+})
+
+aws('a port-80 rule someone added (the guide’s) is left alone and mentioned', async () => {
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const [group] = await groups()
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: group.GroupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  )
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, 'also allows tcp/80 from 0.0.0.0/0')
+  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0', 'tcp/80 from 0.0.0.0/0'])
+})
+
+aws('INGRESS_CIDR=203.0.113.7/32 is the rule’s source', async () => {
+  const r = await runKit(SCRIPT, [], { env: { INGRESS_CIDR: '203.0.113.7/32' } })
+  assert.is(r.code, 0, r.all)
+  assert.equal(rules((await groups())[0]), ['tcp/4567 from 203.0.113.7/32'])
+})
+
+aws('INGRESS_CIDR=bad: exit 2, one line naming INGRESS_CIDR, nothing created', async () => {
+  for (const bad of ['bad', '300.1.2.3/32']) {
+    const r = await runKit(SCRIPT, [], { env: { INGRESS_CIDR: bad } })
+    assert.is(r.code, 2, r.all)
+    assert.is(r.stdout, '')
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, 'INGRESS_CIDR')
+    assert.is((await groups()).length, 0)
+  }
+})
+
+aws('--dry-run on an empty account: plans the group and the rule, creates nothing', async () => {
+  const r = await runKit(SCRIPT, ['--dry-run'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /would create\s+security group crud-srv-sg/)
+  assert.match(r.stdout, /would create\s+security group ingress tcp\/4567 from 0\.0\.0\.0\/0/)
+  assert.match(r.stdout, 'plan: 2 to create')
+  assert.is((await groups()).length, 0)
+})
+
+aws('--dry-run with a rule missing: plans it, adds nothing', async () => {
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const r = await runKit(SCRIPT, ['--dry-run', '--json'], { env: { INGRESS_CIDR: '198.51.100.0/24' } })
+  assert.is(r.code, 0, r.all)
+  const report = JSON.parse(r.stdout) as JsonReport
+  assert.is(report.dryRun, true)
+  assert.equal(report.summary, { created: 1, updated: 0, unchanged: 1, failed: 0 })
+  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0'])
+})
+
+aws('no default VPC: a clear error naming `aws ec2 create-default-vpc`, exit 1', async () => {
+  const vpcId = await defaultVpc()
+  const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))
+  for (const s of subnets.Subnets ?? []) await ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId }))
+  await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }))
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.all, 'no default VPC')
+  assert.match(r.all, 'aws ec2 create-default-vpc')
+  assert.is((await groups()).length, 0)
+})
+
+aws('--help names the variables and exits 0', async () => {
+  const r = await runKit(SCRIPT, ['--help'])
+  assert.is(r.code, 0)
+  assert.match(r.stdout, 'INGRESS_CIDR')
+  assert.match(r.stdout, '--dry-run')
+})
+
+aws.run()

@@ -1,0 +1,30 @@
+// Print a template rendered with the real account, region, ARNs, subnets and security group,
+// ready for `aws ... --cli-input-json file://<(./scripts/render FILE)`.
+import { existsSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { ConfigError } from '../lib/errors.js'
+import { runScript } from '../lib/main.js'
+import { resolveServiceNetwork } from '../lib/network.js'
+import { say } from '../lib/output.js'
+import { ROOT } from '../lib/paths.js'
+import { createContext } from '../lib/step.js'
+import { loadTemplate, placeholders } from '../lib/template.js'
+
+await runScript(
+  {
+    name: 'render',
+    summary: 'Print a JSON template (policies/, task-definitions/, json/) with its ${PLACEHOLDERS} filled in. Reads AWS only to learn the account, subnets and security group.',
+    positionals: [{ name: 'FILE', description: 'template path, relative to the working directory or the repo root' }],
+    notes: ['Example:  ./scripts/render task-definitions/backend-flask.json'],
+  },
+  async ({ positionals }) => {
+    const [file] = positionals
+    if (!file) throw new ConfigError('name the template to render, e.g. ./scripts/render task-definitions/backend-flask.json')
+    const fromCwd = resolve(file)
+    const path = relative(ROOT, existsSync(fromCwd) ? fromCwd : resolve(ROOT, file))
+    const used = placeholders(loadTemplate(path).json)
+    const ctx = await createContext(process.env, { dryRun: false })
+    if (used.has('SECURITY_GROUP_ID') || used.has('SUBNET_IDS')) await resolveServiceNetwork(ctx)
+    say(JSON.stringify(ctx.render(path), null, 2))
+  },
+)

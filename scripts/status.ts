@@ -1,0 +1,20 @@
+// What exists of the stack, read-only.
+import { EXIT } from '../lib/errors.js'
+import { formatInventory, inventory } from '../lib/inventory.js'
+import { runScript } from '../lib/main.js'
+import { say } from '../lib/output.js'
+import { createContext } from '../lib/step.js'
+
+await runScript(
+  {
+    name: 'status',
+    summary: 'List every resource the kit manages and whether it exists (read-only). Exit 1 when something is missing.',
+    options: { json: { type: 'boolean', description: 'print JSON instead of lines' } },
+  },
+  async ({ values }) => {
+    const items = await inventory(await createContext(process.env, { dryRun: true }))
+    if (values.json) say(JSON.stringify(items, null, 2))
+    else for (const line of formatInventory(items)) say(line)
+    return items.every((item) => item.state !== undefined) ? EXIT.ok : EXIT.failed
+  },
+)

@@ -51,6 +51,9 @@ export function checkHealth(url: URL, timeoutMs: number): Promise<HealthResult> 
   })
 }
 
+/** An attempt shorter than this could only time out, hiding the real reason of the last one. */
+const MIN_ATTEMPT_MS = 100
+
 /**
  * Check until healthy or the wait is over (waitMs 0: check once). Returns the last result.
  * Each attempt's timeout is cut to what is left of the wait, so --wait is a real deadline.
@@ -63,12 +66,12 @@ export async function waitForHealth(
   now: () => number = Date.now,
 ): Promise<HealthResult> {
   const deadline = now() + waitMs
+  let result = await check(waitMs > 0 ? Math.min(timeoutMs, waitMs) : timeoutMs)
   for (;;) {
     const left = deadline - now()
-    const result = await check(waitMs > 0 ? Math.max(1, Math.min(timeoutMs, left)) : timeoutMs)
-    const after = deadline - now()
-    if (result.healthy || after <= 0) return result
-    await new Promise((r) => setTimeout(r, Math.min(intervalMs, after)))
+    if (result.healthy || left < MIN_ATTEMPT_MS) return result
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, left - MIN_ATTEMPT_MS)))
+    result = await check(Math.min(timeoutMs, deadline - now()))
   }
 }
 

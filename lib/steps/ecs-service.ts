@@ -139,7 +139,7 @@ export function serviceStep(name: string): Step {
         const failure = described.failures?.find((f) => f.reason !== 'MISSING')
         if (!existing && failure) throw new KitError(`cannot describe ECS service ${name}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`)
       }
-      const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'ECS service', name, outcome, detail })
+      const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'ecs service', name, outcome, detail })
 
       if (existing?.status === 'DRAINING') {
         throw new KitError(`ECS service ${name} in cluster ${cluster} is draining (being deleted); wait until it is INACTIVE, then re-run`)

@@ -14,6 +14,8 @@ export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOG
 export interface ClientConfig {
   region: string
   endpoint?: string
+  /** Only when the given environment holds keys; otherwise the SDK's own chain (profiles, SSO, roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   maxAttempts: number
   retryMode: 'standard' | 'adaptive'
 }
@@ -42,7 +44,18 @@ export function clientConfig(env: Env, service: ServiceKey): ClientConfig {
     throw new ConfigError(`AWS_RETRY_MODE must be "standard" or "adaptive", got "${mode}"`)
   }
   const endpoint = endpointFor(env, service)
-  return { region: resolveRegion(env), maxAttempts: attempts, retryMode: mode, ...(endpoint ? { endpoint } : {}) }
+  const accessKeyId = get(env, 'AWS_ACCESS_KEY_ID')
+  const secretAccessKey = get(env, 'AWS_SECRET_ACCESS_KEY')
+  const sessionToken = get(env, 'AWS_SESSION_TOKEN')
+  // The SDK reads keys from process.env only; an explicit environment (the demo's) must carry its own.
+  const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined
+  return {
+    region: resolveRegion(env),
+    maxAttempts: attempts,
+    retryMode: mode,
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  }
 }
 
 /** A configured client: makeClient(ECSClient, 'ECS'). */

@@ -1,0 +1,33 @@
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { resetMoto } from './helpers/moto.js'
+import { runKit } from './helpers/run.js'
+
+const demo = suite('npm run demo (scripts/demo)')
+demo.before.each(() => resetMoto())
+
+demo('against a running local emulator: provisions, re-runs with nothing changed, lists what exists', async () => {
+  const r = await runKit('demo', [], { timeoutMs: 120000 })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /^\d+ created, 0 updated, 0 unchanged/m)
+  assert.match(r.stdout, /^0 created, 0 updated, \d+ unchanged/m)
+  assert.match(r.stdout, /✓ ecs service backend-flask\s+ACTIVE/)
+  assert.not.match(r.stdout, /✗/)
+  // Its throwaway secrets are secrets too.
+  assert.not.ok(r.all.includes('demo-db-password'))
+})
+
+demo('refuses an endpoint that is not on this machine', async () => {
+  const r = await runKit('demo', [], { env: { AWS_ENDPOINT_URL: 'https://ecs.eu-west-2.amazonaws.com' } })
+  assert.is(r.code, 2)
+  assert.match(r.stderr, 'only runs against a local emulator on 127.0.0.1')
+})
+
+demo('says how to get moto_server when it is missing', async () => {
+  const node = process.execPath.replace(/\/node$/, '')
+  const r = await runKit('demo', [], { env: { AWS_ENDPOINT_URL: undefined, PATH: node } })
+  assert.is(r.code, 2)
+  assert.match(r.stderr, "moto_server (the local AWS emulator) is not on PATH: install it with: pip install 'moto[server]'")
+})
+demo.run()

@@ -21,6 +21,9 @@ export interface KitNames {
   imageTag: string
 }
 
+/** The guide's one service (and task-definition family): its steps keep the plain step ids. */
+export const PRIMARY_SERVICE = 'backend-flask'
+
 /** Each override, with its default, for --help and the README. */
 export const NAME_VARIABLES = {
   ECS_CLUSTER: 'cruddur',
@@ -33,7 +36,7 @@ export const NAME_VARIABLES = {
   SECURITY_GROUP_NAME: 'crud-srv-sg',
   INGRESS_CIDR: '0.0.0.0/0',
   SSM_PREFIX: '/cruddur/backend-flask',
-  ECS_SERVICES: 'backend-flask',
+  ECS_SERVICES: PRIMARY_SERVICE,
   IMAGE_TAG: 'latest',
 } as const
 

@@ -31,8 +31,6 @@ export const PLUGIN_INSTALL =
   'curl "https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_64bit/session-manager-plugin.deb" ' +
   '-o "session-manager-plugin.deb" && sudo dpkg -i session-manager-plugin.deb'
 
-export const DEFAULT_CLUSTER = 'cruddur'
-export const DEFAULT_SERVICE = 'backend-flask'
 export const DEFAULT_COMMAND = '/bin/bash'
 
 /** The last path segment of an ARN (a task or cluster ARN's id or name); a bare id is returned as is. Pure. */

@@ -13,14 +13,15 @@ import {
   type CreateServiceCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs'
+import { PRIMARY_SERVICE } from '../config.js'
 import { ConfigError, KitError } from '../errors.js'
 import { isStandIn, resolveServiceNetwork } from '../network.js'
 import { JSON_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
 import { loadTemplate } from '../template.js'
+import { taskDefinitionStepId } from './task-definition.js'
 
 /** The service whose step keeps the plain id `ecs/create-service`. */
-export const DEFAULT_SERVICE = 'backend-flask'
 
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/
 
@@ -98,11 +99,11 @@ const isNotIdempotent = (error: unknown): boolean => {
 export function serviceStep(name: string): Step {
   const file = serviceFile(name)
   return {
-    id: name === DEFAULT_SERVICE ? 'ecs/create-service' : `ecs/create-service:${name}`,
+    id: name === PRIMARY_SERVICE ? 'ecs/create-service' : `ecs/create-service:${name}`,
     title: `ECS service ${name}`,
     needs: [
       'ecs/create-cluster',
-      name === DEFAULT_SERVICE ? 'ecs/register-task-definition' : `ecs/register-task-definition:${name}`,
+      taskDefinitionStepId(name),
       'ec2/create-security-group',
     ],
     validate(env) {

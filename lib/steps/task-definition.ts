@@ -6,14 +6,13 @@
 // then has no role to open its ssmmessages channels with.
 import { readdirSync } from 'node:fs'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import type { KitNames } from '../config.js'
+import { PRIMARY_SERVICE, type KitNames } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { TASK_DEFINITIONS_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
 import { differences, summarizePaths } from '../subset.js'
 
 /** The family whose step keeps the plain id `ecs/register-task-definition`. */
-export const DEFAULT_FAMILY = 'backend-flask'
 
 const FAMILY_NAME = /^[A-Za-z0-9_-]{1,255}$/
 
@@ -30,6 +29,10 @@ export function availableFamilies(dir = TASK_DEFINITIONS_DIR): string[] {
     return []
   }
 }
+
+/** The step id for a family: plain for the guide's backend-flask, suffixed for any other. Pure. */
+export const taskDefinitionStepId = (family: string): string =>
+  family === PRIMARY_SERVICE ? 'ecs/register-task-definition' : `ecs/register-task-definition:${family}`
 
 /** Why a family cannot be registered (bad name, no template), or undefined. */
 export function familyProblem(family: string, available = availableFamilies()): string | undefined {
@@ -49,7 +52,7 @@ const isMissingDefinition = (error: unknown): boolean => {
 export function taskDefinitionStep(family: string): Step {
   const file = templateFile(family)
   return {
-    id: family === DEFAULT_FAMILY ? 'ecs/register-task-definition' : `ecs/register-task-definition:${family}`,
+    id: taskDefinitionStepId(family),
     title: `ECS task definition ${family}`,
     needs: ['iam/create-roles', 'logs/create-log-group'],
     validate(env) {

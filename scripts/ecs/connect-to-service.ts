@@ -2,12 +2,10 @@
 // would make it fail: the guide's connect-to-service, without the aws CLI.
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { makeClient } from '../../lib/aws.js'
-import { get } from '../../lib/env.js'
+import { kitNames, NAME_VARIABLES, PRIMARY_SERVICE } from '../../lib/config.js'
 import { UsageError, type ExitCode } from '../../lib/errors.js'
 import {
-  DEFAULT_CLUSTER,
   DEFAULT_COMMAND,
-  DEFAULT_SERVICE,
   connectToService,
   defaultPluginRunner,
 } from '../../lib/ecs-exec.js'
@@ -23,13 +21,13 @@ await runScript(
       { name: 'CONTAINER', description: "container name (default: the task's only container, or the one named like --service)" },
     ],
     options: {
-      cluster: { type: 'string', placeholder: 'NAME', description: `cluster (default ECS_CLUSTER, else ${DEFAULT_CLUSTER})` },
-      service: { type: 'string', placeholder: 'NAME', description: `service whose task to pick (default ${DEFAULT_SERVICE})` },
+      cluster: { type: 'string', placeholder: 'NAME', description: `cluster (default ECS_CLUSTER, else ${NAME_VARIABLES.ECS_CLUSTER})` },
+      service: { type: 'string', placeholder: 'NAME', description: `service whose task to pick (default ${PRIMARY_SERVICE})` },
       command: { type: 'string', placeholder: 'CMD', description: `command to run (default ${DEFAULT_COMMAND}; use /bin/sh for alpine images like the frontend)` },
     },
     env: [
       { name: 'AWS_DEFAULT_REGION', description: 'region of the cluster (AWS_REGION wins when both are set)' },
-      { name: 'ECS_CLUSTER', description: `cluster, when --cluster is not given (default ${DEFAULT_CLUSTER})` },
+      { name: 'ECS_CLUSTER', description: `cluster, when --cluster is not given (default ${NAME_VARIABLES.ECS_CLUSTER})` },
     ],
     notes: [
       'Needs session-manager-plugin on PATH, a task started with ECS Exec enabled, and its ExecuteCommandAgent RUNNING;',
@@ -45,8 +43,8 @@ await runScript(
     }
     const code = await connectToService(
       {
-        cluster: values.cluster ?? get(process.env, 'ECS_CLUSTER') ?? DEFAULT_CLUSTER,
-        service: values.service ?? DEFAULT_SERVICE,
+        cluster: values.cluster ?? kitNames(process.env).cluster,
+        service: values.service ?? PRIMARY_SERVICE,
         command: values.command ?? DEFAULT_COMMAND,
         ...(taskId !== undefined ? { taskId } : {}),
         ...(container !== undefined ? { container } : {}),

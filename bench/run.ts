@@ -121,13 +121,20 @@ function renderGuideFiles(env: NodeJS.ProcessEnv): string {
   return dir
 }
 
+/** The seconds provision's summary line reports for its steps: "0 created, ... (0.17s)". */
+function stepSeconds(output: string): number {
+  const match = /^\d+ created, \d+ updated, \d+ unchanged \((\d+(?:\.\d+)?)s\)$/m.exec(output)
+  if (!match) throw new Error(`no summary line in provision's output:\n${output}`)
+  return Number(match[1])
+}
+
 async function benchProvision(runs: number): Promise<void> {
   if (!onPath('aws')) throw new Error('the aws CLI is not on PATH: it runs the guide’s sequence (pip install awscli)')
   const base: NodeJS.ProcessEnv = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-2', AWS_ACCOUNT_ID: '123456789012', ...DEMO_SECRETS }
   delete base.AWS_REGION
   delete base.AWS_PROFILE
   const files = renderGuideFiles(base)
-  const samples = { guide: [] as number[], first: [] as number[], rerun: [] as number[] }
+  const samples = { guide: [] as number[], first: [] as number[], rerun: [] as number[], firstWork: [] as number[], rerunWork: [] as number[] }
   for (let i = 0; i < runs; i++) {
     for (const who of i % 2 ? (['kit', 'guide'] as const) : (['guide', 'kit'] as const)) {
       const moto = await freshWarmMoto(base)
@@ -145,6 +152,8 @@ async function benchProvision(runs: number): Promise<void> {
           if (!/\b0 created, 0 updated\b/.test(rerun.output)) throw new Error(`re-run changed something:\n${rerun.output}`)
           samples.first.push(first.ms)
           samples.rerun.push(rerun.ms)
+          samples.firstWork.push(stepSeconds(first.output) * 1000)
+          samples.rerunWork.push(stepSeconds(rerun.output) * 1000)
         }
       } finally {
         await moto.stop()
@@ -158,6 +167,10 @@ async function benchProvision(runs: number): Promise<void> {
   console.log(`  guide's aws CLI sequence (27 commands): median ${fmt(g)}`)
   console.log(`  ./scripts/provision, first run:         median ${fmt(f)}   (${(g / f).toFixed(1)}x faster)`)
   console.log(`  ./scripts/provision, converged re-run:  median ${fmt(r)}   (${(r / f).toFixed(2)} of a first run)`)
+  const fw = median(samples.firstWork)
+  const rw = median(samples.rerunWork)
+  console.log(`  of which the steps' own work (provision's summary line, start-up excluded):`)
+  console.log(`    first run ${fmt(fw)}, converged re-run ${fmt(rw)}   (${(rw / fw).toFixed(2)} of a first run)`)
 }
 
 const which = process.argv[2] ?? 'all'

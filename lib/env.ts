@@ -7,8 +7,9 @@ import { ROOT } from './paths.js'
 export type Env = Readonly<Record<string, string | undefined>>
 
 /** Where a user sets a missing variable; appended to every missing-variable error. */
-export const WHERE_TO_SET =
-  'set it in .env at the repo root (see .env.example), export it, or in Gitpod run: gp env NAME=value'
+export const whereToSet = (count = 1): string =>
+  `set ${count === 1 ? 'it' : 'them'} in .env at the repo root (see .env.example), export ${count === 1 ? 'it' : 'them'}, or in Gitpod run: gp env NAME=value`
+export const WHERE_TO_SET = whereToSet()
 
 /**
  * Load .env from the working directory and the repo root into process.env. Values already in
@@ -36,7 +37,7 @@ export function requireEnv<const N extends string>(env: Env, names: readonly N[]
   const missing = names.filter((n) => get(env, n) === undefined)
   if (missing.length > 0) {
     const what = missing.length === 1 ? `${missing[0]} is not set` : `${missing.join(', ')} are not set`
-    throw new ConfigError(`${what}${purpose ? ` (needed ${purpose})` : ''}: ${WHERE_TO_SET.replace('it', missing.length === 1 ? 'it' : 'them')}`)
+    throw new ConfigError(`${what}${purpose ? ` (needed ${purpose})` : ''}: ${whereToSet(missing.length)}`)
   }
   return Object.fromEntries(names.map((n) => [n, get(env, n) as string])) as Record<N, string>
 }

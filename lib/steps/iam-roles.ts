@@ -184,9 +184,9 @@ async function ensureInlinePolicy(iam: IAMClient, ctx: StepContext, spec: RoleSp
 
 async function ensureRoleSetup(iam: IAMClient, ctx: StepContext, spec: RoleSpec, trust: unknown): Promise<Change[]> {
   const { change: roleChange, exists } = await ensureRole(iam, ctx, spec.role, trust)
-  const changes: Change[] = [roleChange]
-  changes.push(await ensureInlinePolicy(iam, ctx, spec, exists))
-  const attached = exists ? await attachedPolicies(iam, spec.role) : []
+  // The inline policy and the attachments are independent: read (and fix) them at once.
+  const [inline, attached] = await Promise.all([ensureInlinePolicy(iam, ctx, spec, exists), exists ? attachedPolicies(iam, spec.role) : []])
+  const changes: Change[] = [roleChange, inline]
   for (const policy of spec.managed) {
     const arn = managedPolicyArn(ctx.region, policy)
     if (attached.some((a) => a.PolicyArn === arn)) {

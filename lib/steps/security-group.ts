@@ -115,11 +115,12 @@ export const securityGroupStep: Step = {
     const groupName = ctx.names.securityGroup
     const wanted = wantedRules(servicePorts(ctx.names.services), ctx.names.ingressCidr)
     const vpcId = await findDefaultVpc(ec2, ctx.region)
-    const subnetIds = await listSubnets(ec2, vpcId)
+    // Both need only the VPC: look them up at once.
+    const [subnetIds, found] = await Promise.all([listSubnets(ec2, vpcId), findSecurityGroup(ec2, groupName, vpcId)])
     Object.assign(ctx.discovered, { vpcId, subnetIds })
 
     const changes: Change[] = []
-    let group = await findSecurityGroup(ec2, groupName, vpcId)
+    let group = found
     let groupId = group?.GroupId
     if (!group) {
       if (ctx.dryRun) {

@@ -1,7 +1,6 @@
 // The Flask health check: one GET, judged by status and body. node:http rather than fetch,
 // because loading undici would cost more start-up time than the whole check.
 import http from 'node:http'
-import https from 'node:https'
 
 export const DEFAULT_HEALTH_URL = 'http://localhost:4567/api/health-check'
 
@@ -29,9 +28,10 @@ export function judgeResponse(status: number, body: string): HealthResult {
 }
 
 /** One GET of the health-check URL. Never throws: every failure is a reason. */
-export function checkHealth(url: URL, timeoutMs: number): Promise<HealthResult> {
+export async function checkHealth(url: URL, timeoutMs: number): Promise<HealthResult> {
+  // node:https pulls in TLS and crypto: load it only for an https URL, to keep start-up cheap.
+  const get = url.protocol === 'https:' ? (await import('node:https')).get : http.get
   return new Promise((resolve) => {
-    const get = url.protocol === 'https:' ? https.get : http.get
     const request = get(url, { timeout: timeoutMs }, (response) => {
       let body = ''
       response.setEncoding('utf8')

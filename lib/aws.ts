@@ -62,3 +62,14 @@ export function clientConfig(env: Env, service: ServiceKey): ClientConfig {
 export function makeClient<C>(Client: new (config: ClientConfig) => C, service: ServiceKey, env: Env = process.env): C {
   return new Client(clientConfig(env, service))
 }
+
+/**
+ * Whether an SDK error is the named one (by its name, or its Code for EC2's query errors),
+ * and, when given, its message matches. Pure.
+ */
+export function awsErrorIs(error: unknown, name: string | RegExp, message?: RegExp): boolean {
+  const e = (error ?? {}) as { name?: string; Code?: string; message?: string }
+  const id = e.Code ?? e.name ?? ''
+  const named = typeof name === 'string' ? id === name || e.name === name : name.test(id) || name.test(e.name ?? '')
+  return named && (message === undefined || message.test(String(e.message ?? '')))
+}

@@ -203,3 +203,16 @@ jsonErrors('finds the first bad offset, or -1 for valid JSON', async () => {
   assert.is(jsonErrorOffset('{"a": "unterminated'), 19)
 })
 jsonErrors.run()
+
+const awsErrors = suite('lib/aws awsErrorIs')
+awsErrors('matches an SDK error by name or EC2 Code, and by message when asked', async () => {
+  const { awsErrorIs } = await import('../lib/aws.js')
+  const e = Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' })
+  assert.ok(awsErrorIs(e, 'ClientException'))
+  assert.ok(awsErrorIs(e, 'ClientException', /unable to describe/i))
+  assert.not.ok(awsErrorIs(e, 'ClientException', /not idempotent/))
+  assert.ok(awsErrorIs(Object.assign(new Error('dup'), { name: 'Error', Code: 'InvalidGroup.Duplicate' }), 'InvalidGroup.Duplicate'))
+  assert.ok(awsErrorIs(Object.assign(new Error('x'), { name: 'NoSuchEntityException' }), /^NoSuchEntity(Exception)?$/))
+  assert.not.ok(awsErrorIs(undefined, 'X'))
+})
+awsErrors.run()

@@ -15,11 +15,12 @@ import {
 } from '@aws-sdk/client-ecs'
 import { PRIMARY_SERVICE } from '../config.js'
 import { ConfigError, KitError } from '../errors.js'
+import { awsErrorIs } from '../aws.js'
 import { isStandIn, resolveServiceNetwork } from '../network.js'
 import { JSON_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
 import { loadTemplate } from '../template.js'
-import { taskDefinitionStepId } from './task-definition.js'
+import { isMissingDefinition, taskDefinitionStepId } from './task-definition.js'
 
 /** The service whose step keeps the plain id `ecs/create-service`. */
 
@@ -86,15 +87,7 @@ export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service)
   return drift
 }
 
-const isMissingDefinition = (error: unknown): boolean => {
-  const e = error as { name?: string; message?: string } | null
-  return e?.name === 'ClientException' && /unable to describe task definition|not found|does not exist/i.test(String(e.message))
-}
-
-const isNotIdempotent = (error: unknown): boolean => {
-  const e = error as { name?: string; message?: string } | null
-  return e?.name === 'InvalidParameterException' && /not idempotent/i.test(String(e.message))
-}
+const isNotIdempotent = (error: unknown): boolean => awsErrorIs(error, 'InvalidParameterException', /not idempotent/i)
 
 export function serviceStep(name: string): Step {
   const file = serviceFile(name)

@@ -17,6 +17,7 @@ import {
   type AttachedPolicy,
   type Role,
 } from '@aws-sdk/client-iam'
+import { awsErrorIs } from '../aws.js'
 import type { KitNames } from '../config.js'
 import { partitionOf } from '../env.js'
 import { checkTemplate, type Change, type Step, type StepContext } from '../step.js'
@@ -111,9 +112,8 @@ function safeDecode(text: string): string {
   }
 }
 
-const errorName = (error: unknown): string => String((error as { name?: string } | null)?.name ?? '')
-const isNoSuchEntity = (error: unknown): boolean => /^NoSuchEntity(Exception)?$/.test(errorName(error))
-const isAlreadyExists = (error: unknown): boolean => /^EntityAlreadyExists(Exception)?$/.test(errorName(error))
+const isNoSuchEntity = (error: unknown): boolean => awsErrorIs(error, /^NoSuchEntity(Exception)?$/)
+const isAlreadyExists = (error: unknown): boolean => awsErrorIs(error, /^EntityAlreadyExists(Exception)?$/)
 
 async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
   try {

@@ -3,6 +3,7 @@
 // nothing could reach the service: the ports here come from the task definitions instead.
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
 import { ConfigError } from '../errors.js'
+import { awsErrorIs } from '../aws.js'
 import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../network.js'
 import type { Change, Step } from '../step.js'
 import { loadTemplate, type Template } from '../template.js'
@@ -88,11 +89,6 @@ export function servicePorts(services: readonly string[]): ContainerPort[] {
   return services.flatMap((family) => containerPorts(loadTemplate(taskDefinitionFile(family))))
 }
 
-const errorCode = (error: unknown): string | undefined => {
-  const e = error as { name?: string; Code?: string }
-  return e?.Code ?? e?.name
-}
-
 export const securityGroupStep: Step = {
   id: 'ec2/create-security-group',
   title: 'security group for the ECS services',
@@ -134,7 +130,7 @@ export const securityGroupStep: Step = {
         changes.push({ resource: 'security group', name: groupName, outcome: 'created', detail: `${groupId} in the default VPC ${vpcId}` })
       } catch (error) {
         // Created by a concurrent run between our read and our write: that is the state we want.
-        if (errorCode(error) !== 'InvalidGroup.Duplicate') throw error
+        if (!awsErrorIs(error, 'InvalidGroup.Duplicate')) throw error
         group = await findSecurityGroup(ec2, groupName, vpcId)
         if (!group) throw error
         groupId = group.GroupId
@@ -168,7 +164,7 @@ export const securityGroupStep: Step = {
           )
         } catch (error) {
           // Added by a concurrent run: the rule is there, as wanted.
-          if (errorCode(error) !== 'InvalidPermission.Duplicate') throw error
+          if (!awsErrorIs(error, 'InvalidPermission.Duplicate')) throw error
           outcome = 'unchanged'
         }
       }

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { PRIMARY_SERVICE, type KitNames } from '../config.js'
 import { ConfigError } from '../errors.js'
+import { awsErrorIs } from '../aws.js'
 import { TASK_DEFINITIONS_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
 import { differences, summarizePaths } from '../subset.js'
@@ -44,10 +45,9 @@ export function familyProblem(family: string, available = availableFamilies()): 
   return undefined
 }
 
-const isMissingDefinition = (error: unknown): boolean => {
-  const e = error as { name?: string; message?: string } | null
-  return e?.name === 'ClientException' && /unable to describe task definition|not found|does not exist/i.test(String(e.message))
-}
+/** DescribeTaskDefinition's answer for a family with no ACTIVE revision. */
+export const isMissingDefinition = (error: unknown): boolean =>
+  awsErrorIs(error, 'ClientException', /unable to describe task definition|not found|does not exist/i)
 
 export function taskDefinitionStep(family: string): Step {
   const file = templateFile(family)

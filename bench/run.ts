@@ -164,7 +164,7 @@ async function benchProvision(runs: number): Promise<void> {
   const f = median(samples.first)
   const r = median(samples.rerun)
   console.log(`\nprovision, ${runs} runs each, each on a fresh moto warmed by one read per service:`)
-  console.log(`  guide's aws CLI sequence (27 commands): median ${fmt(g)}`)
+  console.log(`  guide's aws CLI sequence (24 commands): median ${fmt(g)}`)
   console.log(`  ./scripts/provision, first run:         median ${fmt(f)}   (${(g / f).toFixed(1)}x faster)`)
   console.log(`  ./scripts/provision, converged re-run:  median ${fmt(r)}   (${(r / f).toFixed(2)} of a first run)`)
   const fw = median(samples.firstWork)

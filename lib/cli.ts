@@ -61,23 +61,20 @@ export function parseCli<S extends ScriptSpec>(spec: S, argv: readonly string[])
 
 /** The --help text. Pure. */
 export function helpText(spec: ScriptSpec): string {
-  const lines: string[] = []
-  const args = (spec.positionals ?? []).map((p) => `[${p.name}]`).join(' ')
-  lines.push(`Usage: ./scripts/${spec.name} [options]${args ? ' ' + args : ''}`, '', spec.summary, '')
-  if (spec.positionals?.length) {
-    lines.push('Arguments:')
-    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)}${p.description}`)
-    lines.push('')
-  }
-  lines.push('Options:')
-  for (const [name, o] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`
-    lines.push(`  ${flag.padEnd(24)}${o.description}`)
-  }
-  if (spec.env?.length) {
-    lines.push('', 'Environment (also read from .env at the repo root):')
-    for (const e of spec.env) lines.push(`  ${e.name.padEnd(24)}${e.description}`)
-  }
+  const options = Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(
+    ([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`, o.description] as const,
+  )
+  const positionals = (spec.positionals ?? []).map((p) => [p.name, p.description] as const)
+  const env = (spec.env ?? []).map((e) => [e.name, e.description] as const)
+  // One column for every section, wide enough for the longest name.
+  const width = Math.max(22, ...[...options, ...positionals, ...env].map(([left]) => left.length)) + 2
+  const row = ([left, right]: readonly [string, string]) => `  ${left.padEnd(width)}${right}`
+
+  const args = positionals.map(([name]) => `[${name}]`).join(' ')
+  const lines = [`Usage: ./scripts/${spec.name} [options]${args ? ' ' + args : ''}`, '', spec.summary, '']
+  if (positionals.length) lines.push('Arguments:', ...positionals.map(row), '')
+  lines.push('Options:', ...options.map(row))
+  if (env.length) lines.push('', 'Environment (also read from .env at the repo root):', ...env.map(row))
   lines.push('', 'Exit codes: 0 success, 1 the checked thing failed, 2 bad usage or missing configuration.')
   if (spec.notes?.length) lines.push('', ...spec.notes)
   return lines.join('\n')

@@ -18,6 +18,19 @@ demo('against a running local emulator: provisions, re-runs with nothing changed
   assert.not.ok(r.all.includes('demo-db-password'))
 })
 
+demo('scripts/status: exit 1 listing what is missing, exit 0 once the demo has provisioned everything', async () => {
+  const empty = await runKit('status')
+  assert.is(empty.code, 1, empty.all)
+  assert.match(empty.stdout, /✗ ecs service backend-flask\s+missing/)
+  assert.is((await runKit('demo', [], { timeoutMs: 120000 })).code, 0)
+  const full = await runKit('status', ['--json'])
+  assert.is(full.code, 0, full.all)
+  const items = JSON.parse(full.stdout) as Array<{ kind: string; name: string; state?: string }>
+  assert.ok(items.length >= 11)
+  assert.ok(items.every((item) => item.state !== undefined))
+  assert.match(items.find((item) => item.kind === 'security group')?.state ?? '', 'tcp/4567 from 0.0.0.0/0')
+})
+
 demo('refuses an endpoint that is not on this machine', async () => {
   const r = await runKit('demo', [], { env: { AWS_ENDPOINT_URL: 'https://ecs.eu-west-2.amazonaws.com' } })
   assert.is(r.code, 2)

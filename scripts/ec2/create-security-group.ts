@@ -3,6 +3,7 @@
 import { runScript } from '../../lib/main.js'
 import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
 import { securityGroupStep } from '../../lib/steps/security-group.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -12,12 +13,7 @@ await runScript(
       'container ports of the task definitions (task-definitions/<service>.json) from INGRESS_CIDR. Safe to re-run; ' +
       'rules the kit did not add are left alone.',
     options: STEP_OPTIONS,
-    env: [
-      { name: 'SECURITY_GROUP_NAME', description: 'security group name (default crud-srv-sg)' },
-      { name: 'INGRESS_CIDR', description: 'IPv4 CIDR allowed to reach the container ports (default 0.0.0.0/0)' },
-      { name: 'ECS_SERVICES', description: 'services whose task-definition ports to open (default backend-flask)' },
-      { name: 'AWS_DEFAULT_REGION', description: 'region (or AWS_REGION)' },
-    ],
+    env: envHelp('SECURITY_GROUP_NAME', 'INGRESS_CIDR', 'ECS_SERVICES', 'AWS_DEFAULT_REGION'),
   },
   (args) => runStepsScript([securityGroupStep], args),
 )

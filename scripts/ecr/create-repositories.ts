@@ -2,6 +2,7 @@
 import { runScript } from '../../lib/main.js'
 import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
 import { ecrRepositoriesStep } from '../../lib/steps/ecr-repositories.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -10,11 +11,7 @@ await runScript(
       'Create the ECR repositories (tags MUTABLE, scan on push on) and print each one\'s URI; ' +
       'turns scan on push back on and tags back to MUTABLE where they drifted. Safe to re-run.',
     options: STEP_OPTIONS,
-    env: [
-      { name: 'ECR_REPOSITORIES', description: 'comma-separated names (default cruddur-python,backend-flask,frontend-react-js)' },
-      { name: 'AWS_DEFAULT_REGION', description: 'region (or AWS_REGION)' },
-      { name: 'AWS_ACCOUNT_ID', description: 'account, for the URIs (else asked of STS)' },
-    ],
+    env: envHelp('ECR_REPOSITORIES', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
   (args) => runStepsScript([ecrRepositoriesStep], args),
 )

@@ -3,6 +3,7 @@ import { describeExpiry, defaultEcrLoginDeps, ecrLogin } from '../../lib/ecr-log
 import { EXIT } from '../../lib/errors.js'
 import { runScript } from '../../lib/main.js'
 import { ok, say, warn } from '../../lib/output.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -15,11 +16,7 @@ await runScript(
         description: 'registry to log in to (default ECR_REGISTRY, else $AWS_ACCOUNT_ID.dkr.ecr.$REGION.amazonaws.com)',
       },
     },
-    env: [
-      { name: 'AWS_DEFAULT_REGION', description: 'region of the registry (AWS_REGION wins when both are set)' },
-      { name: 'AWS_ACCOUNT_ID', description: 'account of the registry (asked of STS when unset)' },
-      { name: 'ECR_REGISTRY', description: 'registry host, overriding the one built from account and region' },
-    ],
+    env: envHelp('AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'ECR_REGISTRY'),
     notes: [
       'The password goes to `docker login --password-stdin` on stdin: it is never in a process argument or the output.',
       'docker must be on PATH and its daemon running (in Gitpod both are).',

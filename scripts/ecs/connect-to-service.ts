@@ -11,6 +11,7 @@ import {
 } from '../../lib/ecs-exec.js'
 import { runScript } from '../../lib/main.js'
 import { say } from '../../lib/output.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -25,10 +26,7 @@ await runScript(
       service: { type: 'string', placeholder: 'NAME', description: `service whose task to pick (default ${PRIMARY_SERVICE})` },
       command: { type: 'string', placeholder: 'CMD', description: `command to run (default ${DEFAULT_COMMAND}; use /bin/sh for alpine images like the frontend)` },
     },
-    env: [
-      { name: 'AWS_DEFAULT_REGION', description: 'region of the cluster (AWS_REGION wins when both are set)' },
-      { name: 'ECS_CLUSTER', description: `cluster, when --cluster is not given (default ${NAME_VARIABLES.ECS_CLUSTER})` },
-    ],
+    env: envHelp('AWS_DEFAULT_REGION', 'ECS_CLUSTER'),
     notes: [
       'Needs session-manager-plugin on PATH, a task started with ECS Exec enabled, and its ExecuteCommandAgent RUNNING;',
       'each is checked first, with the fix. Ctrl-C goes to the remote shell; exit the shell to end the session.',

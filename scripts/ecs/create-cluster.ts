@@ -2,6 +2,7 @@
 import { runScript } from '../../lib/main.js'
 import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
 import { clusterStep } from '../../lib/steps/cluster.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -9,12 +10,7 @@ await runScript(
     summary:
       'Create the ECS cluster with its default Service Connect namespace; re-create it if it was deleted (INACTIVE). Safe to re-run.',
     options: STEP_OPTIONS,
-    env: [
-      { name: 'ECS_CLUSTER', description: 'cluster name (default cruddur)' },
-      { name: 'SERVICE_CONNECT_NAMESPACE', description: 'default Service Connect namespace, name or ARN (default cruddur)' },
-      { name: 'AWS_DEFAULT_REGION', description: 'region (or AWS_REGION)' },
-      { name: 'AWS_ACCOUNT_ID', description: 'account (else asked of STS)' },
-    ],
+    env: envHelp('ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
   (args) => runStepsScript([clusterStep], args),
 )

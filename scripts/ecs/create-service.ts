@@ -5,6 +5,7 @@ import { kitNames } from '../../lib/config.js'
 import { runScript } from '../../lib/main.js'
 import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
 import { serviceProblem, serviceStep } from '../../lib/steps/ecs-service.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -15,14 +16,7 @@ await runScript(
       'Safe to re-run.',
     positionals: [{ name: 'NAME', description: 'the service (default: each of ECS_SERVICES)' }],
     options: STEP_OPTIONS,
-    env: [
-      { name: 'ECS_SERVICES', description: 'services to create when NAME is not given (default backend-flask)' },
-      { name: 'ECS_CLUSTER', description: 'cluster name (default cruddur)' },
-      { name: 'SERVICE_CONNECT_NAMESPACE', description: 'Service Connect namespace (default cruddur)' },
-      { name: 'SECURITY_GROUP_NAME', description: 'the services’ security group (default crud-srv-sg)' },
-      { name: 'AWS_DEFAULT_REGION', description: 'region (or AWS_REGION)' },
-      { name: 'AWS_ACCOUNT_ID', description: 'account (else asked of STS)' },
-    ],
+    env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'SECURITY_GROUP_NAME', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
     notes: ['Needs: ./scripts/ecs/create-cluster, ./scripts/ecs/register-task-definition, ./scripts/ec2/create-security-group.'],
   },
   (args) => {

@@ -4,6 +4,7 @@ import { kitNames } from '../../lib/config.js'
 import { runScript } from '../../lib/main.js'
 import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
 import { defaultFamilies, taskDefinitionSteps } from '../../lib/steps/task-definition.js'
+import { envHelp } from '../../lib/variables.js'
 
 await runScript(
   {
@@ -13,18 +14,7 @@ await runScript(
       'from the latest ACTIVE revision. Safe to re-run.',
     positionals: [{ name: 'FAMILY', description: 'family to register (default: each of ECS_SERVICES, i.e. backend-flask)' }],
     options: STEP_OPTIONS,
-    env: [
-      { name: 'AWS_COGNITO_USER_POOL_ID', description: 'Cognito user pool id for the backend (required)' },
-      { name: 'AWS_COGNITO_USER_POOL_CLIENT_ID', description: 'Cognito app client id for the backend (required)' },
-      { name: 'IMAGE_TAG', description: 'image tag to run (default latest)' },
-      { name: 'ECS_SERVICES', description: 'families registered without FAMILY (default backend-flask)' },
-      { name: 'EXECUTION_ROLE_NAME', description: 'execution role name (default CruddurServiceExecutionRole)' },
-      { name: 'TASK_ROLE_NAME', description: 'task role name (default CruddurTaskRole)' },
-      { name: 'LOG_GROUP', description: 'awslogs-group (default /cruddur/fargate-cluster)' },
-      { name: 'SSM_PREFIX', description: 'SSM path of the secrets (default /cruddur/backend-flask)' },
-      { name: 'AWS_ACCOUNT_ID', description: 'account for the ARNs and the ECR registry (default: asked of STS)' },
-      { name: 'AWS_DEFAULT_REGION', description: 'region (or AWS_REGION)' },
-    ],
+    env: envHelp('AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_USER_POOL_CLIENT_ID', 'IMAGE_TAG', 'ECS_SERVICES', 'EXECUTION_ROLE_NAME', 'TASK_ROLE_NAME', 'LOG_GROUP', 'SSM_PREFIX', 'AWS_ACCOUNT_ID', 'AWS_DEFAULT_REGION'),
     notes: ['Needs the roles (iam/create-roles) and the log group (logs/create-log-group) for tasks to start.'],
   },
   (args) => {

@@ -12,6 +12,16 @@ export const STEP_OPTIONS = {
   json: { type: 'boolean', description: 'print one JSON document instead of progress lines' },
 } as const
 
+/** What --json prints. */
+export interface StepsDocument {
+  dryRun: boolean
+  account: string
+  region: string
+  steps: StepReport[]
+  summary: Summary
+  seconds: number
+}
+
 /** Every input problem across the steps, found before any AWS call. */
 export function validateSteps(steps: readonly Step[], env: NodeJS.ProcessEnv): string[] {
   const names = kitNames(env)
@@ -44,7 +54,8 @@ export async function applySteps(
   const summary = summarize(reports)
   const seconds = (performance.now() - t0) / 1000
   if (json) {
-    say(JSON.stringify({ dryRun, account: ctx.account, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }, null, 2))
+    const document: StepsDocument = { dryRun, account: ctx.account, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
+    say(JSON.stringify(document, null, 2))
   } else {
     say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
   }

@@ -4,7 +4,7 @@
 import { get, resolveAccountId, resolveRegion, roleArn, ecrRegistry, partitionOf, ssmParameterArn, type Env } from './env.js'
 import { kitNames, type KitNames } from './config.js'
 import { makeClient, type ClientConfig, type ServiceKey } from './aws.js'
-import { loadTemplate, render, type Lookup, type TemplateValue } from './template.js'
+import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from './template.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
 
@@ -32,8 +32,8 @@ export interface StepContext {
   discovered: Discovered
   /** A client for a service, one per context (connections are reused across steps). */
   client<C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C
-  /** Render a template file (path relative to the repo root) with this context's values. */
-  render(path: string): unknown
+  /** Render a template (a file's path relative to the repo root, or one already loaded) with this context's values. */
+  render(template: string | Template): unknown
 }
 
 export interface Step {
@@ -135,7 +135,8 @@ export async function createContext(env: Env, options: { dryRun: boolean }): Pro
     dryRun: options.dryRun,
     discovered,
     client,
-    render: (path) => render(loadTemplate(path), lookupIn(derivedValues(ctx), env), placeholderHint),
+    render: (template) =>
+      render(typeof template === 'string' ? loadTemplate(template) : template, lookupIn(derivedValues(ctx), env), placeholderHint),
   }
   return ctx
 }

@@ -22,9 +22,10 @@ await runScript(
     if (!file) throw new ConfigError('name the template to render, e.g. ./scripts/render task-definitions/backend-flask.json')
     const fromCwd = resolve(file)
     const path = relative(ROOT, existsSync(fromCwd) ? fromCwd : resolve(ROOT, file))
-    const used = placeholders(loadTemplate(path).json)
+    const template = loadTemplate(path)
+    const used = placeholders(template.json)
     const ctx = await createContext(process.env, { dryRun: false })
     if (used.has('SECURITY_GROUP_ID') || used.has('SUBNET_IDS')) await resolveServiceNetwork(ctx)
-    say(JSON.stringify(ctx.render(path), null, 2))
+    say(JSON.stringify(ctx.render(template), null, 2))
   },
 )

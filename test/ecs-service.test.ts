@@ -19,6 +19,7 @@ import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import type { StepsDocument } from '../lib/step-script.js'
 
 const SCRIPT = 'ecs/create-service'
 const ec2 = makeClient(EC2Client, 'EC2')
@@ -68,11 +69,7 @@ async function serviceCount(): Promise<number> {
   return (await ecs.send(new ListServicesCommand({ cluster: 'cruddur' }))).serviceArns?.length ?? 0
 }
 
-interface JsonReport {
-  dryRun: boolean
-  steps: Array<{ id: string; error?: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
-  summary: { created: number; updated: number; unchanged: number; failed: number }
-}
+type JsonReport = StepsDocument
 
 // ---- pure parts ------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import { makeClient } from '../lib/aws.js'
 import { decodePolicy, normalizePolicy, samePolicy } from '../lib/steps/iam-roles.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import type { StepsDocument } from '../lib/step-script.js'
 
 const EXEC = 'CruddurServiceExecutionRole'
 const TASK = 'CruddurTaskRole'
@@ -43,10 +44,7 @@ const ourRoles = async () =>
   ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName).filter((n) => n === EXEC || n === TASK)
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v])
 
-interface Json {
-  summary: { created: number; updated: number; unchanged: number; failed: number }
-  steps: Array<{ id: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
-}
+type Json = StepsDocument
 const json = (stdout: string): Json => JSON.parse(stdout) as Json
 const outcomeOf = (doc: Json, resource: string, name: string) =>
   doc.steps[0].changes.find((c) => c.resource === resource && c.name === name)?.outcome

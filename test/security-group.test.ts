@@ -18,6 +18,7 @@ import { parseTemplate, loadTemplate } from '../lib/template.js'
 import { cidrProblem, containerPorts, missingRules, otherRules, wantedRules } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import type { StepsDocument } from '../lib/step-script.js'
 
 const SCRIPT = 'ec2/create-security-group'
 const ec2 = makeClient(EC2Client, 'EC2')
@@ -39,11 +40,7 @@ const rules = (group: SecurityGroup): string[] =>
     .flatMap((p) => (p.IpRanges ?? []).map((r) => `${p.IpProtocol}/${p.FromPort}${p.ToPort !== p.FromPort ? `-${p.ToPort}` : ''} from ${r.CidrIp}`))
     .sort()
 
-interface JsonReport {
-  dryRun: boolean
-  steps: Array<{ id: string; error?: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
-  summary: { created: number; updated: number; unchanged: number; failed: number }
-}
+type JsonReport = StepsDocument
 async function runJson(args: string[] = [], env: Record<string, string> = {}): Promise<JsonReport> {
   const r = await runKit(SCRIPT, ['--json', ...args], { env })
   assert.is(r.code, 0, r.all)

@@ -7,6 +7,7 @@ import { familyProblem } from '../lib/steps/task-definition.js'
 import { differences, summarizePaths } from '../lib/subset.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunOptions } from './helpers/run.js'
+import type { StepsDocument } from '../lib/step-script.js'
 
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
 const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...env } })
@@ -16,10 +17,7 @@ const describe = async (family = 'backend-flask') => (await ecs.send(new Describ
 const revisions = async (family = 'backend-flask') => (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? []
 const container = (defs: ContainerDefinition[] | undefined) => defs?.find((c) => c.name === 'backend-flask')
 
-interface Json {
-  summary: { created: number; updated: number; unchanged: number; failed: number }
-  steps: Array<{ id: string; changes: Array<{ resource: string; name: string; outcome: string; detail?: string }> }>
-}
+type Json = StepsDocument
 
 const live = suite('ecs/register-task-definition against moto')
 live.before.each(async () => {

@@ -15,7 +15,7 @@ import {
   type Session,
   type Task,
 } from '@aws-sdk/client-ecs'
-import { endpointFor } from './aws.js'
+import { awsErrorIs, endpointFor } from './aws.js'
 import { get, resolveRegion, type Env } from './env.js'
 import { CheckFailed } from './errors.js'
 import { registerSecret } from './redact.js'
@@ -143,7 +143,7 @@ export function execProblem(task: Task, container: Container, where: { cluster: 
       agent?.lastStatus === 'PENDING'
         ? 'it is still starting: wait a few seconds and run this again'
         : 'the task role needs ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel ' +
-          '(the CruddurTaskRole SSMAccessPolicy), and the container must not set readonlyRootFilesystem; fix that and deploy again'
+          '(policies/task-role-policy.json, put on the task role by ./scripts/iam/create-roles), and the container must not set readonlyRootFilesystem; fix that and deploy again'
     return `the ${EXEC_AGENT} in container ${container.name} of task ${id} ${state}, not RUNNING: ${fix}`
   }
   return undefined
@@ -246,11 +246,10 @@ const pluginError = (error: unknown): never => {
 
 /** ECS's "no such cluster/service" errors, worded with the flag that fixes them. */
 function notFound(error: unknown, o: ConnectOptions, region: string): never {
-  const name = (error as { name?: string }).name
-  if (name === 'ClusterNotFoundException') {
+  if (awsErrorIs(error, 'ClusterNotFoundException')) {
     throw new CheckFailed(`cluster ${o.cluster} not found in ${region}: create it first, or name yours with --cluster or ECS_CLUSTER`)
   }
-  if (name === 'ServiceNotFoundException') {
+  if (awsErrorIs(error, 'ServiceNotFoundException')) {
     throw new CheckFailed(`service ${o.service} not found in cluster ${o.cluster} (${region}): create it first, or name yours with --service`)
   }
   throw error

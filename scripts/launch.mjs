@@ -1,5 +1,5 @@
-// Every executable under scripts/ is a two-line shim over this launcher, so a script
-// runs the same from any working directory. It runs the compiled JS from dist/ when the
+// Every executable under scripts/ is a three-line shim over this launcher, so a script
+// runs the same from any working directory. It runs the script's bundle from dist/ when the
 // build is newer than every source (fast: no TypeScript loader on the start-up path),
 // and the TypeScript source through tsx otherwise (correct while you edit).
 import { existsSync, readdirSync, statSync } from 'node:fs'
@@ -29,7 +29,7 @@ export async function launch(shimUrl) {
   const shim = fileURLToPath(shimUrl)
   const rel = relative(root, shim)
   const compiled = join(root, 'dist', `${rel}.js`)
-  if (process.env.KIT_FORCE_TSX !== '1' && buildIsCurrent() && existsSync(compiled)) {
+  if (buildIsCurrent() && existsSync(compiled)) {
     await import(pathToFileURL(compiled).href)
     return
   }

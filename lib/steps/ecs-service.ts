@@ -3,7 +3,6 @@
 // cannot be exec'd into). The guide hand-copies the security group and three subnet ids into
 // the file; here they are filled in from the default VPC. An existing service is never
 // changed (that is a deployment's job): what differs from the file is reported as drift.
-import { readdirSync } from 'node:fs'
 import {
   CreateServiceCommand,
   DescribeClustersCommand,
@@ -19,34 +18,17 @@ import { awsErrorIs } from '../aws.js'
 import { isStandIn, resolveServiceNetwork } from '../network.js'
 import { JSON_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
-import { loadTemplate } from '../template.js'
+import { loadTemplate, templateNameProblem, templateNames } from '../template.js'
 import { isMissingDefinition, taskDefinitionStepId } from './task-definition.js'
-
-/** The service whose step keeps the plain id `ecs/create-service`. */
-
-const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/
 
 export const serviceFile = (name: string): string => `json/service-${name}.json`
 
 /** The services there is a definition for: json/service-*.json. */
-export function availableServices(dir = JSON_DIR): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.startsWith('service-') && f.endsWith('.json'))
-      .map((f) => f.slice('service-'.length, -'.json'.length))
-      .sort()
-  } catch {
-    return []
-  }
-}
+export const availableServices = (dir = JSON_DIR): string[] => templateNames(dir, 'service-')
 
 /** Why a service cannot be created (bad name, no definition file), or undefined. */
-export function serviceProblem(name: string, available = availableServices()): string | undefined {
-  const choices = available.length > 0 ? `available: ${available.join(', ')}` : 'json/ holds no service-*.json'
-  if (!SERVICE_NAME.test(name)) return `"${name}" is not a service name (letters, digits, - and _ only; ${choices})`
-  if (!available.includes(name)) return `unknown service "${name}": ${serviceFile(name)} does not exist (${choices})`
-  return undefined
-}
+export const serviceProblem = (name: string, available = availableServices()): string | undefined =>
+  templateNameProblem('service', name, serviceFile(name), available)
 
 /** The family of a task definition given as a family, family:revision or ARN. Pure. */
 export function familyOf(taskDefinition: string): string {
@@ -87,6 +69,10 @@ export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service)
   return drift
 }
 
+/** A service file must name the service it is named after. Pure. */
+const serviceNameMismatch = (file: string, name: string, declared: unknown): string | undefined =>
+  declared === name ? undefined : `${file}: "serviceName" is ${JSON.stringify(declared)}, expected "${name}" (the file's name)`
+
 const isNotIdempotent = (error: unknown): boolean => awsErrorIs(error, 'InvalidParameterException', /not idempotent/i)
 
 export function serviceStep(name: string): Step {
@@ -102,8 +88,8 @@ export function serviceStep(name: string): Step {
     validate(env) {
       const problem = serviceProblem(name) ?? checkTemplate(file, env)
       if (problem) return [problem]
-      const declared = (loadTemplate(file).json as { serviceName?: unknown }).serviceName
-      return declared === name ? [] : [`${file}: "serviceName" is ${JSON.stringify(declared)}, expected "${name}" (the file's name)`]
+      const mismatch = serviceNameMismatch(file, name, (loadTemplate(file).json as { serviceName?: unknown }).serviceName)
+      return mismatch ? [mismatch] : []
     },
     async run(ctx) {
       const problem = serviceProblem(name)
@@ -114,9 +100,8 @@ export function serviceStep(name: string): Step {
       const network = await resolveServiceNetwork(ctx)
       if (isStandIn(network.securityGroupId)) notes.push(`after ec2/create-security-group creates ${ctx.names.securityGroup}`)
       const wanted = ctx.render(file) as CreateServiceCommandInput
-      if (wanted.serviceName !== name) {
-        throw new ConfigError(`${file}: "serviceName" is ${JSON.stringify(wanted.serviceName)}, expected "${name}" (the file's name)`)
-      }
+      const mismatch = serviceNameMismatch(file, name, wanted.serviceName)
+      if (mismatch) throw new ConfigError(mismatch)
       const cluster = wanted.cluster ?? ctx.names.cluster
 
       const clusters = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))

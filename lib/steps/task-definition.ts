@@ -4,7 +4,6 @@
 // registers only when the rendered definition differs from the latest ACTIVE revision, as
 // ecs-cli did. The template carries taskRoleArn: the guide leaves it empty, and ECS Exec
 // then has no role to open its ssmmessages channels with.
-import { readdirSync } from 'node:fs'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { PRIMARY_SERVICE, type KitNames } from '../config.js'
 import { ConfigError } from '../errors.js'
@@ -12,38 +11,20 @@ import { awsErrorIs } from '../aws.js'
 import { TASK_DEFINITIONS_DIR } from '../paths.js'
 import { checkTemplate, type Change, type Step } from '../step.js'
 import { differences, summarizePaths } from '../subset.js'
-
-/** The family whose step keeps the plain id `ecs/register-task-definition`. */
-
-const FAMILY_NAME = /^[A-Za-z0-9_-]{1,255}$/
+import { templateNameProblem, templateNames } from '../template.js'
 
 export const templateFile = (family: string): string => `task-definitions/${family}.json`
 
 /** The families there is a template for: task-definitions/*.json. */
-export function availableFamilies(dir = TASK_DEFINITIONS_DIR): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.slice(0, -'.json'.length))
-      .sort()
-  } catch {
-    return []
-  }
-}
+export const availableFamilies = (dir = TASK_DEFINITIONS_DIR): string[] => templateNames(dir)
 
 /** The step id for a family: plain for the guide's backend-flask, suffixed for any other. Pure. */
 export const taskDefinitionStepId = (family: string): string =>
   family === PRIMARY_SERVICE ? 'ecs/register-task-definition' : `ecs/register-task-definition:${family}`
 
 /** Why a family cannot be registered (bad name, no template), or undefined. */
-export function familyProblem(family: string, available = availableFamilies()): string | undefined {
-  const choices = available.length > 0 ? `available: ${available.join(', ')}` : 'task-definitions/ holds no templates'
-  if (!FAMILY_NAME.test(family)) {
-    return `"${family}" is not a task definition family name (letters, digits, - and _ only; ${choices})`
-  }
-  if (!available.includes(family)) return `no template for task definition family "${family}": ${templateFile(family)} does not exist (${choices})`
-  return undefined
-}
+export const familyProblem = (family: string, available = availableFamilies()): string | undefined =>
+  templateNameProblem('task definition family', family, templateFile(family), available)
 
 /** DescribeTaskDefinition's answer for a family with no ACTIVE revision. */
 export const isMissingDefinition = (error: unknown): boolean =>

@@ -1,15 +1,15 @@
 // The main job, locally: provision the whole stack into a local AWS emulator twice (the second
 // run must change nothing), show what exists, and stop the emulator.
-import { isLoopbackUrl, startMoto, type Emulator } from '../lib/emulator.js'
-import { registerEnvSecrets } from '../lib/env.js'
-import { ConfigError, EXIT } from '../lib/errors.js'
-import { kitNames } from '../lib/config.js'
-import { formatInventory, inventory } from '../lib/inventory.js'
-import { runScript } from '../lib/main.js'
-import { colour, say, warn } from '../lib/output.js'
-import { registerSecret } from '../lib/redact.js'
-import { createContext } from '../lib/step.js'
-import { applySteps } from '../lib/step-script.js'
+import { isLoopbackUrl, startMoto, type Emulator } from '../lib/aws/emulator.js'
+import { registerEnvSecrets } from '../lib/config/env.js'
+import { ConfigError, EXIT } from '../lib/core/errors.js'
+import { kitNames } from '../lib/config/names.js'
+import { formatInventory, inventory } from '../lib/ops/inventory.js'
+import { runScript } from '../lib/core/boundary.js'
+import { colour, say, warn } from '../lib/core/output.js'
+import { registerSecret } from '../lib/core/redact.js'
+import { createContext } from '../lib/steps/step.js'
+import { applySteps } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
 
 /** Throwaway values for everything provision needs, so the demo needs no set-up. */

@@ -1,9 +1,9 @@
 // The whole stack of the week-6 guide in one idempotent run.
-import { kitNames } from '../lib/config.js'
-import { runScript } from '../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../lib/step-script.js'
+import { kitNames } from '../lib/config/names.js'
+import { runScript } from '../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
-import { envHelp, VARIABLES } from '../lib/variables.js'
+import { envHelp, VARIABLES } from '../lib/config/variables.js'
 
 await runScript(
   {

@@ -2,13 +2,13 @@
 // ready for `aws ... --cli-input-json file://<(./scripts/render FILE)`.
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
-import { ConfigError } from '../lib/errors.js'
-import { runScript } from '../lib/main.js'
-import { resolveServiceNetwork } from '../lib/network.js'
-import { say } from '../lib/output.js'
-import { ROOT } from '../lib/paths.js'
-import { createContext } from '../lib/step.js'
-import { loadTemplate, placeholders } from '../lib/template.js'
+import { ConfigError } from '../lib/core/errors.js'
+import { runScript } from '../lib/core/boundary.js'
+import { resolveServiceNetwork } from '../lib/aws/network.js'
+import { say } from '../lib/core/output.js'
+import { ROOT } from '../lib/config/paths.js'
+import { createContext } from '../lib/steps/step.js'
+import { loadTemplate, placeholders } from '../lib/templates/template.js'
 
 await runScript(
   {

@@ -1,9 +1,9 @@
 // What exists of the stack, read-only.
-import { EXIT } from '../lib/errors.js'
-import { formatInventory, inventory } from '../lib/inventory.js'
-import { runScript } from '../lib/main.js'
-import { say } from '../lib/output.js'
-import { createContext } from '../lib/step.js'
+import { EXIT } from '../lib/core/errors.js'
+import { formatInventory, inventory } from '../lib/ops/inventory.js'
+import { runScript } from '../lib/core/boundary.js'
+import { say } from '../lib/core/output.js'
+import { createContext } from '../lib/steps/step.js'
 
 await runScript(
   {

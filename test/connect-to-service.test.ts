@@ -17,8 +17,8 @@ import {
 import { ENDPOINT } from './helpers/guard.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import { SESSION_ENV, connectToService, defaultPluginRunner, type ConnectOptions } from '../lib/ecs-exec.js'
-import { redact } from '../lib/redact.js'
+import { SESSION_ENV, connectToService, defaultPluginRunner, type ConnectOptions } from '../lib/ops/ecs-exec.js'
+import { redact } from '../lib/core/redact.js'
 
 const ACCOUNT = '123456789012'
 const CLUSTER_ARN = `arn:aws:ecs:eu-west-2:${ACCOUNT}:cluster/cruddur`

@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert'
 import { CANARY_PASSWORD, startPostgres, type Postgres } from './helpers/postgres.js'
 import { freePort } from './helpers/net.js'
 import { emptyDir, runKit, type RunResult } from './helpers/run.js'
-import { DbTimeout, describeDbError, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/db.js'
-import { ConfigError, UsageError } from '../lib/errors.js'
+import { DbTimeout, describeDbError, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
+import { ConfigError, UsageError } from '../lib/core/errors.js'
 
 const WRONG_PASSWORD = 'wrong-canary-Xk42'
 

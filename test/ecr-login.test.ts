@@ -8,7 +8,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { ENDPOINT } from './helpers/guard.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import { decodeAuthorizationToken, describeExpiry, dockerReason, normalizeRegistry, registryRegion } from '../lib/ecr-login.js'
+import { decodeAuthorizationToken, describeExpiry, dockerReason, normalizeRegistry, registryRegion } from '../lib/ops/ecr-login.js'
 
 const MOTO_ACCOUNT = '123456789012'
 const DAEMON_DOWN = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'

@@ -10,9 +10,9 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
-import { makeClient } from '../lib/aws.js'
-import { kitNames } from '../lib/config.js'
-import type { StepContext } from '../lib/step.js'
+import { makeClient } from '../lib/aws/clients.js'
+import { kitNames } from '../lib/config/names.js'
+import type { StepContext } from '../lib/steps/step.js'
 import { ecrRepositoriesStep, repositoryDrift, repositoryProblems } from '../lib/steps/ecr-repositories.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'

@@ -12,14 +12,14 @@ import {
   UpdateServiceCommand,
   type Service,
 } from '@aws-sdk/client-ecs'
-import { makeClient } from '../lib/aws.js'
-import { runSteps } from '../lib/runner.js'
-import { createContext } from '../lib/step.js'
+import { makeClient } from '../lib/aws/clients.js'
+import { runSteps } from '../lib/steps/engine.js'
+import { createContext } from '../lib/steps/step.js'
 import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import type { StepsDocument } from '../lib/step-script.js'
+import type { StepsDocument } from '../lib/steps/apply.js'
 
 const SCRIPT = 'ecs/create-service'
 const ec2 = makeClient(EC2Client, 'EC2')

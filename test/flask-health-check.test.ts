@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { startFlask, type Flask } from './helpers/flask.js'
 import { freePort } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
-import { judgeResponse, waitForHealth } from '../lib/health.js'
+import { judgeResponse, waitForHealth } from '../lib/ops/health.js'
 
 const live = suite('flask/health-check against a real Flask app')
 const servers: Flask[] = []

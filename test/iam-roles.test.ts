@@ -12,11 +12,11 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam'
-import { makeClient } from '../lib/aws.js'
+import { makeClient } from '../lib/aws/clients.js'
 import { decodePolicy, normalizePolicy, samePolicy } from '../lib/steps/iam-roles.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import type { StepsDocument } from '../lib/step-script.js'
+import type { StepsDocument } from '../lib/steps/apply.js'
 
 const EXEC = 'CruddurServiceExecutionRole'
 const TASK = 'CruddurTaskRole'

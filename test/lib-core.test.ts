@@ -1,17 +1,17 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { helpText, parseCli, parseSeconds } from '../lib/cli.js'
-import { kitNames } from '../lib/config.js'
-import { clientConfig } from '../lib/aws.js'
-import { describeError } from '../lib/describe-error.js'
-import { ecrRegistry, registerEnvSecrets, requireEnv, resolveAccountId, resolveRegion, roleArn, ssmParameterArn } from '../lib/env.js'
-import { ConfigError, UsageError } from '../lib/errors.js'
-import { wantsColour } from '../lib/output.js'
-import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/redact.js'
-import { formatSummary, runSteps, summarize } from '../lib/runner.js'
-import { checkTemplate, derivedValues, lookupIn, placeholderHint, type Step, type StepContext } from '../lib/step.js'
-import { parseTemplate, placeholders, render } from '../lib/template.js'
+import { helpText, parseCli, parseSeconds } from '../lib/core/cli.js'
+import { kitNames } from '../lib/config/names.js'
+import { clientConfig } from '../lib/aws/clients.js'
+import { describeError } from '../lib/core/describe-error.js'
+import { ecrRegistry, registerEnvSecrets, requireEnv, resolveAccountId, resolveRegion, roleArn, ssmParameterArn } from '../lib/config/env.js'
+import { ConfigError, UsageError } from '../lib/core/errors.js'
+import { wantsColour } from '../lib/core/output.js'
+import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/core/redact.js'
+import { formatSummary, runSteps, summarize } from '../lib/steps/engine.js'
+import { checkTemplate, derivedValues, lookupIn, placeholderHint, type Step, type StepContext } from '../lib/steps/step.js'
+import { parseTemplate, placeholders, render } from '../lib/templates/template.js'
 
 const throwsWith = (fn: () => unknown, Type: new (...a: never[]) => Error, pattern: RegExp) => {
   try {
@@ -194,7 +194,7 @@ runner.run()
 
 const jsonErrors = suite('lib/json-error')
 jsonErrors('finds the first bad offset, or -1 for valid JSON', async () => {
-  const { jsonErrorOffset } = await import('../lib/json-error.js')
+  const { jsonErrorOffset } = await import('../lib/core/json-error.js')
   assert.is(jsonErrorOffset('{"a": [1, 2.5e3, "x\\n", true, null, {}]}'), -1)
   assert.is(jsonErrorOffset('{"a": }'), 6)
   assert.is(jsonErrorOffset('{"a": 1,}'), 8)
@@ -206,7 +206,7 @@ jsonErrors.run()
 
 const awsErrors = suite('lib/aws awsErrorIs')
 awsErrors('matches an SDK error by name or EC2 Code, and by message when asked', async () => {
-  const { awsErrorIs } = await import('../lib/aws.js')
+  const { awsErrorIs } = await import('../lib/aws/clients.js')
   const e = Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' })
   assert.ok(awsErrorIs(e, 'ClientException'))
   assert.ok(awsErrorIs(e, 'ClientException', /unable to describe/i))

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ROOT } from '../lib/paths.js'
+import { ROOT } from '../lib/config/paths.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 

@@ -1,7 +1,7 @@
 // `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, runs every
 // test/*.test.ts with uvu, stops moto, and ends with the plain line "N passed, N failed".
 import { spawn } from 'node:child_process'
-import { ROOT } from '../lib/paths.js'
+import { ROOT } from '../lib/config/paths.js'
 import { startMoto, type Moto } from './helpers/moto.js'
 import { isLoopbackUrl } from './helpers/net.js'
 

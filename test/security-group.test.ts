@@ -12,13 +12,13 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2'
-import { makeClient } from '../lib/aws.js'
-import { ConfigError } from '../lib/errors.js'
-import { parseTemplate, loadTemplate } from '../lib/template.js'
+import { makeClient } from '../lib/aws/clients.js'
+import { ConfigError } from '../lib/core/errors.js'
+import { parseTemplate, loadTemplate } from '../lib/templates/template.js'
 import { cidrProblem, containerPorts, missingRules, otherRules, wantedRules } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import type { StepsDocument } from '../lib/step-script.js'
+import type { StepsDocument } from '../lib/steps/apply.js'
 
 const SCRIPT = 'ec2/create-security-group'
 const ec2 = makeClient(EC2Client, 'EC2')

@@ -2,12 +2,12 @@ import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
-import { makeClient } from '../lib/aws.js'
+import { makeClient } from '../lib/aws/clients.js'
 import { familyProblem } from '../lib/steps/task-definition.js'
-import { differences, summarizePaths } from '../lib/subset.js'
+import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunOptions } from './helpers/run.js'
-import type { StepsDocument } from '../lib/step-script.js'
+import type { StepsDocument } from '../lib/steps/apply.js'
 
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
 const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...env } })

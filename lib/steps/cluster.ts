@@ -1,10 +1,10 @@
 // The ECS cluster the services run in, with Service Connect's default namespace: the guide's
 // `aws ecs create-cluster --cluster-name cruddur --service-connect-defaults namespace=cruddur`.
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient, UpdateClusterCommand, type Cluster } from '@aws-sdk/client-ecs'
-import type { KitNames } from '../config.js'
-import type { Env } from '../env.js'
-import { CheckFailed } from '../errors.js'
-import type { Change, Step } from '../step.js'
+import type { KitNames } from '../config/names.js'
+import type { Env } from '../config/env.js'
+import { CheckFailed } from '../core/errors.js'
+import type { Change, Step } from './step.js'
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/
 const ARN = /^arn:[^:]+:servicediscovery:/

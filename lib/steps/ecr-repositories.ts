@@ -12,9 +12,9 @@ import {
   type ImageTagMutability,
   type Repository,
 } from '@aws-sdk/client-ecr'
-import type { KitNames } from '../config.js'
-import { ecrRepositoryUrl, type Env } from '../env.js'
-import type { Change, Step } from '../step.js'
+import type { KitNames } from '../config/names.js'
+import { ecrRepositoryUrl, type Env } from '../config/env.js'
+import type { Change, Step } from './step.js'
 
 export const TAG_MUTABILITY: ImageTagMutability = 'MUTABLE'
 export const SCAN_ON_PUSH = true

@@ -12,13 +12,13 @@ import {
   type CreateServiceCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs'
-import { PRIMARY_SERVICE } from '../config.js'
-import { ConfigError, KitError } from '../errors.js'
-import { awsErrorIs } from '../aws.js'
-import { isStandIn, resolveServiceNetwork } from '../network.js'
-import { JSON_DIR } from '../paths.js'
-import { checkTemplate, type Change, type Step } from '../step.js'
-import { loadTemplate, templateNameProblem, templateNames } from '../template.js'
+import { PRIMARY_SERVICE } from '../config/names.js'
+import { ConfigError, KitError } from '../core/errors.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { isStandIn, resolveServiceNetwork } from '../aws/network.js'
+import { JSON_DIR } from '../config/paths.js'
+import { checkTemplate, type Change, type Step } from './step.js'
+import { loadTemplate, templateNameProblem, templateNames } from '../templates/template.js'
 import { isMissingDefinition, taskDefinitionStepId } from './task-definition.js'
 
 export const serviceFile = (name: string): string => `json/service-${name}.json`

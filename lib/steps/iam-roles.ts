@@ -17,10 +17,10 @@ import {
   type AttachedPolicy,
   type Role,
 } from '@aws-sdk/client-iam'
-import { awsErrorIs } from '../aws.js'
-import type { KitNames } from '../config.js'
-import { partitionOf } from '../env.js'
-import { checkTemplate, type Change, type Step, type StepContext } from '../step.js'
+import { awsErrorIs } from '../aws/clients.js'
+import type { KitNames } from '../config/names.js'
+import { partitionOf } from '../config/env.js'
+import { checkTemplate, type Change, type Step, type StepContext } from './step.js'
 
 export const TRUST_POLICY_FILE = 'policies/service-assume-role-execution-policy.json'
 export const EXECUTION_POLICY_FILE = 'policies/service-execution-policy.json'

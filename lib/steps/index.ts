@@ -1,7 +1,7 @@
 // Every provisioning step of the guide, in the guide's order. provision runs them by their
 // `needs`, so the order here only decides how reports are listed.
-import type { KitNames } from '../config.js'
-import type { Step } from '../step.js'
+import type { KitNames } from '../config/names.js'
+import type { Step } from './step.js'
 import { clusterStep } from './cluster.js'
 import { ecrRepositoriesStep } from './ecr-repositories.js'
 import { serviceStep } from './ecs-service.js'

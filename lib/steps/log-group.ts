@@ -1,5 +1,5 @@
 // The CloudWatch log group the tasks log to, with its retention. The task definition's
-// awslogs-group is ${LOG_GROUP}: the same name, defined once in lib/config.ts.
+// awslogs-group is ${LOG_GROUP}: the same name, defined once in lib/config/names.ts.
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -7,7 +7,7 @@ import {
   PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-cloudwatch-logs'
-import type { Change, Step } from '../step.js'
+import type { Change, Step } from './step.js'
 
 export const logGroupStep: Step = {
   id: 'logs/create-log-group',

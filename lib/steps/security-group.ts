@@ -2,11 +2,11 @@
 // the containers listen on. The guide opened port 80 while the container listens on 4567, so
 // nothing could reach the service: the ports here come from the task definitions instead.
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
-import { ConfigError } from '../errors.js'
-import { awsErrorIs } from '../aws.js'
-import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../network.js'
-import type { Change, Step } from '../step.js'
-import { loadTemplate, type Template } from '../template.js'
+import { ConfigError } from '../core/errors.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../aws/network.js'
+import type { Change, Step } from './step.js'
+import { loadTemplate, type Template } from '../templates/template.js'
 
 export const GROUP_DESCRIPTION = 'Security group for Cruddur services on ECS'
 
@@ -76,7 +76,7 @@ export function otherRules(permissions: readonly IpPermission[], wanted: readonl
 
 export const ruleName = (rule: IngressRule): string => `${rule.protocol}/${rule.port} from ${rule.cidr}`
 
-/** What is wrong with an IPv4 CIDR beyond its shape (lib/config.ts checks that), or undefined. Pure. */
+/** What is wrong with an IPv4 CIDR beyond its shape (lib/config/names.ts checks that), or undefined. Pure. */
 export function cidrProblem(cidr: string): string | undefined {
   const [address, prefix] = cidr.split('/')
   const octetsOk = address.split('.').every((o) => Number(o) <= 255)

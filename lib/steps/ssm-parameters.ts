@@ -3,10 +3,10 @@
 // Values never reach output: they are registered with the redactor before any call, and
 // no Change, error or line this step makes contains one.
 import { GetParametersCommand, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { requireEnv, type Env } from '../env.js'
-import { ConfigError } from '../errors.js'
-import { registerSecret } from '../redact.js'
-import type { Change, Step } from '../step.js'
+import { requireEnv, type Env } from '../config/env.js'
+import { ConfigError } from '../core/errors.js'
+import { registerSecret } from '../core/redact.js'
+import type { Change, Step } from './step.js'
 
 export interface DesiredParameter {
   /** The parameter's full name, e.g. /cruddur/backend-flask/CONNECTION_URL. */

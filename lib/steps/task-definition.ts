@@ -5,13 +5,13 @@
 // ecs-cli did. The template carries taskRoleArn: the guide leaves it empty, and ECS Exec
 // then has no role to open its ssmmessages channels with.
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import { PRIMARY_SERVICE, type KitNames } from '../config.js'
-import { ConfigError } from '../errors.js'
-import { awsErrorIs } from '../aws.js'
-import { TASK_DEFINITIONS_DIR } from '../paths.js'
-import { checkTemplate, type Change, type Step } from '../step.js'
-import { differences, summarizePaths } from '../subset.js'
-import { templateNameProblem, templateNames } from '../template.js'
+import { PRIMARY_SERVICE, type KitNames } from '../config/names.js'
+import { ConfigError } from '../core/errors.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { TASK_DEFINITIONS_DIR } from '../config/paths.js'
+import { checkTemplate, type Change, type Step } from './step.js'
+import { differences, summarizePaths } from '../core/diff.js'
+import { templateNameProblem, templateNames } from '../templates/template.js'
 
 export const templateFile = (family: string): string => `task-definitions/${family}.json`
 

@@ -1,12 +1,12 @@
 // Can we reach the database? Connect, print the server's version, disconnect (the guide's
 // bin/db/test). Exit 0 connected, 1 the connection failed (one line: which way, and the fix),
 // 2 no URL or a malformed one.
-import { parseSeconds } from '../../lib/cli.js'
-import { DB_URL_VARIABLES, parseDbUrl, passwordsOf, probeDatabase, resolveDbUrl } from '../../lib/db.js'
-import { EXIT } from '../../lib/errors.js'
-import { runScript } from '../../lib/main.js'
-import { ok, say } from '../../lib/output.js'
-import { registerSecret } from '../../lib/redact.js'
+import { parseSeconds } from '../../lib/core/cli.js'
+import { DB_URL_VARIABLES, parseDbUrl, passwordsOf, probeDatabase, resolveDbUrl } from '../../lib/ops/db.js'
+import { EXIT } from '../../lib/core/errors.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { ok, say } from '../../lib/core/output.js'
+import { registerSecret } from '../../lib/core/redact.js'
 
 await runScript(
   {

@@ -1,9 +1,9 @@
 // The guide's `describe-vpcs` + `create-security-group` + `authorize-security-group-ingress`,
 // idempotent, opening the containers' ports (4567) instead of the guide's port 80.
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { securityGroupStep } from '../../lib/steps/security-group.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

@@ -1,8 +1,8 @@
 // The guide's three `aws ecr create-repository --image-tag-mutability MUTABLE`, idempotent, with scan on push.
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { ecrRepositoriesStep } from '../../lib/steps/ecr-repositories.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

@@ -1,9 +1,9 @@
 // Log docker in to ECR: the guide's `aws ecr get-login-password | docker login ...`, without the aws CLI.
-import { describeExpiry, defaultEcrLoginDeps, ecrLogin } from '../../lib/ecr-login.js'
-import { EXIT } from '../../lib/errors.js'
-import { runScript } from '../../lib/main.js'
-import { ok, say, warn } from '../../lib/output.js'
-import { envHelp } from '../../lib/variables.js'
+import { describeExpiry, defaultEcrLoginDeps, ecrLogin } from '../../lib/ops/ecr-login.js'
+import { EXIT } from '../../lib/core/errors.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { ok, say, warn } from '../../lib/core/output.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

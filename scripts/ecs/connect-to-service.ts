@@ -1,17 +1,17 @@
 // Open a shell in a running ECS task's container (ECS Exec), checking first everything that
 // would make it fail: the guide's connect-to-service, without the aws CLI.
 import { ECSClient } from '@aws-sdk/client-ecs'
-import { makeClient } from '../../lib/aws.js'
-import { kitNames, NAME_VARIABLES, PRIMARY_SERVICE } from '../../lib/config.js'
-import { UsageError, type ExitCode } from '../../lib/errors.js'
+import { makeClient } from '../../lib/aws/clients.js'
+import { kitNames, NAME_VARIABLES, PRIMARY_SERVICE } from '../../lib/config/names.js'
+import { UsageError, type ExitCode } from '../../lib/core/errors.js'
 import {
   DEFAULT_COMMAND,
   connectToService,
   defaultPluginRunner,
-} from '../../lib/ecs-exec.js'
-import { runScript } from '../../lib/main.js'
-import { say } from '../../lib/output.js'
-import { envHelp } from '../../lib/variables.js'
+} from '../../lib/ops/ecs-exec.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { say } from '../../lib/core/output.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

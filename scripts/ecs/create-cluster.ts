@@ -1,8 +1,8 @@
 // The guide's `aws ecs create-cluster --cluster-name cruddur --service-connect-defaults namespace=cruddur`, idempotent.
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { clusterStep } from '../../lib/steps/cluster.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

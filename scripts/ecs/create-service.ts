@@ -1,11 +1,11 @@
 // The guide's `aws ecs create-service --cli-input-json file://aws/json/service-backend-flask.json`,
 // idempotent, with the security group and the default VPC's subnets filled in.
-import { UsageError } from '../../lib/errors.js'
-import { kitNames } from '../../lib/config.js'
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { UsageError } from '../../lib/core/errors.js'
+import { kitNames } from '../../lib/config/names.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { serviceProblem, serviceStep } from '../../lib/steps/ecs-service.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

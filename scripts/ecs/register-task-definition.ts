@@ -1,10 +1,10 @@
 // The guide's `aws ecs register-task-definition --cli-input-json file://...`, registering a
 // new revision only when the rendered template differs from the latest ACTIVE one.
-import { kitNames } from '../../lib/config.js'
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { kitNames } from '../../lib/config/names.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { defaultFamilies, taskDefinitionSteps } from '../../lib/steps/task-definition.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

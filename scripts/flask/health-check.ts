@@ -1,9 +1,9 @@
 // GET the backend's /api/health-check: [OK] and exit 0, or [BAD] with the reason and exit 1.
-import { parseSeconds } from '../../lib/cli.js'
-import { EXIT, UsageError } from '../../lib/errors.js'
-import { DEFAULT_HEALTH_URL, checkHealth, parseHealthUrl, waitForHealth } from '../../lib/health.js'
-import { runScript } from '../../lib/main.js'
-import { bad, ok } from '../../lib/output.js'
+import { parseSeconds } from '../../lib/core/cli.js'
+import { EXIT, UsageError } from '../../lib/core/errors.js'
+import { DEFAULT_HEALTH_URL, checkHealth, parseHealthUrl, waitForHealth } from '../../lib/ops/health.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { bad, ok } from '../../lib/core/output.js'
 
 await runScript(
   {

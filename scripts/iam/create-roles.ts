@@ -1,9 +1,9 @@
 // The guide's `aws iam create-role` / `put-role-policy` / `attach-role-policy` for the ECS
 // execution role and task role, idempotent, without CloudWatchFullAccess (policies/README.md).
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { iamRolesStep } from '../../lib/steps/iam-roles.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

@@ -1,8 +1,8 @@
 // The guide's five `aws ssm put-parameter --type SecureString`, idempotent, values never printed.
-import { runScript } from '../../lib/main.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/step-script.js'
+import { runScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
 import { ssmParametersStep } from '../../lib/steps/ssm-parameters.js'
-import { envHelp } from '../../lib/variables.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {

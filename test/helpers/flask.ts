@@ -1,7 +1,7 @@
 // A real Flask server (test/fixtures/flask_app.py) on a free loopback port.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { ROOT } from '../../lib/paths.js'
+import { ROOT } from '../../lib/config/paths.js'
 import { freePort, waitFor } from './net.js'
 import { connect } from 'node:net'
 

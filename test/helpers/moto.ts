@@ -1,5 +1,5 @@
-// The moto server the test run shares: started by test/run.ts (lib/emulator.ts), reset between tests.
-export { startMoto, type Emulator as Moto } from '../../lib/emulator.js'
+// The moto server the test run shares: started by test/run.ts (lib/aws/emulator.ts), reset between tests.
+export { startMoto, type Emulator as Moto } from '../../lib/aws/emulator.js'
 
 /** Forget every resource moto holds, so each test starts from an empty account. */
 export async function resetMoto(url = process.env.AWS_ENDPOINT_URL as string): Promise<void> {

@@ -1,5 +1,5 @@
 // Loopback-only networking helpers for tests.
-export { freePort, isLoopbackUrl } from '../../lib/emulator.js'
+export { freePort, isLoopbackUrl } from '../../lib/aws/emulator.js'
 
 /** Wait until fn resolves truthy, polling; throws after timeoutMs. */
 export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT } from '../../lib/paths.js'
+import { ROOT } from '../../lib/config/paths.js'
 
 export interface RunResult {
   code: number | null

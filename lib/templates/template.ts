@@ -4,9 +4,9 @@
 // template stays valid JSON that editors and linters understand.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { ConfigError } from './errors.js'
-import { jsonErrorOffset } from './json-error.js'
-import { ROOT } from './paths.js'
+import { ConfigError } from '../core/errors.js'
+import { jsonErrorOffset } from '../core/json-error.js'
+import { ROOT } from '../config/paths.js'
 
 export type TemplateValue = string | readonly string[]
 /** A placeholder's value, or undefined when it has none. */

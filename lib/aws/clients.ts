@@ -1,8 +1,8 @@
 // One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
 // endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
 // stand in for every service), and retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
-import { get, resolveRegion, type Env } from './env.js'
-import { ConfigError } from './errors.js'
+import { get, resolveRegion, type Env } from '../config/env.js'
+import { ConfigError } from '../core/errors.js'
 
 // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
 // start would only bury the kit's own output.

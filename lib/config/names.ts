@@ -1,7 +1,7 @@
 // The names of everything the kit creates, each defined once: the guide's names by default,
 // each overridable by an environment variable. Steps, templates and scripts read them here.
 import { get, type Env } from './env.js'
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../core/errors.js'
 
 export interface KitNames {
   cluster: string

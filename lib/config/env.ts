@@ -1,7 +1,7 @@
 // Environment resolution: .env loading, region, account, and the names derived from them.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../core/errors.js'
 import { ROOT } from './paths.js'
 
 export type Env = Readonly<Record<string, string | undefined>>

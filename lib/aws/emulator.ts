@@ -1,8 +1,8 @@
 // A local moto server on loopback: the demo's and the benchmark's stand-in for AWS.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { ConfigError } from './errors.js'
-import { onPath } from './shell.js'
+import { ConfigError } from '../core/errors.js'
+import { onPath } from '../core/shell.js'
 
 export interface Emulator {
   url: string

@@ -1,4 +1,4 @@
-// The kit's exit codes and the errors that carry them to the one error boundary (lib/main.ts).
+// The kit's exit codes and the errors that carry them to the one error boundary (lib/core/boundary.ts).
 
 export const EXIT = {
   ok: 0,

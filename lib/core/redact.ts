@@ -1,5 +1,5 @@
 // Secrets never reach output. Every value a script learns is secret is registered here,
-// and every line the kit prints (lib/output.ts) or reports as an error (lib/main.ts)
+// and every line the kit prints (lib/core/output.ts) or reports as an error (lib/core/boundary.ts)
 // goes through redact(), so hiding a secret is a mechanism rather than a habit.
 
 export const MASK = '****'

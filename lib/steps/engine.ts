@@ -1,5 +1,5 @@
 // Runs steps in dependency order, independent ones at the same time, and reports each.
-import { describeError } from './describe-error.js'
+import { describeError } from '../core/describe-error.js'
 import type { Change, Outcome, Step, StepContext } from './step.js'
 
 export interface StepReport {

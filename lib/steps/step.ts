@@ -1,10 +1,10 @@
 // The shape of every provisioning step, and the context steps run in. A step reads what
 // exists, then changes only what differs; under --dry-run it reads and reports the same
 // outcomes without changing anything. Each step is one script and one node of provision.
-import { get, resolveAccountId, resolveRegion, roleArn, ecrRegistry, partitionOf, ssmParameterArn, type Env } from './env.js'
-import { kitNames, type KitNames } from './config.js'
-import { makeClient, type ClientConfig, type ServiceKey } from './aws.js'
-import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from './template.js'
+import { get, resolveAccountId, resolveRegion, roleArn, ecrRegistry, partitionOf, ssmParameterArn, type Env } from '../config/env.js'
+import { kitNames, type KitNames } from '../config/names.js'
+import { makeClient, type ClientConfig, type ServiceKey } from '../aws/clients.js'
+import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from '../templates/template.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
 

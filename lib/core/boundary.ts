@@ -3,7 +3,7 @@
 import { helpText, parseCli, type ParsedArgs, type ScriptSpec } from './cli.js'
 import { describeError } from './describe-error.js'
 import { EXIT, type ExitCode } from './errors.js'
-import { loadDotenv, registerEnvSecrets } from './env.js'
+import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
 

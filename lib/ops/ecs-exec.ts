@@ -15,11 +15,11 @@ import {
   type Session,
   type Task,
 } from '@aws-sdk/client-ecs'
-import { awsErrorIs, endpointFor } from './aws.js'
-import { get, resolveRegion, type Env } from './env.js'
-import { CheckFailed } from './errors.js'
-import { registerSecret } from './redact.js'
-import { capture, interactive } from './shell.js'
+import { awsErrorIs, endpointFor } from '../aws/clients.js'
+import { get, resolveRegion, type Env } from '../config/env.js'
+import { CheckFailed } from '../core/errors.js'
+import { registerSecret } from '../core/redact.js'
+import { capture, interactive } from '../core/shell.js'
 
 export const PLUGIN = 'session-manager-plugin'
 /** The plugin reads the session from this variable when argv[1] names it (plugins newer than 1.2.497.0). */

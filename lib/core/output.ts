@@ -1,7 +1,7 @@
 // All of the kit's console output. Colour is on only for a terminal without NO_COLOR
 // (https://no-color.org); FORCE_COLOR forces it. chalk is loaded only when colour is on, so
 // piped runs (CI, logs, health checks in a loop) skip its start-up cost. Every line is
-// redacted (lib/redact.ts) before it is written.
+// redacted (lib/core/redact.ts) before it is written.
 import { redact } from './redact.js'
 
 type Paint = (text: string) => string

@@ -5,7 +5,7 @@ import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
-import type { StepContext } from './step.js'
+import type { StepContext } from '../steps/step.js'
 
 export interface Item {
   kind: string

@@ -1,5 +1,5 @@
 // What each environment variable the kit reads is for, written once, for every script's --help.
-import { NAME_VARIABLES } from './config.js'
+import { NAME_VARIABLES } from './names.js'
 
 const SECRET = (parameter: string) => `stored as the SecureString <SSM_PREFIX>/${parameter} (never printed)`
 

@@ -3,11 +3,11 @@
 // only (never in argv, where `ps` shows it, and never printed).
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { makeClient } from './aws.js'
-import { ecrRegistry, get, resolveAccountId, resolveRegion, type Env } from './env.js'
-import { CheckFailed, ConfigError } from './errors.js'
-import { registerSecret } from './redact.js'
-import { capture } from './shell.js'
+import { makeClient } from '../aws/clients.js'
+import { ecrRegistry, get, resolveAccountId, resolveRegion, type Env } from '../config/env.js'
+import { CheckFailed, ConfigError } from '../core/errors.js'
+import { registerSecret } from '../core/redact.js'
+import { capture } from '../core/shell.js'
 
 /** How long an ECR token lasts (the API says 12 hours). */
 export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000

@@ -2,9 +2,9 @@
 // to use, how to show it without its password, one connection attempt under one deadline,
 // and every way that attempt can fail turned into one line with a hint. Pure except probeDatabase.
 import pg from 'pg'
-import { get, WHERE_TO_SET, type Env } from './env.js'
-import { CheckFailed, ConfigError, UsageError } from './errors.js'
-import { MASK, maskUrl } from './redact.js'
+import { get, WHERE_TO_SET, type Env } from '../config/env.js'
+import { CheckFailed, ConfigError, UsageError } from '../core/errors.js'
+import { MASK, maskUrl } from '../core/redact.js'
 
 /** Where the URL may come from, first wins (--url is checked before these). */
 export const DB_URL_VARIABLES = ['PROD_CONNECTION_URL', 'CONNECTION_URL'] as const

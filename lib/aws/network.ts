@@ -8,8 +8,8 @@ import {
   EC2Client,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2'
-import { KitError } from './errors.js'
-import type { Discovered, StepContext } from './step.js'
+import { KitError } from '../core/errors.js'
+import type { Discovered, StepContext } from '../steps/step.js'
 
 /** What a dry run records as the group's id when the group does not exist yet. */
 export const standInGroupId = (groupName: string): string => `(new ${groupName})`

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { constants } from 'node:os'
 import { delimiter, join } from 'node:path'
-import type { Env } from './env.js'
+import type { Env } from '../config/env.js'
 
 export interface Ran {
   code: number | null

@@ -1,10 +1,10 @@
 // The body shared by every provisioning script (each step's own script and provision):
 // validate every input, then run the steps, printing progress lines or one JSON document.
-import type { ParsedArgs, ScriptSpec } from './cli.js'
-import { ConfigError, EXIT, type ExitCode } from './errors.js'
-import { kitNames } from './config.js'
-import { say } from './output.js'
-import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './runner.js'
+import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
+import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
+import { kitNames } from '../config/names.js'
+import { say } from '../core/output.js'
+import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
 import { createContext, type Step } from './step.js'
 
 export const STEP_OPTIONS = {

@@ -11,7 +11,7 @@ import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs'
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam'
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { kitNames } from '../lib/config/names.js'
 import { startMoto, type Emulator } from '../lib/aws/emulator.js'
 import { onPath } from '../lib/core/shell.js'
@@ -97,14 +97,15 @@ const DEMO_SECRETS = {
 async function freshWarmMoto(env: NodeJS.ProcessEnv): Promise<Emulator> {
   const moto = await startMoto()
   const e = { ...env, AWS_ENDPOINT_URL: moto.url }
+  const warm = await openContext(e, { mode: 'read-only' })
   await Promise.all([
-    makeClient(CloudWatchLogsClient, 'CLOUDWATCH_LOGS', e).send(new DescribeLogGroupsCommand({})),
-    makeClient(ECSClient, 'ECS', e).send(new ListClustersCommand({})),
-    makeClient(ECRClient, 'ECR', e).send(new DescribeRepositoriesCommand({})),
-    makeClient(SSMClient, 'SSM', e).send(new DescribeParametersCommand({})),
-    makeClient(IAMClient, 'IAM', e).send(new ListRolesCommand({})),
-    makeClient(EC2Client, 'EC2', e).send(new DescribeVpcsCommand({})),
-    makeClient(STSClient, 'STS', e).send(new GetCallerIdentityCommand({})),
+    warm.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS').send(new DescribeLogGroupsCommand({})),
+    warm.client(ECSClient, 'ECS').send(new ListClustersCommand({})),
+    warm.client(ECRClient, 'ECR').send(new DescribeRepositoriesCommand({})),
+    warm.client(SSMClient, 'SSM').send(new DescribeParametersCommand({})),
+    warm.client(IAMClient, 'IAM').send(new ListRolesCommand({})),
+    warm.client(EC2Client, 'EC2').send(new DescribeVpcsCommand({})),
+    warm.client(STSClient, 'STS').send(new GetCallerIdentityCommand({})),
   ])
   return moto
 }
@@ -113,7 +114,7 @@ async function freshWarmMoto(env: NodeJS.ProcessEnv): Promise<Emulator> {
 function renderGuideFiles(env: NodeJS.ProcessEnv): string {
   const dir = mkdtempSync(join(tmpdir(), 'kit-bench-'))
   const names = kitNames(env)
-  const lookup = lookupIn(derivedValues({ names, region: env.AWS_DEFAULT_REGION as string, account: '123456789012', discovered: {} }), env)
+  const lookup = lookupIn(derivedValues({ names, region: env.AWS_DEFAULT_REGION as string, accountId: '123456789012', discovered: {} }), env)
   for (const file of ['policies/service-assume-role-execution-policy.json', 'policies/service-execution-policy.json', 'task-definitions/backend-flask.json']) {
     mkdirSync(join(dir, dirname(file)), { recursive: true })
     writeFileSync(join(dir, file), JSON.stringify(render(loadTemplate(file), lookup, placeholderHint), null, 2))

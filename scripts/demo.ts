@@ -8,7 +8,7 @@ import { formatInventory, inventory } from '../lib/ops/inventory.js'
 import { runScript } from '../lib/core/boundary.js'
 import { colour, say, warn } from '../lib/core/output.js'
 import { registerSecret } from '../lib/core/redact.js'
-import { createContext } from '../lib/steps/step.js'
+import { openContext } from '../lib/aws/context.js'
 import { applySteps } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
 
@@ -58,11 +58,11 @@ await runScript(
       registerEnvSecrets(env, registerSecret)
       const steps = allSteps(kitNames(env))
       say(colour.bold(`\n1. provision (first run) against ${env.AWS_ENDPOINT_URL}`))
-      const first = await applySteps(steps, env, { dryRun: false, json: false })
+      const first = await applySteps(steps, await openContext(env, { mode: 'apply' }), { json: false })
       say(colour.bold('\n2. provision again: every resource must be unchanged'))
-      const second = await applySteps(steps, env, { dryRun: false, json: false })
+      const second = await applySteps(steps, await openContext(env, { mode: 'apply' }), { json: false })
       say(colour.bold('\n3. what exists now'))
-      for (const line of formatInventory(await inventory(await createContext(env, { dryRun: true })))) say(line)
+      for (const line of formatInventory(await inventory(await openContext(env, { mode: 'read-only' })))) say(line)
       const converged = second.summary.created === 0 && second.summary.updated === 0 && second.summary.failed === 0
       if (first.summary.failed > 0 || !converged) {
         warn('\nThe demo did not converge: see the lines marked ✗ above.')

@@ -1,11 +1,10 @@
 // The whole stack of the week-6 guide in one idempotent run.
-import { kitNames } from '../lib/config/names.js'
-import { runScript } from '../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../lib/steps/apply.js'
+import { runAwsScript } from '../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
 import { envHelp, VARIABLES } from '../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'provision',
     summary:
@@ -19,5 +18,6 @@ await runScript(
     ),
     notes: ['Preview first:  ./scripts/provision --dry-run'],
   },
-  (args) => runStepsScript(allSteps(kitNames(process.env)), args),
+  stepMode,
+  (args, run) => runStepsScript(allSteps(run.names), args, run),
 )

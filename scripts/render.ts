@@ -3,28 +3,29 @@
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { ConfigError } from '../lib/core/errors.js'
-import { runScript } from '../lib/core/boundary.js'
+import { runAwsScript } from '../lib/core/boundary.js'
 import { resolveServiceNetwork } from '../lib/aws/network.js'
 import { say } from '../lib/core/output.js'
 import { ROOT } from '../lib/config/paths.js'
-import { createContext } from '../lib/steps/step.js'
+import { stepContext } from '../lib/steps/step.js'
 import { loadTemplate, placeholders } from '../lib/templates/template.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'render',
     summary: 'Print a JSON template (policies/, task-definitions/, json/) with its ${PLACEHOLDERS} filled in. Reads AWS only to learn the account, subnets and security group.',
     positionals: [{ name: 'FILE', description: 'template path, relative to the working directory or the repo root' }],
     notes: ['Example:  ./scripts/render task-definitions/backend-flask.json'],
   },
-  async ({ positionals }) => {
+  'read-only',
+  async ({ positionals }, run) => {
     const [file] = positionals
     if (!file) throw new ConfigError('name the template to render, e.g. ./scripts/render task-definitions/backend-flask.json')
     const fromCwd = resolve(file)
     const path = relative(ROOT, existsSync(fromCwd) ? fromCwd : resolve(ROOT, file))
     const template = loadTemplate(path)
     const used = placeholders(template.json)
-    const ctx = await createContext(process.env, { dryRun: false })
+    const ctx = await stepContext(run)
     if (used.has('SECURITY_GROUP_ID') || used.has('SUBNET_IDS')) await resolveServiceNetwork(ctx)
     say(JSON.stringify(ctx.render(template), null, 2))
   },

@@ -1,18 +1,18 @@
 // What exists of the stack, read-only.
 import { EXIT } from '../lib/core/errors.js'
 import { formatInventory, inventory } from '../lib/ops/inventory.js'
-import { runScript } from '../lib/core/boundary.js'
+import { runAwsScript } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
-import { createContext } from '../lib/steps/step.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'status',
     summary: 'List every resource the kit manages and whether it exists (read-only). Exit 1 when something is missing.',
     options: { json: { type: 'boolean', description: 'print JSON instead of lines' } },
   },
-  async ({ values }) => {
-    const items = await inventory(await createContext(process.env, { dryRun: true }))
+  'read-only',
+  async ({ values }, run) => {
+    const items = await inventory(run)
     if (values.json) say(JSON.stringify(items, null, 2))
     else for (const line of formatInventory(items)) say(line)
     return items.every((item) => item.state !== undefined) ? EXIT.ok : EXIT.failed

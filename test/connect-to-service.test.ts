@@ -99,7 +99,7 @@ let logs: string[] = []
 
 async function connect(options: Partial<ConnectOptions> = {}, extraEnv: Record<string, string | undefined> = {}): Promise<number> {
   const ecs = new ECSClient({ region: 'eu-west-2', endpoint: ENDPOINT })
-  return connectToService({ ...OPTIONS, ...options }, { ecs, plugin: defaultPluginRunner, env: env(extraEnv), log: (l) => logs.push(l) })
+  return connectToService({ ...OPTIONS, ...options }, { ecs, region: 'eu-west-2', plugin: defaultPluginRunner, env: env(extraEnv), log: (l) => logs.push(l) })
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error & { exitCode?: number }> {

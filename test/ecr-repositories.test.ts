@@ -10,17 +10,19 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { kitNames } from '../lib/config/names.js'
 import type { StepContext } from '../lib/steps/step.js'
 import { ecrRepositoriesStep, repositoryDrift, repositoryProblems } from '../lib/steps/ecr-repositories.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const SCRIPT = 'ecr/create-repositories'
 const NAMES = ['cruddur-python', 'backend-flask', 'frontend-react-js']
 const REGISTRY = '123456789012.dkr.ecr.eu-west-2.amazonaws.com'
-const ecr = makeClient(ECRClient, 'ECR')
+const ecr = sdkContext.client(ECRClient, 'ECR')
 
 async function repositories() {
   const r = await ecr.send(new DescribeRepositoriesCommand({}))

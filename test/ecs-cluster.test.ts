@@ -2,13 +2,15 @@ import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { clusterProblems, namespaceDiffers } from '../lib/steps/cluster.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const SCRIPT = 'ecs/create-cluster'
-const ecs = makeClient(ECSClient, 'ECS')
+const ecs = sdkContext.client(ECSClient, 'ECS')
 
 async function describe(name = 'cruddur') {
   const r = await ecs.send(new DescribeClustersCommand({ clusters: [name] }))

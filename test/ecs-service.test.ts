@@ -12,18 +12,20 @@ import {
   UpdateServiceCommand,
   type Service,
 } from '@aws-sdk/client-ecs'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { runSteps } from '../lib/steps/engine.js'
-import { createContext } from '../lib/steps/step.js'
+import { stepContext } from '../lib/steps/step.js'
 import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const SCRIPT = 'ecs/create-service'
-const ec2 = makeClient(EC2Client, 'EC2')
-const ecs = makeClient(ECSClient, 'ECS')
+const ec2 = sdkContext.client(EC2Client, 'EC2')
+const ecs = sdkContext.client(ECSClient, 'ECS')
 
 async function createCluster(): Promise<void> {
   await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur', serviceConnectDefaults: { namespace: 'cruddur' } }))
@@ -220,7 +222,7 @@ aws('--dry-run on an empty account: still plans, with the stand-in group, create
 })
 
 aws('security group and service steps in one dry run: the service plans with the group’s stand-in', async () => {
-  const ctx = await createContext(process.env, { dryRun: true })
+  const ctx = await stepContext(await openContext(process.env, { mode: 'dry-run' }))
   const reports = await runSteps([securityGroupStep, serviceStep('backend-flask')], ctx)
   assert.equal(
     reports.map((r) => [r.id, r.error]),

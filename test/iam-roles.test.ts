@@ -12,18 +12,20 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { decodePolicy, normalizePolicy, samePolicy } from '../lib/steps/iam-roles.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
+
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 const EXEC = 'CruddurServiceExecutionRole'
 const TASK = 'CruddurTaskRole'
 const XRAY = 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess'
 const CW_FULL = 'arn:aws:iam::aws:policy/CloudWatchFullAccess'
 
-const iam = makeClient(IAMClient, 'IAM')
+const iam = sdkContext.client(IAMClient, 'IAM')
 
 interface Statement {
   Sid?: string

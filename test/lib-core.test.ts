@@ -5,7 +5,9 @@ import { helpText, parseCli, parseSeconds } from '../lib/core/cli.js'
 import { kitNames } from '../lib/config/names.js'
 import { clientConfig } from '../lib/aws/clients.js'
 import { describeError } from '../lib/core/describe-error.js'
-import { ecrRegistry, registerEnvSecrets, requireEnv, resolveAccountId, resolveRegion, roleArn, ssmParameterArn } from '../lib/config/env.js'
+import { registerEnvSecrets, requireEnv } from '../lib/config/env.js'
+import { ecrRegistry, roleArn, ssmParameterArn } from '../lib/aws/arns.js'
+import { openContext, regionFromEnv, resolveRegion } from '../lib/aws/context.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { wantsColour } from '../lib/core/output.js'
 import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/core/redact.js'
@@ -25,25 +27,25 @@ const throwsWith = (fn: () => unknown, Type: new (...a: never[]) => Error, patte
 }
 
 const env = suite('lib/env')
-env('region: AWS_REGION wins, AWS_DEFAULT_REGION is read too (the JS SDK alone would not)', () => {
-  assert.is(resolveRegion({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-west-2' }), 'us-east-1')
-  assert.is(resolveRegion({ AWS_DEFAULT_REGION: 'eu-west-2' }), 'eu-west-2')
-  throwsWith(() => resolveRegion({}), ConfigError, /AWS_DEFAULT_REGION is not set/)
-  throwsWith(() => resolveRegion({ AWS_REGION: 'london' }), ConfigError, /does not look like an AWS region/)
+env('region: AWS_REGION wins, AWS_DEFAULT_REGION is read too (the JS SDK alone would not)', async () => {
+  assert.is(regionFromEnv({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-west-2' }), 'us-east-1')
+  assert.is(await resolveRegion({ AWS_DEFAULT_REGION: 'eu-west-2' }), 'eu-west-2')
+  assert.is(regionFromEnv({}), undefined)
+  throwsWith(() => regionFromEnv({ AWS_REGION: 'london' }), ConfigError, /does not look like an AWS region/)
 })
 env('requireEnv names every missing variable at once, and where to set them', () => {
   throwsWith(() => requireEnv({ A: 'x', B: '  ' }, ['A', 'B', 'C']), ConfigError, /^B, C are not set.*\.env/)
   assert.equal(requireEnv({ A: 'x' }, ['A']), { A: 'x' })
 })
-env('account: AWS_ACCOUNT_ID is checked, STS is asked only when unset', async () => {
-  let asked = 0
-  const sts = async () => (asked++, '210987654321')
-  assert.is(await resolveAccountId({ AWS_ACCOUNT_ID: '123456789012' }, sts), '123456789012')
-  assert.is(asked, 0)
-  assert.is(await resolveAccountId({}, sts), '210987654321')
-  await resolveAccountId({ AWS_ACCOUNT_ID: '12345' }, sts).then(
+env('account: AWS_ACCOUNT_ID is checked, and STS is not asked when it is set', async () => {
+  // The endpoint is a closed port: asking STS would fail.
+  const base = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' }
+  const given = await openContext({ ...base, AWS_ACCOUNT_ID: '123456789012' }, { mode: 'read-only' })
+  assert.is(await given.account(), '123456789012')
+  const bad = await openContext({ ...base, AWS_ACCOUNT_ID: '12345' }, { mode: 'read-only' })
+  await bad.account().then(
     () => assert.unreachable(),
-    (e) => assert.match(e.message, 'must be 12 digits'),
+    (e: Error) => assert.match(e.message, 'must be 12 digits'),
   )
 })
 env('derived names: registry, role ARN, SSM ARN (partition follows the region)', () => {
@@ -56,10 +58,10 @@ env.run()
 const aws = suite('lib/aws client config')
 aws('per-service endpoint beats AWS_ENDPOINT_URL; retries from the environment', () => {
   const e = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:2', AWS_MAX_ATTEMPTS: '7' }
-  assert.equal(clientConfig(e, 'ECS'), { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
-  assert.is(clientConfig(e, 'SSM').endpoint, 'http://127.0.0.1:1')
-  throwsWith(() => clientConfig({ ...e, AWS_RETRY_MODE: 'legacy' }, 'ECS'), ConfigError, /AWS_RETRY_MODE/)
-  throwsWith(() => clientConfig({ ...e, AWS_ENDPOINT_URL: 'not a url' }, 'SSM'), ConfigError, /AWS_ENDPOINT_URL is not a URL/)
+  assert.equal(clientConfig(e, 'ECS', 'eu-west-2'), { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  assert.is(clientConfig(e, 'SSM', 'eu-west-2').endpoint, 'http://127.0.0.1:1')
+  throwsWith(() => clientConfig({ ...e, AWS_RETRY_MODE: 'legacy' }, 'ECS', 'eu-west-2'), ConfigError, /AWS_RETRY_MODE/)
+  throwsWith(() => clientConfig({ ...e, AWS_ENDPOINT_URL: 'not a url' }, 'SSM', 'eu-west-2'), ConfigError, /AWS_ENDPOINT_URL is not a URL/)
 })
 aws.run()
 
@@ -116,7 +118,7 @@ errors.run()
 
 const templates = suite('lib/template')
 const names = kitNames({})
-const ctx = { names, region: 'eu-west-2', account: '123456789012', discovered: { securityGroupId: 'sg-1', subnetIds: ['subnet-a', 'subnet-b'] } }
+const ctx = { names, region: 'eu-west-2', accountId: '123456789012', discovered: { securityGroupId: 'sg-1', subnetIds: ['subnet-a', 'subnet-b'] } }
 templates('renders placeholders inside strings, and a whole-string placeholder as a list', () => {
   const t = parseTemplate('t.json', '{"role": "${EXECUTION_ROLE_ARN}", "subnets": "${SUBNET_IDS}", "sg": ["${SECURITY_GROUP_ID}"], "x": "${POOL}-1"}')
   assert.equal(render(t, lookupIn(derivedValues(ctx), { POOL: 'p' }), placeholderHint), {

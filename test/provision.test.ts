@@ -9,7 +9,7 @@ import { DescribeRepositoriesCommand, ECRClient, PutImageScanningConfigurationCo
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
@@ -31,12 +31,13 @@ let proxy: AwsProxy
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
 // The SDK signs with the guard's fake credentials; the scripts get the canaries as their own.
 const sdk = { ...process.env, AWS_ENDPOINT_URL: motoUrl }
-const logs = makeClient(CloudWatchLogsClient, 'CLOUDWATCH_LOGS', sdk)
-const ec2 = makeClient(EC2Client, 'EC2', sdk)
-const ecr = makeClient(ECRClient, 'ECR', sdk)
-const ecs = makeClient(ECSClient, 'ECS', sdk)
-const iam = makeClient(IAMClient, 'IAM', sdk)
-const ssm = makeClient(SSMClient, 'SSM', sdk)
+const sdkContext = await openContext(sdk, { mode: 'read-only' })
+const logs = sdkContext.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
+const ec2 = sdkContext.client(EC2Client, 'EC2')
+const ecr = sdkContext.client(ECRClient, 'ECR')
+const ecs = sdkContext.client(ECSClient, 'ECS')
+const iam = sdkContext.client(IAMClient, 'IAM')
+const ssm = sdkContext.client(SSMClient, 'SSM')
 
 const provision = (args: string[] = [], env: Record<string, string | undefined> = {}) =>
   runKit('provision', args, { env: { ...CANARY, ...TASK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })

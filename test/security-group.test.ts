@@ -12,7 +12,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { ConfigError } from '../lib/core/errors.js'
 import { parseTemplate, loadTemplate } from '../lib/templates/template.js'
 import { cidrProblem, containerPorts, missingRules, otherRules, wantedRules } from '../lib/steps/security-group.js'
@@ -20,8 +20,10 @@ import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const SCRIPT = 'ec2/create-security-group'
-const ec2 = makeClient(EC2Client, 'EC2')
+const ec2 = sdkContext.client(EC2Client, 'EC2')
 
 async function defaultVpc(): Promise<string> {
   const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))

@@ -2,15 +2,17 @@ import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { ConfigError } from '../lib/core/errors.js'
 import { desiredParameters, SOURCE_VARIABLES } from '../lib/steps/ssm-parameters.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const SCRIPT = 'ssm/put-parameters'
 const PREFIX = '/cruddur/backend-flask'
-const ssm = makeClient(SSMClient, 'SSM')
+const ssm = sdkContext.client(SSMClient, 'SSM')
 
 // Canary values: none of them (nor anything with "canary" in it) may ever appear in output.
 const CANARY = {

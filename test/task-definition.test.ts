@@ -2,17 +2,19 @@ import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
-import { makeClient } from '../lib/aws/clients.js'
+import { openContext } from '../lib/aws/context.js'
 import { familyProblem } from '../lib/steps/task-definition.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunOptions } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
+
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
 const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...env } })
 
-const ecs = makeClient(ECSClient, 'ECS')
+const ecs = sdkContext.client(ECSClient, 'ECS')
 const describe = async (family = 'backend-flask') => (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition
 const revisions = async (family = 'backend-flask') => (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? []
 const container = (defs: ContainerDefinition[] | undefined) => defs?.find((c) => c.name === 'backend-flask')

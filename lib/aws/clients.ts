@@ -1,7 +1,7 @@
 // One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
 // endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
 // stand in for every service), and retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
-import { get, resolveRegion, type Env } from '../config/env.js'
+import { get, type Env } from '../config/env.js'
 import { ConfigError } from '../core/errors.js'
 
 // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
@@ -34,7 +34,7 @@ export function endpointFor(env: Env, service: ServiceKey): string | undefined {
 }
 
 /** Client settings from the environment. Pure. */
-export function clientConfig(env: Env, service: ServiceKey): ClientConfig {
+export function clientConfig(env: Env, service: ServiceKey, region: string): ClientConfig {
   const attempts = Number(get(env, 'AWS_MAX_ATTEMPTS') ?? 5)
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new ConfigError(`AWS_MAX_ATTEMPTS must be a whole number of at least 1, got "${get(env, 'AWS_MAX_ATTEMPTS')}"`)
@@ -50,17 +50,12 @@ export function clientConfig(env: Env, service: ServiceKey): ClientConfig {
   // The SDK reads keys from process.env only; an explicit environment (the demo's) must carry its own.
   const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined
   return {
-    region: resolveRegion(env),
+    region,
     maxAttempts: attempts,
     retryMode: mode,
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   }
-}
-
-/** A configured client: makeClient(ECSClient, 'ECS'). */
-export function makeClient<C>(Client: new (config: ClientConfig) => C, service: ServiceKey, env: Env = process.env): C {
-  return new Client(clientConfig(env, service))
 }
 
 /**

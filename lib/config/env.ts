@@ -42,52 +42,6 @@ export function requireEnv<const N extends string>(env: Env, names: readonly N[]
   return Object.fromEntries(names.map((n) => [n, get(env, n) as string])) as Record<N, string>
 }
 
-/** The region: AWS_REGION, else AWS_DEFAULT_REGION (the JS SDK reads only the former). */
-export function resolveRegion(env: Env): string {
-  const region = get(env, 'AWS_REGION') ?? get(env, 'AWS_DEFAULT_REGION')
-  if (!region) {
-    throw new ConfigError(`AWS_DEFAULT_REGION is not set (nor AWS_REGION): ${WHERE_TO_SET}, e.g. AWS_DEFAULT_REGION=eu-west-2`)
-  }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new ConfigError(`region "${region}" does not look like an AWS region (e.g. eu-west-2): check AWS_REGION / AWS_DEFAULT_REGION`)
-  }
-  return region
-}
-
-/** The AWS partition a region belongs to (arn:aws, arn:aws-cn, arn:aws-us-gov). */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn'
-  if (region.startsWith('us-gov-')) return 'aws-us-gov'
-  return 'aws'
-}
-
-/** The account: AWS_ACCOUNT_ID when set (checked), else asked of STS through `whoAmI`. */
-export async function resolveAccountId(env: Env, whoAmI: () => Promise<string | undefined>): Promise<string> {
-  const fromEnv = get(env, 'AWS_ACCOUNT_ID')
-  if (fromEnv) {
-    if (!/^\d{12}$/.test(fromEnv)) {
-      throw new ConfigError(`AWS_ACCOUNT_ID must be 12 digits, got "${fromEnv}": ${WHERE_TO_SET}`)
-    }
-    return fromEnv
-  }
-  const account = await whoAmI()
-  if (!account) throw new ConfigError(`could not learn the account from STS: set AWS_ACCOUNT_ID (${WHERE_TO_SET})`)
-  return account
-}
-
-export const ecrRegistry = (account: string, region: string): string =>
-  `${account}.dkr.ecr.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`
-
-export const ecrRepositoryUrl = (account: string, region: string, repository: string): string =>
-  `${ecrRegistry(account, region)}/${repository}`
-
-export const roleArn = (account: string, region: string, role: string): string =>
-  `arn:${partitionOf(region)}:iam::${account}:role/${role}`
-
-/** ARN of an SSM parameter; `name` is the parameter's full path, starting with '/'. */
-export const ssmParameterArn = (account: string, region: string, name: string): string =>
-  `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter${name.startsWith('/') ? name : `/${name}`}`
-
 /** Variables whose values are secrets wherever they appear (credentials, URLs with passwords, tokens). */
 export const SECRET_VARIABLES = [
   'AWS_ACCESS_KEY_ID',

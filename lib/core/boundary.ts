@@ -6,6 +6,7 @@ import { EXIT, type ExitCode } from './errors.js'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
+import { openContext, type Mode, type RunContext } from '../aws/context.js'
 
 export type ScriptBody<S extends ScriptSpec> = (args: ParsedArgs<S>) => Promise<ExitCode | void>
 
@@ -34,4 +35,21 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
   }
   // Exit explicitly: an SDK keep-alive socket or a pg pool must not keep a finished script alive.
   process.exit(code)
+}
+
+/**
+ * Run a script that talks to AWS: its run context is made once, inside the error boundary,
+ * after flags are parsed (so `--dry-run` decides the mode), and handed to the body.
+ */
+export async function runAwsScript<const S extends ScriptSpec>(
+  spec: S,
+  mode: Mode | ((args: ParsedArgs<S>) => Mode),
+  body: (args: ParsedArgs<S>, run: RunContext) => Promise<ExitCode | void>,
+  argv = process.argv.slice(2),
+): Promise<never> {
+  return runScript(
+    spec,
+    async (args) => body(args, await openContext(process.env, { mode: typeof mode === 'function' ? mode(args) : mode })),
+    argv,
+  )
 }

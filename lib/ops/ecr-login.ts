@@ -2,9 +2,9 @@
 // password registered as a secret the moment it is decoded, and handed to docker on stdin
 // only (never in argv, where `ps` shows it, and never printed).
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { makeClient } from '../aws/clients.js'
-import { ecrRegistry, get, resolveAccountId, resolveRegion, type Env } from '../config/env.js'
+import { openContext, resolveRegion, type RunContext } from '../aws/context.js'
+import { ecrRegistry } from '../aws/arns.js'
+import { get, type Env } from '../config/env.js'
 import { CheckFailed, ConfigError } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { capture } from '../core/shell.js'
@@ -99,8 +99,10 @@ export interface EcrLoginDeps {
   env: Env
   /** GetAuthorizationToken in a region: the base64 token and its expiry. */
   getToken(region: string): Promise<{ token: string; expiresAt?: Date }>
-  /** The account id from STS, for the default registry. */
-  whoAmI(region: string): Promise<string | undefined>
+  /** The region to use when the registry does not name one. */
+  defaultRegion(): Promise<string>
+  /** The account (AWS_ACCOUNT_ID, else STS), for the default registry. */
+  account(region: string): Promise<string>
   docker: DockerRunner
 }
 
@@ -114,23 +116,23 @@ export interface EcrLoginResult {
 export async function resolveTarget(
   flag: string | undefined,
   env: Env,
-  whoAmI: (region: string) => Promise<string | undefined>,
+  deps: Pick<EcrLoginDeps, 'defaultRegion' | 'account'>,
 ): Promise<{ registry: string; region: string }> {
   const fromEnv = get(env, 'ECR_REGISTRY')
   const explicit =
     flag !== undefined ? normalizeRegistry(flag, '--registry') : fromEnv !== undefined ? normalizeRegistry(fromEnv, 'ECR_REGISTRY') : undefined
   if (explicit) {
     // A token only works for the registries of the region it came from.
-    return { registry: explicit, region: registryRegion(explicit) ?? resolveRegion(env) }
+    return { registry: explicit, region: registryRegion(explicit) ?? (await deps.defaultRegion()) }
   }
-  const region = resolveRegion(env)
-  const account = await resolveAccountId(env, () => whoAmI(region))
+  const region = await deps.defaultRegion()
+  const account = await deps.account(region)
   return { registry: ecrRegistry(account, region), region }
 }
 
 /** The whole login. Throws KitErrors for everything a user can fix. */
 export async function ecrLogin(registryFlag: string | undefined, deps: EcrLoginDeps): Promise<EcrLoginResult> {
-  const { registry, region } = await resolveTarget(registryFlag, deps.env, deps.whoAmI)
+  const { registry, region } = await resolveTarget(registryFlag, deps.env, deps)
   const { token, expiresAt } = await deps.getToken(region)
   registerSecret(token)
   const { username, password } = decodeAuthorizationToken(token)
@@ -148,22 +150,25 @@ export async function ecrLogin(registryFlag: string | undefined, deps: EcrLoginD
   return { registry, region, ...(expiresAt ? { expiresAt } : {}) }
 }
 
-/** The real dependencies: SDK clients through makeClient, docker from PATH. */
+/** The real dependencies: a read-only run context per region asked for, docker from PATH. */
 export function defaultEcrLoginDeps(env: Env): EcrLoginDeps {
-  const inRegion = (region: string): Env => ({ ...env, AWS_REGION: region })
+  // A token only works for its own region's registries, so the context follows the registry.
+  const contexts = new Map<string, Promise<RunContext>>()
+  const inRegion = (region: string): Promise<RunContext> => {
+    if (!contexts.has(region)) contexts.set(region, openContext(env, { mode: 'read-only', region }))
+    return contexts.get(region) as Promise<RunContext>
+  }
   return {
     env,
+    defaultRegion: () => resolveRegion(env),
     async getToken(region) {
-      const ecr = makeClient(ECRClient, 'ECR', inRegion(region))
+      const ecr = (await inRegion(region)).client(ECRClient, 'ECR')
       const response = await ecr.send(new GetAuthorizationTokenCommand({}))
       const data = response.authorizationData?.[0]
       if (!data?.authorizationToken) throw new CheckFailed(`ECR in ${region} returned no authorization token`)
       return { token: data.authorizationToken, ...(data.expiresAt ? { expiresAt: data.expiresAt } : {}) }
     },
-    async whoAmI(region) {
-      const sts = makeClient(STSClient, 'STS', inRegion(region))
-      return (await sts.send(new GetCallerIdentityCommand({}))).Account
-    },
+    account: async (region) => (await inRegion(region)).account(),
     docker: runDocker,
   }
 }

@@ -16,7 +16,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs'
 import { awsErrorIs, endpointFor } from '../aws/clients.js'
-import { get, resolveRegion, type Env } from '../config/env.js'
+import { get, type Env } from '../config/env.js'
 import { CheckFailed } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { capture, interactive } from '../core/shell.js'
@@ -231,6 +231,8 @@ export interface ConnectOptions {
 
 export interface ConnectDeps {
   ecs: Pick<ECSClient, 'send'>
+  /** The run's region (the plugin needs it, and the ECS endpoint is built from it). */
+  region: string
   plugin: PluginRunner
   /** The environment: region, profile, endpoint override, and the plugin's PATH and environment. */
   env: Env
@@ -287,7 +289,7 @@ async function findTaskIn(o: ConnectOptions, d: ConnectDeps): Promise<Task> {
 
 /** Check everything, start the session, run the plugin; resolves the plugin's exit code. */
 export async function connectToService(o: ConnectOptions, d: ConnectDeps): Promise<number> {
-  const region = resolveRegion(d.env)
+  const { region } = d
   const endpointUrl = ecsEndpointUrl(d.env, region)
 
   // 1. The plugin, before anything is asked of ECS (as the AWS CLI does).

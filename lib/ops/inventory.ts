@@ -5,7 +5,7 @@ import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
-import type { StepContext } from '../steps/step.js'
+import type { RunContext } from '../aws/context.js'
 
 export interface Item {
   kind: string
@@ -17,7 +17,7 @@ export interface Item {
 const settle = async <T>(promise: Promise<T>): Promise<T | undefined> => promise.catch(() => undefined)
 
 /** Every resource the kit manages, with a short description of its state. */
-export async function inventory(ctx: StepContext): Promise<Item[]> {
+export async function inventory(ctx: RunContext): Promise<Item[]> {
   const { names } = ctx
   const logs = ctx.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
   const ecs = ctx.client(ECSClient, 'ECS')

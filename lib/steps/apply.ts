@@ -3,9 +3,11 @@
 import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
 import { kitNames } from '../config/names.js'
+import type { Env } from '../config/env.js'
 import { say } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
-import { createContext, type Step } from './step.js'
+import { stepContext, type Step } from './step.js'
+import type { Mode, RunContext } from '../aws/context.js'
 
 export const STEP_OPTIONS = {
   'dry-run': { type: 'boolean', description: 'read what exists and print the plan; change nothing' },
@@ -23,30 +25,36 @@ export interface StepsDocument {
 }
 
 /** Every input problem across the steps, found before any AWS call. */
-export function validateSteps(steps: readonly Step[], env: NodeJS.ProcessEnv): string[] {
+export function validateSteps(steps: readonly Step[], env: Env): string[] {
   const names = kitNames(env)
   return [...new Set(steps.flatMap((step) => step.validate?.(env, names) ?? []))]
 }
 
+/** A provisioning script's mode: dry-run under --dry-run, else apply. Pure. */
+export const stepMode = (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): Mode =>
+  args.values['dry-run'] === true ? 'dry-run' : 'apply'
+
 export async function runStepsScript(
   steps: readonly Step[],
   args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>,
-  env: NodeJS.ProcessEnv = process.env,
+  run: RunContext,
 ): Promise<ExitCode> {
-  const { summary } = await applySteps(steps, env, { dryRun: args.values['dry-run'] === true, json: args.values.json === true })
+  const { summary } = await applySteps(steps, run, { json: args.values.json === true })
   return summary.failed > 0 ? EXIT.failed : EXIT.ok
 }
 
 /** Validate, then run the steps, printing as it goes. Throws ConfigError (nothing changed) on bad input. */
 export async function applySteps(
   steps: readonly Step[],
-  env: NodeJS.ProcessEnv,
-  { dryRun, json }: { dryRun: boolean; json: boolean },
+  run: RunContext,
+  { json }: { json: boolean },
 ): Promise<{ summary: Summary; reports: StepReport[] }> {
-  const problems = validateSteps(steps, env)
+  if (run.mode === 'read-only') throw new Error('steps need an apply or dry-run context')
+  const problems = validateSteps(steps, run.env)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
-  const ctx = await createContext(env, { dryRun })
+  const { dryRun } = run
+  const ctx = await stepContext(run)
   const t0 = performance.now()
   const reports = await runSteps(steps, ctx, (report: StepReport) => {
     if (!json) for (const line of formatReport(report, dryRun)) say(line)
@@ -54,7 +62,7 @@ export async function applySteps(
   const summary = summarize(reports)
   const seconds = (performance.now() - t0) / 1000
   if (json) {
-    const document: StepsDocument = { dryRun, account: ctx.account, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
+    const document: StepsDocument = { dryRun, account: ctx.accountId, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
     say(JSON.stringify(document, null, 2))
   } else {
     say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)

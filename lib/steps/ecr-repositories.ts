@@ -13,7 +13,8 @@ import {
   type Repository,
 } from '@aws-sdk/client-ecr'
 import type { KitNames } from '../config/names.js'
-import { ecrRepositoryUrl, type Env } from '../config/env.js'
+import type { Env } from '../config/env.js'
+import { ecrRepositoryUrl } from '../aws/arns.js'
 import type { Change, Step } from './step.js'
 
 export const TAG_MUTABILITY: ImageTagMutability = 'MUTABLE'
@@ -56,7 +57,7 @@ export const ecrRepositoriesStep: Step = {
   async run(ctx) {
     const ecr = ctx.client(ECRClient, 'ECR')
     const one = async (name: string): Promise<Change> => {
-      const uri = ecrRepositoryUrl(ctx.account, ctx.region, name)
+      const uri = ecrRepositoryUrl(ctx.accountId, ctx.region, name)
       let existing: Repository | undefined
       try {
         const found = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))
@@ -91,7 +92,7 @@ export const ecrRepositoriesStep: Step = {
     const converge = async (name: string, known?: Repository): Promise<Change> => {
       const repository =
         known ?? (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))).repositories?.find((r) => r.repositoryName === name)
-      const uri = repository?.repositoryUri ?? ecrRepositoryUrl(ctx.account, ctx.region, name)
+      const uri = repository?.repositoryUri ?? ecrRepositoryUrl(ctx.accountId, ctx.region, name)
       const drift = repositoryDrift(repository ?? {})
       if (drift.phrases.length === 0) return { resource: 'ecr repository', name, outcome: 'unchanged', detail: `${uri} (${SETTINGS})` }
       if (!ctx.dryRun) {

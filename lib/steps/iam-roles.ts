@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-iam'
 import { awsErrorIs } from '../aws/clients.js'
 import type { KitNames } from '../config/names.js'
-import { partitionOf } from '../config/env.js'
+import { partitionOf } from '../aws/arns.js'
 import { checkTemplate, type Change, type Step, type StepContext } from './step.js'
 
 export const TRUST_POLICY_FILE = 'policies/service-assume-role-execution-policy.json'

@@ -1,9 +1,10 @@
 // The shape of every provisioning step, and the context steps run in. A step reads what
 // exists, then changes only what differs; under --dry-run it reads and reports the same
 // outcomes without changing anything. Each step is one script and one node of provision.
-import { get, resolveAccountId, resolveRegion, roleArn, ecrRegistry, partitionOf, ssmParameterArn, type Env } from '../config/env.js'
-import { kitNames, type KitNames } from '../config/names.js'
-import { makeClient, type ClientConfig, type ServiceKey } from '../aws/clients.js'
+import { get, type Env } from '../config/env.js'
+import type { KitNames } from '../config/names.js'
+import { ecrRegistry, partitionOf, roleArn, ssmParameterArn } from '../aws/arns.js'
+import type { RunContext } from '../aws/context.js'
 import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from '../templates/template.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
@@ -23,15 +24,10 @@ export interface Discovered {
   subnetIds?: string[]
 }
 
-export interface StepContext {
-  env: Env
-  names: KitNames
-  region: string
-  account: string
-  dryRun: boolean
+/** The run's context, with what steps share: the account (resolved once), and what they discovered. */
+export interface StepContext extends RunContext {
+  accountId: string
   discovered: Discovered
-  /** A client for a service, one per context (connections are reused across steps). */
-  client<C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C
   /** Render a template (a file's path relative to the repo root, or one already loaded) with this context's values. */
   render(template: string | Template): unknown
 }
@@ -67,9 +63,9 @@ export const DERIVED: Record<string, string> = {
 
 /** The values of the derived placeholders for a context. Pure. */
 export function derivedValues(
-  ctx: Pick<StepContext, 'names' | 'region' | 'account' | 'discovered'>,
+  ctx: Pick<StepContext, 'names' | 'region' | 'accountId' | 'discovered'>,
 ): Record<string, TemplateValue | undefined> {
-  const { names, region, account, discovered } = ctx
+  const { names, region, accountId: account, discovered } = ctx
   return {
     ACCOUNT_ID: account,
     REGION: region,
@@ -113,30 +109,14 @@ export function checkTemplate(path: string, env: Env): string | undefined {
   }
 }
 
-/** A context for running steps: resolves region, names and account (one STS read at most). */
-export async function createContext(env: Env, options: { dryRun: boolean }): Promise<StepContext> {
-  const region = resolveRegion(env)
-  const names = kitNames(env)
-  const clients = new Map<unknown, unknown>()
-  const client = <C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C => {
-    if (!clients.has(Client)) clients.set(Client, makeClient(Client, service, env))
-    return clients.get(Client) as C
-  }
-  const account = await resolveAccountId(env, async () => {
-    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts')
-    return (await client(STSClient, 'STS').send(new GetCallerIdentityCommand({}))).Account
-  })
-  const discovered: Discovered = {}
+/** The run's context made ready for steps: the account is looked up (once) here. */
+export async function stepContext(run: RunContext): Promise<StepContext> {
   const ctx: StepContext = {
-    env,
-    names,
-    region,
-    account,
-    dryRun: options.dryRun,
-    discovered,
-    client,
+    ...run,
+    accountId: await run.account(),
+    discovered: {},
     render: (template) =>
-      render(typeof template === 'string' ? loadTemplate(template) : template, lookupIn(derivedValues(ctx), env), placeholderHint),
+      render(typeof template === 'string' ? loadTemplate(template) : template, lookupIn(derivedValues(ctx), run.env), placeholderHint),
   }
   return ctx
 }

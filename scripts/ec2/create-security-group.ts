@@ -1,11 +1,11 @@
 // The guide's `describe-vpcs` + `create-security-group` + `authorize-security-group-ingress`,
 // idempotent, opening the containers' ports (4567) instead of the guide's port 80.
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { securityGroupStep } from '../../lib/steps/security-group.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ec2/create-security-group',
     summary:
@@ -15,5 +15,6 @@ await runScript(
     options: STEP_OPTIONS,
     env: envHelp('SECURITY_GROUP_NAME', 'INGRESS_CIDR', 'ECS_SERVICES', 'AWS_DEFAULT_REGION'),
   },
-  (args) => runStepsScript([securityGroupStep], args),
+  stepMode,
+  (args, run) => runStepsScript([securityGroupStep], args, run),
 )

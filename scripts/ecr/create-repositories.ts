@@ -1,10 +1,10 @@
 // The guide's three `aws ecr create-repository --image-tag-mutability MUTABLE`, idempotent, with scan on push.
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { ecrRepositoriesStep } from '../../lib/steps/ecr-repositories.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ecr/create-repositories',
     summary:
@@ -13,5 +13,6 @@ await runScript(
     options: STEP_OPTIONS,
     env: envHelp('ECR_REPOSITORIES', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
-  (args) => runStepsScript([ecrRepositoriesStep], args),
+  stepMode,
+  (args, run) => runStepsScript([ecrRepositoriesStep], args, run),
 )

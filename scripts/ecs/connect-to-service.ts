@@ -1,19 +1,18 @@
 // Open a shell in a running ECS task's container (ECS Exec), checking first everything that
 // would make it fail: the guide's connect-to-service, without the aws CLI.
 import { ECSClient } from '@aws-sdk/client-ecs'
-import { makeClient } from '../../lib/aws/clients.js'
-import { kitNames, NAME_VARIABLES, PRIMARY_SERVICE } from '../../lib/config/names.js'
+import { NAME_VARIABLES, PRIMARY_SERVICE } from '../../lib/config/names.js'
 import { UsageError, type ExitCode } from '../../lib/core/errors.js'
 import {
   DEFAULT_COMMAND,
   connectToService,
   defaultPluginRunner,
 } from '../../lib/ops/ecs-exec.js'
-import { runScript } from '../../lib/core/boundary.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
 import { say } from '../../lib/core/output.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ecs/connect-to-service',
     summary: "Open an interactive shell in a service's running task with ECS Exec.",
@@ -34,20 +33,21 @@ await runScript(
       '           ./scripts/ecs/connect-to-service --service frontend-react-js --command /bin/sh',
     ],
   },
-  async ({ values, positionals }) => {
+  'read-only',
+  async ({ values, positionals }, run) => {
     const [taskId, container] = positionals
     for (const [flag, value] of Object.entries({ cluster: values.cluster, service: values.service, command: values.command, TASK_ID: taskId, CONTAINER: container })) {
       if (value !== undefined && value.trim() === '') throw new UsageError(`${flag === flag.toUpperCase() ? flag : `--${flag}`} must not be empty`)
     }
     const code = await connectToService(
       {
-        cluster: values.cluster ?? kitNames(process.env).cluster,
+        cluster: values.cluster ?? run.names.cluster,
         service: values.service ?? PRIMARY_SERVICE,
         command: values.command ?? DEFAULT_COMMAND,
         ...(taskId !== undefined ? { taskId } : {}),
         ...(container !== undefined ? { container } : {}),
       },
-      { ecs: makeClient(ECSClient, 'ECS'), plugin: defaultPluginRunner, env: process.env, log: say },
+      { ecs: run.client(ECSClient, 'ECS'), region: run.region, plugin: defaultPluginRunner, env: process.env, log: say },
     )
     // The session's own exit code (the remote shell's), passed through as the AWS CLI does.
     return code as ExitCode

@@ -1,10 +1,10 @@
 // The guide's `aws ecs create-cluster --cluster-name cruddur --service-connect-defaults namespace=cruddur`, idempotent.
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { clusterStep } from '../../lib/steps/cluster.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ecs/create-cluster',
     summary:
@@ -12,5 +12,6 @@ await runScript(
     options: STEP_OPTIONS,
     env: envHelp('ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
-  (args) => runStepsScript([clusterStep], args),
+  stepMode,
+  (args, run) => runStepsScript([clusterStep], args, run),
 )

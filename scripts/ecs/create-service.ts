@@ -1,13 +1,12 @@
 // The guide's `aws ecs create-service --cli-input-json file://aws/json/service-backend-flask.json`,
 // idempotent, with the security group and the default VPC's subnets filled in.
 import { UsageError } from '../../lib/core/errors.js'
-import { kitNames } from '../../lib/config/names.js'
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { serviceProblem, serviceStep } from '../../lib/steps/ecs-service.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ecs/create-service',
     summary:
@@ -19,13 +18,14 @@ await runScript(
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'SECURITY_GROUP_NAME', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
     notes: ['Needs: ./scripts/ecs/create-cluster, ./scripts/ecs/register-task-definition, ./scripts/ec2/create-security-group.'],
   },
-  (args) => {
+  stepMode,
+  (args, run) => {
     const [name] = args.positionals
     if (name !== undefined) {
       const problem = serviceProblem(name)
       if (problem) throw new UsageError(problem)
     }
-    const names = name !== undefined ? [name] : kitNames(process.env).services
-    return runStepsScript(names.map(serviceStep), args)
+    const names = name !== undefined ? [name] : run.names.services
+    return runStepsScript(names.map(serviceStep), args, run)
   },
 )

@@ -1,12 +1,11 @@
 // The guide's `aws ecs register-task-definition --cli-input-json file://...`, registering a
 // new revision only when the rendered template differs from the latest ACTIVE one.
-import { kitNames } from '../../lib/config/names.js'
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { defaultFamilies, taskDefinitionSteps } from '../../lib/steps/task-definition.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ecs/register-task-definition',
     summary:
@@ -17,8 +16,9 @@ await runScript(
     env: envHelp('AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_USER_POOL_CLIENT_ID', 'IMAGE_TAG', 'ECS_SERVICES', 'EXECUTION_ROLE_NAME', 'TASK_ROLE_NAME', 'LOG_GROUP', 'SSM_PREFIX', 'AWS_ACCOUNT_ID', 'AWS_DEFAULT_REGION'),
     notes: ['Needs the roles (iam/create-roles) and the log group (logs/create-log-group) for tasks to start.'],
   },
-  (args) => {
-    const families = args.positionals.length > 0 ? args.positionals.slice(0, 1) : defaultFamilies(kitNames(process.env))
-    return runStepsScript(taskDefinitionSteps(families), args)
+  stepMode,
+  (args, run) => {
+    const families = args.positionals.length > 0 ? args.positionals.slice(0, 1) : defaultFamilies(run.names)
+    return runStepsScript(taskDefinitionSteps(families), args, run)
   },
 )

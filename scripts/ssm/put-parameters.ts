@@ -1,10 +1,10 @@
 // The guide's five `aws ssm put-parameter --type SecureString`, idempotent, values never printed.
-import { runScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS } from '../../lib/steps/apply.js'
+import { runAwsScript } from '../../lib/core/boundary.js'
+import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
 import { ssmParametersStep } from '../../lib/steps/ssm-parameters.js'
 import { envHelp } from '../../lib/config/variables.js'
 
-await runScript(
+await runAwsScript(
   {
     name: 'ssm/put-parameters',
     summary:
@@ -14,5 +14,6 @@ await runScript(
     env: envHelp('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'PROD_CONNECTION_URL', 'ROLLBAR_ACCESS_TOKEN', 'HONEYCOMB_API_KEY', 'SSM_PREFIX', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
     notes: ['Rotating a secret: change the variable and re-run; only that parameter is rewritten.'],
   },
-  (args) => runStepsScript([ssmParametersStep], args),
+  stepMode,
+  (args, run) => runStepsScript([ssmParametersStep], args, run),
 )

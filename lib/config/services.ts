@@ -1,0 +1,198 @@
+// The services the kit deploys, as data: json/services.json declares each one (its port,
+// its shell for ECS Exec, its SSM parameters and where their values come from), and its
+// two templates sit beside it (task-definitions/NAME.json, json/service-NAME.json). Every
+// command that deals with a service reads it here; adding a service adds no code.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { get, requireEnv, type Env } from './env.js'
+import { ConfigError } from '../core/errors.js'
+import { ROOT } from './paths.js'
+
+export const SERVICES_FILE = 'json/services.json'
+
+export interface ParameterDeclaration {
+  /** The parameter's last path segment, and the variable the container sees: CONNECTION_URL. */
+  name: string
+  /** The environment variable its value is read from on the workstation: PROD_CONNECTION_URL. */
+  from: string
+  /** The stored value made from the variable, e.g. "x-honeycomb-team=${HONEYCOMB_API_KEY}"; the variable's value as is when absent. */
+  format?: string
+  /** Stored as a SecureString and masked in all output. */
+  secret: boolean
+  description: string
+}
+
+export interface ServiceDeclaration {
+  /** The ECS service, its task-definition family, its main container and its log stream prefix. */
+  name: string
+  description: string
+  /** The port its container listens on (the task definition's portMappings must agree). */
+  containerPort: number
+  /** The shell ECS Exec starts: /bin/sh where the image has no bash (alpine). */
+  shell: string
+  /** Its ECR repository (default: its name). */
+  repository: string
+  /** Its source folder at the top of the app's git repository (default: its name). */
+  source: string
+  /** Opt-in: ship long-lived AWS keys to the container as secrets (they override the task role). */
+  awsKeys: boolean
+  parameters: ParameterDeclaration[]
+  taskDefinitionFile: string
+  serviceFile: string
+}
+
+/** The parameters a service opting in to AWS keys gets, in addition to its own. */
+export const AWS_KEY_PARAMETERS: readonly ParameterDeclaration[] = [
+  { name: 'AWS_ACCESS_KEY_ID', from: 'AWS_ACCESS_KEY_ID', secret: true, description: 'a long-lived access key id (opt-in: overrides the task role)' },
+  { name: 'AWS_SECRET_ACCESS_KEY', from: 'AWS_SECRET_ACCESS_KEY', secret: true, description: 'its secret key (opt-in: overrides the task role)' },
+]
+
+/** ECS's rule for service names and families (up to 255 letters, digits, - and _); it also keeps names out of paths. */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+const fail = (file: string, where: string, what: string): never => {
+  throw new ConfigError(`${file}: ${where} ${what}`)
+}
+
+/** Check and complete the declarations read from `file`. Throws a ConfigError naming the field. Pure. */
+export function parseServices(file: string, json: unknown): ServiceDeclaration[] {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(file, 'the file', 'must be an object keyed by service name')
+  return Object.entries(json as Record<string, unknown>).map(([name, raw]) => {
+    if (!SERVICE_NAME.test(name)) fail(file, `service "${name}"`, 'is not a valid ECS service name (letters, digits, - and _, up to 255)')
+    const d = (raw ?? {}) as Record<string, unknown>
+    const port = d.containerPort
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail(file, `${name}.containerPort`, 'must be a port number (1-65535)')
+    const text = (key: string, fallback?: string): string => {
+      const value = d[key] ?? fallback
+      if (typeof value !== 'string' || value.trim() === '') return fail(file, `${name}.${key}`, 'must be a non-empty string')
+      return value
+    }
+    const shell = text('shell', '/bin/sh')
+    if (!shell.startsWith('/')) fail(file, `${name}.shell`, 'must be an absolute path such as /bin/sh')
+    const repository = text('repository', name)
+    if (!/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repository)) {
+      fail(file, `${name}.repository`, 'is not a valid ECR repository name (lower case letters, digits, . _ - /)')
+    }
+    const source = text('source', name)
+    if (source.includes('..') || source.startsWith('/')) fail(file, `${name}.source`, 'must be a folder inside the app repository')
+    if (d.awsKeys !== undefined && typeof d.awsKeys !== 'boolean') fail(file, `${name}.awsKeys`, 'must be true or false')
+    if (!Array.isArray(d.parameters ?? [])) fail(file, `${name}.parameters`, 'must be a list')
+    const parameters = ((d.parameters ?? []) as Array<Record<string, unknown>>).map((p, i): ParameterDeclaration => {
+      const where = `${name}.parameters[${i}]`
+      if (typeof p?.name !== 'string' || !VARIABLE_NAME.test(p.name)) fail(file, `${where}.name`, 'must be a variable name such as CONNECTION_URL')
+      if (typeof p.from !== 'string' || !VARIABLE_NAME.test(p.from)) fail(file, `${where}.from`, 'must name the environment variable the value comes from')
+      if (p.format !== undefined && (typeof p.format !== 'string' || !p.format.includes(`\${${p.from}}`))) {
+        fail(file, `${where}.format`, `must be a string containing \${${String(p.from)}}`)
+      }
+      return {
+        name: p.name as string,
+        from: p.from as string,
+        ...(p.format !== undefined ? { format: p.format as string } : {}),
+        secret: p.secret !== false,
+        description: typeof p.description === 'string' ? p.description : '',
+      }
+    })
+    const awsKeys = d.awsKeys === true
+    const all = awsKeys ? [...AWS_KEY_PARAMETERS, ...parameters] : parameters
+    const duplicate = all.find((p, i) => all.findIndex((q) => q.name === p.name) !== i)
+    if (duplicate) fail(file, `${name}.parameters`, `declares ${duplicate.name} twice`)
+    return {
+      name,
+      description: typeof d.description === 'string' ? d.description : name,
+      containerPort: port as number,
+      shell,
+      repository,
+      source,
+      awsKeys,
+      parameters: all,
+      taskDefinitionFile: `task-definitions/${name}.json`,
+      serviceFile: `json/service-${name}.json`,
+    }
+  })
+}
+
+const cache = new Map<string, ServiceDeclaration[]>()
+
+/** Every declared service, read once per process from json/services.json. */
+export function declaredServices(root = ROOT): ServiceDeclaration[] {
+  const path = join(root, SERVICES_FILE)
+  let found = cache.get(path)
+  if (!found) {
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch {
+      throw new ConfigError(`${SERVICES_FILE} is missing: it declares the services the kit deploys`)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      throw new ConfigError(`${SERVICES_FILE}: malformed JSON (${(error as Error).message}): fix the file so it parses`)
+    }
+    found = parseServices(SERVICES_FILE, json)
+    cache.set(path, found)
+  }
+  return found
+}
+
+/** A declared service by name, or a ConfigError listing the declared ones. Pure over `all`. */
+export function serviceNamed(name: string, all: readonly ServiceDeclaration[] = declaredServices()): ServiceDeclaration {
+  const found = all.find((s) => s.name === name)
+  if (found) return found
+  const why = SERVICE_NAME.test(name) ? 'is not declared' : 'is not a valid service name'
+  throw new ConfigError(`service "${name}" ${why} in ${SERVICES_FILE} (declared: ${all.map((s) => s.name).join(', ') || 'none'})`)
+}
+
+/** A parameter's full path: <prefix>/<service>/<NAME>. Pure. */
+export const parameterPath = (prefix: string, service: string, parameter: string): string => `${prefix}/${service}/${parameter}`
+
+/** A service's SSM path: <prefix>/<service>. Pure. */
+export const servicePath = (prefix: string, service: string): string => `${prefix}/${service}`
+
+export interface ParameterValue {
+  /** Full path, e.g. /cruddur/backend-flask/CONNECTION_URL. */
+  path: string
+  declaration: ParameterDeclaration
+  value: string
+}
+
+/**
+ * The values of the services' parameters, from the environment. One ConfigError names every
+ * missing variable at once. Pure (registers nothing: the caller does).
+ */
+export function parameterValues(services: readonly ServiceDeclaration[], env: Env, prefix: string): ParameterValue[] {
+  const variables = [...new Set(services.flatMap((s) => s.parameters.map((p) => p.from)))]
+  if (variables.length === 0) return []
+  const values = requireEnv(env, variables, `for the SSM parameters of ${services.map((s) => s.name).join(', ')}`)
+  return services.flatMap((s) =>
+    s.parameters.map((p) => ({
+      path: parameterPath(prefix, s.name, p.name),
+      declaration: p,
+      value: p.format ? p.format.split(`\${${p.from}}`).join(values[p.from]) : values[p.from],
+    })),
+  )
+}
+
+/** Variables whose values are secret because a declared secret parameter is read from them. */
+export function secretSourceVariables(all: readonly ServiceDeclaration[] = declaredServices()): string[] {
+  return [...new Set(all.flatMap((s) => s.parameters.filter((p) => p.secret).map((p) => p.from)))]
+}
+
+/** What a template's secrets[] must name: one entry per declared parameter, by its name. Pure. */
+export function secretsProblem(service: ServiceDeclaration, containerSecrets: ReadonlyArray<{ name?: unknown; valueFrom?: unknown }>): string | undefined {
+  const declared = service.parameters.map((p) => p.name).sort()
+  const named = containerSecrets.map((s) => String(s?.name)).sort()
+  const missing = declared.filter((n) => !named.includes(n))
+  const extra = named.filter((n) => !declared.includes(n))
+  if (missing.length === 0 && extra.length === 0) return undefined
+  const parts = [
+    ...(missing.length ? [`lacks ${missing.join(', ')}`] : []),
+    ...(extra.length ? [`names ${extra.join(', ')} that ${SERVICES_FILE} does not declare for ${service.name}`] : []),
+  ]
+  return `${service.taskDefinitionFile}: secrets[] ${parts.join(' and ')}: make secrets[] and the declaration's parameters agree`
+}
+
+/** A declared variable, when the environment sets it. */
+export const declaredValue = (env: Env, parameter: ParameterDeclaration): string | undefined => get(env, parameter.from)

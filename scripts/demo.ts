@@ -2,8 +2,8 @@
 // run must change nothing), show what exists, and stop the emulator.
 import { isLoopbackUrl, startMoto, type Emulator } from '../lib/aws/emulator.js'
 import { registerEnvSecrets } from '../lib/config/env.js'
+import { declaredSecretVariables } from '../lib/config/services.js'
 import { ConfigError, EXIT } from '../lib/core/errors.js'
-import { kitNames } from '../lib/config/names.js'
 import { formatInventory, inventory } from '../lib/ops/inventory.js'
 import { runScript } from '../lib/core/boundary.js'
 import { colour, say, warn } from '../lib/core/output.js'
@@ -55,12 +55,13 @@ await runScript(
     }
     try {
       const env = demoEnv(given ?? (emulator as Emulator).url)
-      registerEnvSecrets(env, registerSecret)
-      const steps = allSteps(kitNames(env))
+      registerEnvSecrets(env, registerSecret, declaredSecretVariables())
+      const run = await openContext(env, { mode: 'apply' })
+      const steps = allSteps(run.services)
       say(colour.bold(`\n1. provision (first run) against ${env.AWS_ENDPOINT_URL}`))
-      const first = await applySteps(steps, await openContext(env, { mode: 'apply' }), { json: false })
+      const first = await applySteps(steps, run, { json: false })
       say(colour.bold('\n2. provision again: every resource must be unchanged'))
-      const second = await applySteps(steps, await openContext(env, { mode: 'apply' }), { json: false })
+      const second = await applySteps(steps, run, { json: false })
       say(colour.bold('\n3. what exists now'))
       for (const line of formatInventory(await inventory(await openContext(env, { mode: 'read-only' })))) say(line)
       const converged = second.summary.created === 0 && second.summary.updated === 0 && second.summary.failed === 0

@@ -2,22 +2,23 @@
 import { runAwsScript } from '../lib/core/boundary.js'
 import { runStepsScript, STEP_OPTIONS, stepMode } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
-import { envHelp, VARIABLES } from '../lib/config/variables.js'
+import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
 
 await runAwsScript(
   {
     name: 'provision',
     summary:
       'Bring the whole Cruddur ECS stack up: log group, cluster, ECR repositories, SSM parameters, IAM roles, ' +
-      'task definition, security group and service. Checks every input first and changes nothing if one is missing; ' +
+      'and for every service in json/services.json its task definition and service, with the security group. Checks every input first and changes nothing if one is missing; ' +
       'independent steps run in parallel; re-running changes only what differs.',
     options: STEP_OPTIONS,
     // Every variable the kit knows except ECR_REGISTRY (ecr/login's alone) and the endpoint.
-    env: envHelp(
-      ...(Object.keys(VARIABLES) as Array<keyof typeof VARIABLES>).filter((name) => name !== 'ECR_REGISTRY' && name !== 'AWS_ENDPOINT_URL'),
-    ),
+    env: [
+      ...envHelp(...(Object.keys(VARIABLES) as Variable[]).filter((name) => name !== 'ECR_REGISTRY' && name !== 'AWS_ENDPOINT_URL')),
+      ...parameterHelp(),
+    ],
     notes: ['Preview first:  ./scripts/provision --dry-run'],
   },
   stepMode,
-  (args, run) => runStepsScript(allSteps(run.names), args, run),
+  (args, run) => runStepsScript(allSteps(run.services), args, run),
 )

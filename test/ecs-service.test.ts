@@ -15,12 +15,16 @@ import {
 import { openContext } from '../lib/aws/context.js'
 import { runSteps } from '../lib/steps/engine.js'
 import { stepContext } from '../lib/steps/step.js'
+import { serviceNamed } from '../lib/config/services.js'
 import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+// These tests are about one service, the guide's backend; both declared services together are
+// tested through provision (test/provision.test.ts).
+process.env.ECS_SERVICES = 'backend-flask'
 const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 const SCRIPT = 'ecs/create-service'
@@ -223,12 +227,12 @@ aws('--dry-run on an empty account: still plans, with the stand-in group, create
 
 aws('security group and service steps in one dry run: the service plans with the group’s stand-in', async () => {
   const ctx = await stepContext(await openContext(process.env, { mode: 'dry-run' }))
-  const reports = await runSteps([securityGroupStep, serviceStep('backend-flask')], ctx)
+  const reports = await runSteps([securityGroupStep, serviceStep(serviceNamed('backend-flask'))], ctx)
   assert.equal(
     reports.map((r) => [r.id, r.error]),
     [
       ['ec2/create-security-group', undefined],
-      ['ecs/create-service', undefined],
+      ['ecs/create-service:backend-flask', undefined],
     ],
   )
   assert.is(ctx.discovered.securityGroupId, '(new crud-srv-sg)')
@@ -237,13 +241,13 @@ aws('security group and service steps in one dry run: the service plans with the
   assert.is((await defaultNetwork()).group, undefined)
 })
 
-aws('unknown NAME: exit 2, one line naming the missing file; a bad NAME too', async () => {
+aws('unknown NAME: exit 2, one line naming the declarations file; a bad NAME too', async () => {
   for (const name of ['nope', '../etc']) {
     const r = await runKit(SCRIPT, [name])
     assert.is(r.code, 2, r.all)
     assert.is(r.stdout, '')
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
-    assert.match(r.stderr, name === 'nope' ? 'json/service-nope.json' : 'not a service name')
+    assert.match(r.stderr, name === 'nope' ? 'not declared in json/services.json' : 'not a service name')
     assert.match(r.stderr, 'available: backend-flask')
   }
 })

@@ -72,7 +72,7 @@ live('from empty: both roles trusted by ecs-tasks, the real ARNs in the policies
 
   const exec = await inlineOf(EXEC, 'CruddurServiceExecutionPolicy')
   const ssm = exec.Statement.find((s) => list(s.Action).includes('ssm:GetParameters'))
-  assert.equal(ssm?.Resource, 'arn:aws:ssm:eu-west-2:123456789012:parameter/cruddur/backend-flask/*')
+  assert.equal(ssm?.Resource, 'arn:aws:ssm:eu-west-2:123456789012:parameter/cruddur/*')
   const logs = exec.Statement.find((s) => list(s.Action).includes('logs:PutLogEvents'))
   assert.equal(logs?.Resource, 'arn:aws:logs:eu-west-2:123456789012:log-group:/cruddur/fargate-cluster:*')
   assert.not.match(JSON.stringify(exec), '${', 'a placeholder was left unrendered')

@@ -6,13 +6,15 @@ import { kitNames } from '../lib/config/names.js'
 import { clientConfig } from '../lib/aws/clients.js'
 import { describeError } from '../lib/core/describe-error.js'
 import { registerEnvSecrets, requireEnv } from '../lib/config/env.js'
+import { declaredSecretVariables } from '../lib/config/services.js'
 import { ecrRegistry, roleArn, ssmParameterArn } from '../lib/aws/arns.js'
 import { openContext, regionFromEnv, resolveRegion } from '../lib/aws/context.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { wantsColour } from '../lib/core/output.js'
 import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/core/redact.js'
 import { formatSummary, runSteps, summarize } from '../lib/steps/engine.js'
-import { checkTemplate, derivedValues, lookupIn, placeholderHint, type Step, type StepContext } from '../lib/steps/step.js'
+import { checkTemplate, derivedValues, lookupIn, placeholderHint, placeholderHintFor, type Step, type StepContext } from '../lib/steps/step.js'
+import { securityGroupStep } from '../lib/steps/security-group.js'
 import { parseTemplate, placeholders, render } from '../lib/templates/template.js'
 
 const throwsWith = (fn: () => unknown, Type: new (...a: never[]) => Error, pattern: RegExp) => {
@@ -76,7 +78,7 @@ redaction('maskUrl hides the password of a connection URL and of key=value strin
   assert.is(maskUrl('host=h password=secret dbname=d'), 'host=h password=**** dbname=d')
 })
 redaction('env secrets are registered, with a connection URL’s decoded password', () => {
-  registerEnvSecrets({ PROD_CONNECTION_URL: 'postgresql://u:s%23cret99@h/db', HONEYCOMB_API_KEY: 'honey-1234' }, registerSecret)
+  registerEnvSecrets({ PROD_CONNECTION_URL: 'postgresql://u:s%23cret99@h/db', HONEYCOMB_API_KEY: 'honey-1234' }, registerSecret, declaredSecretVariables())
   assert.is(redact('pw s#cret99 key honey-1234'), 'pw **** key ****')
 })
 redaction.run()
@@ -131,7 +133,7 @@ templates('renders placeholders inside strings, and a whole-string placeholder a
 templates('a placeholder with no value names the file, the placeholder and what to set', () => {
   const t = parseTemplate('task-definitions/x.json', '{"a": "${AWS_COGNITO_USER_POOL_ID}", "b": "${SECURITY_GROUP_ID}"}')
   throwsWith(
-    () => render(t, lookupIn(derivedValues({ ...ctx, discovered: {} }), {}), placeholderHint),
+    () => render(t, lookupIn(derivedValues({ ...ctx, discovered: {} }), {}), placeholderHintFor([securityGroupStep])),
     ConfigError,
     /^task-definitions\/x\.json: no value for \$\{AWS_COGNITO_USER_POOL_ID\} \(set AWS_COGNITO_USER_POOL_ID in \.env.*\$\{SECURITY_GROUP_ID\} \(worked out from ec2\/create-security-group/,
   )
@@ -164,7 +166,7 @@ config('defaults are the guide’s names; overrides are validated', () => {
 config.run()
 
 const runner = suite('lib/runner')
-const step = (id: string, needs: string[], log: string[], fail = false): Step => ({
+const step = (id: string, needs: Step[], log: string[], fail = false): Step => ({
   id,
   title: id,
   needs,
@@ -178,14 +180,16 @@ const step = (id: string, needs: string[], log: string[], fail = false): Step =>
 })
 runner('independent steps run together; a step waits for what it needs', async () => {
   const log: string[] = []
-  const reports = await runSteps([step('a', [], log), step('b', [], log), step('c', ['a', 'b'], log)], {} as StepContext)
+  const [a, b] = [step('a', [], log), step('b', [], log)]
+  const reports = await runSteps([a, b, step('c', [a, b], log)], {} as StepContext)
   assert.equal(log.slice(0, 2), ['start a', 'start b'])
   assert.is(log.indexOf('start c') > log.indexOf('end b'), true)
   assert.equal(summarize(reports), { created: 3, updated: 0, unchanged: 0, failed: 0 })
 })
 runner('a failed step skips its dependents but not independent steps', async () => {
   const log: string[] = []
-  const reports = await runSteps([step('a', [], log, true), step('b', ['a'], log), step('c', [], log)], {} as StepContext)
+  const a = step('a', [], log, true)
+  const reports = await runSteps([a, step('b', [a], log), step('c', [], log)], {} as StepContext)
   assert.match(reports[0].error ?? '', 'a broke')
   assert.is(reports[1].skipped, true)
   assert.is(reports[2].error, undefined)

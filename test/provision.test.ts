@@ -1,5 +1,5 @@
 import './helpers/guard.js'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -96,9 +96,20 @@ test('a full provision creates every resource with the right settings', async ()
 
   const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
   assert.equal(
-    sg?.IpPermissions?.map((p) => [p.IpProtocol, p.FromPort, p.IpRanges?.map((x) => x.CidrIp)]),
-    [['tcp', 4567, ['0.0.0.0/0']]],
+    sg?.IpPermissions?.map((p) => [p.IpProtocol, p.FromPort, p.IpRanges?.map((x) => x.CidrIp)]).sort(),
+    [['tcp', 3000, ['0.0.0.0/0']], ['tcp', 4567, ['0.0.0.0/0']]],
   )
+  // No long-lived keys in the backend's container, nor stored for it.
+  assert.equal(container?.secrets?.map((s) => s.name), ['CONNECTION_URL', 'ROLLBAR_ACCESS_TOKEN', 'OTEL_EXPORTER_OTLP_HEADERS'])
+  const key = await ssm.send(new GetParameterCommand({ Name: '/cruddur/backend-flask/AWS_ACCESS_KEY_ID' })).catch((e: Error) => e)
+  assert.is((key as Error).name, 'ParameterNotFound')
+  // The frontend: its own task definition (port 3000, its own log stream prefix) and service.
+  const frontend = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'frontend-react-js' }))).taskDefinition
+  assert.is(frontend?.containerDefinitions?.[0]?.portMappings?.[0]?.containerPort, 3000)
+  assert.is(frontend?.containerDefinitions?.[0]?.logConfiguration?.options?.['awslogs-stream-prefix'], 'frontend-react-js')
+  assert.equal(frontend?.containerDefinitions?.[0]?.healthCheck?.command, ['CMD-SHELL', 'curl -f http://localhost:3000 || exit 1'])
+  const both = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask', 'frontend-react-js'] }))).services ?? []
+  assert.equal(both.map((s) => [s.serviceName, s.status]), [['backend-flask', 'ACTIVE'], ['frontend-react-js', 'ACTIVE']])
 
   const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
   assert.is(service?.status, 'ACTIVE')
@@ -132,7 +143,7 @@ test('drifted state converges: scan-on-push off, missing ingress, changed secret
   const repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['backend-flask'] }))).repositories?.[0]
   assert.is(repo?.imageScanningConfiguration?.scanOnPush, true)
   const after = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sg?.GroupId as string] }))).SecurityGroups?.[0]
-  assert.equal(after?.IpPermissions?.map((p) => p.FromPort), [4567])
+  assert.equal(after?.IpPermissions?.map((p) => p.FromPort).sort(), [3000, 4567])
   const token = await ssm.send(new GetParameterCommand({ Name: '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN', WithDecryption: true }))
   assert.is(token.Parameter?.Value, 'canary-rollbar-rotated-1d0c')
   const revisions = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'backend-flask' }))).taskDefinitionArns ?? []
@@ -144,6 +155,25 @@ test('drifted state converges: scan-on-push off, missing ingress, changed secret
   const again = await provision([], { ROLLBAR_ACCESS_TOKEN: 'canary-rollbar-rotated-1d0c', IMAGE_TAG: 'v2' })
   assert.is(again.code, 0)
   assert.equal(proxy.mutations(), [])
+})
+
+test('a new revision the service does not run yet is said, with how to roll it out (not a plain "unchanged")', async () => {
+  assert.is((await provision()).code, 0)
+  const r = await provision([], { IMAGE_TAG: 'v2', ECS_SERVICES: 'backend-flask' })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /updated\s+task definition backend-flask: backend-flask:2/)
+  assert.match(r.stdout, /warning:\s+runs backend-flask:1, not the latest backend-flask:2: roll it out with \.\/scripts\/deploy backend-flask/)
+})
+
+test('two provisions at once: the second waits for the first, and no revision is registered twice', async () => {
+  const [a, b] = await Promise.all([provision(), provision()])
+  assert.is(a.code, 0, a.all)
+  assert.is(b.code, 0, b.all)
+  assert.match(a.all + b.all, /waiting for another provision \(pid \d+/)
+  for (const family of ['backend-flask', 'frontend-react-js']) {
+    const arns = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? []
+    assert.is(arns.length, 1, `${family}: ${arns.join(', ')}`)
+  }
 })
 
 test('--dry-run on an empty account plans every resource and calls nothing that changes', async () => {
@@ -161,7 +191,7 @@ test('--json is one JSON document with every step and the summary, secrets maske
   const doc = JSON.parse(r.stdout)
   assert.is(doc.summary.failed, 0)
   assert.ok(doc.summary.created >= 15)
-  assert.ok(doc.steps.some((s: { id: string }) => s.id === 'ecs/create-service'))
+  assert.ok(doc.steps.some((s: { id: string }) => s.id === 'ecs/create-service:backend-flask'))
   assertNoCanary(r.all)
   const planned = await provision(['--json', '--dry-run'])
   assert.is(JSON.parse(planned.stdout).summary.created, 0)
@@ -183,22 +213,101 @@ test('a missing secret: exit 2, one line naming it, nothing created', async () =
   await nothingCreated()
 })
 
-test('an unknown placeholder and malformed JSON: named with the file, nothing created', async () => {
-  const td = join(ROOT, 'task-definitions/zz-test-broken.json')
-  const svc = join(ROOT, 'json/service-zz-test-broken.json')
+/**
+ * Add services for one test, as a user would: a declaration in json/services.json and two
+ * JSON files beside it. Everything is put back afterwards, even when the test fails.
+ */
+async function withServices(declarations: Record<string, unknown>, files: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const declarationsFile = join(ROOT, 'json/services.json')
+  const original = readFileSync(declarationsFile, 'utf8')
   try {
-    writeFileSync(td, JSON.stringify({ family: 'zz-test-broken', containerDefinitions: [{ name: 'x', image: '${NO_SUCH_SETTING_XYZ}' }] }))
-    writeFileSync(svc, '{\n  "serviceName": "zz-test-broken",\n  "cluster": }\n')
+    writeFileSync(declarationsFile, JSON.stringify({ ...JSON.parse(original), ...declarations }, null, 2))
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(ROOT, file), text)
+    await body()
+  } finally {
+    writeFileSync(declarationsFile, original)
+    for (const file of Object.keys(files)) rmSync(join(ROOT, file), { force: true })
+  }
+}
+
+test('an unknown placeholder and malformed JSON: named with the file, nothing created', async () => {
+  const td = JSON.stringify({ family: 'zz-test-broken', containerDefinitions: [{ name: 'x', image: '${NO_SUCH_SETTING_XYZ}' }] })
+  const svc = '{\n  "serviceName": "zz-test-broken",\n  "cluster": }\n'
+  await withServices({ 'zz-test-broken': { containerPort: 8080 } }, { 'task-definitions/zz-test-broken.json': td, 'json/service-zz-test-broken.json': svc }, async () => {
     const r = await provision([], { ECS_SERVICES: 'zz-test-broken' })
     assert.is(r.code, 2, r.all)
     assert.match(r.stderr, /task-definitions\/zz-test-broken\.json: no value for \$\{NO_SUCH_SETTING_XYZ\} \(set NO_SUCH_SETTING_XYZ/)
     assert.match(r.stderr, /json\/service-zz-test-broken\.json:3:\d+: malformed JSON/)
     assert.not.match(r.all, /\n\s+at /)
     await nothingCreated()
-  } finally {
-    rmSync(td, { force: true })
-    rmSync(svc, { force: true })
+  })
+})
+
+test('a third service, declared plus two JSON files, is provisioned with no code change (and its opt-in keys are warned about)', async () => {
+  const worker = {
+    'kit-test-worker': {
+      description: 'a queue worker',
+      containerPort: 8080,
+      shell: '/bin/sh',
+      awsKeys: true,
+      parameters: [{ name: 'WORKER_TOKEN', from: 'KIT_TEST_WORKER_TOKEN', secret: true, description: 'the queue token' }],
+    },
   }
+  const secret = (name: string) => ({ name, valueFrom: `\${SSM_PARAMETER_ARN_PREFIX}/kit-test-worker/${name}` })
+  const taskDefinition = {
+    family: 'kit-test-worker',
+    executionRoleArn: '${EXECUTION_ROLE_ARN}',
+    taskRoleArn: '${TASK_ROLE_ARN}',
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    requiresCompatibilities: ['FARGATE'],
+    containerDefinitions: [
+      {
+        name: 'kit-test-worker',
+        image: '${ECR_REGISTRY}/kit-test-worker:${IMAGE_TAG}',
+        essential: true,
+        portMappings: [{ name: 'kit-test-worker', containerPort: 8080, protocol: 'tcp' }],
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '${LOG_GROUP}', 'awslogs-region': '${REGION}', 'awslogs-stream-prefix': 'kit-test-worker' } },
+        secrets: [secret('AWS_ACCESS_KEY_ID'), secret('AWS_SECRET_ACCESS_KEY'), secret('WORKER_TOKEN')],
+      },
+    ],
+  }
+  const service = {
+    cluster: '${CLUSTER}',
+    launchType: 'FARGATE',
+    desiredCount: 1,
+    networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'ENABLED', securityGroups: ['${SECURITY_GROUP_ID}'], subnets: '${SUBNET_IDS}' } },
+    serviceName: 'kit-test-worker',
+    taskDefinition: 'kit-test-worker',
+  }
+  const files = { 'task-definitions/kit-test-worker.json': JSON.stringify(taskDefinition, null, 2), 'json/service-kit-test-worker.json': JSON.stringify(service, null, 2) }
+  const token = { KIT_TEST_WORKER_TOKEN: 'canary-worker-token-61d0' }
+  await withServices(worker, files, async () => {
+    const plan = await provision(['--dry-run'], token)
+    assert.is(plan.code, 0, plan.all)
+    assert.match(plan.stdout, /warning:\s+kit-test-worker opts in to long-lived AWS keys/)
+    const r = await provision([], token)
+    assert.is(r.code, 0, r.all)
+    assert.not.ok(r.all.includes('canary-worker-token-61d0'), 'the worker token leaked')
+    assertNoCanary(r.all)
+
+    const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'kit-test-worker' }))).taskDefinition
+    assert.is(td?.containerDefinitions?.[0]?.portMappings?.[0]?.containerPort, 8080)
+    const services = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask', 'frontend-react-js', 'kit-test-worker'] }))).services ?? []
+    assert.equal(services.map((s) => s.status), ['ACTIVE', 'ACTIVE', 'ACTIVE'])
+    const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
+    assert.equal(sg?.IpPermissions?.map((p) => p.FromPort).sort(), [3000, 4567, 8080])
+    const stored = await ssm.send(new GetParameterCommand({ Name: '/cruddur/kit-test-worker/WORKER_TOKEN', WithDecryption: true }))
+    assert.is(stored.Parameter?.Value, token.KIT_TEST_WORKER_TOKEN)
+    const key = await ssm.send(new GetParameterCommand({ Name: '/cruddur/kit-test-worker/AWS_ACCESS_KEY_ID', WithDecryption: true }))
+    assert.is(key.Parameter?.Value, CANARY.AWS_ACCESS_KEY_ID)
+
+    proxy.reset()
+    const again = await provision([], token)
+    assert.is(again.code, 0, again.all)
+    assert.equal(proxy.mutations(), [])
+  })
 })
 
 test('an unreachable endpoint: exit 1, one clear line, nothing created', async () => {

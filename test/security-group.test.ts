@@ -20,6 +20,9 @@ import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+// These tests are about one service, the guide's backend; both declared services together are
+// tested through provision (test/provision.test.ts).
+process.env.ECS_SERVICES = 'backend-flask'
 const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 const SCRIPT = 'ec2/create-security-group'

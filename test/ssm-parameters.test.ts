@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { ConfigError } from '../lib/core/errors.js'
-import { desiredParameters, SOURCE_VARIABLES } from '../lib/steps/ssm-parameters.js'
+import { declaredServices, parameterValues, secretSourceVariables, serviceNamed } from '../lib/config/services.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
 
@@ -22,9 +22,8 @@ const CANARY = {
   ROLLBAR_ACCESS_TOKEN: 'canary-rollbar-7f3a',
   HONEYCOMB_API_KEY: 'canary-honey-44',
 }
+// The backend's declared parameters (json/services.json): no long-lived AWS keys by default.
 const STORED: Record<string, string> = {
-  AWS_ACCESS_KEY_ID: CANARY.AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: CANARY.AWS_SECRET_ACCESS_KEY,
   CONNECTION_URL: CANARY.PROD_CONNECTION_URL,
   ROLLBAR_ACCESS_TOKEN: CANARY.ROLLBAR_ACCESS_TOKEN,
   OTEL_EXPORTER_OTLP_HEADERS: 'x-honeycomb-team=canary-honey-44',
@@ -55,11 +54,11 @@ async function parameterNames(): Promise<string[]> {
 const live = suite('ssm/put-parameters against moto')
 live.before.each(() => resetMoto())
 
-live('from empty: five SecureStrings created with the values; second run: all unchanged', async () => {
+live("from empty: the backend's three SecureStrings (no AWS keys) created with the values; second run: all unchanged", async () => {
   const first = await run()
   assert.is(first.code, 0, first.all)
   assertNoSecret(first)
-  assert.match(first.stdout, '5 created, 0 updated, 0 unchanged')
+  assert.match(first.stdout, '3 created, 0 updated, 0 unchanged')
   assert.match(first.stdout, /created\s+ssm parameter \/cruddur\/backend-flask\/CONNECTION_URL: SecureString from PROD_CONNECTION_URL/)
   for (const key of KEYS) {
     const p = await stored(key)
@@ -70,7 +69,7 @@ live('from empty: five SecureStrings created with the values; second run: all un
   const second = await run()
   assert.is(second.code, 0, second.all)
   assertNoSecret(second)
-  assert.match(second.stdout, '0 created, 0 updated, 5 unchanged')
+  assert.match(second.stdout, '0 created, 0 updated, 3 unchanged')
   for (const key of KEYS) assert.is((await stored(key))?.Version, 1, `${key} was written again`)
 })
 
@@ -80,7 +79,7 @@ live('a changed value in the environment: only that parameter is updated, to the
   assert.is(r.code, 0, r.all)
   assertNoSecret(r)
   assert.match(r.stdout, /updated\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN: SecureString from ROLLBAR_ACCESS_TOKEN \(value changed\)/)
-  assert.match(r.stdout, '0 created, 1 updated, 4 unchanged')
+  assert.match(r.stdout, '0 created, 1 updated, 2 unchanged')
   assert.is((await stored('ROLLBAR_ACCESS_TOKEN'))?.Value, 'canary-rollbar-8e4b')
   for (const key of KEYS.filter((k) => k !== 'ROLLBAR_ACCESS_TOKEN')) {
     const p = await stored(key)
@@ -104,7 +103,7 @@ live('drift: a parameter stored as plain String is rewritten as SecureString', a
   assert.is(r.code, 0, r.all)
   assertNoSecret(r)
   assert.match(r.stdout, /updated\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN: SecureString from ROLLBAR_ACCESS_TOKEN \(was String\)/)
-  assert.match(r.stdout, '4 created, 1 updated, 0 unchanged')
+  assert.match(r.stdout, '2 created, 1 updated, 0 unchanged')
   const p = await stored('ROLLBAR_ACCESS_TOKEN')
   assert.is(p?.Type, 'SecureString')
   assert.is(p?.Value, CANARY.ROLLBAR_ACCESS_TOKEN)
@@ -126,8 +125,8 @@ live('--dry-run: reports the plan, creates nothing; on a changed value, writes n
   const plan = await run(['--dry-run'])
   assert.is(plan.code, 0, plan.all)
   assertNoSecret(plan)
-  assert.match(plan.stdout, /would create\s+ssm parameter \/cruddur\/backend-flask\/AWS_SECRET_ACCESS_KEY/)
-  assert.match(plan.stdout, 'plan: 5 to create, 0 to update, 0 unchanged')
+  assert.match(plan.stdout, /would create\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN/)
+  assert.match(plan.stdout, 'plan: 3 to create, 0 to update, 0 unchanged')
   assert.equal(await parameterNames(), [])
 
   assert.is((await run()).code, 0)
@@ -148,43 +147,45 @@ live('--json: one JSON document, no value in it', async () => {
     KEYS.map((k) => [`${PREFIX}/${k}`, 'created']),
   )
   const again = JSON.parse((await run(['--json', '--dry-run'])).stdout)
-  assert.equal(again.summary, { created: 0, updated: 0, unchanged: 5, failed: 0 })
+  assert.equal(again.summary, { created: 0, updated: 0, unchanged: 3, failed: 0 })
 })
 
 live('SSM_PREFIX puts them under another path', async () => {
   const r = await run([], { SSM_PREFIX: '/cruddur/staging/' })
   assert.is(r.code, 0, r.all)
-  assert.equal(await parameterNames(), KEYS.map((k) => `/cruddur/staging/${k}`).sort())
+  assert.equal(await parameterNames(), KEYS.map((k) => `/cruddur/staging/backend-flask/${k}`).sort())
 })
 
 live('--help lists every variable it reads', async () => {
   const help = await runKit(SCRIPT, ['--help'])
   assert.is(help.code, 0)
-  for (const s of [...SOURCE_VARIABLES, 'SSM_PREFIX', '--dry-run', '--json']) assert.match(help.stdout, s)
+  for (const s of [...secretSourceVariables(declaredServices()), 'SSM_PREFIX', '--dry-run', '--json']) assert.match(help.stdout, s)
 })
 
 live.run()
 
-const pure = suite('desiredParameters')
+const pure = suite('parameterValues (the declarations)')
 
-pure('maps the environment to the five parameters, building the OTEL header', () => {
-  assert.equal(desiredParameters(CANARY, '/cruddur/backend-flask/'), [
-    { name: '/cruddur/backend-flask/AWS_ACCESS_KEY_ID', value: CANARY.AWS_ACCESS_KEY_ID, sourceVariable: 'AWS_ACCESS_KEY_ID' },
-    { name: '/cruddur/backend-flask/AWS_SECRET_ACCESS_KEY', value: CANARY.AWS_SECRET_ACCESS_KEY, sourceVariable: 'AWS_SECRET_ACCESS_KEY' },
-    { name: '/cruddur/backend-flask/CONNECTION_URL', value: CANARY.PROD_CONNECTION_URL, sourceVariable: 'PROD_CONNECTION_URL' },
-    { name: '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN', value: CANARY.ROLLBAR_ACCESS_TOKEN, sourceVariable: 'ROLLBAR_ACCESS_TOKEN' },
-    { name: '/cruddur/backend-flask/OTEL_EXPORTER_OTLP_HEADERS', value: 'x-honeycomb-team=canary-honey-44', sourceVariable: 'HONEYCOMB_API_KEY' },
-  ])
+pure('maps the environment to the backend\'s declared parameters, building the OTEL header', () => {
+  const values = parameterValues([serviceNamed('backend-flask')], CANARY, '/cruddur')
+  assert.equal(
+    values.map((p) => [p.path, p.value, p.declaration.from]),
+    [
+      ['/cruddur/backend-flask/CONNECTION_URL', CANARY.PROD_CONNECTION_URL, 'PROD_CONNECTION_URL'],
+      ['/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN', CANARY.ROLLBAR_ACCESS_TOKEN, 'ROLLBAR_ACCESS_TOKEN'],
+      ['/cruddur/backend-flask/OTEL_EXPORTER_OTLP_HEADERS', 'x-honeycomb-team=canary-honey-44', 'HONEYCOMB_API_KEY'],
+    ],
+  )
 })
 
 pure('names every missing variable in one ConfigError, without any value', () => {
   try {
-    desiredParameters({ ...CANARY, AWS_ACCESS_KEY_ID: undefined, HONEYCOMB_API_KEY: '' }, PREFIX)
+    parameterValues([serviceNamed('backend-flask')], { ...CANARY, ROLLBAR_ACCESS_TOKEN: undefined, HONEYCOMB_API_KEY: '' }, '/cruddur')
     assert.unreachable('should have thrown')
   } catch (error) {
     assert.instance(error, ConfigError)
     const message = (error as Error).message
-    assert.match(message, /^AWS_ACCESS_KEY_ID, HONEYCOMB_API_KEY are not set \(needed for the SSM parameters under \/cruddur\/backend-flask\/\)/)
+    assert.match(message, /^ROLLBAR_ACCESS_TOKEN, HONEYCOMB_API_KEY are not set \(needed for the SSM parameters of backend-flask\)/)
     assert.not.match(message.toLowerCase(), 'canary')
   }
 })

@@ -3,12 +3,15 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
-import { familyProblem } from '../lib/steps/task-definition.js'
+import { serviceNamed } from '../lib/config/services.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunOptions } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
+// These tests are about one service, the guide's backend; both declared services together are
+// tested through provision (test/provision.test.ts).
+process.env.ECS_SERVICES = 'backend-flask'
 const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
@@ -120,7 +123,7 @@ live('--json: one parseable document with the step id and outcome', async () => 
   const r = await run(['--json'])
   assert.is(r.code, 0, r.all)
   const doc = JSON.parse(r.stdout) as Json
-  assert.is(doc.steps[0].id, 'ecs/register-task-definition')
+  assert.is(doc.steps[0].id, 'ecs/register-task-definition:backend-flask')
   assert.equal(doc.summary, { created: 1, updated: 0, unchanged: 0, failed: 0 })
 })
 
@@ -130,12 +133,12 @@ live('FAMILY given explicitly: the same as the default', async () => {
   assert.is((await revisions()).length, 1)
 })
 
-live('unknown family: exit 2, one line naming the file and the available families, nothing registered', async () => {
+live('unknown family: exit 2, one line naming the declarations and the available families, nothing registered', async () => {
   const r = await run(['frontend-nope'])
   assert.is(r.code, 2, r.all)
   assert.is(r.stdout, '')
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
-  assert.match(r.stderr, 'task-definitions/frontend-nope.json does not exist')
+  assert.match(r.stderr, 'service "frontend-nope" is not declared in json/services.json')
   assert.match(r.stderr, 'available: backend-flask')
   assert.is((await revisions('frontend-nope')).length, 0)
 })
@@ -143,7 +146,7 @@ live('unknown family: exit 2, one line naming the file and the available familie
 live('a family that is a path (../policies/x): exit 2, refused', async () => {
   const r = await run(['../policies/service-execution-policy'])
   assert.is(r.code, 2, r.all)
-  assert.match(r.stderr, 'is not a task definition family name')
+  assert.match(r.stderr, 'is not a service name')
 })
 
 live('missing Cognito variables: exit 2 naming both, nothing registered', async () => {
@@ -225,10 +228,10 @@ subset('summarizePaths shortens long lists', () => {
   assert.is(summarizePaths(['a', 'b', 'c', 'd', 'e']), 'a, b, c and 2 more')
 })
 
-subset('familyProblem: bad names and unknown families, with the choices', () => {
-  assert.is(familyProblem('backend-flask', ['backend-flask']), undefined)
-  assert.match(familyProblem('x', ['backend-flask', 'frontend-react-js']) ?? '', 'available: backend-flask, frontend-react-js')
-  assert.match(familyProblem('../x', ['backend-flask']) ?? '', 'not a task definition family name')
+subset('serviceNamed: bad names and undeclared families, with the choices', () => {
+  assert.is(serviceNamed('backend-flask').taskDefinitionFile, 'task-definitions/backend-flask.json')
+  assert.throws(() => serviceNamed('x'), /available: backend-flask, frontend-react-js/)
+  assert.throws(() => serviceNamed('../x'), /not a service name/)
 })
 
 subset.run()

@@ -3,7 +3,8 @@
 // STS at most once, and only when something needs it), the kit's names and services, one
 // client per AWS service, and what the run may do (apply, dry-run, or read-only).
 import { get, WHERE_TO_SET, type Env } from '../config/env.js'
-import { kitNames, type KitNames } from '../config/names.js'
+import { checkNames, selectedServices, type KitNames } from '../config/names.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
 import { clientConfig, type ClientConfig, type ServiceKey } from './clients.js'
 import { checkAccountId } from './arns.js'
@@ -15,6 +16,8 @@ export interface RunContext {
   readonly env: Env
   readonly region: string
   readonly names: KitNames
+  /** The declared services this run deals with (ECS_SERVICES, else every one). */
+  readonly services: readonly ServiceDeclaration[]
   readonly mode: Mode
   /** True under --dry-run: read everything, report what would change, change nothing. */
   readonly dryRun: boolean
@@ -63,8 +66,21 @@ export interface ContextOptions {
 
 /** Make a run's context. The only way the kit builds AWS clients. */
 export async function openContext(env: Env, options: ContextOptions): Promise<RunContext> {
-  const region = options.region ?? (await resolveRegion(env))
-  const names = kitNames(env)
+  // Every problem with the region and the names at once: fixing one, re-running and learning
+  // of the next is the trap this avoids.
+  const problems: string[] = []
+  const region = await (options.region !== undefined ? Promise.resolve(options.region) : resolveRegion(env)).catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(error.message)
+    return ''
+  })
+  const declared = declaredServices()
+  const checked = checkNames(env, declared)
+  problems.push(...checked.problems)
+  if (problems.length > 0 || !checked.names) {
+    throw new ConfigError(`${options.mode === 'read-only' ? '' : 'nothing was changed: '}${problems.join('; ')}`)
+  }
+  const names = checked.names
   const clients = new Map<unknown, unknown>()
   const client = <C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C => {
     if (!clients.has(Client)) clients.set(Client, new Client(clientConfig(env, service, region)))
@@ -83,6 +99,7 @@ export async function openContext(env: Env, options: ContextOptions): Promise<Ru
     env,
     region,
     names,
+    services: selectedServices(names, declared),
     mode: options.mode,
     dryRun: options.mode === 'dry-run',
     account: () => (account ??= lookUpAccount()),

@@ -1,6 +1,6 @@
 // The network a service runs in: the default VPC, its subnets, and the kit's security group.
-// Looked up in one place for ec2/create-security-group (which creates the group) and
-// ecs/create-service (which only reads, when provision has not already worked them out).
+// Looked up in one place for the security-group step (which creates the group) and the
+// service step (which only reads, when provision has not already worked them out).
 import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -9,7 +9,6 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2'
 import { KitError } from '../core/errors.js'
-import type { Discovered, StepContext } from '../steps/step.js'
 
 /** What a dry run records as the group's id when the group does not exist yet. */
 export const standInGroupId = (groupName: string): string => `(new ${groupName})`
@@ -51,30 +50,4 @@ export async function findSecurityGroup(ec2: EC2Client, groupName: string, vpcId
     }),
   )
   return found.SecurityGroups?.find((g) => g.GroupName === groupName)
-}
-
-/**
- * The service network, complete: from ctx.discovered when a step of this run recorded it,
- * else looked up read-only. A missing group is an error pointing at the step that creates
- * it; under --dry-run it is a stand-in, so the plan can still be shown.
- */
-export async function resolveServiceNetwork(ctx: StepContext): Promise<Required<Discovered>> {
-  const known = ctx.discovered
-  if (known.vpcId && known.securityGroupId && known.subnetIds?.length) {
-    return { vpcId: known.vpcId, securityGroupId: known.securityGroupId, subnetIds: known.subnetIds }
-  }
-  const ec2 = ctx.client(EC2Client, 'EC2')
-  const vpcId = known.vpcId ?? (await findDefaultVpc(ec2, ctx.region))
-  const subnetIds = known.subnetIds?.length ? known.subnetIds : await listSubnets(ec2, vpcId)
-  let securityGroupId = known.securityGroupId ?? (await findSecurityGroup(ec2, ctx.names.securityGroup, vpcId))?.GroupId
-  if (!securityGroupId) {
-    if (!ctx.dryRun) {
-      throw new KitError(
-        `security group ${ctx.names.securityGroup} not found in the default VPC ${vpcId}: run ./scripts/ec2/create-security-group first`,
-      )
-    }
-    securityGroupId = standInGroupId(ctx.names.securityGroup)
-  }
-  Object.assign(ctx.discovered, { vpcId, subnetIds, securityGroupId })
-  return { vpcId, subnetIds, securityGroupId }
 }

@@ -141,8 +141,8 @@ export function declaredServices(root = ROOT): ServiceDeclaration[] {
 export function serviceNamed(name: string, all: readonly ServiceDeclaration[] = declaredServices()): ServiceDeclaration {
   const found = all.find((s) => s.name === name)
   if (found) return found
-  const why = SERVICE_NAME.test(name) ? 'is not declared' : 'is not a valid service name'
-  throw new ConfigError(`service "${name}" ${why} in ${SERVICES_FILE} (declared: ${all.map((s) => s.name).join(', ') || 'none'})`)
+  const why = SERVICE_NAME.test(name) ? `is not declared in ${SERVICES_FILE}` : 'is not a service name (letters, digits, - and _)'
+  throw new ConfigError(`service "${name}" ${why} (available: ${all.map((s) => s.name).join(', ') || 'none'})`)
 }
 
 /** A parameter's full path: <prefix>/<service>/<NAME>. Pure. */
@@ -175,9 +175,22 @@ export function parameterValues(services: readonly ServiceDeclaration[], env: En
   )
 }
 
-/** Variables whose values are secret because a declared secret parameter is read from them. */
-export function secretSourceVariables(all: readonly ServiceDeclaration[] = declaredServices()): string[] {
+/** Variables whose values are secret because a declared secret parameter is read from them. Pure. */
+export function secretSourceVariables(all: readonly ServiceDeclaration[]): string[] {
   return [...new Set(all.flatMap((s) => s.parameters.filter((p) => p.secret).map((p) => p.from)))]
+}
+
+/**
+ * The declared secret variables, or none when the declarations cannot be read: scripts that
+ * deal with services report that error themselves; the others (db/test, health-check) must
+ * not fail for it.
+ */
+export function declaredSecretVariables(): string[] {
+  try {
+    return secretSourceVariables(declaredServices())
+  } catch {
+    return []
+  }
 }
 
 /** What a template's secrets[] must name: one entry per declared parameter, by its name. Pure. */

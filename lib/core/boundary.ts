@@ -4,6 +4,7 @@ import { helpText, parseCli, type ParsedArgs, type ScriptSpec } from './cli.js'
 import { describeError } from './describe-error.js'
 import { EXIT, type ExitCode } from './errors.js'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
+import { declaredSecretVariables } from '../config/services.js'
 import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
 import { openContext, type Mode, type RunContext } from '../aws/context.js'
@@ -21,7 +22,7 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
       code = EXIT.ok
     } else {
       await loadDotenv()
-      registerEnvSecrets(process.env, registerSecret)
+      registerEnvSecrets(process.env, registerSecret, declaredSecretVariables())
       code = (await body(args)) ?? EXIT.ok
     }
   } catch (error) {

@@ -3,8 +3,9 @@
 import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
 import { kitNames } from '../config/names.js'
-import type { Env } from '../config/env.js'
-import { say } from '../core/output.js'
+import { get, type Env } from '../config/env.js'
+import { holdStackLock } from '../core/lock.js'
+import { say, warn } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
 import { stepContext, type Step } from './step.js'
 import type { Mode, RunContext } from '../aws/context.js'
@@ -54,7 +55,26 @@ export async function applySteps(
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
   const { dryRun } = run
-  const ctx = await stepContext(run)
+  // Only a run that changes things needs the stack to itself.
+  const release = dryRun
+    ? () => {}
+    : await holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
+        onWait: warn,
+        timeoutMs: 15 * 60 * 1000,
+      })
+  try {
+    return await applyLocked(steps, run, json)
+  } finally {
+    release()
+  }
+}
+
+/** The command as the user typed it, for the lock's owner. */
+const commandName = (): string => (process.argv[1] ?? 'the kit').split('/scripts/').pop() ?? 'the kit'
+
+async function applyLocked(steps: readonly Step[], run: RunContext, json: boolean): Promise<{ summary: Summary; reports: StepReport[] }> {
+  const { dryRun } = run
+  const ctx = await stepContext(run, steps)
   const t0 = performance.now()
   const reports = await runSteps(steps, ctx, (report: StepReport) => {
     if (!json) for (const line of formatReport(report, dryRun)) say(line)

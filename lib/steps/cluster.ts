@@ -1,25 +1,10 @@
 // The ECS cluster the services run in, with Service Connect's default namespace: the guide's
 // `aws ecs create-cluster --cluster-name cruddur --service-connect-defaults namespace=cruddur`.
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient, UpdateClusterCommand, type Cluster } from '@aws-sdk/client-ecs'
-import type { KitNames } from '../config/names.js'
-import type { Env } from '../config/env.js'
 import { CheckFailed } from '../core/errors.js'
 import type { Change, Step } from './step.js'
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/
 const ARN = /^arn:[^:]+:servicediscovery:/
-
-/** Problems with the cluster's names, found without AWS. Pure. */
-export function clusterProblems(names: Pick<KitNames, 'cluster' | 'namespace'>): string[] {
-  const problems: string[] = []
-  if (!CLUSTER_NAME.test(names.cluster)) {
-    problems.push(`ECS_CLUSTER must be 1-255 letters, digits, hyphens or underscores, got "${names.cluster}"`)
-  }
-  if (!ARN.test(names.namespace) && (names.namespace.length > 1024 || /[<>/\\\s]/.test(names.namespace) || names.namespace === '')) {
-    problems.push(`SERVICE_CONNECT_NAMESPACE must be a Cloud Map namespace name (no spaces, <, > or /) or ARN, got "${names.namespace}"`)
-  }
-  return problems
-}
 
 /**
  * Whether the cluster's default namespace differs from the one wanted. Real ECS reports the
@@ -37,9 +22,6 @@ export const clusterStep: Step = {
   id: 'ecs/create-cluster',
   title: 'ECS cluster',
   needs: [],
-  validate(_env: Env, names: KitNames) {
-    return clusterProblems(names)
-  },
   async run(ctx) {
     const ecs = ctx.client(ECSClient, 'ECS')
     const { cluster: name, namespace } = ctx.names

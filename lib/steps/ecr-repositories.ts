@@ -12,24 +12,11 @@ import {
   type ImageTagMutability,
   type Repository,
 } from '@aws-sdk/client-ecr'
-import type { KitNames } from '../config/names.js'
-import type { Env } from '../config/env.js'
 import { ecrRepositoryUrl } from '../aws/arns.js'
 import type { Change, Step } from './step.js'
 
 export const TAG_MUTABILITY: ImageTagMutability = 'MUTABLE'
 export const SCAN_ON_PUSH = true
-
-// ECR's rule for repository names (namespaces separated by '/'), 2-256 characters.
-const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
-
-/** Problems with the repository names, found without AWS. Pure. */
-export function repositoryProblems(repositories: readonly string[]): string[] {
-  if (repositories.length === 0) return ['ECR_REPOSITORIES lists no repository (e.g. cruddur-python,backend-flask,frontend-react-js)']
-  const bad = repositories.filter((r) => r.length < 2 || r.length > 256 || !REPOSITORY_NAME.test(r))
-  if (bad.length === 0) return []
-  return [`ECR_REPOSITORIES: ${bad.map((r) => `"${r}"`).join(', ')} ${bad.length === 1 ? 'is not a' : 'are not'} valid repository name${bad.length === 1 ? '' : 's'} (lowercase letters, digits, . _ - and /)`]
-}
 
 /** What differs between a repository and the settings wanted, one phrase each. Pure. */
 export function repositoryDrift(repository: Pick<Repository, 'imageTagMutability' | 'imageScanningConfiguration'>): {
@@ -51,9 +38,6 @@ export const ecrRepositoriesStep: Step = {
   id: 'ecr/create-repositories',
   title: 'ECR repositories',
   needs: [],
-  validate(_env: Env, names: KitNames) {
-    return repositoryProblems(names.repositories)
-  },
   async run(ctx) {
     const ecr = ctx.client(ECRClient, 'ECR')
     const one = async (name: string): Promise<Change> => {

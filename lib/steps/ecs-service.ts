@@ -12,23 +12,16 @@ import {
   type CreateServiceCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs'
-import { PRIMARY_SERVICE } from '../config/names.js'
+import type { Env } from '../config/env.js'
+import type { ServiceDeclaration } from '../config/services.js'
 import { ConfigError, KitError } from '../core/errors.js'
 import { awsErrorIs } from '../aws/clients.js'
-import { isStandIn, resolveServiceNetwork } from '../aws/network.js'
-import { JSON_DIR } from '../config/paths.js'
-import { checkTemplate, type Change, type Step } from './step.js'
-import { loadTemplate, templateNameProblem, templateNames } from '../templates/template.js'
-import { isMissingDefinition, taskDefinitionStepId } from './task-definition.js'
-
-export const serviceFile = (name: string): string => `json/service-${name}.json`
-
-/** The services there is a definition for: json/service-*.json. */
-export const availableServices = (dir = JSON_DIR): string[] => templateNames(dir, 'service-')
-
-/** Why a service cannot be created (bad name, no definition file), or undefined. */
-export const serviceProblem = (name: string, available = availableServices()): string | undefined =>
-  templateNameProblem('service', name, serviceFile(name), available)
+import { isStandIn } from '../aws/network.js'
+import { checkTemplate, runFirst, type Change, type Step } from './step.js'
+import { loadTemplate, type Template } from '../templates/template.js'
+import { clusterStep } from './cluster.js'
+import { resolveServiceNetwork, securityGroupStep } from './security-group.js'
+import { isMissingDefinition, taskDefinitionStep } from './task-definition.js'
 
 /** The family of a task definition given as a family, family:revision or ARN. Pure. */
 export function familyOf(taskDefinition: string): string {
@@ -69,46 +62,95 @@ export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service)
   return drift
 }
 
-/** A service file must name the service it is named after. Pure. */
-const serviceNameMismatch = (file: string, name: string, declared: unknown): string | undefined =>
-  declared === name ? undefined : `${file}: "serviceName" is ${JSON.stringify(declared)}, expected "${name}" (the file's name)`
+interface ServiceShape {
+  serviceName?: unknown
+  taskDefinition?: unknown
+  serviceConnectConfiguration?: { services?: Array<{ portName?: unknown }> }
+}
+
+/**
+ * What is wrong with a service template, found before any change: it must name its service
+ * and its task-definition family, and Service Connect may only name ports the task
+ * definition maps. Pure over the parsed templates.
+ */
+export function serviceFileProblems(service: ServiceDeclaration, template: Template, taskDefinition: Template): string[] {
+  const file = template.file
+  const json = (template.json ?? {}) as ServiceShape
+  const problems: string[] = []
+  if (json.serviceName !== service.name) problems.push(`${file}: "serviceName" is ${JSON.stringify(json.serviceName)}, expected "${service.name}" (the file's name)`)
+  if (json.taskDefinition !== undefined && familyOf(String(json.taskDefinition)) !== service.name) {
+    problems.push(`${file}: "taskDefinition" is ${JSON.stringify(json.taskDefinition)}, expected the family "${service.name}"`)
+  }
+  const containers = ((taskDefinition.json ?? {}) as { containerDefinitions?: Array<{ portMappings?: Array<{ name?: unknown }> }> }).containerDefinitions
+  const portNames = (Array.isArray(containers) ? containers : []).flatMap((c) => (c?.portMappings ?? []).map((m) => m?.name))
+  for (const entry of json.serviceConnectConfiguration?.services ?? []) {
+    if (!portNames.includes(entry?.portName)) {
+      problems.push(`${file}: Service Connect names portName ${JSON.stringify(entry?.portName)}, which ${taskDefinition.file} does not map`)
+    }
+  }
+  return problems
+}
+
+/** Every problem with a service's template, without calling AWS. */
+export function checkServiceFile(service: ServiceDeclaration, env: Env): string[] {
+  const rendering = checkTemplate(service.serviceFile, env)
+  if (rendering) return [rendering]
+  return serviceFileProblems(service, loadTemplate(service.serviceFile), loadTemplate(service.taskDefinitionFile))
+}
 
 const isNotIdempotent = (error: unknown): boolean => awsErrorIs(error, 'InvalidParameterException', /not idempotent/i)
 
-export function serviceStep(name: string): Step {
-  const file = serviceFile(name)
-  return {
-    id: name === PRIMARY_SERVICE ? 'ecs/create-service' : `ecs/create-service:${name}`,
+/** The short form of a task-definition ARN: family:revision. Pure. */
+export const revisionOf = (arn: string): string => arn.split('/').pop() ?? arn
+
+/** "runs backend-flask:1, not the latest backend-flask:2", or undefined when it runs the latest. Pure. */
+export function olderRevision(running: string | undefined, latest: string | undefined): string | undefined {
+  if (!running || !latest || revisionOf(running) === revisionOf(latest)) return undefined
+  return `runs ${revisionOf(running)}, not the latest ${revisionOf(latest)}`
+}
+
+/** The family's latest ACTIVE revision: as this run's task-definition step left it, else asked of ECS. */
+async function latestRevision(ecs: ECSClient, family: string, known: string | undefined): Promise<string | undefined> {
+  if (known) return known
+  try {
+    return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition?.taskDefinitionArn
+  } catch (error) {
+    if (isMissingDefinition(error)) return undefined
+    throw error
+  }
+}
+
+const steps = new Map<string, Step>()
+
+/** The step that creates a service (one object per service, so steps can refer to it). */
+export function serviceStep(service: ServiceDeclaration): Step {
+  const { name } = service
+  const file = service.serviceFile
+  const existingStep = steps.get(name)
+  if (existingStep) return existingStep
+  const registerStep = taskDefinitionStep(service)
+  const step: Step = {
+    id: `ecs/create-service:${name}`,
+    command: `ecs/create-service ${name}`,
     title: `ECS service ${name}`,
-    needs: [
-      'ecs/create-cluster',
-      taskDefinitionStepId(name),
-      'ec2/create-security-group',
-    ],
-    validate(env) {
-      const problem = serviceProblem(name) ?? checkTemplate(file, env)
-      if (problem) return [problem]
-      const mismatch = serviceNameMismatch(file, name, (loadTemplate(file).json as { serviceName?: unknown }).serviceName)
-      return mismatch ? [mismatch] : []
-    },
+    needs: [clusterStep, registerStep, securityGroupStep],
+    validate: (env) => checkServiceFile(service, env),
     async run(ctx) {
-      const problem = serviceProblem(name)
-      if (problem) throw new ConfigError(problem)
+      const problems = checkServiceFile(service, ctx.env)
+      if (problems.length) throw new ConfigError(problems.join('; '))
       const ecs = ctx.client(ECSClient, 'ECS')
       const notes: string[] = []
 
       const network = await resolveServiceNetwork(ctx)
-      if (isStandIn(network.securityGroupId)) notes.push(`after ec2/create-security-group creates ${ctx.names.securityGroup}`)
+      if (isStandIn(network.securityGroupId)) notes.push(`after ${securityGroupStep.id} creates ${ctx.names.securityGroup}`)
       const wanted = ctx.render(file) as CreateServiceCommandInput
-      const mismatch = serviceNameMismatch(file, name, wanted.serviceName)
-      if (mismatch) throw new ConfigError(mismatch)
       const cluster = wanted.cluster ?? ctx.names.cluster
 
       const clusters = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))
       const clusterFound = clusters.clusters?.some((c) => (c.clusterName === cluster || c.clusterArn === cluster) && c.status !== 'INACTIVE')
       if (!clusterFound) {
-        if (!ctx.dryRun) throw new KitError(`ECS cluster ${cluster} not found in ${ctx.region}: run ./scripts/ecs/create-cluster first`)
-        notes.push(`after ecs/create-cluster creates cluster ${cluster}`)
+        if (!ctx.dryRun) throw new KitError(`ECS cluster ${cluster} not found in ${ctx.region}: ${runFirst(clusterStep)}`)
+        notes.push(`after ${clusterStep.id} creates cluster ${cluster}`)
       }
 
       let existing: Service | undefined
@@ -125,14 +167,13 @@ export function serviceStep(name: string): Step {
       }
       if (existing?.status === 'ACTIVE') {
         const drift = serviceDrift(wanted, existing)
-        return [
-          change(
-            'unchanged',
-            drift.length === 0
-              ? `in cluster ${cluster}, as ${file} defines`
-              : `in cluster ${cluster}; drifted from ${file} (left as is): ${drift.join('; ')}`,
-          ),
-        ]
+        const unchanged = change(
+          'unchanged',
+          drift.length === 0 ? `in cluster ${cluster}, as ${file} defines` : `in cluster ${cluster}; drifted from ${file} (left as is): ${drift.join('; ')}`,
+        )
+        const behind = olderRevision(existing.taskDefinition, await latestRevision(ecs, name, ctx.discovered.taskDefinitionArns?.[name]))
+        if (behind) unchanged.warning = `${behind}: roll it out with ./scripts/deploy ${name}`
+        return [unchanged]
       }
 
       // Missing, or INACTIVE (deleted): create it.
@@ -142,8 +183,8 @@ export function serviceStep(name: string): Step {
         await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))
       } catch (error) {
         if (!isMissingDefinition(error)) throw error
-        if (!ctx.dryRun) throw new KitError(`task definition ${taskDefinition} is not registered: run ./scripts/ecs/register-task-definition first`)
-        notes.push(`after ecs/register-task-definition registers ${familyOf(taskDefinition)}`)
+        if (!ctx.dryRun) throw new KitError(`task definition ${taskDefinition} is not registered: ${runFirst(registerStep)}`)
+        notes.push(`after ${registerStep.command ?? registerStep.id} registers ${familyOf(taskDefinition)}`)
       }
       const exec = wanted.enableExecuteCommand ? 'ECS Exec on' : 'ECS Exec off'
       const subnets = wanted.networkConfiguration?.awsvpcConfiguration?.subnets?.length ?? 0
@@ -160,4 +201,6 @@ export function serviceStep(name: string): Step {
       return [change('created', detail)]
     },
   }
+  steps.set(name, step)
+  return step
 }

@@ -26,7 +26,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, onRepor
     const existing = done.get(step.id)
     if (existing) return existing
     const promise = (async (): Promise<StepReport> => {
-      const needs = step.needs.filter((id) => known.has(id)).map((id) => start(steps.find((s) => s.id === id) as Step))
+      const needs = step.needs.filter((need) => known.has(need.id)).map((need) => start(steps.find((s) => s.id === need.id) as Step))
       const upstream = await Promise.all(needs)
       const failed = upstream.find((r) => r.error !== undefined)
       let report: StepReport
@@ -81,6 +81,7 @@ export function formatReport(report: StepReport, dryRun: boolean): string[] {
   for (const change of report.changes) {
     const verb = VERB[change.outcome][dryRun ? 1 : 0]
     lines.push(`    ${verb.padEnd(12)} ${change.resource} ${change.name}${change.detail ? `: ${change.detail}` : ''}`)
+    if (change.warning) lines.push(`    ${'warning:'.padEnd(12)} ${change.warning}`)
   }
   return lines
 }

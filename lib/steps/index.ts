@@ -1,6 +1,6 @@
 // Every provisioning step of the guide, in the guide's order. provision runs them by their
 // `needs`, so the order here only decides how reports are listed.
-import type { KitNames } from '../config/names.js'
+import type { ServiceDeclaration } from '../config/services.js'
 import type { Step } from './step.js'
 import { clusterStep } from './cluster.js'
 import { ecrRepositoriesStep } from './ecr-repositories.js'
@@ -11,15 +11,15 @@ import { securityGroupStep } from './security-group.js'
 import { ssmParametersStep } from './ssm-parameters.js'
 import { taskDefinitionStep } from './task-definition.js'
 
-export function allSteps(names: KitNames): Step[] {
+export function allSteps(services: readonly ServiceDeclaration[]): Step[] {
   return [
     logGroupStep,
     clusterStep,
     ecrRepositoriesStep,
     ssmParametersStep,
     iamRolesStep,
-    ...names.services.map((family) => taskDefinitionStep(family)),
+    ...services.map(taskDefinitionStep),
     securityGroupStep,
-    ...names.services.map((name) => serviceStep(name)),
+    ...services.map(serviceStep),
   ]
 }

@@ -2,10 +2,12 @@
 // the containers listen on. The guide opened port 80 while the container listens on 4567, so
 // nothing could reach the service: the ports here come from the task definitions instead.
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
-import { ConfigError } from '../core/errors.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../aws/network.js'
-import type { Change, Step } from './step.js'
+import { ConfigError, KitError } from '../core/errors.js'
+import type { KitNames } from '../config/names.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
+import { runFirst, type Change, type Discovered, type Step, type StepContext } from './step.js'
 import { loadTemplate, type Template } from '../templates/template.js'
 
 export const GROUP_DESCRIPTION = 'Security group for Cruddur services on ECS'
@@ -18,8 +20,6 @@ export interface ContainerPort {
 export interface IngressRule extends ContainerPort {
   cidr: string
 }
-
-export const taskDefinitionFile = (family: string): string => `task-definitions/${family}.json`
 
 /** The container ports a task definition exposes (containerDefinitions[].portMappings[]). Pure. */
 export function containerPorts(template: Template): ContainerPort[] {
@@ -85,21 +85,24 @@ export function cidrProblem(cidr: string): string | undefined {
 }
 
 /** Every container port of the services' task-definition templates. */
-export function servicePorts(services: readonly string[]): ContainerPort[] {
-  return services.flatMap((family) => containerPorts(loadTemplate(taskDefinitionFile(family))))
+export function servicePorts(services: readonly ServiceDeclaration[]): ContainerPort[] {
+  return services.flatMap((service) => containerPorts(loadTemplate(service.taskDefinitionFile)))
 }
+
+const selected = (names: KitNames): ServiceDeclaration[] => declaredServices().filter((s) => names.services.includes(s.name))
 
 export const securityGroupStep: Step = {
   id: 'ec2/create-security-group',
   title: 'security group for the ECS services',
+  provides: ['SECURITY_GROUP_ID', 'SUBNET_IDS'],
   needs: [],
   validate(_env, names) {
     const problems: string[] = []
     const cidr = cidrProblem(names.ingressCidr)
     if (cidr) problems.push(cidr)
     try {
-      if (servicePorts(names.services).length === 0) {
-        problems.push(`no containerPort in ${names.services.map(taskDefinitionFile).join(', ')}: the security group would open nothing`)
+      if (servicePorts(selected(names)).length === 0) {
+        problems.push(`no containerPort in ${selected(names).map((s) => s.taskDefinitionFile).join(', ')}: the security group would open nothing`)
       }
     } catch (error) {
       problems.push((error as Error).message)
@@ -109,7 +112,7 @@ export const securityGroupStep: Step = {
   async run(ctx) {
     const ec2 = ctx.client(EC2Client, 'EC2')
     const groupName = ctx.names.securityGroup
-    const wanted = wantedRules(servicePorts(ctx.names.services), ctx.names.ingressCidr)
+    const wanted = wantedRules(servicePorts(ctx.services), ctx.names.ingressCidr)
     const vpcId = await findDefaultVpc(ec2, ctx.region)
     // Both need only the VPC: look them up at once.
     const [subnetIds, found] = await Promise.all([listSubnets(ec2, vpcId), findSecurityGroup(ec2, groupName, vpcId)])
@@ -172,4 +175,28 @@ export const securityGroupStep: Step = {
     }
     return changes
   },
+}
+
+/**
+ * The service network, complete: from ctx.discovered when a step of this run recorded it,
+ * else looked up read-only. A missing group is an error pointing at the step that creates
+ * it; under --dry-run it is a stand-in, so the plan can still be shown.
+ */
+export async function resolveServiceNetwork(ctx: StepContext): Promise<Required<Pick<Discovered, 'vpcId' | 'securityGroupId' | 'subnetIds'>>> {
+  const known = ctx.discovered
+  if (known.vpcId && known.securityGroupId && known.subnetIds?.length) {
+    return { vpcId: known.vpcId, securityGroupId: known.securityGroupId, subnetIds: known.subnetIds }
+  }
+  const ec2 = ctx.client(EC2Client, 'EC2')
+  const vpcId = known.vpcId ?? (await findDefaultVpc(ec2, ctx.region))
+  const subnetIds = known.subnetIds?.length ? known.subnetIds : await listSubnets(ec2, vpcId)
+  let securityGroupId = known.securityGroupId ?? (await findSecurityGroup(ec2, ctx.names.securityGroup, vpcId))?.GroupId
+  if (!securityGroupId) {
+    if (!ctx.dryRun) {
+      throw new KitError(`security group ${ctx.names.securityGroup} not found in the default VPC ${vpcId}: ${runFirst(securityGroupStep)}`)
+    }
+    securityGroupId = standInGroupId(ctx.names.securityGroup)
+  }
+  Object.assign(ctx.discovered, { vpcId, subnetIds, securityGroupId })
+  return { vpcId, subnetIds, securityGroupId }
 }

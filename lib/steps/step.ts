@@ -15,6 +15,8 @@ export interface Change {
   name: string
   outcome: Outcome
   detail?: string
+  /** Something the user should know and may not want (e.g. long-lived keys in a container). */
+  warning?: string
 }
 
 /** Facts that steps learn and later steps use: the network a service runs in. */
@@ -22,6 +24,8 @@ export interface Discovered {
   vpcId?: string
   securityGroupId?: string
   subnetIds?: string[]
+  /** Each family's latest ACTIVE revision, as the task-definition step left it. */
+  taskDefinitionArns?: Record<string, string>
 }
 
 /** The run's context, with what steps share: the account (resolved once), and what they discovered. */
@@ -33,17 +37,24 @@ export interface StepContext extends RunContext {
 }
 
 export interface Step {
-  /** The step's script, e.g. "ecr/create-repositories". */
+  /** Unique in a run: the step's script, with ":SERVICE" for a per-service step. */
   id: string
+  /** The command that runs this step alone, e.g. "ecs/create-service frontend-react-js" (default: the id). */
+  command?: string
   title: string
   /** Steps whose resources this one refers to. */
-  needs: readonly string[]
+  needs: readonly Step[]
+  /** Template placeholders this step works out (e.g. SECURITY_GROUP_ID): hints name the step. */
+  provides?: readonly string[]
   /** Problems with the inputs, found without calling AWS. provision checks every step before any change. */
   validate?(env: Env, names: KitNames): string[]
   run(ctx: StepContext): Promise<Change[]>
 }
 
-/** Template values a step works out (not set by the user), and which step provides each. */
+/** The hint that names the step to run before another can: "run ./scripts/X first". */
+export const runFirst = (step: Step): string => `run ./scripts/${step.command ?? step.id} first`
+
+/** Template values the kit works out (not set by the user), and what each is worked out from. */
 export const DERIVED: Record<string, string> = {
   ACCOUNT_ID: 'AWS_ACCOUNT_ID or STS',
   REGION: 'AWS_DEFAULT_REGION',
@@ -52,13 +63,13 @@ export const DERIVED: Record<string, string> = {
   CLUSTER: 'ECS_CLUSTER',
   NAMESPACE: 'SERVICE_CONNECT_NAMESPACE',
   LOG_GROUP: 'LOG_GROUP',
-  EXECUTION_ROLE_ARN: 'iam/create-roles',
-  TASK_ROLE_ARN: 'iam/create-roles',
+  EXECUTION_ROLE_ARN: 'EXECUTION_ROLE_NAME',
+  TASK_ROLE_ARN: 'TASK_ROLE_NAME',
   SSM_PREFIX: 'SSM_PREFIX',
-  SSM_PARAMETER_ARN_PREFIX: 'ssm/put-parameters',
+  SSM_PARAMETER_ARN_PREFIX: 'SSM_PREFIX, the account and region',
   IMAGE_TAG: 'IMAGE_TAG',
-  SECURITY_GROUP_ID: 'ec2/create-security-group',
-  SUBNET_IDS: 'the default VPC (ec2/create-security-group)',
+  SECURITY_GROUP_ID: 'SECURITY_GROUP_NAME in the default VPC (the security-group step)',
+  SUBNET_IDS: 'the default VPC (the security-group step)',
 }
 
 /** The values of the derived placeholders for a context. Pure. */
@@ -86,7 +97,15 @@ export function derivedValues(
 
 /** Where a placeholder's value comes from, for the error when it has none. Pure. */
 export function placeholderHint(name: string): string {
-  return DERIVED[name] ? `worked out from ${DERIVED[name]}: run that first` : `set ${name} in .env or the environment`
+  return DERIVED[name] ? `worked out from ${DERIVED[name]}: create that first` : `set ${name} in .env or the environment`
+}
+
+/** placeholderHint, naming the step to run first for what a step works out. Pure. */
+export function placeholderHintFor(steps: readonly Step[]): (name: string) => string {
+  return (name) => {
+    const step = steps.find((s) => s.provides?.includes(name))
+    return step ? `worked out from ${step.command ?? step.id}: ${runFirst(step)}` : placeholderHint(name)
+  }
 }
 
 /** Look derived values up first, then the environment. */
@@ -110,13 +129,13 @@ export function checkTemplate(path: string, env: Env): string | undefined {
 }
 
 /** The run's context made ready for steps: the account is looked up (once) here. */
-export async function stepContext(run: RunContext): Promise<StepContext> {
+export async function stepContext(run: RunContext, steps: readonly Step[] = []): Promise<StepContext> {
+  const hint = placeholderHintFor(steps)
   const ctx: StepContext = {
     ...run,
     accountId: await run.account(),
     discovered: {},
-    render: (template) =>
-      render(typeof template === 'string' ? loadTemplate(template) : template, lookupIn(derivedValues(ctx), run.env), placeholderHint),
+    render: (template) => render(typeof template === 'string' ? loadTemplate(template) : template, lookupIn(derivedValues(ctx), run.env), hint),
   }
   return ctx
 }

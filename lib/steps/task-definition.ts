@@ -5,48 +5,95 @@
 // ecs-cli did. The template carries taskRoleArn: the guide leaves it empty, and ECS Exec
 // then has no role to open its ssmmessages channels with.
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import { PRIMARY_SERVICE, type KitNames } from '../config/names.js'
+import type { Env } from '../config/env.js'
+import { secretsProblem, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
 import { awsErrorIs } from '../aws/clients.js'
-import { TASK_DEFINITIONS_DIR } from '../config/paths.js'
 import { checkTemplate, type Change, type Step } from './step.js'
 import { differences, summarizePaths } from '../core/diff.js'
-import { templateNameProblem, templateNames } from '../templates/template.js'
-
-export const templateFile = (family: string): string => `task-definitions/${family}.json`
-
-/** The families there is a template for: task-definitions/*.json. */
-export const availableFamilies = (dir = TASK_DEFINITIONS_DIR): string[] => templateNames(dir)
-
-/** The step id for a family: plain for the guide's backend-flask, suffixed for any other. Pure. */
-export const taskDefinitionStepId = (family: string): string =>
-  family === PRIMARY_SERVICE ? 'ecs/register-task-definition' : `ecs/register-task-definition:${family}`
-
-/** Why a family cannot be registered (bad name, no template), or undefined. */
-export const familyProblem = (family: string, available = availableFamilies()): string | undefined =>
-  templateNameProblem('task definition family', family, templateFile(family), available)
+import { loadTemplate, type Template } from '../templates/template.js'
+import { iamRolesStep } from './iam-roles.js'
+import { logGroupStep } from './log-group.js'
 
 /** DescribeTaskDefinition's answer for a family with no ACTIVE revision. */
 export const isMissingDefinition = (error: unknown): boolean =>
   awsErrorIs(error, 'ClientException', /unable to describe task definition|not found|does not exist/i)
 
-export function taskDefinitionStep(family: string): Step {
-  const file = templateFile(family)
-  return {
-    id: taskDefinitionStepId(family),
-    title: `ECS task definition ${family}`,
-    needs: ['iam/create-roles', 'logs/create-log-group'],
-    validate(env) {
-      const problem = familyProblem(family) ?? checkTemplate(file, env)
-      return problem ? [problem] : []
-    },
-    async run(ctx) {
-      const problem = familyProblem(family)
-      if (problem) throw new ConfigError(problem)
-      const desired = ctx.render(file) as Record<string, unknown>
-      if (desired.family !== family) {
-        throw new ConfigError(`${file}: "family" is ${JSON.stringify(desired.family)}, expected "${family}" (the file's name)`)
+interface ContainerShape {
+  name?: unknown
+  portMappings?: Array<{ name?: unknown; containerPort?: unknown }>
+  secrets?: Array<{ name?: unknown; valueFrom?: unknown }>
+  logConfiguration?: { options?: Record<string, unknown> }
+}
+
+/**
+ * What is wrong with a task-definition template for its service, found before any change: the
+ * fields later steps and commands depend on (family, the container named after the service,
+ * its port, its secrets, its log stream prefix). Pure over the parsed template.
+ */
+export function taskDefinitionProblems(service: ServiceDeclaration, template: Template): string[] {
+  const file = template.file
+  const json = (template.json ?? {}) as { family?: unknown; containerDefinitions?: unknown }
+  const problems: string[] = []
+  if (json.family !== service.name) problems.push(`${file}: "family" is ${JSON.stringify(json.family)}, expected "${service.name}" (the file's name)`)
+  if (!Array.isArray(json.containerDefinitions) || json.containerDefinitions.length === 0) {
+    problems.push(`${file}: "containerDefinitions" must list at least one container`)
+    return problems
+  }
+  const containers = json.containerDefinitions as ContainerShape[]
+  const main = containers.find((c) => c?.name === service.name)
+  if (!main) {
+    problems.push(`${file}: no container is named "${service.name}" (ECS Exec, logs and Service Connect find the service's container by its name)`)
+    return problems
+  }
+  const ports = (main.portMappings ?? []).map((m) => m?.containerPort)
+  if (!ports.includes(service.containerPort)) {
+    problems.push(`${file}: container ${service.name} maps no containerPort ${service.containerPort} (json/services.json declares that port): make them agree`)
+  }
+  const secrets = main.secrets ?? []
+  if (!Array.isArray(secrets)) problems.push(`${file}: "secrets" of container ${service.name} must be a list`)
+  else {
+    const agree = secretsProblem(service, secrets)
+    if (agree) problems.push(agree)
+    for (const secret of secrets) {
+      const valueFrom = String(secret?.valueFrom ?? '')
+      if (!valueFrom.endsWith(`/${service.name}/${String(secret?.name)}`)) {
+        problems.push(`${file}: secret ${String(secret?.name)} reads ${valueFrom || 'nothing'}, not the service's own parameter ${'${SSM_PARAMETER_ARN_PREFIX}'}/${service.name}/${String(secret?.name)}`)
       }
+    }
+  }
+  const prefix = main.logConfiguration?.options?.['awslogs-stream-prefix']
+  if (main.logConfiguration && prefix !== service.name) {
+    problems.push(`${file}: awslogs-stream-prefix is ${JSON.stringify(prefix)}, expected "${service.name}" (logs finds a service's lines by it)`)
+  }
+  return problems
+}
+
+/** Every problem with a service's task-definition template, without calling AWS. */
+export function checkTaskDefinition(service: ServiceDeclaration, env: Env): string[] {
+  const rendering = checkTemplate(service.taskDefinitionFile, env)
+  if (rendering) return [rendering]
+  return taskDefinitionProblems(service, loadTemplate(service.taskDefinitionFile))
+}
+
+const steps = new Map<string, Step>()
+
+/** The step that registers a service's task definition (one object per service, so steps can refer to it). */
+export function taskDefinitionStep(service: ServiceDeclaration): Step {
+  const family = service.name
+  const file = service.taskDefinitionFile
+  const existing = steps.get(family)
+  if (existing) return existing
+  const step: Step = {
+    id: `ecs/register-task-definition:${family}`,
+    command: `ecs/register-task-definition ${family}`,
+    title: `ECS task definition ${family}`,
+    needs: [iamRolesStep, logGroupStep],
+    validate: (env) => checkTaskDefinition(service, env),
+    async run(ctx) {
+      const problems = checkTaskDefinition(service, ctx.env)
+      if (problems.length) throw new ConfigError(problems.join('; '))
+      const desired = ctx.render(file) as Record<string, unknown>
       const ecs = ctx.client(ECSClient, 'ECS')
       let current
       try {
@@ -54,9 +101,14 @@ export function taskDefinitionStep(family: string): Step {
       } catch (error) {
         if (!isMissingDefinition(error)) throw error
       }
+      const latestIs = (arn: string | undefined) => {
+        if (arn) ctx.discovered.taskDefinitionArns = { ...ctx.discovered.taskDefinitionArns, [family]: arn }
+      }
       const register = async (): Promise<number | undefined> => {
         const input = desired as unknown as RegisterTaskDefinitionCommandInput
-        return (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition?.revision
+        const registered = (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition
+        latestIs(registered?.taskDefinitionArn)
+        return registered?.revision
       }
       const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'task definition', name: family, outcome, detail })
 
@@ -67,18 +119,15 @@ export function taskDefinitionStep(family: string): Step {
       }
       // Tags come back beside the definition, not in it.
       const paths = differences(desired, { ...latest, tags: current?.tags ?? [] })
-      if (paths.length === 0) return [change('unchanged', `${family}:${latest.revision}`)]
+      if (paths.length === 0) {
+        latestIs(latest.taskDefinitionArn)
+        return [change('unchanged', `${family}:${latest.revision}`)]
+      }
       const differs = `differs in ${summarizePaths(paths)}`
       if (ctx.dryRun) return [change('updated', `new revision after ${family}:${latest.revision}, ${differs}`)]
       return [change('updated', `${family}:${await register()} (was :${latest.revision}; ${differs})`)]
     },
   }
+  steps.set(family, step)
+  return step
 }
-
-/** One step per service the kit deploys (ECS_SERVICES), each family once. */
-export function taskDefinitionSteps(families: readonly string[]): Step[] {
-  return [...new Set(families)].map(taskDefinitionStep)
-}
-
-/** The families provision registers by default: one per service. */
-export const defaultFamilies = (names: KitNames): string[] => names.services

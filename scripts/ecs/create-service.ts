@@ -1,9 +1,9 @@
 // The guide's `aws ecs create-service --cli-input-json file://aws/json/service-backend-flask.json`,
 // idempotent, with the security group and the default VPC's subnets filled in.
-import { UsageError } from '../../lib/core/errors.js'
+import { serviceNamed } from '../../lib/config/services.js'
 import { runAwsScript } from '../../lib/core/boundary.js'
 import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
-import { serviceProblem, serviceStep } from '../../lib/steps/ecs-service.js'
+import { serviceStep } from '../../lib/steps/ecs-service.js'
 import { envHelp } from '../../lib/config/variables.js'
 
 await runAwsScript(
@@ -21,11 +21,7 @@ await runAwsScript(
   stepMode,
   (args, run) => {
     const [name] = args.positionals
-    if (name !== undefined) {
-      const problem = serviceProblem(name)
-      if (problem) throw new UsageError(problem)
-    }
-    const names = name !== undefined ? [name] : run.names.services
-    return runStepsScript(names.map(serviceStep), args, run)
+    const services = name !== undefined ? [serviceNamed(name)] : run.services
+    return runStepsScript(services.map(serviceStep), args, run)
   },
 )

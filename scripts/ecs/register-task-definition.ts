@@ -2,7 +2,8 @@
 // new revision only when the rendered template differs from the latest ACTIVE one.
 import { runAwsScript } from '../../lib/core/boundary.js'
 import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
-import { defaultFamilies, taskDefinitionSteps } from '../../lib/steps/task-definition.js'
+import { taskDefinitionStep } from '../../lib/steps/task-definition.js'
+import { serviceNamed } from '../../lib/config/services.js'
 import { envHelp } from '../../lib/config/variables.js'
 
 await runAwsScript(
@@ -18,7 +19,8 @@ await runAwsScript(
   },
   stepMode,
   (args, run) => {
-    const families = args.positionals.length > 0 ? args.positionals.slice(0, 1) : defaultFamilies(run.names)
-    return runStepsScript(taskDefinitionSteps(families), args, run)
+    const [family] = args.positionals
+    const services = family !== undefined ? [serviceNamed(family)] : run.services
+    return runStepsScript(services.map(taskDefinitionStep), args, run)
   },
 )

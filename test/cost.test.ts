@@ -184,6 +184,7 @@ parse('Price List documents: usage types with or without a region prefix, decoys
     priceDocument({ serviceCode: 'AmazonEC2', productFamily: 'NAT Gateway', usagetype: 'EUW2-NatGateway-Hours', regionCode: 'eu-west-2', unit: 'Hrs', usd: 0.05 }),
   ]
   assert.is(priceFromPriceList(list, nat), 0.05)
+  assert.is(priceFromPriceList(list.map((d) => new String(d)), nat), 0.05, 'the SDK hands documents over as String objects')
   const ingest = PRICE_QUERIES.find((q) => q.path === 'logs.ingestGb')!
   const tiered = [priceDocument({ serviceCode: 'AmazonCloudWatch', productFamily: 'Data Payload', usagetype: 'EUW2-DataProcessing-Bytes', regionCode: 'eu-west-2', unit: 'GB', usd: [[0, 0], [5, 0.5985]] })]
   assert.is(priceFromPriceList(tiered, ingest), 0.5985)

@@ -163,7 +163,7 @@ interface PriceDimension {
 
 /**
  * The on-demand USD price of a usage type in GetProducts' PriceList (JSON documents, as
- * strings or parsed): terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD of the product whose
+ * strings, String objects or parsed): terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD of the product whose
  * attributes.usagetype matches. Of tiered prices, the first tier that is not free. Undefined
  * when no product matches. Pure.
  */
@@ -171,7 +171,8 @@ export function priceFromPriceList(priceList: readonly unknown[], query: PriceQu
   for (const entry of priceList) {
     let doc: Record<string, unknown>
     try {
-      doc = (typeof entry === 'string' ? JSON.parse(entry) : entry) as Record<string, unknown>
+      // The SDK hands each document over as a String object (its LazyJsonString), not a primitive.
+      doc = (typeof entry === 'string' || entry instanceof String ? JSON.parse(String(entry)) : entry) as Record<string, unknown>
     } catch {
       continue
     }

@@ -4,6 +4,9 @@ import * as assert from 'uvu/assert'
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
+import { kitNames } from '../lib/config/names.js'
+import { shippedPrices } from '../lib/cost/prices.js'
+import { planCostLine } from '../lib/cost/workload.js'
 import { resetMoto } from './helpers/moto.js'
 import { startPriceList, type ScriptedProduct, type ScriptedPriceList } from './helpers/price-list.js'
 import { runKit } from './helpers/run.js'
@@ -117,7 +120,7 @@ live('a price the Price List API does not have: exit 1, naming it, and nothing p
 const deployed = suite('scripts/cost --deployed against moto')
 deployed.before.each(() => resetMoto())
 
-deployed('desired counts from ECS and image sizes from ECR replace the templates\' counts and the assumption', async () => {
+async function deployBackend(desiredCount: number, imageBytes: number[] = []) {
   const sdk = await openContext(process.env, { mode: 'read-only' })
   const ecs = sdk.client(ECSClient, 'ECS')
   const ecr = sdk.client(ECRClient, 'ECR')
@@ -132,19 +135,23 @@ deployed('desired counts from ECS and image sizes from ECR replace the templates
       containerDefinitions: [{ name: 'backend-flask', image: 'backend-flask:latest', essential: true }],
     }),
   )
-  await ecs.send(new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'backend-flask', taskDefinition: 'backend-flask', desiredCount: 3, launchType: 'FARGATE' }))
+  await ecs.send(new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'backend-flask', taskDefinition: 'backend-flask', desiredCount, launchType: 'FARGATE' }))
   await ecr.send(new CreateRepositoryCommand({ repositoryName: 'backend-flask' }))
   // moto reports an image's size from its manifest's config.size.
-  const manifest = (size: number, n: number) =>
-    JSON.stringify({
+  for (const [n, size] of imageBytes.entries()) {
+    const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size, digest: `sha256:${String(n).repeat(64).slice(0, 64)}` },
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size, digest: `sha256:${String(n + 1).repeat(64).slice(0, 64)}` }],
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size, digest: `sha256:${String(n + 1).repeat(64)}` },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size, digest: `sha256:${String(n + 5).repeat(64)}` }],
     })
-  await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest(1024 ** 3, 1), imageTag: 'v1' }))
-  await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest(1024 ** 3 / 2, 3), imageTag: 'v2' }))
+    await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest, imageTag: `v${n}` }))
+  }
+}
 
+
+deployed('desired counts from ECS and image sizes from ECR replace the templates\' counts and the assumption', async () => {
+  await deployBackend(3, [1024 ** 3, 1024 ** 3 / 2])
   const r = await runKit('cost', ['--deployed', '--json', '--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask' } })
   assert.is(r.code, 0, r.all)
   const doc = JSON.parse(r.stdout)
@@ -153,6 +160,24 @@ deployed('desired counts from ECS and image sizes from ECR replace the templates
   const images = Object.fromEntries(doc.items.filter((i: { kind: string }) => i.kind === 'ecr-storage').map((i: { resource: string; quantity: number }) => [i.resource, i.quantity]))
   assert.equal(images, { 'backend-flask': 1.5 }, 'measured: 1.5 GB in backend-flask; the two missing repositories store nothing')
   assert.ok(doc.assumptions.some((a: string) => a.includes('as ECR reports them')))
+})
+
+deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a plan leaves, by hand at the shipped London prices', async () => {
+  const env = { ...process.env, ECS_SERVICES: 'backend-flask' }
+  const run = await openContext(env, { mode: 'read-only', region: 'eu-west-2' })
+  assert.equal(run.names, kitNames(env))
+  const p = shippedPrices().regions['eu-west-2']
+  const task = (0.25 * p.fargate.x86.vcpuHour + 0.5 * p.fargate.x86.gbHour + p.publicIpv4Hour) * H + 0.5 * p.logs.ingestGb + (0.5 / (H / 24)) * p.logs.storageGbMonth
+  const images = 1 * p.ecr.storageGbMonth
+  const $ = (n: number) => `$${n.toFixed(2)}`
+  assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task)} (+${$(task)})`, 'nothing deployed; the file runs one task')
+  await deployBackend(2, [1024 ** 3])
+  assert.is(await planCostLine(run, 'current'), `monthly cost now: ${$(2 * task + images)} (ARM64 would save ${$(2 * 0.25 * (p.fargate.x86.vcpuHour - p.fargate.arm64.vcpuHour) * H + 2 * 0.5 * (p.fargate.x86.gbHour - p.fargate.arm64.gbHour) * H)})`)
+  assert.is(await planCostLine(run, 'pause'), `monthly cost: ${$(2 * task + images)} → ${$(images)} (-${$(2 * task)})`)
+  assert.is(await planCostLine(run, 'teardown'), `monthly cost: ${$(2 * task + images)} → $0.00 (-${$(2 * task + images)})`)
+  assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images)} (+${$(2 * task)})`)
+  const elsewhere = await openContext(env, { mode: 'read-only', region: 'sa-east-1' })
+  assert.match(await planCostLine(elsewhere, 'current'), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1/)
 })
 
 deployed('nothing deployed: no tasks, no images, only what exists costs money', async () => {

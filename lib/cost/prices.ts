@@ -108,7 +108,7 @@ export function pricesFor(table: PriceTable, region: string): RegionPrices {
   if (found) return found
   throw new ConfigError(
     `${PRICES_FILE} has no prices for ${region} (it has ${Object.keys(table.regions).join(', ')}): ` +
-      `run with --live to ask the AWS Price List API, or add the region to the file with its date and source`,
+      `price it live with \`scripts/cost --live\` (the AWS Price List API), or add the region to the file with its date and source`,
   )
 }
 

@@ -8,7 +8,7 @@ import { awsErrorIs } from '../aws/clients.js'
 import { openContext, type RunContext } from '../aws/context.js'
 import { ConfigError } from '../core/errors.js'
 import { loadTemplate, render } from '../templates/template.js'
-import { estimate, formatCostLine, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
+import { estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
 import { livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
 
 /** The defaults of the assumptions a user can change (scripts/cost's flags). */
@@ -120,6 +120,40 @@ export async function costLineFor(run: Pick<RunContext, 'env' | 'region' | 'name
   try {
     const [b, a] = await Promise.all([before === 0 ? 0 : monthlyEstimate(run, before), after === 0 ? 0 : monthlyEstimate(run, after)])
     return formatCostLine(b, a)
+  } catch (error) {
+    return `monthly cost: not estimated (${(error as Error).message})`
+  }
+}
+
+/** What a plan does to the running stack, for its cost line. */
+export type PlanEffect =
+  /** provision, deploy: the services run at their files' counts (or `counts`, e.g. deploy --count). */
+  | 'templates'
+  /** pause: every service scaled to 0; repositories and logs stay. */
+  | 'pause'
+  /** teardown: nothing left. */
+  | 'teardown'
+  /** status: no change, just the figure now. */
+  | 'current'
+
+/**
+ * The cost line a plan ends with, from the account as it is now (desired counts from ECS,
+ * image sizes from ECR) to what the plan leaves, at the shipped prices for run.region:
+ * `monthly cost: $0.00 → $13.06 (+$13.06)`; for 'current', `monthly cost now: $13.06 (ARM64 would save $1.80)`.
+ * Read-only. Never throws: the line says why when there is no figure.
+ */
+export async function planCostLine(run: RunContext, effect: PlanEffect, options: { counts?: Readonly<Record<string, number>> } = {}): Promise<string> {
+  try {
+    const [counts, imageGb] = await Promise.all([deployedCounts(run), deployedImageGb(run)])
+    const now = await monthlyEstimate(run, { counts, imageGb })
+    if (effect === 'current') {
+      const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
+      return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
+    }
+    if (effect === 'teardown') return formatCostLine(now, 0)
+    const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
+    const after = await monthlyEstimate(run, { imageGb, ...(effect === 'pause' ? { counts: zero } : options.counts ? { counts: options.counts } : {}) })
+    return formatCostLine(now, after)
   } catch (error) {
     return `monthly cost: not estimated (${(error as Error).message})`
   }

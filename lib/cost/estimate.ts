@@ -188,7 +188,7 @@ const quantity = (n: number): string => (Number.isInteger(n) ? String(n) : n >= 
 /** The per-item table, the total, what ARM64 would save and the assumptions, as lines. Pure. */
 export function formatEstimate(e: Estimate): string[] {
   const rows = e.items.map((i) => [
-    i.resource ?? '(stack)',
+    i.resource ?? 'stack',
     i.description,
     `${quantity(i.quantity)} ${i.unit} × $${i.unitUsd}`,
     usd(i.monthlyUsd),

@@ -2,7 +2,7 @@
 // the shipped table (lib/cost/prices.json) or, with --live, the AWS Price List API.
 import { runScript } from '../lib/core/boundary.js'
 import { openContext } from '../lib/aws/context.js'
-import { UsageError } from '../lib/core/errors.js'
+import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
 import { envHelp } from '../lib/config/variables.js'
 import { estimateJson, formatEstimate } from '../lib/cost/estimate.js'
@@ -70,7 +70,13 @@ await runScript(
       natGateways: whole(values['nat-gateways'], 'nat-gateways'),
       natGbPerMonth: amount(values['nat-gb'], 'nat-gb'),
     }
-    const run = await openContext(process.env, { mode: 'read-only', ...(values.region ? { region: values.region } : {}) })
+    const run = await openContext(process.env, { mode: 'read-only', ...(values.region ? { region: values.region } : {}) }).catch((error: unknown) => {
+      // Pricing needs only a region: say that --region gives one too.
+      if (error instanceof ConfigError && error.message.startsWith('AWS_DEFAULT_REGION is not set')) {
+        throw new ConfigError(`no region to price: pass --region (e.g. --region eu-west-2), or ${error.message}`)
+      }
+      throw error
+    })
     const progress = (line: string) => {
       if (!values.json) process.stderr.write(`${line}\n`)
     }

@@ -1,0 +1,215 @@
+// What the kit would run, read from its templates (task definitions: cpu, memory,
+// runtimePlatform; service files: desiredCount, assignPublicIp, loadBalancers), and what the
+// account runs and stores (ECS desired counts, ECR image sizes); then priced. The small API
+// other scripts call: monthlyEstimate(run, options) and costLineFor(run, before, after).
+import { get } from '../config/env.js'
+import { serviceNamed } from '../config/services.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { openContext, type RunContext } from '../aws/context.js'
+import { ConfigError } from '../core/errors.js'
+import { loadTemplate, render } from '../templates/template.js'
+import { estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
+import { livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
+
+/** The defaults of the assumptions a user can change (scripts/cost's flags). */
+export const DEFAULT_ASSUMPTIONS = {
+  logGbPerTaskMonth: 0.5,
+  imageGb: 0.5,
+  albLcu: 1,
+  natGateways: 0,
+  natGbPerMonth: 10,
+} as const
+
+const fail = (file: string, field: string, what: string): never => {
+  throw new ConfigError(`${file}: "${field}" ${what}`)
+}
+
+/** A task definition's size and architecture: cpu as units ("256") or "0.25 vCPU", memory as MiB ("512") or "0.5 GB". Pure. */
+export function taskSize(file: string, json: unknown): { vcpu: number; memoryGb: number; arch: Arch } {
+  const td = (json ?? {}) as { cpu?: unknown; memory?: unknown; runtimePlatform?: { cpuArchitecture?: unknown; operatingSystemFamily?: unknown } }
+  const cpuText = String(td.cpu ?? '').trim()
+  const memoryText = String(td.memory ?? '').trim()
+  let vcpu: number | undefined
+  if (/^\d+(\.\d+)?$/.test(cpuText)) vcpu = Number(cpuText) / 1024
+  else if (/^\d+(\.\d+)?\s*vcpu$/i.test(cpuText)) vcpu = parseFloat(cpuText)
+  if (!vcpu) return fail(file, 'cpu', `is ${td.cpu === undefined ? 'missing' : JSON.stringify(td.cpu)}: Fargate needs a task-level cpu such as "256" (0.25 vCPU)`)
+  let memoryGb: number | undefined
+  if (/^\d+(\.\d+)?$/.test(memoryText)) memoryGb = Number(memoryText) / 1024
+  else if (/^\d+(\.\d+)?\s*gb$/i.test(memoryText)) memoryGb = parseFloat(memoryText)
+  if (!memoryGb) return fail(file, 'memory', `is ${td.memory === undefined ? 'missing' : JSON.stringify(td.memory)}: Fargate needs a task-level memory such as "512" (MiB)`)
+  const os = td.runtimePlatform?.operatingSystemFamily
+  if (os !== undefined && os !== 'LINUX') fail(file, 'runtimePlatform.operatingSystemFamily', `is ${JSON.stringify(os)}: the kit prices Linux tasks only`)
+  const cpuArchitecture = td.runtimePlatform?.cpuArchitecture
+  if (cpuArchitecture !== undefined && cpuArchitecture !== 'X86_64' && cpuArchitecture !== 'ARM64') {
+    fail(file, 'runtimePlatform.cpuArchitecture', `is ${JSON.stringify(cpuArchitecture)}: use X86_64 or ARM64`)
+  }
+  return { vcpu, memoryGb, arch: cpuArchitecture === 'ARM64' ? 'arm64' : 'x86' }
+}
+
+/** A service file's count, public IP and load balancers. A file without desiredCount runs 1 task. Pure. */
+export function serviceShape(file: string, json: unknown): { desiredCount: number; publicIp: boolean; loadBalanced: boolean } {
+  const s = (json ?? {}) as { desiredCount?: unknown; networkConfiguration?: { awsvpcConfiguration?: { assignPublicIp?: unknown } }; loadBalancers?: unknown }
+  const count = s.desiredCount ?? 1
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) fail(file, 'desiredCount', 'must be a whole number of tasks, 0 or more')
+  return {
+    desiredCount: count as number,
+    publicIp: s.networkConfiguration?.awsvpcConfiguration?.assignPublicIp === 'ENABLED',
+    loadBalanced: Array.isArray(s.loadBalancers) && s.loadBalancers.length > 0,
+  }
+}
+
+/** A template rendered for pricing: placeholders with no value stay as stand-ins (prices do not depend on ARNs or ids). */
+function renderForPricing(file: string, run: Pick<RunContext, 'env' | 'region'>): unknown {
+  return render(loadTemplate(file), (name) => (name === 'REGION' ? run.region : (get(run.env, name) ?? `<${name}>`)), () => '')
+}
+
+export interface EstimateOptions {
+  /** Desired count per service (e.g. the live ones, or 0 for a pause); a service not named keeps its file's count. */
+  counts?: Readonly<Record<string, number>>
+  /** Stored image data per ECR repository in GB (measured); a repository not named gets the --image-gb assumption. */
+  imageGb?: Readonly<Record<string, number>>
+  /** Price every service as this architecture instead of its task definition's. */
+  arch?: Arch
+  /** Prices to use (e.g. live ones); default: the shipped table's for run.region. */
+  prices?: RegionPrices
+  assumptions?: Partial<Assumptions & { imageGb: number }>
+}
+
+/** The workload the templates describe for the run's services, with the given counts and sizes. Reads templates; calls no AWS. */
+export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names'>, options: EstimateOptions = {}): Workload {
+  const services: ServiceWorkload[] = run.names.services.map((name) => {
+    const declared = serviceNamed(name)
+    const size = taskSize(declared.taskDefinitionFile, renderForPricing(declared.taskDefinitionFile, run))
+    const shape = serviceShape(declared.serviceFile, renderForPricing(declared.serviceFile, run))
+    const count = options.counts?.[name]
+    return { name, ...size, ...shape, desiredCount: count ?? shape.desiredCount }
+  })
+  const given = options.assumptions ?? {}
+  const imageGb = given.imageGb ?? DEFAULT_ASSUMPTIONS.imageGb
+  const images = run.names.repositories.map((repository) => {
+    const measured = options.imageGb?.[repository]
+    return { repository, gb: measured ?? imageGb, measured: measured !== undefined }
+  })
+  return {
+    services,
+    images,
+    assumptions: {
+      logGbPerTaskMonth: given.logGbPerTaskMonth ?? DEFAULT_ASSUMPTIONS.logGbPerTaskMonth,
+      logRetentionDays: given.logRetentionDays ?? run.names.logRetentionDays,
+      // One ALB in front of every service that declares loadBalancers, unless said otherwise.
+      albs: given.albs ?? (services.some((s) => s.loadBalanced) ? 1 : 0),
+      albLcu: given.albLcu ?? DEFAULT_ASSUMPTIONS.albLcu,
+      natGateways: given.natGateways ?? DEFAULT_ASSUMPTIONS.natGateways,
+      natGbPerMonth: given.natGbPerMonth ?? DEFAULT_ASSUMPTIONS.natGbPerMonth,
+    },
+  }
+}
+
+/** The monthly cost of what the templates (and the given counts) would run in run.region. */
+export async function monthlyEstimate(run: Pick<RunContext, 'env' | 'region' | 'names'>, options: EstimateOptions = {}): Promise<Estimate> {
+  const prices = options.prices ?? pricesFor(shippedPrices(), run.region)
+  return estimate(templateWorkload(run, options), prices, options.arch ? { arch: options.arch } : {})
+}
+
+/**
+ * The one line a plan ends with: `monthly cost: $12.66 → $25.32 (+$12.66)`. `after` 0 means
+ * nothing left (teardown). Never throws: a region without shipped prices, or a template that
+ * cannot be read, gives a line saying why the figure is missing.
+ */
+export async function costLineFor(run: Pick<RunContext, 'env' | 'region' | 'names'>, before: EstimateOptions | 0, after: EstimateOptions | 0): Promise<string> {
+  try {
+    const [b, a] = await Promise.all([before === 0 ? 0 : monthlyEstimate(run, before), after === 0 ? 0 : monthlyEstimate(run, after)])
+    return formatCostLine(b, a)
+  } catch (error) {
+    return `monthly cost: not estimated (${(error as Error).message})`
+  }
+}
+
+/** What a plan does to the running stack, for its cost line. */
+export type PlanEffect =
+  /** provision, deploy: the services run at their files' counts (or `counts`, e.g. deploy --count). */
+  | 'templates'
+  /** pause: every service scaled to 0; repositories and logs stay. */
+  | 'pause'
+  /** teardown: nothing left. */
+  | 'teardown'
+  /** status: no change, just the figure now. */
+  | 'current'
+
+/**
+ * The cost line a plan ends with, from the account as it is now (desired counts from ECS,
+ * image sizes from ECR) to what the plan leaves, at the shipped prices for run.region:
+ * `monthly cost: $0.00 → $13.06 (+$13.06)`; for 'current', `monthly cost now: $13.06 (ARM64 would save $1.80)`.
+ * Read-only. Never throws: the line says why when there is no figure.
+ */
+export async function planCostLine(run: RunContext, effect: PlanEffect, options: { counts?: Readonly<Record<string, number>> } = {}): Promise<string> {
+  try {
+    const [counts, imageGb] = await Promise.all([deployedCounts(run), deployedImageGb(run)])
+    const now = await monthlyEstimate(run, { counts, imageGb })
+    if (effect === 'current') {
+      const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
+      return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
+    }
+    if (effect === 'teardown') return formatCostLine(now, 0)
+    const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
+    const after = await monthlyEstimate(run, { imageGb, ...(effect === 'pause' ? { counts: zero } : options.counts ? { counts: options.counts } : {}) })
+    return formatCostLine(now, after)
+  } catch (error) {
+    return `monthly cost: not estimated (${(error as Error).message})`
+  }
+}
+
+/** Desired counts of the run's services as ECS has them: 0 for a service (or cluster) that does not exist. */
+export async function deployedCounts(run: RunContext): Promise<Record<string, number>> {
+  const { DescribeServicesCommand, ECSClient } = await import('@aws-sdk/client-ecs')
+  const ecs = run.client(ECSClient, 'ECS')
+  const counts: Record<string, number> = Object.fromEntries(run.names.services.map((name) => [name, 0]))
+  for (let i = 0; i < run.names.services.length; i += 10) {
+    try {
+      const found = await ecs.send(new DescribeServicesCommand({ cluster: run.names.cluster, services: run.names.services.slice(i, i + 10) }))
+      for (const s of found.services ?? []) {
+        if (s.serviceName && s.status !== 'INACTIVE' && s.serviceName in counts) counts[s.serviceName] = s.desiredCount ?? 0
+      }
+    } catch (error) {
+      if (!awsErrorIs(error, 'ClusterNotFoundException')) throw error
+    }
+  }
+  return counts
+}
+
+const GB = 1024 ** 3
+
+/** Stored image data per repository in GB, as ECR reports it (DescribeImages imageSizeInBytes); 0 for a repository that does not exist. */
+export async function deployedImageGb(run: RunContext): Promise<Record<string, number>> {
+  const { ECRClient, paginateDescribeImages } = await import('@aws-sdk/client-ecr')
+  const ecr = run.client(ECRClient, 'ECR')
+  const sizes = await Promise.all(
+    run.names.repositories.map(async (repository) => {
+      let bytes = 0
+      try {
+        for await (const page of paginateDescribeImages({ client: ecr }, { repositoryName: repository })) {
+          for (const image of page.imageDetails ?? []) bytes += image.imageSizeInBytes ?? 0
+        }
+      } catch (error) {
+        if (!awsErrorIs(error, 'RepositoryNotFoundException')) throw error
+      }
+      return [repository, bytes / GB] as const
+    }),
+  )
+  return Object.fromEntries(sizes)
+}
+
+/**
+ * A region's prices from the AWS Price List API. Its endpoints exist only in us-east-1,
+ * eu-central-1 and ap-south-1, so the client comes from a read-only context of its own in
+ * the nearest of those (AWS_ENDPOINT_URL_PRICING points it elsewhere).
+ */
+export async function livePricesFor(run: Pick<RunContext, 'env'>, region: string): Promise<RegionPrices> {
+  const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing')
+  const pricing = (await openContext(run.env, { mode: 'read-only', region: pricingRegionFor(region) })).client(PricingClient, 'PRICING')
+  const getProducts: GetProducts = async (input) => {
+    const page = await pricing.send(new GetProductsCommand(input))
+    return { PriceList: Array.isArray(page.PriceList) ? (page.PriceList as unknown[]) : [], ...(page.NextToken ? { NextToken: page.NextToken } : {}) }
+  }
+  return livePrices(getProducts, region)
+}

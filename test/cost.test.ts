@@ -1,0 +1,263 @@
+import './helpers/guard.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ROOT } from '../lib/config/paths.js'
+import { kitNames } from '../lib/config/names.js'
+import { ConfigError } from '../lib/core/errors.js'
+import { costDelta, estimate, formatCostLine, formatEstimate, usd, type Workload, type ServiceWorkload } from '../lib/cost/estimate.js'
+import { parsePriceTable, priceFromPriceList, pricesFor, pricingRegionFor, shippedPrices, usageTypeMatches, PRICE_QUERIES } from '../lib/cost/prices.js'
+import { costLineFor, monthlyEstimate, serviceShape, taskSize } from '../lib/cost/workload.js'
+import { priceDocument } from './helpers/price-list.js'
+import { runKit } from './helpers/run.js'
+
+// The hand-worked figures below use the shipped file's numbers, read here as plain JSON.
+const FILE = JSON.parse(readFileSync(join(ROOT, 'lib/cost/prices.json'), 'utf8'))
+const USE1 = FILE.regions['us-east-1']
+const EUW2 = FILE.regions['eu-west-2']
+const H = 730
+
+const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-9, `${what} ${actual} != ${expected}`)
+
+const backend = (over: Partial<ServiceWorkload> = {}): ServiceWorkload => ({
+  name: 'backend-flask',
+  vcpu: 0.25,
+  memoryGb: 0.5,
+  arch: 'x86',
+  desiredCount: 1,
+  publicIp: true,
+  loadBalanced: false,
+  ...over,
+})
+
+const workload = (services: ServiceWorkload[], over: Partial<Workload['assumptions']> = {}, images: Workload['images'] = []): Workload => ({
+  services,
+  images,
+  assumptions: { logGbPerTaskMonth: 0, logRetentionDays: 1, albs: 0, albLcu: 1, natGateways: 0, natGbPerMonth: 10, ...over },
+})
+
+const pure = suite('cost: figures worked out by hand from lib/cost/prices.json')
+
+pure('the price file carries its date and source for us-east-1 and eu-west-2, and the field notes\' us-east-1 prices', () => {
+  const table = shippedPrices()
+  for (const region of ['us-east-1', 'eu-west-2']) {
+    const p = pricesFor(table, region)
+    assert.match(p.date, /^\d{4}-\d{2}-\d{2}$/)
+    assert.ok(p.source.length > 20, p.source)
+  }
+  assert.is(USE1.fargate.x86.vcpuHour, 0.04048)
+  assert.is(USE1.fargate.x86.gbHour, 0.004445)
+  assert.is(USE1.publicIpv4Hour, 0.005)
+  assert.is(EUW2.fargate.x86.vcpuHour, 0.04656)
+  assert.is(EUW2.fargate.x86.gbHour, 0.00511)
+})
+
+pure('0.25 vCPU / 0.5 GB x86 task with a public IP, all month in us-east-1: about $12.66 before logs', () => {
+  const e = estimate(workload([backend()]), pricesFor(shippedPrices(), 'us-east-1'))
+  const byHand = 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + 1 * USE1.publicIpv4Hour * H
+  close(e.monthlyUsd, byHand)
+  assert.is(usd(e.monthlyUsd), '$12.66')
+  assert.equal(
+    e.items.map((i) => i.kind),
+    ['fargate-vcpu', 'fargate-memory', 'public-ipv4'],
+  )
+  close(e.items[2].quantity, 730, 'one address all month')
+})
+
+pure('logs (ingestion per task, storage for the retention) and ECR storage add what the assumptions say', () => {
+  const w = workload([backend({ desiredCount: 2 })], { logGbPerTaskMonth: 0.5, logRetentionDays: 7 }, [
+    { repository: 'backend-flask', gb: 0.8, measured: false },
+    { repository: 'cruddur-python', gb: 0.2, measured: true },
+  ])
+  const e = estimate(w, pricesFor(shippedPrices(), 'us-east-1'))
+  const fargate = 2 * (0.25 * USE1.fargate.x86.vcpuHour + 0.5 * USE1.fargate.x86.gbHour) * H
+  const ipv4 = 2 * USE1.publicIpv4Hour * H
+  const ingest = 2 * 0.5 * USE1.logs.ingestGb
+  const stored = ((2 * 0.5) / (730 / 24)) * 7 * USE1.logs.storageGbMonth
+  const ecr = (0.8 + 0.2) * USE1.ecr.storageGbMonth
+  close(e.monthlyUsd, fargate + ipv4 + ingest + stored + ecr)
+  assert.ok(e.assumptions.some((a) => a.includes('--log-gb-per-task-month') && a.includes('7 day(s)')), e.assumptions.join('\n'))
+})
+
+pure('ARM64: what it would save is the Fargate difference, by hand; an ARM64 task saves nothing more', () => {
+  const e = estimate(workload([backend({ desiredCount: 3 })]), pricesFor(shippedPrices(), 'us-east-1'))
+  const x86 = 3 * (0.25 * USE1.fargate.x86.vcpuHour + 0.5 * USE1.fargate.x86.gbHour) * H
+  const arm = 3 * (0.25 * USE1.fargate.arm64.vcpuHour + 0.5 * USE1.fargate.arm64.gbHour) * H
+  close(e.arm64.savingUsd, x86 - arm)
+  close(e.arm64.monthlyUsd, e.monthlyUsd - (x86 - arm))
+  assert.ok(e.arm64.savingUsd > 5, `about 20% of $27: ${e.arm64.savingUsd}`)
+  const already = estimate(workload([backend({ arch: 'arm64' })]), pricesFor(shippedPrices(), 'us-east-1'))
+  close(already.arm64.savingUsd, 0)
+  assert.ok(formatEstimate(already).some((l) => l.includes('already on ARM64')))
+  const forced = estimate(workload([backend()]), pricesFor(shippedPrices(), 'us-east-1'), { arch: 'arm64' })
+  close(forced.monthlyUsd, already.monthlyUsd, '--arch arm64 prices the x86 task as ARM64')
+})
+
+pure('region differences: the same task costs London prices in eu-west-2', () => {
+  const w = workload([backend()], { logGbPerTaskMonth: 1 })
+  const east = estimate(w, pricesFor(shippedPrices(), 'us-east-1'))
+  const london = estimate(w, pricesFor(shippedPrices(), 'eu-west-2'))
+  const byHand = 0.25 * EUW2.fargate.x86.vcpuHour * H + 0.5 * EUW2.fargate.x86.gbHour * H + EUW2.publicIpv4Hour * H + 1 * EUW2.logs.ingestGb + (1 / (730 / 24)) * EUW2.logs.storageGbMonth
+  close(london.monthlyUsd, byHand)
+  assert.is(london.region, 'eu-west-2')
+  assert.ok(london.monthlyUsd > east.monthlyUsd, `${london.monthlyUsd} > ${east.monthlyUsd}`)
+})
+
+pure('a load balancer and a NAT gateway: hourly charges, capacity, data and their public addresses', () => {
+  const e = estimate(workload([backend({ publicIp: false })], { albs: 1, albLcu: 0.5, natGateways: 1, natGbPerMonth: 20 }), pricesFor(shippedPrices(), 'us-east-1'))
+  const fargate = (0.25 * USE1.fargate.x86.vcpuHour + 0.5 * USE1.fargate.x86.gbHour) * H
+  const alb = USE1.alb.hour * H + 0.5 * USE1.alb.lcuHour * H + 2 * USE1.publicIpv4Hour * H
+  const nat = USE1.natGateway.hour * H + 20 * USE1.natGateway.gb + USE1.publicIpv4Hour * H
+  close(e.monthlyUsd, fargate + alb + nat)
+  assert.not.ok(e.items.some((i) => i.kind === 'public-ipv4'), 'assignPublicIp DISABLED: no task address')
+})
+
+pure('costDelta and the one-line formatter for plans', () => {
+  const one = estimate(workload([backend()]), pricesFor(shippedPrices(), 'us-east-1'))
+  const two = estimate(workload([backend({ desiredCount: 2 })]), pricesFor(shippedPrices(), 'us-east-1'))
+  assert.is(formatCostLine(one, two), 'monthly cost: $12.66 → $25.32 (+$12.66)')
+  assert.is(formatCostLine(two, one), 'monthly cost: $25.32 → $12.66 (-$12.66)')
+  assert.is(formatCostLine(one, one), 'monthly cost: $12.66 (no change)')
+  assert.is(formatCostLine(one, 0), 'monthly cost: $12.66 → $0.00 (-$12.66)')
+  const d = costDelta(one, two)
+  close(d.deltaUsd, two.monthlyUsd - one.monthlyUsd)
+})
+
+const parse = suite('cost: reading task definitions, service files and price tables')
+
+parse('task sizes: cpu units or vCPU, memory MiB or GB, the architecture from runtimePlatform', () => {
+  assert.equal(taskSize('t.json', { cpu: '256', memory: '512' }), { vcpu: 0.25, memoryGb: 0.5, arch: 'x86' })
+  assert.equal(taskSize('t.json', { cpu: '1 vCPU', memory: '2 GB', runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' } }), {
+    vcpu: 1,
+    memoryGb: 2,
+    arch: 'arm64',
+  })
+  assert.throws(() => taskSize('task-definitions/x.json', { memory: '512' }), (e: Error) => e instanceof ConfigError && /task-definitions\/x\.json: "cpu" is missing/.test(e.message))
+  assert.throws(() => taskSize('t.json', { cpu: '256', memory: '512', runtimePlatform: { cpuArchitecture: 'SPARC' } }), /X86_64 or ARM64/)
+})
+
+parse('service files: desiredCount, assignPublicIp, loadBalancers', () => {
+  assert.equal(serviceShape('s.json', { desiredCount: 2, networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'ENABLED' } } }), {
+    desiredCount: 2,
+    publicIp: true,
+    loadBalanced: false,
+  })
+  assert.equal(serviceShape('s.json', { desiredCount: 0, loadBalancers: [{ targetGroupArn: 'arn' }] }), { desiredCount: 0, publicIp: false, loadBalanced: true })
+  assert.throws(() => serviceShape('json/service-x.json', { desiredCount: -1 }), /json\/service-x\.json: "desiredCount"/)
+})
+
+parse('the kit\'s own templates, priced; counts replace the file\'s (a pause), a load-balanced service brings an ALB', async () => {
+  const env = { ...process.env, ECS_SERVICES: 'backend-flask' }
+  const run = { env, region: 'us-east-1', names: kitNames(env) }
+  const e = await monthlyEstimate(run, { assumptions: { logGbPerTaskMonth: 0, imageGb: 0 } })
+  close(e.monthlyUsd, 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + USE1.publicIpv4Hour * H, 'backend-flask.json: 256/512, 1 task, public IP')
+  const paused = await monthlyEstimate(run, { counts: { 'backend-flask': 0 }, assumptions: { logGbPerTaskMonth: 0.5 } })
+  close(paused.monthlyUsd, 3 * 0.5 * USE1.ecr.storageGbMonth, 'paused: only the three repositories\' images')
+  assert.is(
+    await costLineFor(run, {}, { counts: { 'backend-flask': 0 } }),
+    formatCostLine(await monthlyEstimate(run), paused),
+  )
+  assert.match(await costLineFor({ ...run, region: 'sa-east-1' }, {}, 0), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1.*--live/)
+})
+
+parse('price tables: a region without a date or a price is refused, naming the field', () => {
+  const good = JSON.parse(JSON.stringify(FILE))
+  assert.ok(parsePriceTable('p.json', good).regions['eu-west-2'])
+  const undated = JSON.parse(JSON.stringify(FILE))
+  delete undated.regions['eu-west-2'].source
+  assert.throws(() => parsePriceTable('p.json', undated), /p\.json: regions\.eu-west-2\.source must say when and where/)
+  const unpriced = JSON.parse(JSON.stringify(FILE))
+  unpriced.regions['us-east-1'].alb.lcuHour = 'cheap'
+  assert.throws(() => parsePriceTable('p.json', unpriced), /regions\.us-east-1\.alb\.lcuHour must be a price/)
+  assert.throws(() => pricesFor(shippedPrices(), 'ap-south-1'), /has no prices for ap-south-1 .*--live/)
+})
+
+parse('Price List documents: usage types with or without a region prefix, decoys skipped, the first paid tier', () => {
+  assert.ok(usageTypeMatches('USE1-Fargate-vCPU-Hours:perCPU', 'Fargate-vCPU-Hours:perCPU'))
+  assert.ok(usageTypeMatches('NatGateway-Hours', 'NatGateway-Hours'), 'us-east-1 EC2 usage types have no prefix')
+  assert.not.ok(usageTypeMatches('EUW2-RegionalNatGateway-Hours', 'NatGateway-Hours'))
+  assert.not.ok(usageTypeMatches('Global-DataProcessing-Bytes', 'DataProcessing-Bytes'))
+  const nat = PRICE_QUERIES.find((q) => q.path === 'natGateway.hour')!
+  const list = [
+    priceDocument({ serviceCode: 'AmazonEC2', productFamily: 'NAT Gateway', usagetype: 'EUW2-RegionalNatGateway-Hours', regionCode: 'eu-west-2', unit: 'Hrs', usd: 0.09 }),
+    priceDocument({ serviceCode: 'AmazonEC2', productFamily: 'NAT Gateway', usagetype: 'EUW2-NatGateway-Hours', regionCode: 'eu-west-2', unit: 'Hrs', usd: 0.05 }),
+  ]
+  assert.is(priceFromPriceList(list, nat), 0.05)
+  assert.is(priceFromPriceList(list.map((d) => new String(d)), nat), 0.05, 'the SDK hands documents over as String objects')
+  const ingest = PRICE_QUERIES.find((q) => q.path === 'logs.ingestGb')!
+  const tiered = [priceDocument({ serviceCode: 'AmazonCloudWatch', productFamily: 'Data Payload', usagetype: 'EUW2-DataProcessing-Bytes', regionCode: 'eu-west-2', unit: 'GB', usd: [[0, 0], [5, 0.5985]] })]
+  assert.is(priceFromPriceList(tiered, ingest), 0.5985)
+  const alb = PRICE_QUERIES.find((q) => q.path === 'alb.hour')!
+  const classic = [priceDocument({ serviceCode: 'AWSELB', productFamily: 'Load Balancer', usagetype: 'EUW2-LoadBalancerUsage', regionCode: 'eu-west-2', unit: 'Hrs', usd: 0.028 })]
+  assert.is(priceFromPriceList(classic, alb), undefined, 'a Classic load balancer is not an ALB')
+  assert.is(pricingRegionFor('eu-west-2'), 'eu-central-1')
+  assert.is(pricingRegionFor('us-west-2'), 'us-east-1')
+  assert.is(pricingRegionFor('ap-southeast-2'), 'ap-south-1')
+})
+
+const script = suite('scripts/cost')
+
+script('--json gives {"monthlyUsd": number, "items": [...]}, figured by hand from the price file', async () => {
+  const r = await runKit('cost', ['--region', 'us-east-1', '--json'], { env: { ECS_SERVICES: 'backend-flask' } })
+  assert.is(r.code, 0, r.all)
+  const doc = JSON.parse(r.stdout)
+  assert.type(doc.monthlyUsd, 'number')
+  assert.ok(Array.isArray(doc.items))
+  for (const i of doc.items) {
+    assert.type(i.kind, 'string')
+    assert.type(i.monthlyUsd, 'number')
+    assert.type(i.quantity, 'number')
+    assert.type(i.unitUsd, 'number')
+  }
+  const byHand =
+    0.25 * USE1.fargate.x86.vcpuHour * H +
+    0.5 * USE1.fargate.x86.gbHour * H +
+    USE1.publicIpv4Hour * H +
+    0.5 * USE1.logs.ingestGb +
+    (0.5 / (730 / 24)) * 1 * USE1.logs.storageGbMonth +
+    3 * 0.5 * USE1.ecr.storageGbMonth
+  assert.is(doc.monthlyUsd, Math.round(byHand * 100) / 100)
+  assert.is(doc.region, 'us-east-1')
+  assert.type(doc.arm64.savingUsd, 'number')
+  assert.is(r.stderr, '', 'nothing but JSON')
+})
+
+script('the table: one line per item, the total, what ARM64 saves, the assumptions and the prices\' source', async () => {
+  const r = await runKit('cost', ['--region', 'eu-west-2', '--log-gb-per-task-month', '2', '--albs', '1'], { env: { ECS_SERVICES: 'backend-flask', LOG_RETENTION_DAYS: '7' } })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /monthly cost in eu-west-2 \(730 hours, prices of 2026-09-25\)/)
+  assert.match(r.stdout, /backend-flask\s+Fargate x86 vCPU: 0\.25 vCPU × 1 task\s+182\.5 vCPU-hours × \$0\.04656\s+\$8\.50/)
+  assert.match(r.stdout, /Application Load Balancer × 1/)
+  assert.match(r.stdout, /total: \$\d+\.\d\d a month/)
+  assert.match(r.stdout, /on ARM64 .* saving \$\d+\.\d\d/)
+  assert.match(r.stdout, /logs: 2 GB per task a month .*kept 7 day\(s\)/)
+  assert.match(r.stdout, /prices: AWS Price List Bulk API offer files for eu-west-2/)
+})
+
+script('--arch arm64 prices the ARM64 figure; bad flags and unpriced regions are usage errors that say what to do', async () => {
+  const x86 = JSON.parse((await runKit('cost', ['--region', 'us-east-1', '--json'])).stdout)
+  const arm = JSON.parse((await runKit('cost', ['--region', 'us-east-1', '--json', '--arch', 'arm64'])).stdout)
+  assert.is(arm.monthlyUsd, x86.arm64.monthlyUsd)
+  assert.ok(arm.items.some((i: { description: string }) => i.description.startsWith('Fargate ARM64 vCPU')))
+  const region = await runKit('cost', ['--region', 'ap-southeast-2'])
+  assert.is(region.code, 2)
+  assert.match(region.stderr, /cost: lib\/cost\/prices\.json has no prices for ap-southeast-2 .*--live/)
+  const arch = await runKit('cost', ['--arch', 'sparc'])
+  assert.is(arch.code, 2)
+  assert.match(arch.stderr, /--arch must be x86 or arm64, got "sparc"/)
+  const gb = await runKit('cost', ['--log-gb-per-task-month', 'lots'])
+  assert.is(gb.code, 2)
+  assert.match(gb.stderr, /--log-gb-per-task-month must be a number/)
+  const noRegion = await runKit('cost', [], { env: { AWS_DEFAULT_REGION: undefined, AWS_REGION: undefined, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' } })
+  assert.is(noRegion.code, 2, noRegion.all)
+  assert.match(noRegion.stderr, /no region to price: pass --region/)
+  const help = await runKit('cost', ['--help'])
+  assert.is(help.code, 0)
+  assert.match(help.stdout, /--live/)
+  assert.match(help.stdout, /--deployed/)
+})
+
+pure.run()
+parse.run()
+script.run()

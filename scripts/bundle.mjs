@@ -1,9 +1,11 @@
 // `npm run build`: bundle every script (scripts/**/*.ts) with its lib and the AWS SDK into
-// dist/, shared code split into chunks. A script then loads a handful of files instead of
-// the SDK's thousands of modules: provision starts in well under half the time. Packages
-// that are loaded lazily or carry native/optional parts stay external (node_modules).
+// dist/. Each script is one self-contained file (no shared chunks): a script loads one file,
+// so even the lightest (flask/health-check) starts near Node's own floor. Packages loaded
+// lazily or with native/optional parts stay external (node_modules). The launcher calls
+// bundle() itself when the build is out of date; one build runs at a time, and the new
+// dist/ replaces the old in one rename, so a script never sees half a build.
 import { build } from 'esbuild'
-import { readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -17,24 +19,61 @@ function entries(dir) {
   })
 }
 
-// A clean slate: chunk names carry hashes, so old ones would pile up.
-rmSync(join(root, 'dist'), { recursive: true, force: true })
-await build({
-  absWorkingDir: root,
-  entryPoints: entries(join(root, 'scripts')),
-  outbase: '.',
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  external: ['zx', 'chalk', 'dotenv', 'pg', 'tsx'],
-  // Some SDK internals still call require(); give ESM chunks one.
-  banner: { js: "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);" },
-  chunkNames: 'chunks/[name]-[hash]',
-  logLevel: 'warning',
-  minify: true,
-})
-writeFileSync(join(root, 'dist', '.build-stamp'), '')
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Take the build lock (a directory), waiting for another build to finish; a lock older than 2 minutes is abandoned. */
+async function lock(path) {
+  for (;;) {
+    try {
+      mkdirSync(path)
+      return
+    } catch {
+      try {
+        if (Date.now() - statSync(path).mtimeMs > 120000) rmSync(path, { recursive: true, force: true })
+      } catch {
+        // released meanwhile
+      }
+      await sleep(100)
+    }
+  }
+}
+
+/** Build dist/. `stillNeeded` is asked once the lock is held: another process may have just built. */
+export async function bundle(stillNeeded = () => true) {
+  const lockDir = join(root, '.dist-build-lock')
+  await lock(lockDir)
+  try {
+    if (!stillNeeded()) return
+    const next = join(root, `dist.next-${process.pid}`)
+    rmSync(next, { recursive: true, force: true })
+    await build({
+      absWorkingDir: root,
+      entryPoints: entries(join(root, 'scripts')),
+      outbase: '.',
+      outdir: next,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      external: ['zx', 'chalk', 'dotenv', 'pg', 'esbuild'],
+      // Some SDK internals still call require(); give ESM bundles one.
+      banner: { js: "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);" },
+      logLevel: 'warning',
+      minify: true,
+    })
+    writeFileSync(join(next, '.build-stamp'), '')
+    const old = join(root, `dist.old-${process.pid}`)
+    try {
+      renameSync(join(root, 'dist'), old)
+    } catch {
+      // no previous build
+    }
+    renameSync(next, join(root, 'dist'))
+    rmSync(old, { recursive: true, force: true })
+  } finally {
+    rmdirSync(lockDir)
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundle()

@@ -19,13 +19,15 @@ import { serviceNamed } from '../lib/config/services.js'
 import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
-import { runKit } from './helpers/run.js'
+import { runKitWith } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
+
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 // These tests are about one service, the guide's backend; both declared services together are
 // tested through provision (test/provision.test.ts).
-process.env.ECS_SERVICES = 'backend-flask'
-const sdkContext = await openContext(process.env, { mode: 'read-only' })
+const ONE_SERVICE = { ECS_SERVICES: 'backend-flask' }
+const runKit = runKitWith(ONE_SERVICE)
 
 const SCRIPT = 'ecs/create-service'
 const ec2 = sdkContext.client(EC2Client, 'EC2')
@@ -226,7 +228,7 @@ aws('--dry-run on an empty account: still plans, with the stand-in group, create
 })
 
 aws('security group and service steps in one dry run: the service plans with the group’s stand-in', async () => {
-  const ctx = await stepContext(await openContext(process.env, { mode: 'dry-run' }))
+  const ctx = await stepContext(await openContext({ ...process.env, ...ONE_SERVICE }, { mode: 'dry-run' }))
   const reports = await runSteps([securityGroupStep, serviceStep(serviceNamed('backend-flask'))], ctx)
   assert.equal(
     reports.map((r) => [r.id, r.error]),

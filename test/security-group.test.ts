@@ -17,13 +17,15 @@ import { ConfigError } from '../lib/core/errors.js'
 import { parseTemplate, loadTemplate } from '../lib/templates/template.js'
 import { cidrProblem, containerPorts, missingRules, otherRules, wantedRules } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
-import { runKit } from './helpers/run.js'
+import { runKitWith } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
+
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 // These tests are about one service, the guide's backend; both declared services together are
 // tested through provision (test/provision.test.ts).
-process.env.ECS_SERVICES = 'backend-flask'
-const sdkContext = await openContext(process.env, { mode: 'read-only' })
+const ONE_SERVICE = { ECS_SERVICES: 'backend-flask' }
+const runKit = runKitWith(ONE_SERVICE)
 
 const SCRIPT = 'ec2/create-security-group'
 const ec2 = sdkContext.client(EC2Client, 'EC2')

@@ -136,7 +136,7 @@ names('defaults: the guide names, every declared service, the repositories of al
   assert.equal(n.repositories, ['cruddur-python', 'backend-flask', 'frontend-react-js'])
 })
 const badNames: Array<[Record<string, string>, string]> = [
-  [{ ECS_CLUSTER: 'my cluster' }, 'ECS_CLUSTER "my cluster" is not valid'],
+  [{ ECS_CLUSTER: 'my cluster' }, 'ECS_CLUSTER must be 1-255 letters, digits, hyphens or underscores, got "my cluster"'],
   [{ LOG_GROUP: 'logs:*' }, 'LOG_GROUP "logs:*" is not valid'],
   [{ EXECUTION_ROLE_NAME: 'role/with/slash' }, 'EXECUTION_ROLE_NAME "role/with/slash" is not valid'],
   [{ TASK_ROLE_NAME: 'x'.repeat(65) }, 'TASK_ROLE_NAME'],
@@ -148,7 +148,7 @@ const badNames: Array<[Record<string, string>, string]> = [
   [{ SSM_PREFIX: 'cruddur' }, 'SSM_PREFIX must start with "/"'],
   [{ ECS_SERVICES: '../../x' }, 'ECS_SERVICES names "../../x", which is not a valid service name'],
   [{ ECS_SERVICES: 'worker' }, 'which json/services.json does not declare'],
-  [{ ECR_REPOSITORIES: 'Backend' }, 'ECR_REPOSITORIES names "Backend"'],
+  [{ ECR_REPOSITORIES: 'Backend' }, 'ECR_REPOSITORIES: "Backend" is not a valid repository name'],
   [{ LOG_RETENTION_DAYS: '2' }, 'LOG_RETENTION_DAYS must be one of'],
   [{ INGRESS_CIDR: '300.0.0.0/0' }, 'INGRESS_CIDR must be an IPv4 CIDR'],
 ]

@@ -6,13 +6,15 @@ import { openContext } from '../lib/aws/context.js'
 import { serviceNamed } from '../lib/config/services.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
-import { runKit, type RunOptions } from './helpers/run.js'
+import { runKitWith, type RunOptions } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
+
+const sdkContext = await openContext(process.env, { mode: 'read-only' })
 
 // These tests are about one service, the guide's backend; both declared services together are
 // tested through provision (test/provision.test.ts).
-process.env.ECS_SERVICES = 'backend-flask'
-const sdkContext = await openContext(process.env, { mode: 'read-only' })
+const ONE_SERVICE = { ECS_SERVICES: 'backend-flask' }
+const runKit = runKitWith(ONE_SERVICE)
 
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
 const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...env } })

@@ -49,3 +49,8 @@ export function runKit(script: string, args: string[] = [], options: RunOptions 
     child.stdin.end(options.input ?? '')
   })
 }
+
+/** runKit with some variables set for every run of a test file (each can still be overridden). */
+export function runKitWith(defaults: Record<string, string | undefined>): typeof runKit {
+  return (script, args = [], options = {}) => runKit(script, args, { ...options, env: { ...defaults, ...options.env } })
+}

@@ -40,6 +40,8 @@ export interface AuditReport {
   /** Acceptances that matched no finding (stale entries). */
   unusedAcceptances: Acceptance[]
   unreadable: string[]
+  /** What the kit manages that does not exist (live): provision creates it. */
+  absent: string[]
   summary: Record<Severity, number> & { accepted: number }
   failOn: FailOn
   /** True when an open finding is at or above failOn. */
@@ -133,6 +135,7 @@ export function evaluate(snapshot: Snapshot, accepted: readonly Acceptance[], fa
     notChecked,
     unusedAcceptances: accepted.filter((a) => !used.has(a)),
     unreadable: snapshot.unreadable,
+    absent: snapshot.absent,
     summary,
     failOn,
     failed,

@@ -46,6 +46,7 @@ export function formatHuman(report: AuditReport): string[] {
     const why = report.mode === 'local' ? 'they need the live account' : 'their facts could not be read'
     lines.push('', `not checked (${why}): ${report.notChecked.map((id) => `${id} ${RULES.find((r) => r.id === id)?.title ?? ''}`.trim()).join('; ')}`)
   }
+  if (report.absent.length) lines.push('', `not found in the account (./scripts/provision creates them; not audited): ${report.absent.join(', ')}`)
   if (report.unreadable.length) lines.push('', `could not read: ${report.unreadable.join('; ')}`)
   if (report.unusedAcceptances.length) {
     lines.push('', `accepted entries that match nothing (remove them?): ${report.unusedAcceptances.map((a) => `${a.rule} ${a.resource}`).join(', ')}`)

@@ -3,14 +3,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { evaluate, loadAccepted, parseFailOn, ACCEPTED_FILE } from '../lib/audit/engine.js'
 import { formatHuman, toSarif } from '../lib/audit/format.js'
-import { liveSnapshot } from '../lib/audit/live.js'
 import { localSnapshot } from '../lib/audit/local.js'
 import { RULES } from '../lib/audit/rules.js'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { runScript } from '../lib/core/boundary.js'
-import { EXIT } from '../lib/core/errors.js'
-import { UsageError } from '../lib/core/errors.js'
+import { EXIT, UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
 
 const version = (): string => {
@@ -48,7 +46,16 @@ await runScript(
     if (values.json && values.sarif) throw new UsageError('--json and --sarif are two formats: pick one')
     const failOn = parseFailOn(values['fail-on'])
     const accepted = loadAccepted()
-    const snapshot = values.local ? localSnapshot(process.env) : await liveSnapshot(await openContext(process.env, { mode: 'read-only' }))
+    let snapshot
+    if (values.local) snapshot = localSnapshot(process.env)
+    else {
+      const run = await openContext(process.env, { mode: 'read-only' })
+      // Progress for a person waiting; machines reading --json or --sarif get only the document.
+      if (process.stderr.isTTY) process.stderr.write(`reading the stack in ${run.region} (read-only)...\n`)
+      // Loaded only for the live audit: --local never loads the CloudTrail and Config clients.
+      const { liveSnapshot } = await import('../lib/audit/live.js')
+      snapshot = await liveSnapshot(run)
+    }
     const report = evaluate(snapshot, accepted, failOn)
     if (values.sarif) say(JSON.stringify(toSarif(report, version()), null, 2))
     else if (values.json) say(JSON.stringify(report, null, 2))

@@ -166,9 +166,12 @@ export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
   const cluster = clusters.clusters?.find((c) => c.clusterName === names.cluster && c.status !== 'INACTIVE')
   if (!cluster) absent.push(`ecs cluster ${names.cluster}`)
 
-  const described = cluster
-    ? (await ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: names.services, include: ['TAGS'] }))).services ?? []
-    : []
+  // DescribeServices takes at most 10 services a call.
+  const described = []
+  for (let i = 0; cluster && i < names.services.length; i += 10) {
+    const page = await ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: names.services.slice(i, i + 10), include: ['TAGS'] }))
+    described.push(...(page.services ?? []))
+  }
   const services: ServiceFacts[] = []
   for (const name of names.services) {
     const svc = described.find((s) => s.serviceName === name && s.status !== 'INACTIVE')

@@ -309,6 +309,20 @@ live('drift an auditor cares about is found, and fixing it clears it (moto state
   assert.ok(open(after, 'KIT-EC2-001').length === 1, 'still open: the audit never changes anything itself')
 })
 
+live('the fixed templates provision, twice without change, and pass the live audit (bar the circuit breaker moto drops)', async () => {
+  const { td, svc } = fixedTemplates('zz-audit-good')
+  await withTemplates('zz-audit-good', td, svc, async () => {
+    const env = { ...CANARY, AWS_ENDPOINT_URL: motoUrl, ECS_SERVICES: 'zz-audit-good' }
+    assert.is((await runKit('provision', [], { env })).code, 0)
+    const again = await runKit('provision', [], { env })
+    assert.match(again.stdout, /^0 created, 0 updated, \d+ unchanged/m, 'tags and user do not make the task definition drift')
+    const doc = report((await audit(['--json'], { ECS_SERVICES: 'zz-audit-good' })).stdout)
+    const mine = doc.findings.filter((f) => f.resource.includes('zz-audit-good') && !f.accepted).map((f) => `${f.ruleId} ${f.resource}`)
+    // moto's CreateService drops deploymentConfiguration (field notes); real ECS keeps it.
+    assert.equal(mine, ['KIT-ECS-013 service:zz-audit-good'])
+  })
+})
+
 live('no stack yet: says what is missing, checks what exists', async () => {
   const r = await audit()
   assert.match(r.stdout, /not found in the account \(\.\/scripts\/provision creates them; not audited\): ecs cluster cruddur, ecs service backend-flask/)

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-config-service'
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { ECRClient, PutImageCommand, PutLifecyclePolicyCommand, SetRepositoryPolicyCommand, StartImageScanCommand } from '@aws-sdk/client-ecr'
-import { ECSClient, UpdateClusterCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { DescribeTaskDefinitionCommand, ECSClient, UpdateClusterCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import type { AuditReport, ReportedFinding } from '../lib/audit/engine.js'
@@ -279,15 +279,19 @@ live('drift an auditor cares about is found, and fixing it clears it (moto state
       policyText: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'open', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'] }] }),
     }),
   )
-  // A secret stored as plain String.
-  await ssm.send(new PutParameterCommand({ Name: '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN', Value: 'canary-rollbar-9e4f', Type: 'String', Overwrite: true }))
+  // A secret stored as plain String (its path as the task definition names it).
+  const deployed = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'backend-flask' }))).taskDefinition
+  const valueFrom = deployed?.containerDefinitions?.[0]?.secrets?.find((x) => x.name === 'ROLLBAR_ACCESS_TOKEN')?.valueFrom ?? ''
+  const rollbar = valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '')
+  assert.match(rollbar, /^\/.*ROLLBAR_ACCESS_TOKEN$/)
+  await ssm.send(new PutParameterCommand({ Name: rollbar, Value: 'canary-rollbar-9e4f', Type: 'String', Overwrite: true }))
 
   const before = report((await audit(['--json'])).stdout)
   assert.match(open(before, 'KIT-EC2-001')[0].message, /tcp\/80 open to 0\.0\.0\.0\/0, and no task definition listens there \(listening: tcp\/4567\)/)
   assert.match(open(before, 'KIT-IAM-002')[0].message, /CloudWatchFullAccess is attached/)
   assert.equal(open(before, 'KIT-ECR-005').map((f) => [f.resource, f.severity]), [['image:123456789012.dkr.ecr.eu-west-2.amazonaws.com/backend-flask:latest', 'high']])
   assert.equal(open(before, 'KIT-ECR-004').map((f) => f.resource), ['repository:frontend-react-js'])
-  assert.equal(open(before, 'KIT-SSM-001').map((f) => f.resource), ['parameter:/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN'])
+  assert.equal(open(before, 'KIT-SSM-001').map((f) => f.resource), [`parameter:${rollbar}`])
 
   // Now turn on what the guide asks for, account-wide, and fix what the kit does not set.
   const bucket = 'cruddur-audit-logs'

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from '../config/paths.js'
 import { colour } from '../core/output.js'
-import type { AuditReport, ReportedFinding } from './engine.js'
+import { ACCEPTED_FILE, type AuditReport, type ReportedFinding } from './engine.js'
 import { RULES } from './rules.js'
 import { SEVERITIES, type Severity } from './snapshot.js'
 
@@ -32,7 +32,7 @@ export function formatHuman(report: AuditReport): string[] {
   }
   const accepted = report.findings.filter((f) => f.accepted)
   if (accepted.length) {
-    lines.push('', `ACCEPTED (${accepted.length}): listed, not counted (${'policies/audit-accepted.json'})`)
+    lines.push('', `ACCEPTED (${accepted.length}): listed, not counted (${ACCEPTED_FILE})`)
     // One entry per rule and reason, with every resource it covers.
     const groups = new Map<string, ReportedFinding[]>()
     for (const f of accepted) groups.set(`${f.ruleId}\n${f.accepted?.reason}`, [...(groups.get(`${f.ruleId}\n${f.accepted?.reason}`) ?? []), f])

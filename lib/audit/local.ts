@@ -15,7 +15,8 @@ import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
 import type { ContainerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Rendered JSON (a template, or an SDK answer), read field by field. */
+type Json = Record<string, any>
 
 /** Stand-ins for what only AWS knows; shown as <NAME> in findings. */
 const STAND_IN = (name: string): string => `<${name}>`

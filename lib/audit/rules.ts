@@ -693,7 +693,7 @@ export const RULES: readonly Rule[] = [
     id: 'KIT-ECR-005',
     title: 'HIGH or CRITICAL vulnerabilities in the deployed image',
     severity: 'high',
-    publicIds: ['Security Hub Inspector.2 (related)'],
+    publicIds: ['Security Hub ECR.1 (related: scanning)'],
     helpUri: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html',
     check: (s) => {
       if (s.repositories.every((r) => r.scans === undefined)) return undefined

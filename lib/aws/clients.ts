@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.js'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 /** The per-service suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs spell it. */
-export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOGS' | 'STS' | 'PRICING'
+export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOGS' | 'STS' | 'PRICING' | 'CLOUDTRAIL' | 'CONFIG_SERVICE'
 
 export interface ClientConfig {
   region: string

@@ -41,6 +41,10 @@ export interface ServiceDeclaration {
   serviceFile: string
 }
 
+/** Where a service's two templates live. Pure. */
+export const taskDefinitionFileOf = (name: string): string => `task-definitions/${name}.json`
+export const serviceFileOf = (name: string): string => `json/service-${name}.json`
+
 /** The parameters a service opting in to AWS keys gets, in addition to its own. */
 export const AWS_KEY_PARAMETERS: readonly ParameterDeclaration[] = [
   { name: 'AWS_ACCESS_KEY_ID', from: 'AWS_ACCESS_KEY_ID', secret: true, description: 'a long-lived access key id (opt-in: overrides the task role)' },
@@ -106,8 +110,8 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       source,
       awsKeys,
       parameters: all,
-      taskDefinitionFile: `task-definitions/${name}.json`,
-      serviceFile: `json/service-${name}.json`,
+      taskDefinitionFile: taskDefinitionFileOf(name),
+      serviceFile: serviceFileOf(name),
     }
   })
 }

@@ -18,6 +18,9 @@ export function namespaceDiffers(reported: string | undefined, wanted: string): 
   return reported !== wanted
 }
 
+/** The tags the kit's resources carry, so the bill and Security Hub can tell them apart (ECS.13). */
+export const CLUSTER_TAGS = [{ key: 'project', value: 'cruddur' }]
+
 export const clusterStep: Step = {
   id: 'ecs/create-cluster',
   title: 'ECS cluster',
@@ -36,7 +39,7 @@ export const clusterStep: Step = {
     // to repeat, so a concurrent run creating it first is harmless.
     if (!existing || existing.status === 'INACTIVE') {
       if (!ctx.dryRun) {
-        await ecs.send(new CreateClusterCommand({ clusterName: name, serviceConnectDefaults: { namespace } }))
+        await ecs.send(new CreateClusterCommand({ clusterName: name, serviceConnectDefaults: { namespace }, tags: CLUSTER_TAGS }))
       }
       return [change('created', existing ? `${detail} (the previous cluster of that name was deleted)` : detail)]
     }

@@ -15,7 +15,8 @@ export interface Fault {
   match: (call: Call) => boolean
   /** How many matching calls to answer with the fault. */
   times: number
-  kind: '503' | 'throttle' | 'hold'
+  /** denied: AWS's answer to a caller without the permission (AccessDeniedException / AccessDenied). */
+  kind: '503' | 'throttle' | 'hold' | 'denied'
 }
 
 export interface AwsProxy {
@@ -45,7 +46,18 @@ function identify(req: IncomingMessage, body: string): Call {
   return { service, action: action ?? `${req.method} ${req.url}` }
 }
 
-function faultResponse(res: ServerResponse, call: Call, req: IncomingMessage, kind: '503' | 'throttle'): void {
+function faultResponse(res: ServerResponse, call: Call, req: IncomingMessage, kind: '503' | 'throttle' | 'denied'): void {
+  if (kind === 'denied') {
+    const message = `User: arn:aws:iam::123456789012:user/student is not authorized to perform: ${call.service}:${call.action}`
+    if (req.headers['x-amz-target']) {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'AccessDeniedException', message }))
+    } else {
+      res
+        .writeHead(403, { 'content-type': 'text/xml' })
+        .end(`<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`)
+    }
+    return
+  }
   if (kind === '503') {
     res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable')
     return

@@ -1,0 +1,399 @@
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { evaluate, globMatch, parseAccepted, parseFailOn } from '../lib/audit/engine.js'
+import { formatHuman, toSarif } from '../lib/audit/format.js'
+import { parameterNameOf } from '../lib/audit/local.js'
+import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
+import { parseImage, type Snapshot } from '../lib/audit/snapshot.js'
+
+const ACCOUNT = '123456789012'
+const REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com`
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`
+const TAGS = [{ key: 'project', value: 'cruddur' }]
+
+/** A stack where every rule holds. Each case below breaks exactly one thing in a copy. */
+function good(): Snapshot {
+  const td = {
+    family: 'app',
+    file: 'task-definitions/app.json',
+    networkMode: 'awsvpc',
+    executionRoleArn: role('Exec'),
+    taskRoleArn: role('Task'),
+    requiresCompatibilities: ['FARGATE'],
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: `${REGISTRY}/app:v1`,
+        user: '1000:1000',
+        readonlyRootFilesystem: true,
+        environment: [
+          { name: 'PORT', value: '4567' },
+          { name: 'AWS_COGNITO_USER_POOL_CLIENT_ID', value: '5a1b2c3d4e' },
+          { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'https://api.honeycomb.io' },
+        ],
+        secrets: [{ name: 'CONNECTION_URL', valueFrom: `arn:aws:ssm:eu-west-2:${ACCOUNT}:parameter/cruddur/app/CONNECTION_URL` }],
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/cruddur/fargate-cluster' } },
+        portMappings: [{ containerPort: 4567, protocol: 'tcp' }],
+      },
+    ],
+    tags: TAGS,
+  }
+  return {
+    mode: 'live',
+    region: 'eu-west-2',
+    account: ACCOUNT,
+    registry: REGISTRY,
+    cluster: { name: 'cruddur', exists: true, containerInsights: 'enabled', tags: TAGS },
+    services: [
+      {
+        name: 'app',
+        file: 'json/service-app.json',
+        launchType: 'FARGATE',
+        platformVersion: 'LATEST',
+        enableExecuteCommand: true,
+        assignPublicIp: 'DISABLED',
+        circuitBreaker: { enable: true, rollback: true },
+        tags: TAGS,
+        taskDefinition: td,
+      },
+    ],
+    roles: [
+      {
+        name: 'Exec',
+        trust: { Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        policies: [
+          {
+            name: 'ExecPolicy',
+            kind: 'inline',
+            file: 'policies/service-execution-policy.json',
+            document: {
+              Statement: [
+                { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+                { Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: `arn:aws:ecr:eu-west-2:${ACCOUNT}:repository/*` },
+              ],
+            },
+          },
+        ],
+      },
+      {
+        name: 'Task',
+        trust: { Statement: [{ Effect: 'Allow', Principal: { Service: ['ecs-tasks.amazonaws.com'] }, Action: 'sts:AssumeRole' }] },
+        policies: [
+          {
+            name: 'TaskPolicy',
+            kind: 'inline',
+            file: 'policies/task-role-policy.json',
+            document: {
+              Statement: {
+                Effect: 'Allow',
+                Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+                Resource: '*',
+              },
+            },
+          },
+          { name: 'AWSXRayDaemonWriteAccess', kind: 'aws-managed', arn: 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess' },
+        ],
+      },
+    ],
+    securityGroups: [{ name: 'crud-srv-sg', id: 'sg-1', ingress: [{ protocol: 'tcp', fromPort: 4567, toPort: 4567, cidr: '0.0.0.0/0' }] }],
+    parameters: [{ name: '/cruddur/app/CONNECTION_URL', type: 'SecureString', referencedBy: ['app'] }],
+    repositories: [
+      {
+        name: 'app',
+        exists: true,
+        scanOnPush: true,
+        tagMutability: 'IMMUTABLE',
+        lifecyclePolicy: { rules: [] },
+        repositoryPolicy: null,
+        scans: [{ image: `${REGISTRY}/app:v1`, status: 'COMPLETE', counts: { MEDIUM: 3, LOW: 9 } }],
+      },
+    ],
+    logGroups: [{ name: '/cruddur/fargate-cluster', exists: true, retentionDays: 1, kits: true }],
+    trails: [{ name: 'main', multiRegion: true, isLogging: true }],
+    recorders: [{ name: 'default', recording: true }],
+    unreadable: [],
+    absent: [],
+  }
+}
+
+const container = (s: Snapshot) => s.services[0].taskDefinition!.containerDefinitions[0]
+const td = (s: Snapshot) => s.services[0].taskDefinition!
+const taskPolicy = (s: Snapshot) => s.roles[1].policies[0] as { document: { Statement: unknown } }
+
+/** [rule, what breaks it, the break, a fragment the finding's message must hold]. */
+const CASES: Array<[string, string, (s: Snapshot) => void, RegExp]> = [
+  ['KIT-ECS-001', 'assignPublicIp ENABLED', (s) => (s.services[0].assignPublicIp = 'ENABLED'), /assignPublicIp is ENABLED/],
+  ['KIT-ECS-002', 'privileged', (s) => (container(s).privileged = true), /privileged/],
+  ['KIT-ECS-003', 'no user', (s) => delete container(s).user, /no "user"/],
+  ['KIT-ECS-003', 'user root', (s) => (container(s).user = 'root'), /"root" is root/],
+  ['KIT-ECS-003', 'user 0:0', (s) => (container(s).user = '0:0'), /is root/],
+  ['KIT-ECS-004', 'writable root with exec on', (s) => (container(s).readonlyRootFilesystem = false), /trade-off: ECS Exec/],
+  [
+    'KIT-ECS-004',
+    'writable root with exec off',
+    (s) => {
+      delete container(s).readonlyRootFilesystem
+      s.services[0].enableExecuteCommand = false
+    },
+    /can change its files/,
+  ],
+  ['KIT-ECS-005', 'AWS_ACCESS_KEY_ID in environment', (s) => container(s).environment!.push({ name: 'AWS_ACCESS_KEY_ID', value: 'x' }), /AWS_ACCESS_KEY_ID/],
+  ['KIT-ECS-005', 'an access key id as a value', (s) => container(s).environment!.push({ name: 'KEY', value: 'AKIAABCDEFGHIJKLMNOP' }), /KEY in plain/],
+  ['KIT-ECS-006', 'a secret-looking name', (s) => container(s).environment!.push({ name: 'ROLLBAR_ACCESS_TOKEN', value: 'abc' }), /name ROLLBAR_ACCESS_TOKEN says secret/],
+  ['KIT-ECS-006', 'a URL with a password', (s) => container(s).environment!.push({ name: 'DB', value: 'postgresql://u:pw@db:5432/x' }), /URL with a password/],
+  ['KIT-ECS-006', 'a private key', (s) => container(s).environment!.push({ name: 'CERT', value: '-----BEGIN RSA PRIVATE KEY-----\nabc' }), /private key/],
+  ['KIT-ECS-007', 'AWS keys as secrets', (s) => container(s).secrets!.push({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: '/x/AWS_SECRET_ACCESS_KEY' }), /overrides the task role/],
+  ['KIT-ECS-008', 'no logConfiguration', (s) => delete container(s).logConfiguration, /no logConfiguration/],
+  ['KIT-ECS-008', 'log driver none', (s) => (container(s).logConfiguration = { logDriver: 'none' }), /no logConfiguration/],
+  ['KIT-ECS-008', 'a log group that does not exist', (s) => (s.logGroups[0].exists = false), /does not exist/],
+  ['KIT-LOGS-001', 'no retention', (s) => delete s.logGroups[0].retentionDays, /never expire/],
+  ['KIT-ECS-009', 'platform 1.3.0', (s) => (s.services[0].platformVersion = '1.3.0'), /platformVersion 1\.3\.0/],
+  ['KIT-ECS-010', 'Container Insights disabled', (s) => (s.cluster.containerInsights = 'disabled'), /containerInsights is disabled/],
+  ['KIT-ECS-010', 'Container Insights never set', (s) => delete s.cluster.containerInsights, /not set/],
+  ['KIT-ECS-011', 'untagged task definition', (s) => (td(s).tags = []), /no tags/],
+  ['KIT-ECS-011', 'only aws: tags on the service', (s) => (s.services[0].tags = [{ key: 'aws:ecs:serviceName', value: 'x' }]), /no tags/],
+  ['KIT-ECS-011', 'untagged cluster', (s) => (s.cluster.tags = []), /no tags/],
+  ['KIT-IAM-001', 'one role for both', (s) => (td(s).taskRoleArn = td(s).executionRoleArn), /both Exec/],
+  [
+    'KIT-IAM-002',
+    'CloudWatchFullAccess attached',
+    (s) => s.roles[1].policies.push({ name: 'CloudWatchFullAccess', kind: 'aws-managed', arn: 'arn:aws:iam::aws:policy/CloudWatchFullAccess' }),
+    /CloudWatchFullAccess is attached/,
+  ],
+  [
+    'KIT-IAM-003',
+    's3:GetObject on *',
+    (s) => (taskPolicy(s).document.Statement = [taskPolicy(s).document.Statement, { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]),
+    /s3:GetObject on every resource/,
+  ],
+  ['KIT-IAM-003', 'Action *', (s) => (taskPolicy(s).document.Statement = [{ Effect: 'Allow', Action: '*', Resource: '*' }]), /"Action": "\*"/],
+  ['KIT-IAM-004', 'exec on, no ssmmessages', (s) => (taskPolicy(s).document.Statement = [{ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' }]), /ssmmessages:CreateControlChannel/],
+  ['KIT-IAM-004', 'exec on, no task role', (s) => delete td(s).taskRoleArn, /no taskRoleArn/],
+  ['KIT-IAM-005', 'trust Principal AWS *', (s) => (s.roles[0].trust = { Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] }), /any AWS account/],
+  ['KIT-EC2-001', 'tcp/80 open, nothing listens', (s) => s.securityGroups[0].ingress.push({ protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0' }), /tcp\/80 open to 0\.0\.0\.0\/0/],
+  ['KIT-EC2-001', 'all traffic from ::/0', (s) => s.securityGroups[0].ingress.push({ protocol: '-1', cidr: '::/0' }), /all traffic open to ::\/0/],
+  ['KIT-EC2-001', 'a range around the port', (s) => (s.securityGroups[0].ingress[0] = { protocol: 'tcp', fromPort: 4560, toPort: 4570, cidr: '0.0.0.0/0' }), /10 tcp ports in 4560-4570/],
+  ['KIT-SSM-001', 'a String parameter as a secret', (s) => (s.parameters[0].type = 'String'), /a String \(plain text/],
+  ['KIT-ECR-001', 'scan on push off', (s) => (s.repositories[0].scanOnPush = false), /scan on push is off/],
+  ['KIT-ECR-002', 'mutable tags', (s) => (s.repositories[0].tagMutability = 'MUTABLE'), /tags are MUTABLE/],
+  ['KIT-ECR-003', 'no lifecycle policy', (s) => (s.repositories[0].lifecyclePolicy = null), /no lifecycle policy/],
+  ['KIT-ECR-004', 'policy open to *', (s) => (s.repositories[0].repositoryPolicy = { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:*' }] }), /Principal "\*"/],
+  ['KIT-ECR-005', 'HIGH findings', (s) => (s.repositories[0].scans![0].counts = { HIGH: 2 }), /0 CRITICAL and 2 HIGH/],
+  ['KIT-ECS-012', 'a Docker Hub image', (s) => (container(s).image = 'nginx:alpine'), /from Docker Hub/],
+  ['KIT-ECS-012', "another account's ECR", (s) => (container(s).image = '999999999999.dkr.ecr.eu-west-2.amazonaws.com/app:v1'), /another account/],
+  ['KIT-ECS-013', 'no circuit breaker', (s) => delete s.services[0].circuitBreaker, /no deployment circuit breaker/],
+  ['KIT-ACCT-001', 'no trail', (s) => (s.trails = []), /no CloudTrail trail/],
+  ['KIT-ACCT-001', 'a trail not logging', (s) => (s.trails = [{ name: 'main', isLogging: false }]), /not logging/],
+  ['KIT-ACCT-002', 'no recorder', (s) => (s.recorders = []), /no AWS Config recorder/],
+  ['KIT-ACCT-002', 'a recorder stopped', (s) => (s.recorders = [{ name: 'default', recording: false }]), /not recording/],
+  ['KIT-ECS-014', 'host network mode', (s) => (td(s).networkMode = 'host'), /networkMode host/],
+  ['KIT-ECS-015', 'host PID', (s) => (td(s).pidMode = 'host'), /pidMode host/],
+]
+
+const rules = suite('audit rules: each fires where broken, quiet where it holds (table over snapshots)')
+
+rules('there are at least twenty rules, ids unique, every one with a severity, public ids or a stated source, and a help link', () => {
+  assert.ok(RULES.length >= 20, `${RULES.length} rules`)
+  assert.is(new Set(RULES.map((r) => r.id)).size, RULES.length)
+  for (const r of RULES) {
+    assert.match(r.id, /^KIT-[A-Z0-9]+-\d{3}$/)
+    assert.ok(['critical', 'high', 'medium', 'low'].includes(r.severity))
+    assert.match(r.helpUri, /^https:\/\//)
+  }
+})
+
+rules('the good stack: every rule checked, no finding', () => {
+  for (const rule of RULES) assert.equal(rule.check(good()), [], rule.id)
+})
+
+rules('every rule has a case that breaks it', () => {
+  const covered = new Set(CASES.map(([id]) => id))
+  assert.equal(RULES.map((r) => r.id).filter((id) => !covered.has(id)), [])
+})
+
+for (const [id, what, breakIt, message] of CASES) {
+  rules(`${id} fires on: ${what}; only that rule fires`, () => {
+    const s = good()
+    breakIt(s)
+    const found = ruleById(id)!.check(s) as Finding[]
+    assert.ok(found.length > 0, `${id} stayed quiet`)
+    assert.match(found.map((f) => f.message).join('\n'), message)
+    for (const f of found) {
+      assert.ok(f.resource.includes(':'), f.resource)
+      assert.ok(f.fix.length > 10)
+    }
+    // The break is specific: other rules stay quiet (where two rules see the same break: one role for both also leaves the task role without ssmmessages).
+    const others = RULES.filter((r) => r.id !== id)
+      .map((r) => [r.id, r.check(s) ?? []] as const)
+      .filter(([, f]) => f.length > 0)
+      .map(([rid]) => rid)
+    const related: Record<string, string[]> = { 'KIT-IAM-001': ['KIT-IAM-004'], 'KIT-ECS-005': ['KIT-ECS-006'] }
+    assert.equal(others.filter((o) => !(related[id] ?? []).includes(o)), [], `${id} case also tripped ${others.join(', ')}`)
+  })
+}
+
+rules('quiet where the rule holds: LATEST and 1.4.0 platforms, actions that need "*", a port that is listened on', () => {
+  const s = good()
+  s.services[0].platformVersion = '1.4.0'
+  assert.equal(ruleById('KIT-ECS-009')!.check(s), [])
+  delete s.services[0].platformVersion
+  assert.equal(ruleById('KIT-ECS-009')!.check(s), [])
+  // ecr:GetAuthorizationToken and ssmmessages need "*": not flagged (they are in the good stack on "*").
+  taskPolicy(s).document.Statement = [{ Effect: 'Allow', Action: ['ssmmessages:*', 'xray:PutTraceSegments'], Resource: '*' }]
+  assert.equal(ruleById('KIT-IAM-003')!.check(s), [])
+  assert.equal(ruleById('KIT-IAM-004')!.check(s), [], 'ssmmessages:* covers the four channels')
+  s.securityGroups[0].ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '10.0.0.0/8' })
+  assert.equal(ruleById('KIT-EC2-001')!.check(s), [], 'not open to the world')
+})
+
+rules('severity of a finding can be worse than the rule: CRITICAL scan counts, AdministratorAccess, Action *', () => {
+  const s = good()
+  s.repositories[0].scans![0].counts = { CRITICAL: 1, HIGH: 4 }
+  assert.is(ruleById('KIT-ECR-005')!.check(s)![0].severity, 'critical')
+  s.roles[0].policies.push({ name: 'AdministratorAccess', kind: 'aws-managed', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' })
+  assert.is(ruleById('KIT-IAM-002')!.check(s)![0].severity, 'critical')
+})
+
+rules('not checked when the snapshot does not know: CloudTrail, Config and scans under --local', () => {
+  const s = good()
+  delete s.trails
+  delete s.recorders
+  for (const r of s.repositories) delete r.scans
+  for (const id of ['KIT-ACCT-001', 'KIT-ACCT-002', 'KIT-ECR-005']) assert.is(ruleById(id)!.check(s), undefined, id)
+})
+
+rules('fix text names the kit file, and the public-IP fix states the monthly cost of NAT or VPC endpoints', () => {
+  const s = good()
+  s.services[0].assignPublicIp = 'ENABLED'
+  const [f] = ruleById('KIT-ECS-001')!.check(s)!
+  assert.match(f.fix, 'json/service-app.json')
+  assert.match(f.cost!, '$32.85/month')
+  assert.match(f.cost!, '$7.30/month each per AZ')
+  assert.match(f.cost!, '$36.50/month in one AZ')
+  assert.is(f.file, 'json/service-app.json')
+  assert.is(f.key, 'assignPublicIp')
+})
+
+rules.run()
+
+const parts = suite('audit: pure parts')
+
+parts('secretLooking: names and values; plain settings are not secrets', () => {
+  assert.ok(secretLooking('DB_PASSWORD', ''))
+  assert.ok(secretLooking('HONEYCOMB_API_KEY', ''))
+  assert.ok(secretLooking('X', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'))
+  assert.ok(secretLooking('SLACK', 'xoxb-1234567890-abcdefghij'))
+  for (const [n, v] of [
+    ['AWS_COGNITO_USER_POOL_ID', 'eu-west-2_AbCdEf123'],
+    ['FRONTEND_URL', '*'],
+    ['OTEL_SERVICE_NAME', 'backend-flask'],
+    ['GIT_SHA', 'da39a3ee5e6b4b0d3255bfef95601890afd80709'],
+  ]) {
+    assert.is(secretLooking(n, v), undefined, n)
+  }
+})
+
+parts('actionMatches: globs, case-insensitive', () => {
+  assert.ok(actionMatches('ssmmessages:*', 'ssmmessages:OpenDataChannel'))
+  assert.ok(actionMatches('*', 'ecr:BatchGetImage'))
+  assert.ok(actionMatches('ECR:batchgetimage', 'ecr:BatchGetImage'))
+  assert.not.ok(actionMatches('ssm:*', 'ssmmessages:OpenDataChannel'))
+})
+
+parts('parseImage: ECR, Docker Hub, digests, registries with ports', () => {
+  assert.equal(parseImage(`${REGISTRY}/backend-flask:latest`), { registry: REGISTRY, repository: 'backend-flask', tag: 'latest' })
+  assert.equal(parseImage('nginx:alpine'), { registry: 'docker.io', repository: 'nginx', tag: 'alpine' })
+  assert.equal(parseImage('library/python'), { registry: 'docker.io', repository: 'library/python' })
+  assert.equal(parseImage('127.0.0.1:5000/app@sha256:abc'), { registry: '127.0.0.1:5000', repository: 'app', digest: 'sha256:abc' })
+})
+
+parts('parameterNameOf: SSM ARNs and paths; Secrets Manager is not a parameter', () => {
+  assert.is(parameterNameOf('arn:aws:ssm:eu-west-2:1:parameter/cruddur/x/Y'), '/cruddur/x/Y')
+  assert.is(parameterNameOf('/cruddur/x/Y'), '/cruddur/x/Y')
+  assert.is(parameterNameOf('arn:aws:secretsmanager:eu-west-2:1:secret:db'), undefined)
+})
+
+parts('accepted findings: globbed, listed as accepted, not counted, not failing; stale entries reported', () => {
+  assert.ok(globMatch('container:*', 'container:backend-flask/backend-flask'))
+  assert.not.ok(globMatch('service:backend-*', 'service:frontend-react-js'))
+  const s = good()
+  s.services[0].assignPublicIp = 'ENABLED'
+  const accepted = parseAccepted({
+    accepted: [
+      { rule: 'KIT-ECS-001', resource: 'service:*', reason: 'no NAT gateway in the guide' },
+      { rule: 'KIT-ECR-002', resource: 'repository:old', reason: 'a repository that is gone now' },
+    ],
+  })
+  const report = evaluate(s, accepted, 'high')
+  assert.is(report.failed, false)
+  assert.is(report.summary.accepted, 1)
+  assert.is(report.summary.high, 0)
+  const f = report.findings.find((x) => x.ruleId === 'KIT-ECS-001')!
+  assert.is(f.accepted?.reason, 'no NAT gateway in the guide')
+  assert.equal(report.unusedAcceptances.map((a) => a.resource), ['repository:old'])
+  const text = formatHuman(report).join('\n')
+  assert.match(text, /ACCEPTED \(1\)/)
+  assert.match(text, /KIT-ECS-001 .*service:app/)
+  assert.match(text, /accepted: no NAT gateway in the guide/)
+  assert.match(text, /match nothing.*KIT-ECR-002 repository:old/)
+  // Without the acceptance the same stack fails at high.
+  assert.is(evaluate(s, [], 'high').failed, true)
+})
+
+parts('parseAccepted refuses unknown rules, missing resources and empty reasons, naming the entry', () => {
+  assert.throws(() => parseAccepted({ accepted: [{ rule: 'KIT-NOPE-001', resource: '*', reason: 'because it is fine' }] }), /accepted\[0\]\.rule "KIT-NOPE-001"/)
+  assert.throws(() => parseAccepted({ accepted: [{ rule: 'KIT-ECS-001', reason: 'because it is fine' }] }), /accepted\[0\]\.resource/)
+  assert.throws(() => parseAccepted({ accepted: [{ rule: 'KIT-ECS-001', resource: '*', reason: '' }] }), /accepted\[0\]\.reason/)
+  assert.throws(() => parseAccepted([]), /must be \{"accepted"/)
+})
+
+parts('--fail-on: each threshold, none, and a bad value', () => {
+  const s = good()
+  s.repositories[0].lifecyclePolicy = null // low
+  s.services[0].circuitBreaker = undefined // medium
+  assert.is(evaluate(s, [], parseFailOn(undefined)).failed, false, 'default high')
+  assert.is(evaluate(s, [], parseFailOn('medium')).failed, true)
+  assert.is(evaluate(s, [], parseFailOn('LOW')).failed, true)
+  assert.is(evaluate(s, [], parseFailOn('critical')).failed, false)
+  container(s).environment!.push({ name: 'AWS_SECRET_ACCESS_KEY', value: 'x' }) // critical
+  assert.is(evaluate(s, [], parseFailOn('critical')).failed, true)
+  assert.is(evaluate(s, [], parseFailOn('none')).failed, false)
+  assert.throws(() => parseFailOn('severe'), /--fail-on must be one of critical, high, medium, low, none/)
+})
+
+parts('findings are ordered most severe first, accepted last', () => {
+  const s = good()
+  s.repositories[0].lifecyclePolicy = null
+  s.services[0].assignPublicIp = 'ENABLED'
+  container(s).privileged = true
+  s.trails = []
+  const report = evaluate(s, parseAccepted({ accepted: [{ rule: 'KIT-ECS-002', resource: '*', reason: 'for the sake of the test' }] }), 'high')
+  assert.equal(
+    report.findings.map((f) => f.ruleId),
+    ['KIT-ACCT-001', 'KIT-ECS-001', 'KIT-ECR-003', 'KIT-ECS-002'],
+  )
+})
+
+parts('SARIF: rules with ids and help links, results with ruleId, level, message, a location at the file and line, suppressions for accepted', () => {
+  const s = good()
+  s.services[0].assignPublicIp = 'ENABLED'
+  s.trails = []
+  const report = evaluate(s, parseAccepted({ accepted: [{ rule: 'KIT-ACCT-001', resource: 'region:*', reason: 'a sandbox account, for the test' }] }), 'high')
+  const sarif = toSarif(report, '1.2.3', (file, key) => (file === 'json/service-app.json' && key === 'assignPublicIp' ? 7 : undefined))
+  assert.is(sarif.version, '2.1.0')
+  const run = sarif.runs[0] as { tool: { driver: { rules: Array<{ id: string; helpUri: string; properties: Record<string, unknown> }> } }; results: Array<Record<string, any>> }
+  assert.equal(run.tool.driver.rules.map((r) => r.id), RULES.map((r) => r.id))
+  assert.ok(run.tool.driver.rules.every((r) => r.helpUri.startsWith('https://') && typeof r.properties['security-severity'] === 'string'))
+  const publicIp = run.results.find((r) => r.ruleId === 'KIT-ECS-001')!
+  assert.is(publicIp.level, 'error')
+  assert.is(run.tool.driver.rules[publicIp.ruleIndex].id, 'KIT-ECS-001')
+  assert.equal(publicIp.locations[0].physicalLocation, { artifactLocation: { uri: 'json/service-app.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 7 } })
+  assert.match(publicIp.message.text, /Fix: set "assignPublicIp": "DISABLED"/)
+  const trail = run.results.find((r) => r.ruleId === 'KIT-ACCT-001')!
+  assert.is(trail.locations[0].physicalLocation, undefined, 'an account-level finding has no file')
+  assert.equal(trail.locations[0].logicalLocations, [{ name: 'region:eu-west-2', kind: 'resource' }])
+  assert.equal(trail.suppressions, [{ kind: 'external', status: 'accepted', justification: 'a sandbox account, for the test' }])
+})
+
+parts.run()

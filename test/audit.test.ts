@@ -1,5 +1,5 @@
 import './helpers/guard.js'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -21,6 +21,7 @@ import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
+import { withServices } from './helpers/services.js'
 import { runKit } from './helpers/run.js'
 
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
@@ -29,18 +30,16 @@ const audit = (args: string[] = [], env: Record<string, string | undefined> = {}
 const report = (stdout: string): AuditReport => JSON.parse(stdout)
 const open = (r: AuditReport, id: string): ReportedFinding[] => r.findings.filter((f) => f.ruleId === id && !f.accepted)
 
-/** Write a service's two templates into the repo for one test; removed afterwards, even on failure. */
-async function withTemplates(name: string, td: object, service: object, body: () => Promise<void>): Promise<void> {
-  const tdFile = join(ROOT, `task-definitions/${name}.json`)
-  const svcFile = join(ROOT, `json/service-${name}.json`)
-  try {
-    writeFileSync(tdFile, JSON.stringify(td, null, 2) + '\n')
-    writeFileSync(svcFile, JSON.stringify(service, null, 2) + '\n')
-    await body()
-  } finally {
-    rmSync(tdFile, { force: true })
-    rmSync(svcFile, { force: true })
+/** Declare a service and write its two templates into the repo for one test; all removed afterwards, even on failure. */
+async function withTemplates(name: string, td: { containerDefinitions: Array<{ portMappings?: Array<{ containerPort: number }> }> }, service: object, body: () => Promise<void>): Promise<void> {
+  const backend = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
+  const secretNames = new Set(((td.containerDefinitions[0] as { secrets?: Array<{ name: string }> }).secrets ?? []).map((s) => s.name))
+  const declaration = {
+    containerPort: td.containerDefinitions[0].portMappings?.[0]?.containerPort ?? 80,
+    parameters: backend.parameters.filter((p: { name: string }) => secretNames.has(p.name)),
   }
+  const files = { [`task-definitions/${name}.json`]: JSON.stringify(td, null, 2) + '\n', [`json/service-${name}.json`]: JSON.stringify(service, null, 2) + '\n' }
+  await withServices({ [name]: declaration }, files, body)
 }
 
 const backendTd = () => JSON.parse(readFileSync(join(ROOT, 'task-definitions/backend-flask.json'), 'utf8'))
@@ -53,10 +52,18 @@ function fixedTemplates(name: string) {
   td.tags = [{ key: 'project', value: 'cruddur' }]
   const c = td.containerDefinitions[0]
   c.user = '1000:1000'
-  c.secrets = c.secrets.filter((s: { name: string }) => !s.name.startsWith('AWS_'))
+  // The service's own container, log stream and parameters (the kit checks each names the service).
+  c.name = name
+  c.portMappings[0].name = name
+  c.logConfiguration.options['awslogs-stream-prefix'] = name
+  c.secrets = c.secrets
+    .filter((s: { name: string }) => !s.name.startsWith('AWS_'))
+    .map((s: { name: string; valueFrom: string }) => ({ ...s, valueFrom: s.valueFrom.replace('/backend-flask/', `/${name}/`) }))
   const svc = backendService()
   svc.serviceName = name
   svc.taskDefinition = name
+  svc.serviceConnectConfiguration.services[0].portName = name
+  svc.serviceConnectConfiguration.services[0].discoveryName = name
   svc.tags = [{ key: 'project', value: 'cruddur' }]
   svc.deploymentConfiguration = { deploymentCircuitBreaker: { enable: true, rollback: true } }
   return { td, svc }
@@ -287,7 +294,7 @@ live('drift an auditor cares about is found, and fixing it clears it (moto state
   await ssm.send(new PutParameterCommand({ Name: rollbar, Value: 'canary-rollbar-9e4f', Type: 'String', Overwrite: true }))
 
   const before = report((await audit(['--json'])).stdout)
-  assert.match(open(before, 'KIT-EC2-001')[0].message, /tcp\/80 open to 0\.0\.0\.0\/0, and no task definition listens there \(listening: tcp\/4567\)/)
+  assert.match(open(before, 'KIT-EC2-001')[0].message, /tcp\/80 open to 0\.0\.0\.0\/0, and no task definition listens there \(listening: tcp\/3000, tcp\/4567\)/)
   assert.match(open(before, 'KIT-IAM-002')[0].message, /CloudWatchFullAccess is attached/)
   assert.equal(open(before, 'KIT-ECR-005').map((f) => [f.resource, f.severity]), [['image:123456789012.dkr.ecr.eu-west-2.amazonaws.com/backend-flask:latest', 'high']])
   assert.equal(open(before, 'KIT-ECR-004').map((f) => f.resource), ['repository:frontend-react-js'])

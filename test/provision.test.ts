@@ -1,5 +1,4 @@
 import './helpers/guard.js'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -15,6 +14,7 @@ import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { freePort, waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
+import { withServices } from './helpers/services.js'
 import { spawn } from 'node:child_process'
 
 const CANARY = {
@@ -213,23 +213,6 @@ test('a missing secret: exit 2, one line naming it, nothing created', async () =
   await nothingCreated()
 })
 
-/**
- * Add services for one test, as a user would: a declaration in json/services.json and two
- * JSON files beside it. Everything is put back afterwards, even when the test fails.
- */
-async function withServices(declarations: Record<string, unknown>, files: Record<string, string>, body: () => Promise<void>): Promise<void> {
-  const declarationsFile = join(ROOT, 'json/services.json')
-  const original = readFileSync(declarationsFile, 'utf8')
-  try {
-    writeFileSync(declarationsFile, JSON.stringify({ ...JSON.parse(original), ...declarations }, null, 2))
-    for (const [file, text] of Object.entries(files)) writeFileSync(join(ROOT, file), text)
-    await body()
-  } finally {
-    writeFileSync(declarationsFile, original)
-    for (const file of Object.keys(files)) rmSync(join(ROOT, file), { force: true })
-  }
-}
-
 test('an unknown placeholder and malformed JSON: named with the file, nothing created', async () => {
   const td = JSON.stringify({ family: 'zz-test-broken', containerDefinitions: [{ name: 'x', image: '${NO_SUCH_SETTING_XYZ}' }] })
   const svc = '{\n  "serviceName": "zz-test-broken",\n  "cluster": }\n'
@@ -332,8 +315,8 @@ test('transient faults: 503s and throttling are retried and the run succeeds', a
 })
 
 test('a run killed half-way and started again converges', async () => {
-  // Hold the task-definition registration unanswered, kill provision while it waits, then answer it.
-  proxy.inject({ match: (c) => c.action === 'RegisterTaskDefinition', times: 1, kind: 'hold' })
+  // Hold the task-definition registrations (one per service) unanswered, kill provision while it waits, then answer them.
+  proxy.inject({ match: (c) => c.action === 'RegisterTaskDefinition', times: 2, kind: 'hold' })
   const child = spawn(join(ROOT, 'scripts/provision'), [], {
     env: { ...process.env, ...CANARY, ...TASK_ENV, AWS_ENDPOINT_URL: proxy.url },
     stdio: 'ignore',

@@ -1,7 +1,11 @@
 // One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
 // endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
-// stand in for every service), and retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
+// stand in for every service), retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE), and timeouts
+// (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT), so a dead endpoint ends a run instead of hanging it.
+import { Readable } from 'node:stream'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { get, type Env } from '../config/env.js'
+import { MAX_SECONDS } from '../core/cli.js'
 import { ConfigError } from '../core/errors.js'
 
 // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
@@ -18,6 +22,135 @@ export interface ClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   maxAttempts: number
   retryMode: 'standard' | 'adaptive'
+  /** Node's HTTP handler with the kit's timeouts, refusing answers that are not the AWS API. */
+  requestHandler: AwsHttpHandler
+}
+
+/** Default seconds to open a connection, and to get a whole answer once the request is sent. */
+export const DEFAULT_CONNECT_TIMEOUT = 5
+export const DEFAULT_REQUEST_TIMEOUT = 20
+
+export interface Timeouts {
+  connectMs: number
+  requestMs: number
+}
+
+/** A timeout variable in seconds (fractions allowed); a ConfigError naming it otherwise. Pure. */
+function timeoutSeconds(env: Env, name: string, fallback: number): number {
+  const text = get(env, name)
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) {
+    throw new ConfigError(`${name} must be a number of seconds between 0 and ${MAX_SECONDS}, got "${text}"`)
+  }
+  return n
+}
+
+/** The timeouts from AWS_CONNECT_TIMEOUT and AWS_REQUEST_TIMEOUT (seconds). Pure. */
+export function timeoutsFrom(env: Env): Timeouts {
+  return {
+    connectMs: Math.round(timeoutSeconds(env, 'AWS_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT) * 1000),
+    requestMs: Math.round(timeoutSeconds(env, 'AWS_REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT) * 1000),
+  }
+}
+
+/**
+ * The longest a call can take against an endpoint that never answers: every attempt's
+ * connect and request timeouts, plus the SDK's backoff between attempts (at most
+ * 0.1 s × 2^n each, capped at 20 s). Pure.
+ */
+export function worstCaseSeconds(timeouts: Timeouts, attempts: number): number {
+  let backoffMs = 0
+  for (let n = 1; n < attempts; n++) backoffMs += Math.min(20000, 100 * 2 ** n)
+  return Math.ceil((attempts * (timeouts.connectMs + timeouts.requestMs) + backoffMs) / 1000)
+}
+
+/** An answer that did not come from an AWS API (an HTML page, a proxy's error page, garbage). */
+export class NotAwsApiError extends Error {
+  readonly $metadata: { httpStatusCode: number }
+  constructor(
+    readonly endpoint: string,
+    /** e.g. "ECS RegisterTaskDefinition" */
+    readonly call: string,
+    readonly region: string | undefined,
+    readonly status: number,
+    readonly what: string,
+  ) {
+    super(`${endpoint} answered ${call} with HTTP ${status} and ${what}, not an AWS API response`)
+    this.name = 'NotAwsApiError'
+    // A 5xx page (a load balancer's 503) is retried like any 5xx; anything else is not.
+    this.$metadata = { httpStatusCode: status }
+  }
+}
+
+/** What a response body is, as far as telling the AWS API from anything else goes. Pure. */
+export function sniffBody(body: string): 'aws' | 'an HTML page' | 'a body that is neither JSON nor XML' {
+  const text = body.trimStart()
+  if (text === '') return 'aws'
+  if (/^<(!doctype\s+html|html|head|body|title|h1|p)\b/i.test(text)) return 'an HTML page'
+  // AWS answers JSON (json protocols) or XML (query protocols); nothing else.
+  if (text.startsWith('{') || text.startsWith('[') || /^<(\?xml|[A-Za-z])/.test(text)) return 'aws'
+  return 'a body that is neither JSON nor XML'
+}
+
+/** "ECS RegisterTaskDefinition": the service from the signature's scope, the action from the target or the query. Pure. */
+export function describeCall(headers: Record<string, string | undefined>, body: unknown): { call: string; region?: string } {
+  const header = (name: string) => headers[name] ?? headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+  const scope = /Credential=[^/]+\/[^/]+\/([^/]+)\/([^/]+)\//.exec(String(header('authorization') ?? ''))
+  const target = header('x-amz-target')?.split('.').pop()
+  const action = target ?? (typeof body === 'string' ? new URLSearchParams(body).get('Action') ?? undefined : undefined)
+  const service = scope?.[2]?.toUpperCase() ?? 'AWS'
+  return { call: action ? `${service} ${action}` : service, ...(scope?.[1] ? { region: scope[1] } : {}) }
+}
+
+/** Read a whole response body, or fail with a TimeoutError (retried by the SDK) when it takes longer than ms. */
+function readBody(stream: Readable, ms: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      stream.destroy()
+      reject(Object.assign(new Error(`the answer's body did not arrive within ${ms / 1000}s`), { name: 'TimeoutError', code: 'ETIMEDOUT' }))
+    }, ms)
+    stream.on('data', (c: Buffer) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)))
+    stream.once('end', () => (clearTimeout(timer), resolve(Buffer.concat(chunks))))
+    stream.once('error', (e) => (clearTimeout(timer), reject(e)))
+  })
+}
+
+type HandleArgs = Parameters<NodeHttpHandler['handle']>
+
+/**
+ * Node's HTTP handler with connect and request timeouts (the SDK sets none: a silent endpoint
+ * would hang a run forever). The request timeout covers the whole answer, body included, and an
+ * answer that is not the AWS API's (an HTML page, garbage) fails as NotAwsApiError naming the
+ * endpoint, instead of a parser error or an empty result read as "no such thing".
+ */
+export class AwsHttpHandler extends NodeHttpHandler {
+  constructor(readonly timeouts: Timeouts) {
+    super({
+      connectionTimeout: timeouts.connectMs,
+      requestTimeout: timeouts.requestMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeouts.requestMs,
+    })
+  }
+
+  override async handle(...[request, options]: HandleArgs): ReturnType<NodeHttpHandler['handle']> {
+    const started = Date.now()
+    const answer = await super.handle(request, options)
+    const { response } = answer
+    const left = Math.max(1, this.timeouts.requestMs - (Date.now() - started))
+    const body = response.body instanceof Readable ? await readBody(response.body, left) : undefined
+    if (body === undefined) return answer
+    const kind = sniffBody(body.subarray(0, 512).toString('utf8'))
+    if (kind !== 'aws') {
+      const { call, region } = describeCall(request.headers, request.body)
+      const port = request.port ? `:${request.port}` : ''
+      throw new NotAwsApiError(`${request.protocol}//${request.hostname}${port}`, call, region, response.statusCode, kind)
+    }
+    response.body = Readable.from([body])
+    return answer
+  }
 }
 
 /** The endpoint override for a service, if any. Pure. */
@@ -53,6 +186,7 @@ export function clientConfig(env: Env, service: ServiceKey, region: string): Cli
     region,
     maxAttempts: attempts,
     retryMode: mode,
+    requestHandler: new AwsHttpHandler(timeoutsFrom(env)),
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   }

@@ -58,7 +58,9 @@ env.run()
 const aws = suite('lib/aws client config')
 aws('per-service endpoint beats AWS_ENDPOINT_URL; retries from the environment', () => {
   const e = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:2', AWS_MAX_ATTEMPTS: '7' }
-  assert.equal(clientConfig(e, 'ECS', 'eu-west-2'), { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  const { requestHandler, ...config } = clientConfig(e, 'ECS', 'eu-west-2')
+  assert.equal(config, { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  assert.equal(requestHandler.timeouts, { connectMs: 5000, requestMs: 20000 })
   assert.is(clientConfig(e, 'SSM', 'eu-west-2').endpoint, 'http://127.0.0.1:1')
   throwsWith(() => clientConfig({ ...e, AWS_RETRY_MODE: 'legacy' }, 'ECS', 'eu-west-2'), ConfigError, /AWS_RETRY_MODE/)
   throwsWith(() => clientConfig({ ...e, AWS_ENDPOINT_URL: 'not a url' }, 'SSM', 'eu-west-2'), ConfigError, /AWS_ENDPOINT_URL is not a URL/)

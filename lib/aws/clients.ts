@@ -1,12 +1,13 @@
 // One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
 // endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
 // stand in for every service), retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE), and timeouts
-// (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT), so a dead endpoint ends a run instead of hanging it.
+// (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT: lib/aws/timeouts.ts), so a dead endpoint ends a run
+// instead of hanging it.
 import { Readable } from 'node:stream'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { get, type Env } from '../config/env.js'
-import { MAX_SECONDS } from '../core/cli.js'
 import { ConfigError } from '../core/errors.js'
+import { timeoutsFrom, type Timeouts } from './timeouts.js'
 
 // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
 // start would only bury the kit's own output.
@@ -24,45 +25,6 @@ export interface ClientConfig {
   retryMode: 'standard' | 'adaptive'
   /** Node's HTTP handler with the kit's timeouts, refusing answers that are not the AWS API. */
   requestHandler: AwsHttpHandler
-}
-
-/** Default seconds to open a connection, and to get a whole answer once the request is sent. */
-export const DEFAULT_CONNECT_TIMEOUT = 5
-export const DEFAULT_REQUEST_TIMEOUT = 20
-
-export interface Timeouts {
-  connectMs: number
-  requestMs: number
-}
-
-/** A timeout variable in seconds (fractions allowed); a ConfigError naming it otherwise. Pure. */
-function timeoutSeconds(env: Env, name: string, fallback: number): number {
-  const text = get(env, name)
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) {
-    throw new ConfigError(`${name} must be a number of seconds between 0 and ${MAX_SECONDS}, got "${text}"`)
-  }
-  return n
-}
-
-/** The timeouts from AWS_CONNECT_TIMEOUT and AWS_REQUEST_TIMEOUT (seconds). Pure. */
-export function timeoutsFrom(env: Env): Timeouts {
-  return {
-    connectMs: Math.round(timeoutSeconds(env, 'AWS_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT) * 1000),
-    requestMs: Math.round(timeoutSeconds(env, 'AWS_REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT) * 1000),
-  }
-}
-
-/**
- * The longest a call can take against an endpoint that never answers: every attempt's
- * connect and request timeouts, plus the SDK's backoff between attempts (at most
- * 0.1 s × 2^n each, capped at 20 s). Pure.
- */
-export function worstCaseSeconds(timeouts: Timeouts, attempts: number): number {
-  let backoffMs = 0
-  for (let n = 1; n < attempts; n++) backoffMs += Math.min(20000, 100 * 2 ** n)
-  return Math.ceil((attempts * (timeouts.connectMs + timeouts.requestMs) + backoffMs) / 1000)
 }
 
 /** An answer that did not come from an AWS API (an HTML page, a proxy's error page, garbage). */

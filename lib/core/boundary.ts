@@ -8,6 +8,7 @@ import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
 import type { Mode, RunContext } from '../aws/context.js'
 import { VARIABLES } from '../config/variables.js'
+import { TIMEOUT_VARIABLES } from '../aws/timeouts.js'
 
 export type ScriptBody<S extends ScriptSpec> = (args: ParsedArgs<S>) => Promise<ExitCode | void>
 
@@ -41,8 +42,7 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
 /** What every script that reads AWS lists in --help, whatever its own spec says. */
 const AWS_ENV = [
   { name: 'AWS_ENDPOINT_URL', description: VARIABLES.AWS_ENDPOINT_URL },
-  { name: 'AWS_CONNECT_TIMEOUT', description: 'seconds to connect to AWS before a retry (default 5)' },
-  { name: 'AWS_REQUEST_TIMEOUT', description: 'seconds for a whole AWS answer before a retry (default 20)' },
+  ...TIMEOUT_VARIABLES,
 ] as const
 
 /** The spec with AWS_ENDPOINT_URL and the timeouts in its environment list (once). Pure. */

@@ -99,16 +99,24 @@ export class AwsHttpHandler extends NodeHttpHandler {
 
   override async handle(...[request, options]: HandleArgs): ReturnType<NodeHttpHandler['handle']> {
     const started = Date.now()
-    const answer = await super.handle(request, options)
+    const port = request.port ? `:${request.port}` : ''
+    const endpoint = `${request.protocol}//${request.hostname}${port}`
+    let answer: Awaited<ReturnType<NodeHttpHandler['handle']>>
+    try {
+      answer = await super.handle(request, options)
+    } catch (error) {
+      // Timeouts and refused connections name the endpoint they were for (lib/core/describe-error.ts).
+      if (error && typeof error === 'object') Object.assign(error, { endpoint })
+      throw error
+    }
     const { response } = answer
     const left = Math.max(1, this.timeouts.requestMs - (Date.now() - started))
-    const body = response.body instanceof Readable ? await readBody(response.body, left) : undefined
+    const body = response.body instanceof Readable ? await readBody(response.body, left).catch((e: Error) => Promise.reject(Object.assign(e, { endpoint }))) : undefined
     if (body === undefined) return answer
     const kind = sniffBody(body.subarray(0, 512).toString('utf8'))
     if (kind !== 'aws') {
       const { call, region } = describeCall(request.headers, request.body)
-      const port = request.port ? `:${request.port}` : ''
-      throw new NotAwsApiError(`${request.protocol}//${request.hostname}${port}`, call, region, response.statusCode, kind)
+      throw new NotAwsApiError(endpoint, call, region, response.statusCode, kind)
     }
     response.body = Readable.from([body])
     return answer

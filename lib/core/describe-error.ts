@@ -57,7 +57,8 @@ function describe(error: unknown, context: ErrorContext): Described {
   const e = (error ?? {}) as AwsLike
   const name = e.name ?? ''
   const message = String(e.message ?? error)
-  const endpoint = context.endpoint ?? 'the AWS endpoint'
+  // The kit's HTTP handler (lib/aws/clients.ts) tells which endpoint an error came from.
+  const endpoint = e.endpoint ?? context.endpoint ?? 'the AWS endpoint'
   const attempts = (e.$metadata as { attempts?: number } | undefined)?.attempts
   const tries = attempts && attempts > 1 ? ` (${attempts} attempts)` : ''
 
@@ -108,7 +109,7 @@ function describe(error: unknown, context: ErrorContext): Described {
   }
   const reason = e.code ? NETWORK_REASONS[e.code] : undefined
   if (reason) {
-    const where = e.hostname ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : 'the AWS endpoint')
+    const where = e.endpoint ?? e.hostname ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : endpoint)
     return {
       line: `cannot reach ${where} (${reason}): check AWS_ENDPOINT_URL and AWS_DEFAULT_REGION, and that the endpoint is up`,
       exitCode: EXIT.failed,

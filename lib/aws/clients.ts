@@ -4,7 +4,7 @@
 // (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT: lib/aws/timeouts.ts), so a dead endpoint ends a run
 // instead of hanging it.
 import { Readable } from 'node:stream'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
+import type { NodeHttpHandler } from '@smithy/node-http-handler'
 import { get, type Env } from '../config/env.js'
 import { ConfigError } from '../core/errors.js'
 import { timeoutsFrom, type Timeouts } from './timeouts.js'
@@ -79,40 +79,59 @@ function readBody(stream: Readable, ms: number): Promise<Buffer> {
   })
 }
 
-type HandleArgs = Parameters<NodeHttpHandler['handle']>
+type Handle = NodeHttpHandler['handle']
+type Answer = Awaited<ReturnType<Handle>>
 
 /**
  * Node's HTTP handler with connect and request timeouts (the SDK sets none: a silent endpoint
  * would hang a run forever). The request timeout covers the whole answer, body included, and an
  * answer that is not the AWS API's (an HTML page, garbage) fails as NotAwsApiError naming the
  * endpoint, instead of a parser error or an empty result read as "no such thing".
+ * Node's handler is loaded on the first request: every script's start-up path (the error
+ * boundary) reaches this file, and flask/health-check must not pay for the SDK's HTTP stack.
  */
-export class AwsHttpHandler extends NodeHttpHandler {
-  constructor(readonly timeouts: Timeouts) {
-    super({
-      connectionTimeout: timeouts.connectMs,
-      requestTimeout: timeouts.requestMs,
-      throwOnRequestTimeout: true,
-      socketTimeout: timeouts.requestMs,
-    })
+export class AwsHttpHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' }
+  private node?: Promise<NodeHttpHandler>
+  /** Settings the SDK hands over (its logger) before the first request. */
+  private readonly updates: Array<[never, never]> = []
+
+  constructor(readonly timeouts: Timeouts) {}
+
+  /** What Node's handler is made with. */
+  httpHandlerConfigs(): Record<string, unknown> {
+    return { connectionTimeout: this.timeouts.connectMs, requestTimeout: this.timeouts.requestMs, throwOnRequestTimeout: true, socketTimeout: this.timeouts.requestMs }
   }
 
-  override async handle(...[request, options]: HandleArgs): ReturnType<NodeHttpHandler['handle']> {
+  updateHttpClientConfig(key: never, value: never): void {
+    if (this.node) void this.node.then((handler) => handler.updateHttpClientConfig(key, value))
+    else this.updates.push([key, value])
+  }
+
+  destroy(): void {
+    void this.node?.then((handler) => handler.destroy())
+  }
+
+  private handler(): Promise<NodeHttpHandler> {
+    this.node ??= import('@smithy/node-http-handler').then(({ NodeHttpHandler }) => {
+      const handler = new NodeHttpHandler(this.httpHandlerConfigs())
+      for (const [key, value] of this.updates) handler.updateHttpClientConfig(key, value)
+      return handler
+    })
+    return this.node
+  }
+
+  async handle(...[request, options]: Parameters<Handle>): Promise<Answer> {
     const started = Date.now()
     const port = request.port ? `:${request.port}` : ''
     const endpoint = `${request.protocol}//${request.hostname}${port}`
-    let answer: Awaited<ReturnType<NodeHttpHandler['handle']>>
-    try {
-      answer = await super.handle(request, options)
-    } catch (error) {
-      // Timeouts and refused connections name the endpoint they were for (lib/core/describe-error.ts).
-      if (error && typeof error === 'object') Object.assign(error, { endpoint })
-      throw error
-    }
+    // Timeouts and refused connections name the endpoint they were for (lib/core/describe-error.ts).
+    const named = (error: unknown) => Promise.reject(error && typeof error === 'object' ? Object.assign(error, { endpoint }) : error)
+    const answer = await (await this.handler()).handle(request, options).catch(named)
     const { response } = answer
+    if (!(response.body instanceof Readable)) return answer
     const left = Math.max(1, this.timeouts.requestMs - (Date.now() - started))
-    const body = response.body instanceof Readable ? await readBody(response.body, left).catch((e: Error) => Promise.reject(Object.assign(e, { endpoint }))) : undefined
-    if (body === undefined) return answer
+    const body = await readBody(response.body, left).catch(named)
     const kind = sniffBody(body.subarray(0, 512).toString('utf8'))
     if (kind !== 'aws') {
       const { call, region } = describeCall(request.headers, request.body)

@@ -2,7 +2,7 @@
 // docker could read as an option never reaches it), and the one rule for local emulators:
 // while AWS calls go to an emulator on this machine, no command sends docker to a real AWS
 // host unless the user named that registry. Pure.
-import { get, WHERE_TO_SET, type Env } from '../config/env.js'
+import { get, type Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import { endpointFor } from './clients.js'
 import { isLoopbackUrl } from './emulator.js'
@@ -48,7 +48,7 @@ export function refuseRealAwsUnderEmulator(env: Env, host: string | undefined, w
   if (!emulator || (host !== undefined && !isAwsHost(host))) return
   throw new ConfigError(
     `AWS calls go to a local emulator (${emulator}), but ${what} would send docker to a real AWS registry` +
-      `${host ? ` (${host})` : ''}: set ECR_REGISTRY to the registry to use with it (e.g. ECR_REGISTRY=localhost:5000; ${WHERE_TO_SET}), or unset AWS_ENDPOINT_URL to use AWS`,
+      `${host ? ` (${host})` : ''}: set ECR_REGISTRY to the registry to use with the emulator (e.g. ECR_REGISTRY=localhost:5000 in .env or the environment), or unset AWS_ENDPOINT_URL to use AWS`,
   )
 }
 

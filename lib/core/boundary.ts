@@ -6,7 +6,7 @@ import { EXIT, type ExitCode } from './errors.js'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
-import type { Mode, RunContext } from '../aws/context.js'
+import { openContext, type Mode, type RunContext } from '../aws/context.js'
 import { VARIABLES } from '../config/variables.js'
 import { TIMEOUT_VARIABLES } from '../aws/timeouts.js'
 
@@ -65,11 +65,7 @@ export async function runAwsScript<const S extends ScriptSpec>(
 ): Promise<never> {
   return runScript(
     withAwsEnv(spec),
-    async (args) => {
-      // Loaded here, not at import: scripts without AWS (flask/health-check) never load the SDK's HTTP handler.
-      const { openContext } = await import('../aws/context.js')
-      return body(args, await openContext(process.env, { mode: typeof mode === 'function' ? mode(args) : mode }))
-    },
+    async (args) => body(args, await openContext(process.env, { mode: typeof mode === 'function' ? mode(args) : mode })),
     argv,
   )
 }

@@ -109,7 +109,7 @@ function describe(error: unknown, context: ErrorContext): Described {
   }
   const reason = e.code ? NETWORK_REASONS[e.code] : undefined
   if (reason) {
-    const where = e.endpoint ?? e.hostname ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : endpoint)
+    const where = e.hostname ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : endpoint)
     return {
       line: `cannot reach ${where} (${reason}): check AWS_ENDPOINT_URL and AWS_DEFAULT_REGION, and that the endpoint is up`,
       exitCode: EXIT.failed,

@@ -1,6 +1,10 @@
 import './helpers/guard.js'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer, type Server, type Socket } from 'node:net'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { ROOT } from '../lib/config/paths.js'
+import { NAME_VARIABLES } from '../lib/config/names.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
@@ -134,3 +138,40 @@ moto('a flag-parsing error is one line (parseArgs words it over three)', async (
   assertOneLine(r, 2, "ecs/create-cluster: Option '--debug' does not take an argument (see ecs/create-cluster --help)")
 })
 moto.run()
+
+const help = suite('--help of every script that reads AWS')
+
+/** scripts/<group>/<name>.ts that read AWS: through runAwsScript, or (ecr/login) a context of their own. */
+function awsScripts(dir = join(ROOT, 'scripts')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return awsScripts(path)
+    if (!entry.name.endsWith('.ts')) return []
+    const source = readFileSync(path, 'utf8')
+    return /runAwsScript\(|defaultEcrLoginDeps|openContext\(/.test(source) ? [relative(join(ROOT, 'scripts'), path).replace(/\.ts$/, '')] : []
+  })
+}
+
+help('lists AWS_ENDPOINT_URL and the AWS timeouts, once (the demo: its endpoint)', async () => {
+  const scripts = awsScripts()
+  assert.ok(scripts.length >= 12, scripts.join(' '))
+  for (const script of scripts) {
+    const r = await runKit(script, ['--help'])
+    assert.is(r.code, 0, `${script}: ${r.all}`)
+    // The demo makes its own environment around its own emulator: only the endpoint is the user's.
+    for (const name of script === 'demo' ? ['AWS_ENDPOINT_URL'] : ['AWS_ENDPOINT_URL', 'AWS_REQUEST_TIMEOUT', 'AWS_CONNECT_TIMEOUT']) {
+      assert.is(r.stdout.match(new RegExp(`^  ${name} `, 'gm'))?.length, 1, `${script} --help lists ${name} once:\n${r.stdout}`)
+    }
+  }
+})
+
+help('status and render list the variables they read', async () => {
+  const status = await runKit('status', ['--help'])
+  const render = await runKit('render', ['--help'])
+  for (const name of ['AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', ...Object.keys(NAME_VARIABLES)]) {
+    assert.match(status.stdout, new RegExp(`^  ${name} `, 'm'), `status: ${name}`)
+    assert.match(render.stdout, new RegExp(`^  ${name} `, 'm'), `render: ${name}`)
+  }
+  for (const name of ['AWS_COGNITO_USER_POOL_ID', 'ROLLBAR_ACCESS_TOKEN']) assert.match(render.stdout, new RegExp(`^  ${name} `, 'm'), `render: ${name}`)
+})
+help.run()

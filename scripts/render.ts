@@ -9,13 +9,19 @@ import { say } from '../lib/core/output.js'
 import { ROOT } from '../lib/config/paths.js'
 import { stepContext } from '../lib/steps/step.js'
 import { loadTemplate, placeholders } from '../lib/templates/template.js'
+import { envHelp, VARIABLES } from '../lib/config/variables.js'
 
 await runAwsScript(
   {
     name: 'render',
     summary: 'Print a JSON template (policies/, task-definitions/, json/) with its ${PLACEHOLDERS} filled in. Reads AWS only to learn the account, subnets and security group.',
     positionals: [{ name: 'FILE', description: 'template path, relative to the working directory or the repo root' }],
-    notes: ['Example:  ./scripts/render task-definitions/backend-flask.json'],
+    // The region, the account, the stack's names, and the values templates take from the environment.
+    env: envHelp(...(Object.keys(VARIABLES) as Array<keyof typeof VARIABLES>).filter((name) => name !== 'ECR_REGISTRY')),
+    notes: [
+      'Any other ${NAME} in a template is read from the environment (or .env) too.',
+      'Example:  ./scripts/render task-definitions/backend-flask.json',
+    ],
   },
   'read-only',
   async ({ positionals }, run) => {

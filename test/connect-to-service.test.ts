@@ -1,6 +1,5 @@
 import './helpers/guard.js'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -17,6 +16,7 @@ import {
 import { ENDPOINT } from './helpers/guard.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import { tempDir } from './helpers/temp.js'
 import { SESSION_ENV, connectToService, defaultPluginRunner, type ConnectOptions } from '../lib/ops/ecs-exec.js'
 import { redact } from '../lib/core/redact.js'
 
@@ -56,7 +56,7 @@ function task(overrides: Partial<Task> = {}): Task {
 }
 
 /** A directory holding only `node`, so nothing else (no session-manager-plugin) is on PATH. */
-const node = mkdtempSync(join(tmpdir(), 'kit-node-'))
+const node = tempDir('kit-node-')
 symlinkSync(process.execPath, join(node, 'node'))
 
 /**
@@ -64,7 +64,7 @@ symlinkSync(process.execPath, join(node, 'node'))
  * one); otherwise it writes its argv (program name included) and AWS_SSM_START_SESSION_RESPONSE to
  * record.json, optionally sends Ctrl-C's SIGINT to its parent, and exits with REC_EXIT.
  */
-const pluginDir = mkdtempSync(join(tmpdir(), 'kit-ssm-plugin-'))
+const pluginDir = tempDir('kit-ssm-plugin-')
 const recordPath = join(pluginDir, 'record.json')
 writeFileSync(
   join(pluginDir, 'session-manager-plugin'),

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { CANARY_PASSWORD, startPostgres, type Postgres } from './helpers/postgres.js'
 import { freePort } from './helpers/net.js'
 import { emptyDir, runKit, type RunResult } from './helpers/run.js'
-import { DbTimeout, describeDbError, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
+import { DbTimeout, describeDbError, hasUnencodedCredentials, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 
 const WRONG_PASSWORD = 'wrong-canary-Xk42'
@@ -175,6 +175,30 @@ live('bad --timeout: exit 2 naming the flag', async () => {
   assertNoSecret(r)
 })
 
+live('--timeout too large for a timer (1e7): exit 2, one clear line, no Node warning', async () => {
+  const r = await dbTest(['--timeout', '1e7'], { PROD_CONNECTION_URL: db.url() })
+  assert.is(r.code, 2, r.all)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, '--timeout is too large: at most 2147483 seconds')
+  assert.not.match(r.all, 'TimeoutOverflowWarning')
+  assertNoSecret(r)
+})
+
+live('a password with unencoded @ / ? # %: nothing of the credentials is printed, and it says how to encode them (exit 2)', async () => {
+  const password = 'p@ss%w0rd:/?#x'
+  for (const [args, env] of [
+    [[], { PROD_CONNECTION_URL: `postgresql://postgres:${password}@127.0.0.1:${db.port}/cruddur` }],
+    [['--url', `postgresql://postgres:${password}@127.0.0.1:${db.port}/cruddur`], {}],
+  ] as const) {
+    const r = await dbTest([...args], env)
+    assert.is(r.code, 2, r.all)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, '%-encode them (@ as %40')
+    assert.match(r.stderr, `got "postgresql://****@127.0.0.1:${db.port}/cruddur"`)
+    for (const part of ['ss%w0rd', 'w0rd', '?#x', 'p@ss']) assert.not.match(r.all, part)
+  }
+})
+
 live('--help lists the flags and the variables, exit 0', async () => {
   const r = await dbTest(['--help'])
   assert.is(r.code, 0, r.all)
@@ -259,6 +283,15 @@ pure('passwordsOf / maskDbUrl: raw, decoded, ?password=, and URLs that do not pa
   assert.is(maskDbUrl('postgresql://u:abc@h:5432/db'), 'postgresql://u:****@h:5432/db')
   assert.is(maskDbUrl('postgresql//u:typo-secret@h/db'), 'postgresql//u:****@h/db')
   assert.is(maskDbUrl('postgresql://u@h/db?password=qs-secret&x=1'), 'postgresql://u@h/db?password=****&x=1')
+})
+
+pure('hasUnencodedCredentials / maskDbUrl: a password the URL parser would cut short is masked whole', () => {
+  assert.is(hasUnencodedCredentials('postgresql://u:p@ss/word@h/db'), true)
+  assert.is(hasUnencodedCredentials('postgresql://u:100%@h/db'), true)
+  assert.is(hasUnencodedCredentials('postgresql://u:p%40ss%2Fword@h/db'), false)
+  assert.is(hasUnencodedCredentials('postgresql://u@h/db'), false)
+  assert.is(maskDbUrl('postgresql://u:p@ss/word@h/db'), 'postgresql://****@h/db')
+  assert.ok(passwordsOf('postgresql://u:p@ss/word@h/db').includes('p@ss/word'))
 })
 
 pure('parseDbUrl: accepts postgres(ql)://, rejects the rest with exit-2 errors that mask the password', () => {

@@ -1,6 +1,5 @@
 import './helpers/guard.js'
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -8,16 +7,20 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { ENDPOINT } from './helpers/guard.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import { decodeAuthorizationToken, describeExpiry, dockerReason, normalizeRegistry, registryRegion } from '../lib/ops/ecr-login.js'
+import { tempDir } from './helpers/temp.js'
+import { decodeAuthorizationToken, describeExpiry, dockerReason, normalizeRegistry, registryRegion, resolveTarget } from '../lib/ops/ecr-login.js'
+import { isAwsHost, refuseRealAwsUnderEmulator } from '../lib/aws/registry.js'
+import { ConfigError, UsageError } from '../lib/core/errors.js'
 
-const MOTO_ACCOUNT = '123456789012'
+/** The registry docker is sent to under moto: a local one (a real AWS host is refused there). */
+const LOCAL_REGISTRY = '127.0.0.1:5000'
 const DAEMON_DOWN = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
 
 type DockerMode = 'ok' | 'daemon-down' | 'refused-echoing-password'
 
 /** A directory holding only `node`, so the kit's `#!/usr/bin/env node` shim runs but nothing else is on PATH. */
 function nodeOnlyDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kit-node-'))
+  const dir = tempDir('kit-node-')
   symlinkSync(process.execPath, join(dir, 'node'))
   return dir
 }
@@ -27,7 +30,7 @@ function nodeOnlyDir(): string {
  * password it got on stdin also appears in its arguments, then acts out `mode`.
  */
 function recordingDocker(mode: DockerMode): { dir: string; record: () => { argv: string[]; stdin: string } | undefined } {
-  const dir = mkdtempSync(join(tmpdir(), 'kit-docker-'))
+  const dir = tempDir('kit-docker-')
   const recordPath = join(dir, 'record.json')
   writeFileSync(
     join(dir, 'docker'),
@@ -41,7 +44,7 @@ const mode = ${JSON.stringify(mode)}
 if (mode === 'ok') { process.stderr.write('WARNING! Your password will be stored unencrypted in /root/.docker/config.json.\\n'); process.stdout.write('Login Succeeded\\n'); process.exit(0) }
 if (mode === 'daemon-down') { process.stderr.write(${JSON.stringify(DAEMON_DOWN)} + '\\n'); process.exit(1) }
 process.stderr.write('time="2024-01-01T00:00:00Z" level=info msg="Error logging in to endpoint, trying next endpoint"\\n')
-process.stderr.write('Error response from daemon: login attempt to https://' + argv[4] + '/v2/ failed with status: 400 Bad Request (password ' + stdin + ')\\n')
+process.stderr.write('Error response from daemon: login attempt to https://' + argv.at(-1) + '/v2/ failed with status: 400 Bad Request (password ' + stdin + ')\\n')
 process.exit(1)
 `,
   )
@@ -64,7 +67,7 @@ const baseEnv = (docker: string | undefined, extra: Record<string, string | unde
   AWS_DEFAULT_REGION: 'eu-west-2',
   AWS_REGION: undefined,
   AWS_ACCOUNT_ID: undefined,
-  ECR_REGISTRY: undefined,
+  ECR_REGISTRY: LOCAL_REGISTRY,
   ...extra,
 })
 
@@ -73,16 +76,17 @@ login.before.each(async () => {
   await resetMoto()
 })
 
-login('success: docker gets exactly `login --username AWS --password-stdin <registry>`, the password on stdin only', async () => {
+login('success: docker gets exactly `login --username AWS --password-stdin -- <registry>`, the password on stdin only', async () => {
   const password = await motoPassword()
   const docker = recordingDocker('ok')
   const r = await runKit('ecr/login', [], { env: baseEnv(docker.dir) })
-  const registry = `${MOTO_ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com`
+  const registry = LOCAL_REGISTRY
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, `Login Succeeded for ${registry}`)
   const record = docker.record()
   assert.ok(record, 'docker was not run')
-  assert.equal(record.argv, ['login', '--username', 'AWS', '--password-stdin', registry])
+  // `--` ends docker's options: the registry can never be read as one.
+  assert.equal(record.argv, ['login', '--username', 'AWS', '--password-stdin', '--', registry])
   assert.is(record.stdin, password)
   assert.ok(password.length > 8)
   assert.not.ok(r.all.includes(password), 'the password was printed')
@@ -98,11 +102,33 @@ login('the expiry is printed with the success (a stale 12 h login is the common 
   assert.match(r.all, /\d{4}-\d\d-\d\d \d\d:\d\d UTC/)
 })
 
-login('AWS_ACCOUNT_ID, when set, names the registry', async () => {
+login('against an emulator with ECR_REGISTRY unset: refuses to send docker to the real AWS host, says to set ECR_REGISTRY; docker never run', async () => {
   const docker = recordingDocker('ok')
-  const r = await runKit('ecr/login', [], { env: baseEnv(docker.dir, { AWS_ACCOUNT_ID: '111122223333' }) })
-  assert.is(r.code, 0, r.all)
-  assert.is(docker.record()?.argv.at(-1), '111122223333.dkr.ecr.eu-west-2.amazonaws.com')
+  for (const extra of [{}, { AWS_ACCOUNT_ID: '111122223333' }]) {
+    const r = await runKit('ecr/login', [], { env: baseEnv(docker.dir, { ECR_REGISTRY: undefined, ...extra }) })
+    assert.is(r.code, 2, r.all)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, `AWS calls go to a local emulator (${ENDPOINT})`)
+    assert.match(r.stderr, 'set ECR_REGISTRY')
+    assert.not.match(r.all, 'amazonaws.com')
+    assert.is(docker.record(), undefined)
+  }
+})
+
+login('a --registry or ECR_REGISTRY docker could read as an option is refused (one line, exit 2), docker never run', async () => {
+  const docker = recordingDocker('ok')
+  for (const args of [['--registry=--password=evil'], ['--registry=--help'], ['--registry', '-H'], ['--registry=host:99999'], ['--registry=a b']]) {
+    const r = await runKit('ecr/login', args, { env: baseEnv(docker.dir) })
+    assert.is(r.code, 2, `${args}: ${r.all}`)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, /--registry (must be a registry host|needs a value)/)
+    assert.not.match(r.all, 'Login Succeeded')
+    assert.is(docker.record(), undefined)
+  }
+  const fromEnv = await runKit('ecr/login', [], { env: baseEnv(docker.dir, { ECR_REGISTRY: '--password=evil' }) })
+  assert.is(fromEnv.code, 2, fromEnv.all)
+  assert.match(fromEnv.stderr, 'ECR_REGISTRY must be a registry host')
+  assert.is(docker.record(), undefined)
 })
 
 login('ECR_REGISTRY overrides the registry, and --registry overrides ECR_REGISTRY', async () => {
@@ -121,12 +147,6 @@ login('ECR_REGISTRY overrides the registry, and --registry overrides ECR_REGISTR
   assert.is(fromFlag.record()?.argv.at(-1), '777788889999.dkr.ecr.eu-west-2.amazonaws.com')
 })
 
-login('region comes from AWS_DEFAULT_REGION alone (AWS_REGION unset)', async () => {
-  const docker = recordingDocker('ok')
-  const r = await runKit('ecr/login', [], { env: baseEnv(docker.dir, { AWS_DEFAULT_REGION: 'us-west-1' }) })
-  assert.is(r.code, 0, r.all)
-  assert.is(docker.record()?.argv.at(-1), `${MOTO_ACCOUNT}.dkr.ecr.us-west-1.amazonaws.com`)
-})
 
 login('docker not on PATH: one line saying how to install it, exit 1', async () => {
   const r = await runKit('ecr/login', [], { env: baseEnv(undefined) })
@@ -194,6 +214,42 @@ pure('registryRegion and normalizeRegistry', () => {
   assert.is(registryRegion('123456789012.dkr.ecr.us-east-1.amazonaws.com'), 'us-east-1')
   assert.is(registryRegion('registry.example.com'), undefined)
   assert.is(normalizeRegistry('https://123456789012.dkr.ecr.eu-west-2.amazonaws.com/', '--registry'), '123456789012.dkr.ecr.eu-west-2.amazonaws.com')
+  assert.is(normalizeRegistry('localhost:5000', 'ECR_REGISTRY'), 'localhost:5000')
+  assert.is(normalizeRegistry('[::1]:5000', 'ECR_REGISTRY'), '[::1]:5000')
+  for (const bad of ['--password=evil', '-H', 'host:0', 'host:65536', 'a..b', 'host/path/x', 'a b', '', 'host:', '-host.example']) {
+    assert.throws(() => normalizeRegistry(bad, '--registry'), (e: unknown) => e instanceof UsageError, bad)
+    assert.throws(() => normalizeRegistry(bad, 'ECR_REGISTRY'), (e: unknown) => e instanceof ConfigError, bad)
+  }
+})
+pure('the default registry: AWS_ACCOUNT_ID and AWS_DEFAULT_REGION name it against AWS; an emulator needs ECR_REGISTRY', async () => {
+  const deps = { defaultRegion: async () => 'us-west-1', account: async () => '111122223333' }
+  assert.equal(await resolveTarget(undefined, {}, deps), { registry: '111122223333.dkr.ecr.us-west-1.amazonaws.com', region: 'us-west-1' })
+  assert.equal(await resolveTarget(undefined, { ECR_REGISTRY: '444455556666.dkr.ecr.eu-west-1.amazonaws.com' }, deps), {
+    registry: '444455556666.dkr.ecr.eu-west-1.amazonaws.com',
+    region: 'eu-west-1',
+  })
+  const asked: string[] = []
+  const emulator = { AWS_ENDPOINT_URL: 'http://127.0.0.1:5005' }
+  const tracking = { defaultRegion: async () => (asked.push('region'), 'us-west-1'), account: async () => (asked.push('account'), '111122223333') }
+  await resolveTarget(undefined, emulator, tracking).then(
+    () => assert.unreachable('an emulator with the default registry was accepted'),
+    (e: Error) => assert.ok(e instanceof ConfigError && /set ECR_REGISTRY/.test(e.message), e.message),
+  )
+  assert.equal(asked, [], 'something was asked before the refusal')
+  assert.equal(await resolveTarget(undefined, { ...emulator, ECR_REGISTRY: 'localhost:5000' }, deps), { registry: 'localhost:5000', region: 'us-west-1' })
+  // A non-loopback endpoint is not an emulator on this machine: the AWS registry is fine.
+  assert.is((await resolveTarget(undefined, { AWS_ENDPOINT_URL: 'https://ecr.example.com' }, deps)).registry, '111122223333.dkr.ecr.us-west-1.amazonaws.com')
+})
+pure('refuseRealAwsUnderEmulator: the shared rule (AWS hosts only, loopback endpoints only)', () => {
+  assert.ok(isAwsHost('1.dkr.ecr.cn-north-1.amazonaws.com.cn') && isAwsHost('x.amazonaws.com:443') && !isAwsHost('amazonaws.com.evil.example'))
+  const emulator = { AWS_ENDPOINT_URL: 'http://localhost:5005' }
+  assert.throws(() => refuseRealAwsUnderEmulator(emulator, '1.dkr.ecr.eu-west-2.amazonaws.com', 'x'), /set ECR_REGISTRY/)
+  assert.throws(() => refuseRealAwsUnderEmulator({ AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:1' }, undefined, 'x'), /set ECR_REGISTRY/)
+  refuseRealAwsUnderEmulator(emulator, 'localhost:5000', 'x')
+  refuseRealAwsUnderEmulator({}, '1.dkr.ecr.eu-west-2.amazonaws.com', 'x')
+})
+pure('decodeAuthorizationToken refuses a user name docker could read as an option', () => {
+  assert.throws(() => decodeAuthorizationToken(Buffer.from('--help:pw').toString('base64')), /not a plain name/)
 })
 pure('describeExpiry: hours left, or a passed expiry flagged', () => {
   const now = new Date('2024-05-01T00:00:00Z')

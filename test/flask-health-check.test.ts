@@ -4,7 +4,20 @@ import * as assert from 'uvu/assert'
 import { startFlask, type Flask } from './helpers/flask.js'
 import { freePort } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
-import { judgeResponse, waitForHealth } from '../lib/ops/health.js'
+import { createServer, type Server } from 'node:http'
+import { judgeResponse, parseHealthUrl, shownUrl, waitForHealth } from '../lib/ops/health.js'
+
+/** A server that sends 200 and its headers at once, then its body one byte a second, forever. */
+async function trickling(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    const drip = setInterval(() => res.write(' '), 1000)
+    res.on('close', () => clearInterval(drip))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/health-check` }
+}
+const close = (server: Server) => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve())))
 
 const live = suite('flask/health-check against a real Flask app')
 const servers: Flask[] = []
@@ -86,6 +99,55 @@ live('bad usage: unknown flag and bad --url exit 2 with one line', async () => {
   assert.not.match(badUrl.all, /at .*\.ts:\d+/)
 })
 
+live('a server that trickles its body a byte a second: --timeout is a deadline for the whole request (body included)', async () => {
+  const { server, url } = await trickling()
+  try {
+    // The guard only stops a hang from hanging the suite: a still-alive check is killed (code null) and fails below.
+    const r = await runKit('flask/health-check', ['--url', url, '--timeout', '1'], { timeoutMs: 20000 })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, '[BAD] Flask server is not healthy')
+    assert.match(r.stdout, 'timed out after 1s')
+  } finally {
+    await close(server)
+  }
+})
+
+live('--wait bounds the whole command, even against a trickling server with a long --timeout', async () => {
+  const { server, url } = await trickling()
+  try {
+    const r = await runKit('flask/health-check', ['--url', url, '--timeout', '600', '--wait', '2'], { timeoutMs: 20000 })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, /timed out after .*gave up after 2s/)
+  } finally {
+    await close(server)
+  }
+})
+
+live('--timeout or --wait too large for a timer (1e7): exit 2, one clear line, no Node warning', async () => {
+  for (const flag of ['--timeout', '--wait']) {
+    const r = await runKit('flask/health-check', ['--url', 'http://127.0.0.1:9/api/health-check', flag, '1e7'])
+    assert.is(r.code, 2, r.all)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, `${flag} is too large: at most 2147483 seconds`)
+    assert.not.match(r.all, 'TimeoutOverflowWarning')
+  }
+})
+
+live('credentials in --url are never printed: [BAD] and usage errors show them masked', async () => {
+  const port = await freePort()
+  const r = await runKit('flask/health-check', ['--url', `http://admin-user:s3cret-Pw99@127.0.0.1:${port}/api/health-check`])
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, `[BAD] Flask server is not healthy at http://****:****@127.0.0.1:${port}/api/health-check`)
+  const badScheme = await runKit('flask/health-check', ['--url', 'ftp://admin-user:s3cret-Pw99@example.test/x'])
+  assert.is(badScheme.code, 2, badScheme.all)
+  const unparsable = await runKit('flask/health-check', ['--url', 'http://admin-user:s3cret-Pw99@exa mple/x'])
+  assert.is(unparsable.code, 2, unparsable.all)
+  for (const run of [r, badScheme, unparsable]) {
+    assert.not.match(run.all, 's3cret-Pw99')
+    assert.not.match(run.all, 'admin-user')
+  }
+})
+
 live('--help describes the flags and exits 0', async () => {
   const r = await runKit('flask/health-check', ['--help'])
   assert.is(r.code, 0)
@@ -116,5 +178,10 @@ pure('waitForHealth: retries until healthy, passing a shrinking timeout', async 
   )
   assert.equal(result, { healthy: true })
   assert.is(calls, 3)
+})
+pure('shownUrl masks user and password; a URL without them is unchanged', () => {
+  assert.is(shownUrl(new URL('http://u:p@h:1/x')), 'http://****:****@h:1/x')
+  assert.is(shownUrl(new URL('https://h/x?y=1')), 'https://h/x?y=1')
+  assert.match(String(parseHealthUrl('gopher://u:pw-123@h/x')), 'gopher://****:****@h/x')
 })
 pure.run()

@@ -3,15 +3,16 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { helpText, parseCli, parseSeconds } from '../lib/core/cli.js'
 import { kitNames } from '../lib/config/names.js'
-import { clientConfig } from '../lib/aws/clients.js'
-import { describeError } from '../lib/core/describe-error.js'
+import { clientConfig, sniffBody } from '../lib/aws/clients.js'
+import { timeoutsFrom, worstCaseSeconds } from '../lib/aws/timeouts.js'
+import { describeError, oneLine } from '../lib/core/describe-error.js'
 import { registerEnvSecrets, requireEnv } from '../lib/config/env.js'
 import { declaredSecretVariables } from '../lib/config/services.js'
 import { ecrRegistry, roleArn, ssmParameterArn } from '../lib/aws/arns.js'
 import { openContext, regionFromEnv, resolveRegion } from '../lib/aws/context.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { wantsColour } from '../lib/core/output.js'
-import { clearSecrets, maskUrl, redact, registerSecret } from '../lib/core/redact.js'
+import { clearSecrets, maskUrl, printedForms, redact, registerSecret } from '../lib/core/redact.js'
 import { formatSummary, runSteps, summarize } from '../lib/steps/engine.js'
 import { checkTemplate, derivedValues, lookupIn, placeholderHint, placeholderHintFor, type Step, type StepContext } from '../lib/steps/step.js'
 import { securityGroupStep } from '../lib/steps/security-group.js'
@@ -60,10 +61,27 @@ env.run()
 const aws = suite('lib/aws client config')
 aws('per-service endpoint beats AWS_ENDPOINT_URL; retries from the environment', () => {
   const e = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:2', AWS_MAX_ATTEMPTS: '7' }
-  assert.equal(clientConfig(e, 'ECS', 'eu-west-2'), { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  const { requestHandler, ...config } = clientConfig(e, 'ECS', 'eu-west-2')
+  assert.equal(config, { region: 'eu-west-2', maxAttempts: 7, retryMode: 'standard', endpoint: 'http://127.0.0.1:2' })
+  assert.equal(requestHandler.timeouts, { connectMs: 5000, requestMs: 20000 })
   assert.is(clientConfig(e, 'SSM', 'eu-west-2').endpoint, 'http://127.0.0.1:1')
   throwsWith(() => clientConfig({ ...e, AWS_RETRY_MODE: 'legacy' }, 'ECS', 'eu-west-2'), ConfigError, /AWS_RETRY_MODE/)
   throwsWith(() => clientConfig({ ...e, AWS_ENDPOINT_URL: 'not a url' }, 'SSM', 'eu-west-2'), ConfigError, /AWS_ENDPOINT_URL is not a URL/)
+})
+aws('every client gets connect and request timeouts (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT, seconds); the worst case is bounded', () => {
+  const { requestHandler } = clientConfig({ AWS_CONNECT_TIMEOUT: '2', AWS_REQUEST_TIMEOUT: '7.5' }, 'ECS', 'eu-west-2')
+  assert.equal(requestHandler.timeouts, { connectMs: 2000, requestMs: 7500 })
+  for (const bad of ['0', '-1', 'soon', '1e7']) {
+    throwsWith(() => timeoutsFrom({ AWS_REQUEST_TIMEOUT: bad }), ConfigError, /AWS_REQUEST_TIMEOUT must be a number of seconds/)
+  }
+  // The README's figure: 5 attempts of (5 s + 20 s), plus at most 0.2+0.4+0.8+1.6 s of backoff.
+  assert.is(worstCaseSeconds(timeoutsFrom({}), 5), 128)
+  assert.is(worstCaseSeconds({ connectMs: 500, requestMs: 500 }, 1), 1)
+})
+aws('sniffBody tells the AWS API (JSON, XML, nothing) from HTML pages and anything else', () => {
+  for (const body of ['', '{"a":1}', '<?xml version="1.0"?><X/>', '<GetCallerIdentityResponse xmlns="x">', '  \n[]']) assert.is(sniffBody(body), 'aws', body)
+  for (const body of ['<!DOCTYPE html><html>', '<html>', '\n<HTML><body>', '<h1>Bad Gateway</h1>']) assert.is(sniffBody(body), 'an HTML page', body)
+  assert.is(sniffBody('Service Unavailable'), 'a body that is neither JSON nor XML')
 })
 aws.run()
 
@@ -72,6 +90,15 @@ redaction.before.each(() => clearSecrets())
 redaction('registered secrets are masked, URL-encoded forms too', () => {
   registerSecret('p@ss word')
   assert.is(redact('x p@ss word y p%40ss%20word z'), 'x **** y **** z')
+})
+redaction('a secret is masked in every form the kit prints it: raw, JSON-escaped, URL-encoded, escaped twice', () => {
+  const token = 'to"k\\en\nline two&+ %x'
+  registerSecret(token)
+  const forms = [token, JSON.stringify(token), JSON.stringify(JSON.stringify(token)), encodeURIComponent(token), new URLSearchParams({ t: token }).toString()]
+  for (const form of forms) assert.not.ok(redact(`before ${form} after`).includes('line two'), form)
+  // As render prints a template: the JSON document, two-space indented.
+  assert.is(redact(JSON.stringify({ token }, null, 2)), '{\n  "token": "****"\n}')
+  assert.ok(printedForms('plain-value-1').length === 1)
 })
 redaction('maskUrl hides the password of a connection URL and of key=value strings', () => {
   assert.is(maskUrl('postgresql://u:secret@h:5432/db'), 'postgresql://u:****@h:5432/db')
@@ -97,6 +124,21 @@ cli('help lists arguments, options and exit codes; seconds are validated', () =>
   for (const part of ['Usage: ./scripts/x/y [options] [A]', '--wait VALUE', '--help', 'Exit codes']) assert.match(text, part)
   assert.is(parseSeconds('2.5', 'wait', 1), 2.5)
   throwsWith(() => parseSeconds('-1', 'wait', 1), UsageError, /--wait must be a positive number/)
+  // A Node timer holds 2^31-1 ms: longer fires at once, with a TimeoutOverflowWarning.
+  assert.is(parseSeconds('2147483', 'wait', 1), 2147483)
+  throwsWith(() => parseSeconds('1e7', 'wait', 1), UsageError, /^--wait is too large: at most 2147483 seconds/)
+})
+cli('flag-parsing errors are one line, naming the flag', () => {
+  throwsWith(() => parseCli(spec, ['--wait', '--help']), UsageError, /^--wait needs a value, and the next argument is a flag; for a value starting with a dash write --wait=-VALUE \(see x\/y --help\)$/)
+  throwsWith(() => parseCli(spec, ['--help=1']), UsageError, /^Option '-h, --help' does not take an argument \(see x\/y --help\)$/)
+  for (const argv of [['--wait', '--help'], ['--nope'], ['-z'], ['--wait']]) {
+    try {
+      parseCli(spec, argv)
+      assert.unreachable(String(argv))
+    } catch (error) {
+      assert.not.match((error as Error).message, '\n', String(argv))
+    }
+  }
 })
 cli('colour: off for NO_COLOR and non-terminals, forced by FORCE_COLOR', () => {
   assert.is(wantsColour(true, {}), true)
@@ -115,6 +157,24 @@ errors('known errors are one line with their exit code; unknown ones are flagged
   assert.is(describeError(aws).line, 'AWS NoSuchEntityException (HTTP 404): Role not found')
   assert.is(describeError(new TypeError('x is undefined')).unexpected, true)
   assert.is(describeError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })).exitCode, 2)
+})
+errors('every error is one line: SDK messages over several lines, unexpected errors, kit errors', () => {
+  const sdk = Object.assign(new Error('1 validation error detected:\n  Value at \'cpu\' failed to satisfy constraint'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } })
+  assert.is(describeError(sdk).line, "AWS ValidationException (HTTP 400): 1 validation error detected: Value at 'cpu' failed to satisfy constraint")
+  assert.is(describeError(new Error('a\nb')).line, 'unexpected error: a b')
+  assert.is(describeError(new UsageError('x\n  y')).line, 'x y')
+  assert.is(oneLine(' a \r\n\t b '), 'a b')
+})
+errors('timeouts and answers that are not the AWS API name the endpoint', () => {
+  const timeout = Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 500 ms requestTimeout.'), {
+    name: 'TimeoutError',
+    code: 'ETIMEDOUT',
+    endpoint: 'http://127.0.0.1:9',
+    $metadata: { attempts: 3 },
+  })
+  assert.match(describeError(timeout).line, /^no answer from http:\/\/127\.0\.0\.1:9 \(3 attempts\): a request has exceeded the configured 500 ms requestTimeout\. Check AWS_ENDPOINT_URL/)
+  const parse = Object.assign(new SyntaxError('Unexpected token < in JSON'), { $response: {}, $metadata: { httpStatusCode: 200 } })
+  assert.match(describeError(parse, { endpoint: 'http://127.0.0.1:8' }).line, /^http:\/\/127\.0\.0\.1:8 does not speak the AWS API/)
 })
 errors.run()
 

@@ -1,6 +1,9 @@
 // `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, runs every
 // test/*.test.ts with uvu, stops moto, and ends with the plain line "N passed, N failed".
 import { spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ROOT } from '../lib/config/paths.js'
 import { startMoto, type Moto } from './helpers/moto.js'
 import { isLoopbackUrl } from './helpers/net.js'
@@ -19,9 +22,19 @@ if (!given) {
 process.env.AWS_DEFAULT_REGION ??= 'eu-west-2'
 delete process.env.AWS_REGION
 
+// The tests' temporary folder: one of this run's own (TMPDIR), so what they leave behind can be
+// told from other runs' and checked at the end. Readable by the postgres user, whose test
+// databases live in it.
+const tempRoot = mkdtempSync(join(tmpdir(), 'kit-test-run-'))
+chmodSync(tempRoot, 0o755)
+process.on('exit', () => rmSync(tempRoot, { recursive: true, force: true }))
+// Ctrl-C reaches the tests too; this process outlives them to stop moto and clean up.
+process.on('SIGINT', () => {})
+
 const pattern = process.argv[2] ?? '\\.test\\.ts$'
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
   cwd: ROOT,
+  env: { ...process.env, TMPDIR: tempRoot },
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 let output = ''
@@ -38,6 +51,14 @@ const count = (label: string) => Number(plain.match(new RegExp(`${label}:\\s+(\\
 const total = count('Total')
 const passed = count('Passed')
 const skipped = count('Skipped')
-const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1)
+let failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1)
+
+// Tests clean up after themselves, even when they fail: anything kit-* left in the temporary
+// folder (a test database's password, records of docker's stdin) fails the run.
+const leftovers = readdirSync(tempRoot).filter((name) => name.startsWith('kit-'))
+if (leftovers.length > 0) {
+  console.error(`the tests left ${leftovers.length} folder(s) in the temporary folder: ${leftovers.join(', ')}`)
+  failed += 1
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(code === 0 && failed === 0 ? 0 : 1)

@@ -1,8 +1,13 @@
 // One factory for every AWS SDK v3 client: region (AWS_REGION or AWS_DEFAULT_REGION),
 // endpoint (AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, so a local emulator can
-// stand in for every service), and retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
+// stand in for every service), retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE), and timeouts
+// (AWS_CONNECT_TIMEOUT, AWS_REQUEST_TIMEOUT: lib/aws/timeouts.ts), so a dead endpoint ends a run
+// instead of hanging it.
+import { Readable } from 'node:stream'
+import type { NodeHttpHandler } from '@smithy/node-http-handler'
 import { get, type Env } from '../config/env.js'
 import { ConfigError } from '../core/errors.js'
+import { timeoutsFrom, type Timeouts } from './timeouts.js'
 
 // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
 // start would only bury the kit's own output.
@@ -18,6 +23,123 @@ export interface ClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   maxAttempts: number
   retryMode: 'standard' | 'adaptive'
+  /** Node's HTTP handler with the kit's timeouts, refusing answers that are not the AWS API. */
+  requestHandler: AwsHttpHandler
+}
+
+/** An answer that did not come from an AWS API (an HTML page, a proxy's error page, garbage). */
+export class NotAwsApiError extends Error {
+  readonly $metadata: { httpStatusCode: number }
+  constructor(
+    readonly endpoint: string,
+    /** e.g. "ECS RegisterTaskDefinition" */
+    readonly call: string,
+    readonly region: string | undefined,
+    readonly status: number,
+    readonly what: string,
+  ) {
+    super(`${endpoint} answered ${call} with HTTP ${status} and ${what}, not an AWS API response`)
+    this.name = 'NotAwsApiError'
+    // A 5xx page (a load balancer's 503) is retried like any 5xx; anything else is not.
+    this.$metadata = { httpStatusCode: status }
+  }
+}
+
+/** What a response body is, as far as telling the AWS API from anything else goes. Pure. */
+export function sniffBody(body: string): 'aws' | 'an HTML page' | 'a body that is neither JSON nor XML' {
+  const text = body.trimStart()
+  if (text === '') return 'aws'
+  if (/^<(!doctype\s+html|html|head|body|title|h1|p)\b/i.test(text)) return 'an HTML page'
+  // AWS answers JSON (json protocols) or XML (query protocols); nothing else.
+  if (text.startsWith('{') || text.startsWith('[') || /^<(\?xml|[A-Za-z])/.test(text)) return 'aws'
+  return 'a body that is neither JSON nor XML'
+}
+
+/** "ECS RegisterTaskDefinition": the service from the signature's scope, the action from the target or the query. Pure. */
+export function describeCall(headers: Record<string, string | undefined>, body: unknown): { call: string; region?: string } {
+  const header = (name: string) => headers[name] ?? headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+  const scope = /Credential=[^/]+\/[^/]+\/([^/]+)\/([^/]+)\//.exec(String(header('authorization') ?? ''))
+  const target = header('x-amz-target')?.split('.').pop()
+  const action = target ?? (typeof body === 'string' ? new URLSearchParams(body).get('Action') ?? undefined : undefined)
+  const service = scope?.[2]?.toUpperCase() ?? 'AWS'
+  return { call: action ? `${service} ${action}` : service, ...(scope?.[1] ? { region: scope[1] } : {}) }
+}
+
+/** Read a whole response body, or fail with a TimeoutError (retried by the SDK) when it takes longer than ms. */
+function readBody(stream: Readable, ms: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      stream.destroy()
+      reject(Object.assign(new Error(`the answer's body did not arrive within ${ms / 1000}s`), { name: 'TimeoutError', code: 'ETIMEDOUT' }))
+    }, ms)
+    stream.on('data', (c: Buffer) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)))
+    stream.once('end', () => (clearTimeout(timer), resolve(Buffer.concat(chunks))))
+    stream.once('error', (e) => (clearTimeout(timer), reject(e)))
+  })
+}
+
+type Handle = NodeHttpHandler['handle']
+type Answer = Awaited<ReturnType<Handle>>
+
+/**
+ * Node's HTTP handler with connect and request timeouts (the SDK sets none: a silent endpoint
+ * would hang a run forever). The request timeout covers the whole answer, body included, and an
+ * answer that is not the AWS API's (an HTML page, garbage) fails as NotAwsApiError naming the
+ * endpoint, instead of a parser error or an empty result read as "no such thing".
+ * Node's handler is loaded on the first request: every script's start-up path (the error
+ * boundary) reaches this file, and flask/health-check must not pay for the SDK's HTTP stack.
+ */
+export class AwsHttpHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' }
+  private node?: Promise<NodeHttpHandler>
+  /** Settings the SDK hands over (its logger) before the first request. */
+  private readonly updates: Array<[never, never]> = []
+
+  constructor(readonly timeouts: Timeouts) {}
+
+  /** What Node's handler is made with. */
+  httpHandlerConfigs(): Record<string, unknown> {
+    return { connectionTimeout: this.timeouts.connectMs, requestTimeout: this.timeouts.requestMs, throwOnRequestTimeout: true, socketTimeout: this.timeouts.requestMs }
+  }
+
+  updateHttpClientConfig(key: never, value: never): void {
+    if (this.node) void this.node.then((handler) => handler.updateHttpClientConfig(key, value))
+    else this.updates.push([key, value])
+  }
+
+  destroy(): void {
+    void this.node?.then((handler) => handler.destroy())
+  }
+
+  private handler(): Promise<NodeHttpHandler> {
+    this.node ??= import('@smithy/node-http-handler').then(({ NodeHttpHandler }) => {
+      const handler = new NodeHttpHandler(this.httpHandlerConfigs())
+      for (const [key, value] of this.updates) handler.updateHttpClientConfig(key, value)
+      return handler
+    })
+    return this.node
+  }
+
+  async handle(...[request, options]: Parameters<Handle>): Promise<Answer> {
+    const started = Date.now()
+    const port = request.port ? `:${request.port}` : ''
+    const endpoint = `${request.protocol}//${request.hostname}${port}`
+    // Timeouts and refused connections name the endpoint they were for (lib/core/describe-error.ts).
+    const named = (error: unknown) => Promise.reject(error && typeof error === 'object' ? Object.assign(error, { endpoint }) : error)
+    const answer = await (await this.handler()).handle(request, options).catch(named)
+    const { response } = answer
+    if (!(response.body instanceof Readable)) return answer
+    const left = Math.max(1, this.timeouts.requestMs - (Date.now() - started))
+    const body = await readBody(response.body, left).catch(named)
+    const kind = sniffBody(body.subarray(0, 512).toString('utf8'))
+    if (kind !== 'aws') {
+      const { call, region } = describeCall(request.headers, request.body)
+      throw new NotAwsApiError(endpoint, call, region, response.statusCode, kind)
+    }
+    response.body = Readable.from([body])
+    return answer
+  }
 }
 
 /** The endpoint override for a service, if any. Pure. */
@@ -53,6 +175,7 @@ export function clientConfig(env: Env, service: ServiceKey, region: string): Cli
     region,
     maxAttempts: attempts,
     retryMode: mode,
+    requestHandler: new AwsHttpHandler(timeoutsFrom(env)),
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   }

@@ -8,6 +8,8 @@ import { declaredSecretVariables } from '../config/services.js'
 import { fail, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
 import { openContext, type Mode, type RunContext } from '../aws/context.js'
+import { VARIABLES } from '../config/variables.js'
+import { TIMEOUT_VARIABLES } from '../aws/timeouts.js'
 
 export type ScriptBody<S extends ScriptSpec> = (args: ParsedArgs<S>) => Promise<ExitCode | void>
 
@@ -26,21 +28,35 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
       code = (await body(args)) ?? EXIT.ok
     }
   } catch (error) {
-    const described = describeError(error)
-    fail(`${spec.name}: ${described.line}`)
-    if (described.unexpected) {
-      if (debug && error instanceof Error && error.stack) process.stderr.write(redact(error.stack) + '\n')
-      else fail(`(run with --debug for details)`)
-    }
+    const endpoint = process.env.AWS_ENDPOINT_URL?.trim()
+    const described = describeError(error, endpoint ? { endpoint } : {})
+    // One line, always: the hint for an unexpected error goes on it too.
+    const hint = described.unexpected && !debug ? ' (run with --debug for details)' : ''
+    fail(`${spec.name}: ${described.line}${hint}`)
+    if (described.unexpected && debug && error instanceof Error && error.stack) process.stderr.write(redact(error.stack) + '\n')
     code = described.exitCode
   }
   // Exit explicitly: an SDK keep-alive socket or a pg pool must not keep a finished script alive.
   process.exit(code)
 }
 
+/** What every script that reads AWS lists in --help, whatever its own spec says. */
+const AWS_ENV = [
+  { name: 'AWS_ENDPOINT_URL', description: VARIABLES.AWS_ENDPOINT_URL },
+  ...TIMEOUT_VARIABLES,
+] as const
+
+/** The spec with AWS_ENDPOINT_URL and the timeouts in its environment list (once). Pure. */
+export function withAwsEnv<S extends ScriptSpec>(spec: S): S {
+  const env = spec.env ?? []
+  const missing = AWS_ENV.filter((a) => !env.some((e) => e.name === a.name))
+  return missing.length ? { ...spec, env: [...env, ...missing] } : spec
+}
+
 /**
  * Run a script that talks to AWS: its run context is made once, inside the error boundary,
- * after flags are parsed (so `--dry-run` decides the mode), and handed to the body.
+ * after flags are parsed (so `--dry-run` decides the mode), and handed to the body. Its --help
+ * lists AWS_ENDPOINT_URL and the AWS timeouts.
  */
 export async function runAwsScript<const S extends ScriptSpec>(
   spec: S,
@@ -49,7 +65,7 @@ export async function runAwsScript<const S extends ScriptSpec>(
   argv = process.argv.slice(2),
 ): Promise<never> {
   return runScript(
-    spec,
+    withAwsEnv(spec),
     async (args) => body(args, await openContext(process.env, { mode: typeof mode === 'function' ? mode(args) : mode })),
     argv,
   )

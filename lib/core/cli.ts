@@ -46,10 +46,7 @@ export function parseCli<S extends ScriptSpec>(spec: S, argv: readonly string[])
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
   } catch (error) {
-    // parseArgs words its errors for developers ("Option '--x' ... To specify a positional ..."):
-    // keep the first sentence, which names the flag.
-    const first = String((error as Error).message).split('. ')[0].replace(/\.$/, '')
-    throw new UsageError(`${first} (see ${spec.name} --help)`)
+    throw new UsageError(`${cliErrorLine(String((error as Error).message))} (see ${spec.name} --help)`)
   }
   const allowed = spec.positionals?.length ?? 0
   if (!parsed.values.help && parsed.positionals.length > allowed) {
@@ -57,6 +54,20 @@ export function parseCli<S extends ScriptSpec>(spec: S, argv: readonly string[])
     throw new UsageError(`unexpected argument ${extra} (see ${spec.name} --help)`)
   }
   return parsed as unknown as ParsedArgs<S>
+}
+
+/**
+ * parseArgs words its errors for developers, over several lines ("Option '--x' argument is
+ * ambiguous.\nDid you forget ...", "Unknown option '--x'. To specify a positional ..."): keep
+ * the first sentence, which names the flag, as one line. Pure.
+ */
+export function cliErrorLine(message: string): string {
+  const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(message)
+  if (ambiguous) {
+    const flag = ambiguous[1]
+    return `${flag} needs a value, and the next argument is a flag; for a value starting with a dash write ${flag}=-VALUE`
+  }
+  return message.split(/\.(?:\s|$)/)[0].replace(/\s+/g, ' ').trim()
 }
 
 /** The --help text. Pure. */
@@ -80,12 +91,18 @@ export function helpText(spec: ScriptSpec): string {
   return lines.join('\n')
 }
 
-/** A positive number of seconds from a flag's text; a usage error naming the flag otherwise. Pure. */
+/** The longest a Node timer can wait: 2^31-1 ms, in whole seconds. Longer values fire at once. */
+export const MAX_SECONDS = 2147483
+
+/** A positive number of seconds (at most MAX_SECONDS) from a flag's text; a usage error naming the flag otherwise. Pure. */
 export function parseSeconds(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback
   const n = Number(text)
   if (!Number.isFinite(n) || n <= 0 || text.trim() === '') {
     throw new UsageError(`--${flag} must be a positive number of seconds, got "${text}"`)
+  }
+  if (n > MAX_SECONDS) {
+    throw new UsageError(`--${flag} is too large: at most ${MAX_SECONDS} seconds (about 24 days), got "${text}"`)
   }
   return n
 }

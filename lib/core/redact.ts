@@ -5,13 +5,24 @@
 export const MASK = '****'
 const secrets = new Set<string>()
 
-/** Remember a secret value (and its URL-encoded form) so it is masked wherever it appears. */
+/**
+ * Every form in which the kit can print a value: as is, JSON-escaped (inside a JSON string,
+ * as render prints it: a `"`, `\\` or newline escaped), URL-encoded (percent-encoding, and the
+ * form encoding's `+` for a space), and those escaped once more (a JSON document inside a JSON
+ * string). Pure.
+ */
+export function printedForms(value: string): string[] {
+  const json = (text: string) => JSON.stringify(text).slice(1, -1)
+  const forms = new Set([value, json(value), encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2)])
+  for (const form of [...forms]) forms.add(json(json(form)))
+  return [...forms]
+}
+
+/** Remember a secret value (in every form it could be printed in) so it is masked wherever it appears. */
 export function registerSecret(value: string | undefined): void {
   // Very short values would mask ordinary words; they are not meaningful secrets anyway.
   if (!value || value.length < 4) return
-  secrets.add(value)
-  const encoded = encodeURIComponent(value)
-  if (encoded !== value) secrets.add(encoded)
+  for (const form of printedForms(value)) secrets.add(form)
 }
 
 /** Replace every registered secret in text with the mask. Longest first, so overlaps mask fully. */

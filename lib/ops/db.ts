@@ -39,6 +39,25 @@ export function resolveDbUrl(flag: string | undefined, env: Env): DbUrl {
   )
 }
 
+/** The credentials part of a URL-like text: from after "//" to its last "@", as written. Pure. */
+function userinfoOf(url: string): { start: number; end: number; text: string } | undefined {
+  const scheme = /^[^:/?#\s]*:?\/\//.exec(url)
+  if (!scheme) return undefined
+  const start = scheme[0].length
+  const end = url.lastIndexOf('@')
+  return end < start ? undefined : { start, end, text: url.slice(start, end) }
+}
+
+/**
+ * Whether a URL's credentials cannot be read as written: an unencoded @ / ? or # in them (the
+ * URL parser would end the user name or password there and read the rest as the host), or a %
+ * that does not start a %XX escape. Pure.
+ */
+export function hasUnencodedCredentials(url: string): boolean {
+  const userinfo = userinfoOf(url)
+  return userinfo !== undefined && /[@/?#\s]|%(?![0-9a-fA-F]{2})/.test(userinfo.text)
+}
+
 /**
  * Every form of the password a URL carries (as written and percent-decoded, and a
  * ?password= parameter), for registerSecret. Works on text that is not a valid URL too,
@@ -56,6 +75,9 @@ export function passwordsOf(url: string): string[] {
     }
   }
   add(/^[^:/?#\s]*:?\/\/[^:@/?#\s]*:([^@/\s]*)@/.exec(url)?.[1])
+  // A password with an unencoded @ / ? #: everything from the first colon to the last @.
+  const userinfo = userinfoOf(url)?.text
+  if (userinfo?.includes(':') && hasUnencodedCredentials(url)) add(userinfo.slice(userinfo.indexOf(':') + 1))
   add(/[?&]password=([^&#\s]*)/i.exec(url)?.[1])
   try {
     const parsed = new URL(url)
@@ -67,8 +89,15 @@ export function passwordsOf(url: string): string[] {
   return [...found]
 }
 
-/** A URL with its password masked, even when it does not parse as a URL. Pure. */
+/**
+ * A URL with its password masked, even when it does not parse as a URL. When its credentials
+ * cannot be read as written, nothing of them is shown. Pure.
+ */
 export function maskDbUrl(url: string): string {
+  const userinfo = userinfoOf(url)
+  if (userinfo && hasUnencodedCredentials(url)) {
+    return `${url.slice(0, userinfo.start)}${MASK}${url.slice(userinfo.end)}`.replace(/([?&]password=)[^&#\s]*/gi, `$1${MASK}`)
+  }
   return maskUrl(url)
     .replace(/^([^:/?#\s]*:?\/\/[^:@/?#\s]*:)[^@/\s]*@/, `$1${MASK}@`)
     .replace(/([?&]password=)[^&#\s]*/gi, `$1${MASK}`)
@@ -79,6 +108,13 @@ export function parseDbUrl({ url, source }: DbUrl): DbTarget {
   const masked = maskDbUrl(url)
   const Invalid = source === '--url' ? UsageError : ConfigError
   const expected = 'expected postgresql://USER:PASSWORD@HOST:5432/DATABASE'
+  if (hasUnencodedCredentials(url)) {
+    throw new Invalid(
+      `${source}: the user name or password holds characters a URL reserves, so it cannot be read as written: ` +
+        `%-encode them (@ as %40, / as %2F, ? as %3F, # as %23, % as %25, : as %3A), e.g. ` +
+        `node -e 'console.log(encodeURIComponent(process.argv[1]))' 'PASSWORD'; got "${masked}"`,
+    )
+  }
   let parsed: URL
   try {
     parsed = new URL(url)

@@ -4,8 +4,9 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { openContext, resolveRegion, type RunContext } from '../aws/context.js'
 import { ecrRegistry } from '../aws/arns.js'
-import { get, type Env } from '../config/env.js'
-import { CheckFailed, ConfigError } from '../core/errors.js'
+import { checkRegistry, refuseRealAwsUnderEmulator, registryFromEnv } from '../aws/registry.js'
+import type { Env } from '../config/env.js'
+import { CheckFailed } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { capture } from '../core/shell.js'
 
@@ -27,17 +28,16 @@ export function decodeAuthorizationToken(token: string): Credentials {
   if (colon <= 0 || colon === text.length - 1) {
     throw new CheckFailed('ECR returned an authorization token that is not base64 "user:password"')
   }
-  return { username: text.slice(0, colon), password: text.slice(colon + 1) }
+  const username = text.slice(0, colon)
+  // The user name goes to docker as an argument: nothing that could read as an option.
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(username)) {
+    throw new CheckFailed('ECR returned an authorization token whose user name is not a plain name')
+  }
+  return { username, password: text.slice(colon + 1) }
 }
 
-/** A registry host as docker wants it: no scheme, no trailing slash. Pure. */
-export function normalizeRegistry(text: string, source: string): string {
-  const host = text.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '')
-  if (!host || /[\s/]/.test(host)) {
-    throw new ConfigError(`${source} must be a registry host like 123456789012.dkr.ecr.eu-west-2.amazonaws.com, got "${text}"`)
-  }
-  return host
-}
+/** A registry host as docker wants it: host[:port], no scheme, no trailing slash; anything else refused. Pure. */
+export const normalizeRegistry = checkRegistry
 
 /** The region in an ECR registry host, if it is one. Pure. */
 export function registryRegion(registry: string): string | undefined {
@@ -118,13 +118,13 @@ export async function resolveTarget(
   env: Env,
   deps: Pick<EcrLoginDeps, 'defaultRegion' | 'account'>,
 ): Promise<{ registry: string; region: string }> {
-  const fromEnv = get(env, 'ECR_REGISTRY')
-  const explicit =
-    flag !== undefined ? normalizeRegistry(flag, '--registry') : fromEnv !== undefined ? normalizeRegistry(fromEnv, 'ECR_REGISTRY') : undefined
+  const explicit = flag !== undefined ? checkRegistry(flag, '--registry') : registryFromEnv(env)
   if (explicit) {
     // A token only works for the registries of the region it came from.
     return { registry: explicit, region: registryRegion(explicit) ?? (await deps.defaultRegion()) }
   }
+  // Under a local emulator the default registry would be a real AWS host: refuse before asking anything.
+  refuseRealAwsUnderEmulator(env, undefined, 'ecr/login without ECR_REGISTRY or --registry')
   const region = await deps.defaultRegion()
   const account = await deps.account(region)
   return { registry: ecrRegistry(account, region), region }
@@ -139,7 +139,8 @@ export async function ecrLogin(registryFlag: string | undefined, deps: EcrLoginD
   registerSecret(password)
   let result: DockerResult
   try {
-    result = await deps.docker(['login', '--username', username, '--password-stdin', registry], password, deps.env)
+    // `--` ends docker's options: the registry is never read as one, whatever it holds.
+    result = await deps.docker(['login', '--username', username, '--password-stdin', '--', registry], password, deps.env)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new CheckFailed(`docker is not installed (not found on PATH): ${DOCKER_INSTALL_HINT}`)

@@ -1,6 +1,7 @@
 // The Flask health check: one GET, judged by status and body. node:http rather than fetch,
 // because loading undici would cost more start-up time than the whole check.
 import http from 'node:http'
+import { MASK, registerSecret } from '../core/redact.js'
 
 export const DEFAULT_HEALTH_URL = 'http://localhost:4567/api/health-check'
 
@@ -27,26 +28,35 @@ export function judgeResponse(status: number, body: string): HealthResult {
   return { healthy: false, reason: `the body is not {"success": true}: got ${shown ? `'${shown}'` : 'an empty body'}` }
 }
 
-/** One GET of the health-check URL. Never throws: every failure is a reason. */
+/**
+ * One GET of the health-check URL, under one deadline for the whole of it: connecting, the
+ * headers and the body (a server that trickles its answer a byte at a time does not keep it
+ * alive). Never throws: every failure is a reason.
+ */
 export async function checkHealth(url: URL, timeoutMs: number): Promise<HealthResult> {
   // node:https pulls in TLS and crypto: load it only for an https URL, to keep start-up cheap.
   const get = url.protocol === 'https:' ? (await import('node:https')).get : http.get
   return new Promise((resolve) => {
-    const request = get(url, { timeout: timeoutMs }, (response) => {
+    let settled = false
+    const settle = (result: HealthResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
+      request.destroy()
+      resolve(result)
+    }
+    const deadline = setTimeout(() => settle({ healthy: false, reason: `timed out after ${timeoutMs / 1000}s` }), timeoutMs)
+    const request = get(url, (response) => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
         if (body.length < 64 * 1024) body += chunk
       })
-      response.on('end', () => resolve(judgeResponse(response.statusCode ?? 0, body)))
-      response.on('error', (e) => resolve({ healthy: false, reason: `response broke off: ${e.message}` }))
-    })
-    request.on('timeout', () => {
-      request.destroy()
-      resolve({ healthy: false, reason: `timed out after ${timeoutMs / 1000}s` })
+      response.on('end', () => settle(judgeResponse(response.statusCode ?? 0, body)))
+      response.on('error', (e) => settle({ healthy: false, reason: `response broke off: ${e.message}` }))
     })
     request.on('error', (e: NodeJS.ErrnoException) => {
-      resolve({ healthy: false, reason: (e.code && NETWORK_REASONS[e.code]) ?? e.message })
+      settle({ healthy: false, reason: (e.code && NETWORK_REASONS[e.code]) ?? e.message })
     })
   })
 }
@@ -75,14 +85,36 @@ export async function waitForHealth(
   }
 }
 
-/** Parse the --url value; a usage-level problem is returned as a message. Pure. */
+/** A URL as it may be printed: any user name and password in it masked. Pure. */
+export function shownUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href
+  const copy = new URL(url.href)
+  if (copy.username) copy.username = MASK
+  if (copy.password) copy.password = MASK
+  return copy.href
+}
+
+/**
+ * Parse the --url value; a usage-level problem is returned as a message. Credentials in it
+ * (user:password@) are registered as secrets first, so no line can print them.
+ */
 export function parseHealthUrl(text: string): URL | string {
+  // Whatever sits between "//" and "@" is credentials, even in text that does not parse.
+  const userinfo = /^[^:/?#\s]*:\/\/([^/?#\s]*)@/.exec(text)?.[1]
+  for (const part of userinfo ? [userinfo, ...userinfo.split(':')] : []) {
+    registerSecret(part)
+    try {
+      registerSecret(decodeURIComponent(part))
+    } catch {
+      // not %-encoded: the raw form is registered
+    }
+  }
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    return `--url must be an http(s) URL, got "${text}"`
+    return `--url must be an http(s) URL, got "${userinfo ? text.replace(userinfo, `${MASK}:${MASK}`) : text}"`
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--url must be http:// or https://, got "${text}"`
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--url must be http:// or https://, got "${shownUrl(url)}"`
   return url
 }

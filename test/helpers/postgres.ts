@@ -2,12 +2,12 @@
 // authentication, listening on 127.0.0.1 only, on a free port. Tests run as root, and
 // PostgreSQL refuses to run as root, so initdb and pg_ctl run as the `postgres` OS user.
 import { execFile } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { freePort } from './net.js'
+import { atExit, removeTemp, runSync, tempDir } from './temp.js'
 
 const run = promisify(execFile)
 
@@ -49,17 +49,22 @@ async function ids(): Promise<{ uid: number; gid: number }> {
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
   const { uid, gid } = await ids()
-  const dir = mkdtempSync(join(tmpdir(), 'kit-pg-'))
+  const dir = tempDir('kit-pg-')
   const data = join(dir, 'data')
   const sockets = join(dir, 'sockets')
   const log = join(dir, 'server.log')
   const pwfile = join(dir, 'pwfile')
   const own = (path: string) => chownSync(path, uid, gid)
   let started = false
+  // A test that fails before stop() still stops the server and removes its folder (and the password file).
+  const cancelExitHook = atExit(() => {
+    if (started) runSync('runuser', ['-u', 'postgres', '--', 'pg_ctl', '-D', data, '-m', 'immediate', '-w', 'stop'])
+  })
   const cleanup = async () => {
     if (started) await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], dir).catch(() => {})
     started = false
-    rmSync(dir, { recursive: true, force: true })
+    cancelExitHook()
+    removeTemp(dir)
   }
   try {
     own(dir)

@@ -1,9 +1,8 @@
 // Run a kit script the way a user does: its executable, from another working directory.
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from '../../lib/config/paths.js'
+import { removeTemp, tempDir } from './temp.js'
 
 export interface RunResult {
   code: number | null
@@ -20,18 +19,26 @@ export interface RunOptions {
   timeoutMs?: number
 }
 
-/** A fresh empty directory, so no .env in the working directory leaks into a test. */
+/**
+ * A fresh empty directory, so no .env in the working directory leaks into a test. Removed when
+ * the test process ends, or earlier with removeTemp (test/helpers/temp.ts).
+ */
 export function emptyDir(prefix = 'kit-cwd-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  return tempDir(prefix)
 }
 
 export function runKit(script: string, args: string[] = [], options: RunOptions = {}): Promise<RunResult> {
   const env: Record<string, string> = {}
   // uvu forces colour in its own process; a script under test gets plain output unless asked.
   for (const [k, v] of Object.entries({ ...process.env, FORCE_COLOR: undefined, ...options.env })) if (v !== undefined) env[k] = v
-  return new Promise((resolve, reject) => {
+  // A working directory of its own unless given, removed as soon as the script ends.
+  const cwd = options.cwd ?? emptyDir()
+  const done = () => {
+    if (!options.cwd) removeTemp(cwd)
+  }
+  return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(join(ROOT, 'scripts', script), args, {
-      cwd: options.cwd ?? emptyDir(),
+      cwd,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -41,11 +48,18 @@ export function runKit(script: string, args: string[] = [], options: RunOptions 
     child.stdout.on('data', (d) => ((stdout += d), (all += d)))
     child.stderr.on('data', (d) => ((stderr += d), (all += d)))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60000)
-    child.on('error', reject)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      done()
+      reject(error)
+    })
     child.on('close', (code) => {
       clearTimeout(timer)
+      done()
       resolve({ code, stdout, stderr, all })
     })
+    // A script may end without reading its stdin: that is not the test runner's error.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }

@@ -65,6 +65,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, what: strin
 
 /** moto's ECR credentials (what ecr/login hands docker), so the registry accepts the kit's real login path. */
 async function motoEcrCredentials(endpoint: string): Promise<{ user: string; password: string }> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const ecr = new ECRClient({ region: process.env.AWS_DEFAULT_REGION ?? 'eu-west-2', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
   try {
     const token = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0]?.authorizationToken ?? ''

@@ -85,7 +85,7 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
   const missing = missingPrograms()
   if (missing.length) throw new Error(`${missing.join(', ')} not found on PATH: ${DOCKER_MISSING}`)
   if (process.getuid?.() !== 0) throw new Error('the Docker tests start their own dockerd, which needs root: run them as root (as CI does)')
-  const dir = mkdtempSync(join(tmpdir(), 'kit-docker-'))
+  const dir = mkdtempSync(join(tmpdir(), 'kit-dockerd-'))
   const dataRoot = join(dir, 'data')
   const execRoot = join(dir, 'exec')
   const bin = join(dir, 'bin')

@@ -197,7 +197,9 @@ test('following the logs (secret masked in them) until Ctrl-C, then the containe
   child.stderr.on('data', (d) => (out += d))
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
   try {
-    await waitFor('the healthy verdict', async () => out.includes("Ctrl-C stops and removes it"), 40000)
+    await waitFor('the healthy verdict', async () => out.includes('Ctrl-C stops and removes it'), 40000)
+    // The container's own output is followed from its start: it came before the verdict.
+    assert.ok(out.indexOf('starting with db=') < out.indexOf('is healthy'), out)
     child.kill('SIGINT')
     const code = await exited
     assert.is(code, 0, out)

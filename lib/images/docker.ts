@@ -3,7 +3,7 @@
 // (not installed, daemon not running, or docker's own reason).
 import type { Env } from '../config/env.js'
 import { CheckFailed } from '../core/errors.js'
-import { capture, stream, type Ran, type Streaming } from '../core/shell.js'
+import { stream, type Ran, type Streaming } from '../core/shell.js'
 import { DAEMON_DOWN, DAEMON_DOWN_MESSAGE, DOCKER_INSTALL_HINT, dockerReason } from '../ops/ecr-login.js'
 import type { ContainerState } from './health.js'
 
@@ -14,9 +14,18 @@ function missing(error: unknown): never {
   throw error
 }
 
-/** docker with its output captured. Throws CheckFailed when docker is missing or its daemon is down. */
+/**
+ * docker with its output captured. Throws CheckFailed when docker is missing or its daemon is
+ * down. Spawned directly (shell.stream, no zx): these calls are many and short, and zx's load
+ * alone would cost a third of a second.
+ */
 export async function docker(args: readonly string[], env: Env, input?: string): Promise<Ran> {
-  const ran = await capture('docker', args, { env, ...(input !== undefined ? { input } : {}) }).catch(missing)
+  let ran: Ran
+  try {
+    ran = await stream('docker', args, { env, ...(input !== undefined ? { input } : {}), onLine: () => {} }).done
+  } catch (error) {
+    missing(error)
+  }
   if (ran.code !== 0 && DAEMON_DOWN.test(ran.stderr)) throw new CheckFailed(DAEMON_DOWN_MESSAGE)
   return ran
 }

@@ -184,7 +184,7 @@ export async function pushImage(
   let tag = options.tag
   if (tag === undefined) tag = await gitSourceTag((await sourceFolder(service, options.context, options.cwd, env)).dir, env)
   const local = `${service.repository}:${tag}`
-  await requireDaemon(env)
+  // (no separate daemon check: inspect says "not running" in the same one line)
   const info = await inspectImage(local, env)
   if (!info) throw new CheckFailed(`there is no local image ${local}: build it first with ./scripts/image/build ${service.name}${options.tag ? ` --tag ${options.tag}` : ''}`)
   checkPlatform(local, info, platform)

@@ -109,6 +109,8 @@ export async function startLocal(
   template: Template,
   run: RunContext,
   started: number,
+  /** Called once the container runs, before the verdict (to follow its logs from the start). */
+  onStarted?: (container: string) => void,
 ): Promise<LocalRun> {
   const env = run.env
   const ctx = await stepContext(run)
@@ -139,6 +141,7 @@ export async function startLocal(
   // The secrets' values only in docker's environment: `--env NAME` makes docker read them there.
   const ran = await docker(plan.args, { ...env, ...secretValues })
   if (ran.code !== 0) throw new CheckFailed(`docker run failed: ${dockerReason(ran.stderr || ran.stdout)}`)
+  onStarted?.(name)
   const deadline = Date.now() + verdictDeadlineSeconds(plan.health) * 1000
   const settleAt = Date.now() + 2000
   for (;;) {

@@ -58,12 +58,13 @@ await runAwsScript(
     }
     if (!values.detach) process.on('SIGINT', onSigint)
 
-    const local = await startLocal(service, template, run, started)
-    const container = local.container
-    if (!values.detach) {
-      // The container's output from its start, as it comes (redacted like every line the kit prints).
+    // Without --detach, the container's output from its start, as it comes (redacted like every
+    // line the kit prints), while the health check decides.
+    const follow = (container: string) => {
       logs = dockerStream(['logs', '--follow', container], env, (line) => say(line))
     }
+    const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
+    const container = local.container
     const healthy = local.verdict.kind === 'healthy' || local.verdict.kind === 'running'
     const tail = local.verdict.kind === 'exited' ? await lastLogs(container, env) : undefined
     const line = verdictLine(service.name, local.verdict, local.seconds, tail)

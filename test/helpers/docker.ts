@@ -6,13 +6,15 @@
 // learn where they are from the environment (dockerTestEnv), and fail with one line saying
 // what to install when they are absent.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { startLocalRegistry, type LocalRegistry } from '../../lib/images/local-registry.js'
+import { writeBusyboxContext } from '../../lib/images/demo.js'
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite, type Test } from 'uvu'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { onPath } from '../../lib/core/shell.js'
-import { freePort, waitFor } from './net.js'
+import { waitFor } from './net.js'
 
 export const DOCKER_PACKAGES = 'docker.io containerd runc docker-registry apache2-utils busybox-static'
 export const DOCKER_MISSING =
@@ -105,34 +107,16 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
     join(dir, 'dockerd.log'),
   )
   const { user, password } = await motoEcrCredentials(awsEndpoint)
-  const htpasswd = execFileSync('htpasswd', ['-Bbn', user, password], { encoding: 'utf8' })
-  writeFileSync(join(dir, 'htpasswd'), htpasswd)
-  const port = await freePort()
-  const registry = `127.0.0.1:${port}`
-  const config = join(dir, 'registry.yml')
-  writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: info',
-      '  formatter: text',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'registry')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      `  addr: ${registry}`,
-      'auth:',
-      '  htpasswd:',
-      '    realm: kit-test-registry',
-      `    path: ${join(dir, 'htpasswd')}`,
-      '',
-    ].join('\n'),
-  )
-  const registryLog = join(dir, 'registry.log')
-  const registryProcess = startChild('docker-registry', ['serve', config], registryLog)
+  let local: LocalRegistry
+  try {
+    local = await startLocalRegistry(dir, user, password)
+  } catch (error) {
+    await stopChild(dockerd.child, dockerd.exited, 'dockerd')
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+  const registry = local.registry
+  const registryLog = local.log
 
   const env: Record<string, string> = {
     DOCKER_HOST: host,
@@ -155,7 +139,7 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
     } catch {
       // the daemon may be down already
     }
-    await stopChild(registryProcess.child, registryProcess.exited, 'docker-registry')
+    await local.stop()
     await stopChild(dockerd.child, dockerd.exited, 'dockerd')
     // dockerd leaves its network namespace's nsfs mount under the exec root.
     for (const mount of [join(execRoot, 'netns', 'default')]) {
@@ -177,10 +161,6 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
       execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 5000 })
       return true
     }, 30000)
-    await waitFor('docker-registry to answer', async () => {
-      const r = await fetch(`http://${registry}/v2/`)
-      return r.status === 401
-    }, 15000)
   } catch (error) {
     const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') : '')
     await stop()
@@ -232,29 +212,9 @@ export interface BusyboxContext {
   remove(): void
 }
 
-/**
- * A build context for a tiny offline image: FROM scratch, the static busybox as /bin/busybox
- * (also as /bin/sh), `busybox httpd` serving /www (health file `health`) on `port`.
- */
+/** A build context for the tiny offline test image (lib/images/demo.ts's): busybox httpd on `port`. */
 export function busyboxContext(docker: DockerTestEnv, options: { port: number; extra?: string; dir?: string }): BusyboxContext {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kit-image-'))
-  mkdirSync(join(dir, 'www'), { recursive: true })
-  copyFileSync(docker.busybox, join(dir, 'busybox'))
-  chmodSync(join(dir, 'busybox'), 0o755)
-  writeFileSync(join(dir, 'www', 'health'), 'ok\n')
-  writeFileSync(
-    join(dir, 'Dockerfile'),
-    [
-      'FROM scratch',
-      'COPY busybox /bin/busybox',
-      // busybox as /bin/sh too (it acts as the applet it is called by), so CMD-SHELL finds a
-      // shell; no RUN step, which would need a network for the build container.
-      'COPY busybox /bin/sh',
-      'COPY www /www',
-      `CMD ["/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:${options.port}", "-h", "/www"]`,
-      options.extra ?? '',
-      '',
-    ].join('\n'),
-  )
+  writeBusyboxContext(dir, docker.busybox, options.port, options.extra)
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }

@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as assert from 'uvu/assert'
-import { blobUploads, busyboxContext, dockerSuite, type DockerTestEnv } from './helpers/docker.js'
+import { blobUploads, busyboxContext, dockerSuite, immutableRegistry, type DockerTestEnv } from './helpers/docker.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 
@@ -185,6 +185,23 @@ test('push: no local image says to build it first; AWS as an emulator with a rea
   const r2 = await runKit('image/push', ['backend-flask', '--tag', 'x'], { cwd: app.root, env: kitEnv({ ECR_REGISTRY: undefined }) })
   assert.is(r2.code, 2, r2.all)
   assert.match(r2.stderr, 'a real AWS host: set ECR_REGISTRY to your local registry')
+})
+
+test('push refused by an immutable tag (scripted ECR answer to the manifest PUT, at the HTTP level in front of the real registry): one line saying what to do', async () => {
+  const app = appRepository(docker)
+  assert.is((await runKit('image/build', ['backend-flask', '--tag', 'fixed'], { cwd: app.root, env: kitEnv() })).code, 0)
+  assert.is((await runKit('image/push', ['backend-flask', '--tag', 'fixed'], { cwd: app.root, env: kitEnv() })).code, 0)
+  writeFileSync(join(app.root, 'backend-flask', 'www', 'health'), `other ${Date.now()}\n`)
+  assert.is((await runKit('image/build', ['backend-flask', '--tag', 'fixed'], { cwd: app.root, env: kitEnv() })).code, 0)
+  const proxy = await immutableRegistry(docker)
+  try {
+    const r = await runKit('image/push', ['backend-flask', '--tag', 'fixed'], { cwd: app.root, env: kitEnv({ ECR_REGISTRY: proxy.registry }) })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stderr, 'image/push: backend-flask already has a different image tagged fixed, and its tags are immutable: push under a new tag (--tag')
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  } finally {
+    await proxy.stop()
+  }
 })
 
 test('mirror: a local base image copied into cruddur-<name> with its tag; the second run skips it', async () => {

@@ -218,3 +218,51 @@ export function busyboxContext(docker: DockerTestEnv, options: { port: number; e
   writeBusyboxContext(dir, docker.busybox, options.port, options.extra)
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
+
+/**
+ * A proxy in front of the test registry that answers a manifest PUT for a tag it already holds
+ * the way ECR does for a repository with immutable tags (HTTP 400, TAG_INVALID, ECR's wording);
+ * everything else is forwarded untouched (the Host header kept, so upload URLs point back here).
+ */
+export async function immutableRegistry(docker: DockerTestEnv): Promise<{ registry: string; stop(): Promise<void> }> {
+  const { createServer, request } = await import('node:http')
+  const [host, port] = docker.registry.split(':')
+  const server = createServer((req, res) => {
+    const put = req.method === 'PUT' ? /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.url ?? '') : null
+    const forward = () => {
+      const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      upstream.on('error', () => res.destroy())
+      req.pipe(upstream)
+    }
+    if (!put) return forward()
+    const [, repository, tag] = put
+    // Does the registry hold the tag? Ask it with the request's own credentials.
+    const head = request({ host, port: Number(port), method: 'HEAD', path: `/v2/${repository}/manifests/${tag}`, headers: { authorization: req.headers.authorization ?? '', accept: req.headers['content-type'] ?? '' } }, (answer) => {
+      answer.resume()
+      if (answer.statusCode !== 200) return forward()
+      req.resume()
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
+      res.end(
+        JSON.stringify({
+          errors: [
+            {
+              code: 'TAG_INVALID',
+              message: `The image tag '${tag}' already exists in the '${repository}' repository and cannot be overwritten because the repository is immutable.`,
+            },
+          ],
+        }),
+      )
+    })
+    head.on('error', () => res.destroy())
+    head.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address() as { port: number }
+  return {
+    registry: `127.0.0.1:${address.port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

@@ -171,7 +171,7 @@ test('--detach, unhealthy (the health check probes the wrong port): exit 1 with 
   const td = template({ port, health: ['CMD-SHELL', `/bin/busybox wget -q -O - http://127.0.0.1:${wrong}/health`], retries: 1 })
   const r = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', td, '--json'], { env: kitEnv() })
   assert.is(r.code, 1, r.all)
-  assert.match(r.stdout, /\[BAD\] backend-flask is unhealthy after \d+\.\d s: 1 health checks failed in a row; last exit 1, output: ".*(refused|can't connect).*"/)
+  assert.match(r.stdout, /\[BAD\] backend-flask is unhealthy after \d+\.\d s: 1 health check failed in a row; last exit 1, output: ".*(refused|can't connect).*"/)
   const doc = JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) as string)
   assert.is(doc.verdict, 'unhealthy')
   assert.ok(containerExists(), '--detach leaves the container')

@@ -11,7 +11,7 @@ import { say, colour } from '../core/output.js'
 import { registerSecret } from '../core/redact.js'
 import { decodeAuthorizationToken, dockerReason, ecrLogin, resolveTarget, type EcrLoginDeps } from '../ops/ecr-login.js'
 import { loadTemplate, parseTemplate, type Template } from '../templates/template.js'
-import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, needsLogin, requireDaemon, type ImageInfo } from './docker.js'
+import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, requireDaemon, type ImageInfo } from './docker.js'
 import { isAwsHost, platformMismatch, taskPlatform, type Platform } from './naming.js'
 import { remoteImage, type Credentials } from './registry.js'
 import { gitSourceTag, sourceFolder } from './source.js'
@@ -134,8 +134,8 @@ async function registryCredentials(region: string, deps: EcrLoginDeps): Promise<
 
 /**
  * Put a local image into the registry under repository:tag, unless the registry already holds
- * that very image there (asked of the registry's API: no upload at all then). Logs docker in
- * (ecr/login's way, password on stdin) when the push needs it.
+ * that very image there (asked of the registry's API: no upload, no login at all then). When
+ * a push is needed, logs docker in first (ecr/login's way, password on stdin).
  */
 export async function pushLocalImage(
   local: string,
@@ -152,14 +152,11 @@ export async function pushLocalImage(
   const base = { image: remoteRef, registry: target.registry, repository, tag }
   if (remote?.configDigest === info.id) return { ...base, digest: remote.digest, pushed: false }
   await dockerOk(['tag', local, remoteRef], env, `docker tag ${local} ${remoteRef}`)
+  // A push is needed: log docker in first (ECR logins expire after 12 h, so an old one is no proof).
+  say(`Logging docker in to ${target.registry}`)
+  await ecrLogin(target.registry, deps)
   say(`Pushing ${remoteRef}${remote ? ` (the registry's ${tag} is another image: ${remote.digest.slice(0, 19)})` : ''}`)
-  const push = () => dockerStream(['push', remoteRef], env, progress).done
-  let ran = await push()
-  if (ran.code !== 0 && needsLogin(ran.stderr)) {
-    say(`Logging docker in to ${target.registry}`)
-    await ecrLogin(undefined, deps)
-    ran = await push()
-  }
+  const ran = await dockerStream(['push', remoteRef], env, progress).done
   if (ran.code !== 0) {
     if (immutableTagRefusal(ran.stderr)) {
       throw new CheckFailed(

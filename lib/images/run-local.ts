@@ -95,7 +95,7 @@ export function verdictLine(service: string, verdict: Verdict, seconds: number, 
     case 'running':
       return `[OK] ${service} is running ${after} (the task definition has no health check: ECS would report its health UNKNOWN)`
     case 'unhealthy':
-      return `[BAD] ${service} is unhealthy ${after}: ${verdict.failingStreak} health checks failed in a row; last exit ${verdict.exitCode ?? '?'}, output: ${verdict.output ? `"${verdict.output}"` : 'none'}`
+      return `[BAD] ${service} is unhealthy ${after}: ${verdict.failingStreak} health check${verdict.failingStreak === 1 ? '' : 's'} failed in a row; last exit ${verdict.exitCode ?? '?'}, output: ${verdict.output ? `"${verdict.output}"` : 'none'}`
     case 'exited':
       return `[BAD] ${service} exited with code ${verdict.exitCode}${verdict.oomKilled ? ' (out of memory)' : ''}${verdict.error ? ` (${verdict.error})` : ''} ${after}${logs ? `; its last output: ${logs}` : ''}`
     default:

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from '../lib/config/paths.js'
 import { startMoto, type Moto } from './helpers/moto.js'
-import { missingPrograms, startDockerStack, type DockerStack } from './helpers/docker.js'
+import type { DockerStack } from './helpers/docker.js'
 import { isLoopbackUrl } from './helpers/net.js'
 
 const given = process.env.AWS_ENDPOINT_URL
@@ -30,9 +30,10 @@ const pattern = process.argv[2] ?? '\\.test\\.ts$'
 const selected = readdirSync(join(ROOT, 'test')).filter((f) => new RegExp(pattern).test(f))
 const needsDocker = selected.some((f) => /helpers\/docker\.js/.test(readFileSync(join(ROOT, 'test', f), 'utf8')))
 let docker: DockerStack | undefined
-if (needsDocker && missingPrograms().length === 0) {
+const dockerHelpers = needsDocker ? await import('./helpers/docker.js') : undefined
+if (dockerHelpers && dockerHelpers.missingPrograms().length === 0) {
   try {
-    docker = await startDockerStack(process.env.AWS_ENDPOINT_URL as string)
+    docker = await dockerHelpers.startDockerStack(process.env.AWS_ENDPOINT_URL as string)
     Object.assign(process.env, docker.env)
   } catch (error) {
     process.env.KIT_TEST_DOCKER_ERROR = (error as Error).message

@@ -15,7 +15,7 @@ import { registerSecret } from '../core/redact.js'
 import { stepContext } from '../steps/step.js'
 import type { Template } from '../templates/template.js'
 import { defaultEcrLoginDeps, dockerReason, ecrLogin, normalizeRegistry } from '../ops/ecr-login.js'
-import { containerState, docker, dockerOk, dockerStream, inspectImage, needsLogin, requireDaemon } from './docker.js'
+import { containerState, docker, dockerOk, dockerStream, inspectImage, needsLogin, type ImageInfo } from './docker.js'
 import { verdictDeadlineSeconds, verdictOf, type Verdict } from './health.js'
 import { checkPlatform, guardEmulator, progress, templatePlatform } from './images.js'
 import { localImage, parseReference } from './naming.js'
@@ -63,8 +63,9 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 /** The image local, pulled for the task's platform when not (logging in when the registry asks). */
-async function ensureImage(image: string, platformName: string, env: Env): Promise<void> {
-  if (await inspectImage(image, env)) return
+async function ensureImage(image: string, platformName: string, env: Env): Promise<ImageInfo> {
+  const local = await inspectImage(image, env)
+  if (local) return local
   say(`Pulling ${image}`)
   const pull = () => dockerStream(['pull', '--platform', platformName, image], env, progress).done
   let ran = await pull()
@@ -75,6 +76,9 @@ async function ensureImage(image: string, platformName: string, env: Env): Promi
     ran = await pull()
   }
   if (ran.code !== 0) throw new CheckFailed(`docker pull ${image} failed: ${dockerReason(ran.stderr || ran.stdout)}: build and push it first (./scripts/image/build, ./scripts/image/push)`)
+  const pulled = await inspectImage(image, env)
+  if (!pulled) throw new CheckFailed(`there is no image ${image} after pulling it`)
+  return pulled
 }
 
 export interface LocalRun {
@@ -125,10 +129,8 @@ export async function startLocal(
   for (const note of plan.notes) warn(`${template.file}: ${note}`)
   // Secrets first: a missing one fails here, before docker does anything.
   const secretValues = await fetchSecrets(run, plan.secrets)
-  await requireDaemon(env)
-  await ensureImage(image, platform.name, env)
-  const info = await inspectImage(image, env)
-  if (!info) throw new CheckFailed(`there is no image ${image} after pulling it`)
+  // (inspect fails in one line when docker is missing or its daemon is down)
+  const info = await ensureImage(image, platform.name, env)
   checkPlatform(image, info, platform)
   if (await containerState(name, env)) {
     say(`Replacing the container ${name} of an earlier run-local`)

@@ -7,6 +7,7 @@ import { mainContainer, runPlan, ssmParameterName } from '../lib/images/task.js'
 import { bearerChallenge, registryUrl } from '../lib/images/registry.js'
 import { immutableTagRefusal, needsLogin } from '../lib/images/docker.js'
 import { verdictLine } from '../lib/images/run-local.js'
+import { runKit } from './helpers/run.js'
 
 const naming = suite('lib/images/naming (pure)')
 naming('sourceTag: the short commit, -dirty with uncommitted changes', () => {
@@ -170,3 +171,30 @@ misc("ECR's refusals: login needed, immutable tag (ECR's own wording)", () => {
   assert.not.ok(immutableTagRefusal('received unexpected HTTP status: 500'))
 })
 misc.run()
+
+const cli = suite('image/build, image/push, image/mirror, ecs/run-local: --help and usage (no docker needed)')
+cli('--help names the flags and the promises; exit 0', async () => {
+  const table: Array<[string, string[]]> = [
+    ['image/build', ['--context DIR', '--tag TAG', '--task-definition FILE', 'exec format error']],
+    ['image/push', ['--tag TAG', 'ECR_REGISTRY', '/v2/REPOSITORY/manifests/TAG', 'stdin']],
+    ['image/mirror', ['IMAGE', 'REPOSITORY', 'cruddur-python', '--arch ARCH']],
+    ['ecs/run-local', ['--detach', '--task-definition FILE', 'CMD-SHELL', 'never in a', 'Ctrl-C']],
+  ]
+  for (const [script, expected] of table) {
+    const r = await runKit(script, ['--help'])
+    assert.is(r.code, 0, r.all)
+    for (const text of expected) assert.match(r.stdout, text, `${script} --help lacks ${text}`)
+  }
+})
+cli('no SERVICE, or an unknown one: exit 2 with one line', async () => {
+  const r1 = await runKit('image/build', [])
+  assert.is(r1.code, 2, r1.all)
+  assert.match(r1.stderr, 'name the service to build')
+  const r2 = await runKit('ecs/run-local', ['nope'], { env: { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ACCOUNT_ID: '123456789012' } })
+  assert.is(r2.code, 2, r2.all)
+  assert.match(r2.stderr, 'service "nope" is not declared in json/services.json')
+  const r3 = await runKit('ecs/run-local', ['backend-flask', '--json'], { env: { AWS_DEFAULT_REGION: 'eu-west-2' } })
+  assert.is(r3.code, 2, r3.all)
+  assert.match(r3.stderr, '--json goes with --detach')
+})
+cli.run()

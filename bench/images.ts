@@ -69,6 +69,7 @@ try {
     ECR_REGISTRY: stack.registry,
     DOCKER_CONFIG: join(work, 'docker-config'),
     IMAGE_TAG: tag,
+    SSM_PREFIX: '/kit-bench',
   }
   delete env.AWS_REGION
   delete env.AWS_PROFILE
@@ -112,7 +113,7 @@ try {
   // 2. run-local to a healthy verdict against the health check's floor.
   const interval = 5
   const sdk = await openContext(env, { mode: 'read-only' })
-  await sdk.client(SSMClient, 'SSM').send(new PutParameterCommand({ Name: '/cruddur/backend-flask/CONNECTION_URL', Value: 'bench-secret-value', Type: 'SecureString', Overwrite: true }))
+  await sdk.client(SSMClient, 'SSM').send(new PutParameterCommand({ Name: '/kit-bench/backend-flask/CONNECTION_URL', Value: 'bench-secret-value', Type: 'SecureString', Overwrite: true }))
   const td = join(work, 'td.json')
   writeFileSync(
     td,
@@ -122,7 +123,7 @@ try {
         {
           name: 'backend-flask',
           image: '${ECR_REGISTRY}/backend-flask:${IMAGE_TAG}',
-          secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/CONNECTION_URL' }],
+          secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/backend-flask/CONNECTION_URL' }],
           portMappings: [{ containerPort: port }],
           healthCheck: { command: ['CMD-SHELL', `/bin/busybox wget -q -O - http://127.0.0.1:${port}/health`], interval, timeout: 2, retries: 3, startPeriod: 0 },
           linuxParameters: { initProcessEnabled: true },

@@ -17,6 +17,8 @@ const sdk = await openContext(process.env, { mode: 'read-only' })
 const ssm = sdk.client(SSMClient, 'SSM')
 const CONTAINER = 'backend-flask-local'
 const TAG = `runlocal-${process.pid}`
+// The tests' own SSM root: the template's valueFrom is <SSM_PARAMETER_ARN_PREFIX>/backend-flask/NAME.
+const SSM_PREFIX = '/kit-run-local-test'
 
 let temps: string[] = []
 const temp = (prefix: string): string => {
@@ -62,7 +64,7 @@ function template(shape: Shape): string {
           essential: true,
           command: shape.command ?? ['/bin/sh', '-c', `echo "starting with db=$CONNECTION_URL greeting=$GREETING"; exec /bin/busybox httpd -f -p 127.0.0.1:${shape.port} -h /www`],
           environment: [{ name: 'GREETING', value: 'hello-from-td' }],
-          secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/CONNECTION_URL' }],
+          secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/backend-flask/CONNECTION_URL' }],
           portMappings: [{ containerPort: shape.port, protocol: 'tcp' }],
           ...(healthCheck ? { healthCheck } : {}),
           linuxParameters: { initProcessEnabled: true },
@@ -77,12 +79,12 @@ function template(shape: Shape): string {
 const SECRET = `postgresql://cruddur:run-local-canary-${process.pid}@db.example.invalid:5432/cruddur`
 
 async function putSecret(): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: '/cruddur/backend-flask/CONNECTION_URL', Value: SECRET, Type: 'SecureString', Overwrite: true }))
+  await ssm.send(new PutParameterCommand({ Name: `${SSM_PREFIX}/backend-flask/CONNECTION_URL`, Value: SECRET, Type: 'SecureString', Overwrite: true }))
 }
 
 function kitEnv(): Record<string, string | undefined> {
   // The secret is only in SSM: nothing in the kit's environment could let it print it by accident.
-  return { ECR_REGISTRY: docker.registry, DOCKER_CONFIG: temp('kit-docker-config-'), IMAGE_TAG: TAG, PROD_CONNECTION_URL: undefined }
+  return { ECR_REGISTRY: docker.registry, DOCKER_CONFIG: temp('kit-docker-config-'), IMAGE_TAG: TAG, SSM_PREFIX, PROD_CONNECTION_URL: undefined }
 }
 
 /** Every process's arguments on this machine that contain `needle`, sampled until stopped. */
@@ -217,7 +219,7 @@ test('a secret missing from SSM: exit 1 naming it, before docker starts anything
   await resetMoto()
   const r: RunResult = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', template({ port: await freePort() })], { env: kitEnv() })
   assert.is(r.code, 1, r.all)
-  assert.match(r.stderr, "the task's secrets CONNECTION_URL (/cruddur/backend-flask/CONNECTION_URL) are not in SSM Parameter Store")
+  assert.match(r.stderr, `the task's secrets CONNECTION_URL (${SSM_PREFIX}/backend-flask/CONNECTION_URL) are not in SSM Parameter Store`)
   assert.not.ok(containerExists())
 })
 

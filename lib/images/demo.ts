@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../aws/context.js'
 import { freePort, isLoopbackUrl } from '../aws/emulator.js'
 import { ROOT } from '../config/paths.js'
@@ -80,8 +81,8 @@ function runScriptLine(script: string, args: string[], env: NodeJS.ProcessEnv, p
 
 /**
  * Build, push and run-local the demo image against the emulator in `env` (AWS_ENDPOINT_URL on
- * loopback, SSM holding <SSM_PREFIX>/CONNECTION_URL as provision leaves it). `print` shows
- * progress. Never touches the user's docker login: it uses its own DOCKER_CONFIG.
+ * loopback; it puts its own throwaway secret in the emulator's SSM). `print` shows progress.
+ * Never touches the user's docker login: it uses its own DOCKER_CONFIG.
  */
 export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) => void, service = 'backend-flask'): Promise<ImageDemoResult> {
   if (!isLoopbackUrl(env.AWS_ENDPOINT_URL)) return { skipped: 'AWS_ENDPOINT_URL is not a local emulator', ok: false }
@@ -104,7 +105,8 @@ export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) =>
   let runEnv: NodeJS.ProcessEnv = env
   try {
     // The registry's user is the emulator's ECR login, so the kit logs in the way it does with ECR.
-    const ecr = (await openContext(env, { mode: 'read-only' })).client(ECRClient, 'ECR')
+    const context = await openContext(env, { mode: 'apply' })
+    const ecr = context.client(ECRClient, 'ECR')
     const token = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0]?.authorizationToken ?? ''
     registerSecret(token)
     const { username, password } = decodeAuthorizationToken(token)
@@ -113,9 +115,15 @@ export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) =>
     stopRegistry = local.stop
     print(`A local registry on ${local.registry} stands in for ECR (its login is the emulator's ECR token)`)
 
+    // Its own throwaway secret in the emulator's SSM, which run-local fetches and hands to the container.
+    const secretName = `/cruddur-kit-demo/${service}/CONNECTION_URL`
+    const secretValue = 'postgresql://cruddur:demo-image-password@db.example.invalid:5432/cruddur'
+    registerSecret(secretValue)
+    await context.client(SSMClient, 'SSM').send(new PutParameterCommand({ Name: secretName, Value: secretValue, Type: 'SecureString', Overwrite: true }))
+
     const port = await freePort()
-    const context = join(dir, service)
-    writeBusyboxContext(context, busybox, port)
+    const source = join(dir, service)
+    writeBusyboxContext(source, busybox, port)
     const taskDefinition = join(dir, `${service}.json`)
     writeFileSync(
       taskDefinition,
@@ -130,7 +138,7 @@ export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) =>
               name: service,
               image: `\${ECR_REGISTRY}/${service}:\${IMAGE_TAG}`,
               essential: true,
-              secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/CONNECTION_URL' }],
+              secrets: [{ name: 'CONNECTION_URL', valueFrom: secretName }],
               portMappings: [{ containerPort: port, protocol: 'tcp' }],
               healthCheck: { command: ['CMD-SHELL', `/bin/busybox wget -q -O - http://127.0.0.1:${port}/health || exit 1`], interval: 5, timeout: 2, retries: 3, startPeriod: 0 },
               linuxParameters: { initProcessEnabled: true },
@@ -143,7 +151,7 @@ export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) =>
     )
     runEnv = { ...env, ECR_REGISTRY: local.registry, IMAGE_TAG: tag, DOCKER_CONFIG: join(dir, 'docker-config'), FORCE_COLOR: undefined }
     const steps: Array<[string, string[]]> = [
-      ['image/build', [service, '--context', context, '--tag', tag, '--task-definition', taskDefinition]],
+      ['image/build', [service, '--context', source, '--tag', tag, '--task-definition', taskDefinition]],
       ['image/push', [service, '--tag', tag, '--task-definition', taskDefinition]],
       ['ecs/run-local', [service, '--detach', '--task-definition', taskDefinition]],
     ]

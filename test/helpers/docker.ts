@@ -7,7 +7,7 @@
 // what to install when they are absent.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { startLocalRegistry, type LocalRegistry } from '../../lib/images/local-registry.js'
-import { writeBusyboxContext } from '../../lib/images/demo.js'
+import { staticBusybox, writeBusyboxContext } from '../../lib/images/demo.js'
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,10 +43,11 @@ export interface DockerStack extends DockerTestEnv {
 
 /** Programs the stack needs, those missing from PATH. */
 export function missingPrograms(): string[] {
-  return ['dockerd', 'docker-registry', 'htpasswd', 'docker', 'busybox'].filter((p) => !onPath(p) && !(p === 'busybox' && existsSync('/bin/busybox')))
+  const programs = ['dockerd', 'docker-registry', 'htpasswd', 'docker'].filter((p) => !onPath(p))
+  return staticBusybox() ? programs : [...programs, 'a static busybox']
 }
 
-const busyboxPath = (): string => (existsSync('/bin/busybox') ? '/bin/busybox' : (onPath('busybox') as string))
+const busyboxPath = (): string => staticBusybox() as string
 
 function startChild(program: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; exited: Promise<void> } {
   const fd = openSync(log, 'a')

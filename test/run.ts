@@ -1,11 +1,13 @@
-// `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, runs every
-// test/*.test.ts with uvu, stops moto, and ends with the plain line "N passed, N failed".
+// `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, and a private
+// dockerd and registry on loopback when they are installed (test/helpers/docker.ts), runs every
+// test/*.test.ts with uvu, stops them, and ends with the plain line "N passed, N failed".
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from '../lib/config/paths.js'
 import { startMoto, type Moto } from './helpers/moto.js'
+import type { DockerStack } from './helpers/docker.js'
 import { isLoopbackUrl } from './helpers/net.js'
 
 const given = process.env.AWS_ENDPOINT_URL
@@ -32,6 +34,27 @@ process.on('exit', () => rmSync(tempRoot, { recursive: true, force: true }))
 process.on('SIGINT', () => {})
 
 const pattern = process.argv[2] ?? '\\.test\\.ts$'
+
+// Docker and a registry, when a selected test file uses them and they are installed (those
+// files fail saying what to install otherwise).
+const selected = readdirSync(join(ROOT, 'test')).filter((f) => new RegExp(pattern).test(f))
+const needsDocker = selected.some((f) => /helpers\/docker\.js/.test(readFileSync(join(ROOT, 'test', f), 'utf8')))
+let docker: DockerStack | undefined
+const dockerHelpers = needsDocker ? await import('./helpers/docker.js') : undefined
+if (dockerHelpers && dockerHelpers.missingPrograms().length === 0) {
+  try {
+    docker = await dockerHelpers.startDockerStack(process.env.AWS_ENDPOINT_URL as string)
+    Object.assign(process.env, docker.env)
+  } catch (error) {
+    process.env.KIT_TEST_DOCKER_ERROR = (error as Error).message
+    console.error(`Docker tests: ${(error as Error).message}`)
+  }
+}
+const stopAll = async () => {
+  await docker?.stop()
+  await moto?.stop()
+}
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
   cwd: ROOT,
   env: { ...process.env, TMPDIR: tempRoot },
@@ -43,7 +66,7 @@ child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk)
 })
 const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)))
-await moto?.stop()
+await stopAll()
 
 // uvu's summary: "Total: 12", "Passed: 11", "Skipped: 0" (possibly coloured).
 const plain = output.replace(/\x1b\[[0-9;]*m/g, '')

@@ -65,3 +65,46 @@ export function interactive(program: string, args: readonly string[], env: Env):
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1)))
   })
 }
+
+export interface Streaming {
+  /** Resolves when the program ends, with everything it wrote. */
+  done: Promise<Ran>
+  /** Ask it to end (SIGTERM). */
+  stop(): void
+}
+
+/**
+ * Run a program with its output captured and handed, line by line as it comes (stdout and
+ * stderr alike), to `onLine`: progress for slow commands (docker build, push, logs -f).
+ * Spawned directly with an argument array (no shell); `input` goes to its stdin. Throws a
+ * spawn-style ENOENT error when the program is missing.
+ */
+export function stream(
+  program: string,
+  args: readonly string[],
+  options: { env: Env; input?: string; onLine(line: string, from: 'stdout' | 'stderr'): void },
+): Streaming {
+  if (!onPath(program, options.env.PATH)) throw notFound(program)
+  const child = spawn(program, [...args], { env: options.env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+  const out = { stdout: '', stderr: '' }
+  const pending = { stdout: '', stderr: '' }
+  const feed = (from: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const text = chunk.toString('utf8')
+    out[from] += text
+    const lines = (pending[from] + text).split(/\r?\n|\r/)
+    pending[from] = lines.pop() ?? ''
+    for (const line of lines) options.onLine(line, from)
+  }
+  child.stdout.on('data', feed('stdout'))
+  child.stderr.on('data', feed('stderr'))
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.input ?? '')
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      for (const from of ['stdout', 'stderr'] as const) if (pending[from]) options.onLine(pending[from], from)
+      resolve({ code: code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1), stdout: out.stdout, stderr: out.stderr })
+    })
+  })
+  return { done, stop: () => void child.kill('SIGTERM') }
+}

@@ -82,15 +82,16 @@ export function dockerReason(stderr: string): string {
   return lines.at(-1) ?? 'no reason given'
 }
 
-const DAEMON_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running/i
+export const DAEMON_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running/i
+
+export const DAEMON_DOWN_MESSAGE =
+  'the Docker daemon is not running (docker: "Cannot connect to the Docker daemon"): start it (sudo systemctl start docker, or sudo dockerd &) and run this again'
 
 /** Turn docker login's result into nothing (success) or a CheckFailed saying why. Pure. */
 export function judgeDockerLogin(result: DockerResult, registry: string): void {
   if (result.code === 0) return
   if (DAEMON_DOWN.test(result.stderr)) {
-    throw new CheckFailed(
-      'the Docker daemon is not running (docker: "Cannot connect to the Docker daemon"): start it (sudo systemctl start docker, or sudo dockerd &) and run this again',
-    )
+    throw new CheckFailed(DAEMON_DOWN_MESSAGE)
   }
   throw new CheckFailed(`docker login to ${registry} failed: ${dockerReason(result.stderr || result.stdout)}`)
 }

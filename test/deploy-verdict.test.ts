@@ -116,6 +116,12 @@ const cases: Array<{ name: string; service: Service | undefined; stopped?: Task[
     cause: 'gone',
   },
   {
+    name: 'rolling back, ours no longer listed: rollback',
+    service: service([dep({ id: 'ecs-svc/3333', taskDefinition: OLD, runningCount: 1, rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/2222.' })]),
+    kind: 'failure',
+    cause: 'rollback',
+  },
+  {
     name: 'circuit breaker without rollback: FAILED, still PRIMARY: failure',
     service: service([dep({ rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' }), old()]),
     kind: 'failure',

@@ -163,6 +163,9 @@ export function verdict(snapshot: Snapshot, expected: Expected, rules: Rules = D
   const td = revisionName(expected.taskDefinition)
 
   if (!ours) {
+    if (primary && primary.taskDefinition !== expected.taskDefinition && /circuit breaker.*rolling back/i.test(primary.rolloutStateReason ?? '')) {
+      return { kind: 'failure', cause: 'rollback', reason: `ECS rolled back to ${revisionName(primary.taskDefinition)}: deployment ${expected.deploymentId} of ${td} failed (${primary.rolloutStateReason})` }
+    }
     const now = primary ? ` (PRIMARY is now ${primary.id} running ${revisionName(primary.taskDefinition)})` : ''
     return { kind: 'failure', cause: 'gone', reason: `deployment ${expected.deploymentId} is gone${now}` }
   }

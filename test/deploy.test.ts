@@ -1,23 +1,13 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createHash } from 'node:crypto'
-import { CreateSecurityGroupCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DescribeServicesCommand,
-  ECSClient,
-  ListTagsForResourceCommand,
-  RegisterTaskDefinitionCommand,
-  waitUntilServicesStable,
-} from '@aws-sdk/client-ecs'
+import { DescribeServicesCommand, ECSClient, ListTagsForResourceCommand, waitUntilServicesStable } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import type { DeployDocument } from '../lib/deploy/command.js'
 import { SUCCEEDED_TAG } from '../lib/deploy/deploy.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
+import { deployFixture, FIXTURE_ENV, pushImage as pushImageTo } from './helpers/deploy-fixture.js'
 import { startEcsTimeline, TIMELINES, type EcsTimeline, type Timeline } from './helpers/ecs-timeline.js'
 
 const ACCOUNT = '123456789012'
@@ -29,63 +19,22 @@ const timeline: EcsTimeline = await startEcsTimeline(process.env.AWS_ENDPOINT_UR
 const direct = await openContext(process.env, { mode: 'read-only' })
 const viaProxy = await openContext({ ...process.env, AWS_ENDPOINT_URL: timeline.url }, { mode: 'read-only' })
 const ecs = direct.client(ECSClient, 'ECS')
-const ecr = direct.client(ECRClient, 'ECR')
-const ec2 = direct.client(EC2Client, 'EC2')
 
 const ENV = {
   AWS_ENDPOINT_URL: timeline.url,
-  AWS_COGNITO_USER_POOL_ID: 'eu-west-2_Test',
-  AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client',
+  ...FIXTURE_ENV,
   AWS_MAX_ATTEMPTS: '5',
 }
 
 const deploy = (args: string[] = [], env: Record<string, string> = {}): Promise<RunResult> =>
   runKit('deploy', ['backend-flask', ...FAST, ...args], { env: { ...ENV, ...env } })
 
-/** Push an image (a manifest moto digests) under a tag; returns its digest. */
-async function pushImage(content: string, tag = 'latest'): Promise<string> {
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 7023, digest: `sha256:${createHash('sha256').update(`config ${content}`).digest('hex')}` },
-    // moto digests an image from its layers' digests.
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 32654, digest: `sha256:${createHash('sha256').update(content).digest('hex')}` }],
-  })
-  const put = await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageTag: tag, imageManifest: manifest }))
-  return put.image?.imageId?.imageDigest as string
-}
+const pushImage = (content: string) => pushImageTo(direct, content)
 
-/** What provision would have made, and a service running revision 1 (an old image), desired `desired`. */
 async function setup({ service = true, desired = 1 } = {}): Promise<void> {
   await resetMoto()
   timeline.forget()
-  await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur' }))
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'backend-flask' }))
-  const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId as string
-  const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'crud-srv-sg', Description: 'test', VpcId: vpc }))
-  const subnets = ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc] }] }))).Subnets ?? []).map((s) => s.SubnetId as string)
-  await pushImage('v1')
-  if (!service) return
-  await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'backend-flask',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'backend-flask', image: `${REGISTRY}/backend-flask:v0`, essential: true }],
-    }),
-  )
-  await ecs.send(
-    new CreateServiceCommand({
-      cluster: 'cruddur',
-      serviceName: 'backend-flask',
-      taskDefinition: 'backend-flask:1',
-      desiredCount: desired,
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [group.GroupId as string], assignPublicIp: 'ENABLED' } },
-    }),
-  )
+  await deployFixture(direct, { service, desired })
 }
 
 function useTimeline(t: Timeline, then: Timeline[] = []): void {

@@ -167,7 +167,7 @@ await runAwsScript(
           out.line(`  rolling back to ${revisionName(target.taskDefinition)} (${target.how})`)
           const back = await startDeployment(ecs, { cluster, service: name, taskDefinition: target.taskDefinition })
           const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: target.taskDefinition, settings, json })
-          doc.rolledBack = { taskDefinition: target.taskDefinition, deploymentId: back.deploymentId, ...outcomeOf(judged.verdict) } as NonNullable<DeployDocument['rolledBack']>
+          doc.rolledBack = { taskDefinition: target.taskDefinition, deploymentId: back.deploymentId, ...outcomeOf(judged.verdict) }
           out.line(`  rollback to ${revisionName(target.taskDefinition)}: ${judged.verdict.kind === 'success' ? 'succeeded' : `failed too (${judged.verdict.reason})`}`)
         }
       }

@@ -53,7 +53,7 @@ export interface DeployDocument {
   reason: string
   stopped?: Array<{ reason: string; count: number }>
   /** --rollback-on-failure: where it went back to, and how that went. */
-  rolledBack?: { taskDefinition: string; deploymentId: string; outcome: 'success' | 'failure'; reason: string }
+  rolledBack?: { taskDefinition: string; deploymentId: string } & Pick<DeployDocument, 'outcome' | 'cause' | 'reason'>
   seconds: number
 }
 

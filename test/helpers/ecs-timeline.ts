@@ -369,7 +369,7 @@ export interface EcsTimeline {
   url: string
   calls: Call[]
   mutations(): Call[]
-  /** Use this timeline from the next deployment on; `then` are used by the deployments after it, in turn. */
+  /** The next deployment follows this timeline, the ones after it `then`, in turn (the last one keeps being used). Until then ECS stays as the current one left it. */
   use(timeline: Timeline, options?: { everyMs?: number; then?: Timeline[] }): void
   /** Start the timeline now, as if a deployment of this task definition had started (for `wait`). */
   arm(fields: Partial<RolloutContext> & { newTd: string; serviceName: string }): RolloutContext
@@ -392,7 +392,6 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   const calls: Call[] = []
   let timeline: Timeline = TIMELINES.clean
   let queue: Timeline[] = []
-  let deployments = 0
   let everyMs: number | undefined
   let ctx: RolloutContext | undefined
   let armedAt = 0
@@ -441,6 +440,7 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   }
 
   const arm = (fields: Partial<RolloutContext> & { newTd: string; serviceName: string }): RolloutContext => {
+    if (queue.length > 0) timeline = queue.shift() as Timeline
     const family = fields.newTd.replace(/:\d+$/, '')
     const revision = Number(/:(\d+)$/.exec(fields.newTd)?.[1] ?? 1)
     const region = fields.region ?? 'eu-west-2'
@@ -488,7 +488,6 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   }
 
   const startDeployment = (service: Json, kind: 'update' | 'create') => {
-    if (deployments++ > 0 && queue.length > 0) timeline = queue.shift() as Timeline
     eventLog.length = 0
     const motoDeployments = (service.deployments as Array<{ taskDefinition?: string; id?: string }> | undefined) ?? []
     const oldTd = kind === 'update' ? motoDeployments[0]?.taskDefinition : undefined
@@ -595,13 +594,8 @@ export async function startEcsTimeline(target: string, account = '123456789012')
     calls,
     mutations: () => calls.filter((c) => !READ_ONLY.test(c.action)),
     use(next, options = {}) {
-      timeline = next
-      queue = [...(options.then ?? [])]
-      deployments = 0
+      queue = [next, ...(options.then ?? [])]
       everyMs = options.everyMs
-      ctx = undefined
-      eventLog.length = 0
-      stoppedLog.length = 0
     },
     arm,
     forget() {

@@ -6,7 +6,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { runAwsScript } from '../lib/core/boundary.js'
-import { ConfigError, KitError } from '../lib/core/errors.js'
+import { ConfigError, KitError, UsageError } from '../lib/core/errors.js'
 import { envHelp } from '../lib/config/variables.js'
 import { stepContext } from '../lib/steps/step.js'
 import { serviceStep } from '../lib/steps/ecs-service.js'
@@ -65,7 +65,7 @@ await runAwsScript(
     const json = args.values.json === true
     const settings = waitSettings(args.values)
     const tag = args.values.tag ?? run.names.imageTag
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) throw new ConfigError(`--tag must be an image tag (letters, digits, . _ -), got "${tag}"`)
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) throw new UsageError(`--tag must be an image tag (letters, digits, . _ -), got "${tag}"`)
     const out = printer(json)
     const seconds = () => Number(((performance.now() - t0) / 1000).toFixed(3))
 

@@ -246,10 +246,21 @@ usage('bad arguments exit 2 with one line; a missing image exits 1 saying what t
   assert.match(timeout.stderr, /--timeout must be a positive number of seconds/)
   const to = await runKit('rollback', ['backend-flask', '--to', 'other:1'], { env: ENV })
   assert.is(to.code, 2, to.all)
+  const badTag = await deploy(['--tag', 'a b'])
+  assert.is(badTag.code, 2, badTag.all)
   const missing = await deploy(['--tag', 'nope'])
   assert.is(missing.code, 1, missing.all)
   assert.match(missing.stderr, /no image backend-flask:nope in ECR: build and push it first/)
   assert.is(missing.stderr.trim().split('\n').length, 1)
+})
+
+usage('no cluster: one line saying what to run first', async () => {
+  await resetMoto()
+  timeline.forget()
+  const r = await runKit('wait', ['backend-flask'], { env: ENV })
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stderr, /ECS cluster cruddur not found: run \.\/scripts\/provision/)
+  await setup()
 })
 
 usage('rollback with no known success says so and names --to', async () => {

@@ -8,6 +8,7 @@ import { bad, colour, ok, say } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { serviceNamed, type ServiceDeclaration } from '../config/services.js'
 import type { RunContext } from '../aws/context.js'
+import { awsErrorIs } from '../aws/clients.js'
 import { markSucceeded } from './deploy.js'
 import { revisionName } from './verdict.js'
 import { elapsed, verdictLine, waitForDeployment, type FinalVerdict, type WaitResult } from './wait.js'
@@ -65,7 +66,13 @@ export function printer(json: boolean): { line(text: string): void; stream: Node
 
 /** The service as ECS describes it, or undefined when missing. */
 export async function describeService(ecs: ECSClient, cluster: string, name: string): Promise<Service | undefined> {
-  const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+  let described
+  try {
+    described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+  } catch (error) {
+    if (awsErrorIs(error, 'ClusterNotFoundException')) throw new CheckFailed(`ECS cluster ${cluster} not found: run ./scripts/provision (or ./scripts/ecs/create-cluster) first`)
+    throw error
+  }
   const found = described.services?.find((s) => s.serviceName === name)
   if (!found) {
     const failure = described.failures?.find((f) => f.reason !== 'MISSING')

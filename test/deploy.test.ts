@@ -164,6 +164,15 @@ rollout('throttling during the wait: the SDK retries, the verdict is still right
   assert.match(r.stdout, /\[OK\] deploy backend-flask/)
 })
 
+rollout('throttling beyond the SDK’s retries: the wait says so and goes on polling (scripted ECS rollout)', async () => {
+  useTimeline({ ...TIMELINES.clean, frames: TIMELINES.clean.frames.map((f, i) => (i === 1 ? { ...f, throttle: 3 } : f)) })
+  await pushImage('v2')
+  const r = await deploy([], { AWS_MAX_ATTEMPTS: '2' })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /polling ECS failed after the SDK's retries \(ThrottlingException\); trying again/)
+  assert.match(r.stdout, /\[OK\] deploy backend-flask/)
+})
+
 rollout('a rollout that never settles: the kit’s own --timeout ends the wait with a failure (scripted ECS rollout)', async () => {
   useTimeline(TIMELINES.neverSettles)
   await pushImage('v2')

@@ -1,0 +1,145 @@
+// What deploy, wait and rollback share: the service argument, the wait flags, starting a
+// deployment and recording its id from UpdateService's answer, the wait with its verdict
+// printed, and the one --json document.
+import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient, type Service, type UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
+import { parseSeconds } from '../core/cli.js'
+import { CheckFailed, EXIT, KitError, UsageError, type ExitCode } from '../core/errors.js'
+import { bad, colour, ok, say } from '../core/output.js'
+import { redact } from '../core/redact.js'
+import { serviceNamed, type ServiceDeclaration } from '../config/services.js'
+import type { RunContext } from '../aws/context.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { markSucceeded } from './deploy.js'
+import { revisionName } from './verdict.js'
+import { elapsed, verdictLine, waitForDeployment, type FinalVerdict, type WaitResult } from './wait.js'
+
+export const COMMON_OPTIONS = {
+  timeout: { type: 'string', placeholder: 'SECONDS', description: 'stop waiting after this long (default 900); the rollout itself goes on' },
+  interval: { type: 'string', placeholder: 'SECONDS', description: 'poll ECS this often (default 5)' },
+  json: { type: 'boolean', description: 'print one JSON document (progress goes to stderr)' },
+} as const
+
+/** The service a command acts on: the argument, else the only one in ECS_SERVICES. */
+export function serviceArgument(given: string | undefined, run: RunContext, script: string): ServiceDeclaration {
+  if (given !== undefined) return serviceNamed(given)
+  if (run.names.services.length === 1) return serviceNamed(run.names.services[0])
+  throw new UsageError(`name the service: ${script} SERVICE (one of ${run.names.services.join(', ')})`)
+}
+
+export interface WaitSettings {
+  intervalMs: number
+  timeoutMs: number
+}
+
+/** --interval and --timeout, checked. Pure. */
+export function waitSettings(values: { interval?: string; timeout?: string }): WaitSettings {
+  return { intervalMs: parseSeconds(values.interval, 'interval', 5) * 1000, timeoutMs: parseSeconds(values.timeout, 'timeout', 900) * 1000 }
+}
+
+/** What --json prints for deploy, wait and rollback. */
+export interface DeployDocument {
+  command: 'deploy' | 'wait' | 'rollback'
+  service: string
+  cluster: string
+  /** The task definition deployed (or judged). */
+  taskDefinition?: string
+  /** deploy: whether a new revision was registered. */
+  registered?: boolean
+  image?: string
+  deploymentId?: string
+  /** Whether this run started anything (a registration, a deployment, a creation). */
+  changed: boolean
+  outcome: 'success' | 'failure' | 'unchanged' | 'not-waited'
+  cause?: string
+  reason: string
+  stopped?: Array<{ reason: string; count: number }>
+  /** --rollback-on-failure: where it went back to, and how that went. */
+  rolledBack?: { taskDefinition: string; deploymentId: string } & Pick<DeployDocument, 'outcome' | 'cause' | 'reason'>
+  seconds: number
+}
+
+/** Progress printer: stdout normally, stderr under --json (stdout then carries only the document). */
+export function printer(json: boolean): { line(text: string): void; stream: NodeJS.WriteStream } {
+  if (!json) return { line: say, stream: process.stdout }
+  return { line: (text) => process.stderr.write(redact(text) + '\n'), stream: process.stderr }
+}
+
+/** The service as ECS describes it, or undefined when missing. */
+export async function describeService(ecs: ECSClient, cluster: string, name: string): Promise<Service | undefined> {
+  let described
+  try {
+    described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+  } catch (error) {
+    if (awsErrorIs(error, 'ClusterNotFoundException')) throw new CheckFailed(`ECS cluster ${cluster} not found: run ./scripts/provision (or ./scripts/ecs/create-cluster) first`)
+    throw error
+  }
+  const found = described.services?.find((s) => s.serviceName === name)
+  if (!found) {
+    const failure = described.failures?.find((f) => f.reason !== 'MISSING')
+    if (failure) throw new KitError(`cannot describe ECS service ${name}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`)
+  }
+  return found
+}
+
+/**
+ * UpdateService, and the id of the deployment it started, from its answer: the PRIMARY
+ * deployment, which must run the task definition asked for (else ECS started none).
+ */
+export async function startDeployment(ecs: ECSClient, input: UpdateServiceCommandInput): Promise<{ deploymentId: string; service: Service }> {
+  const service = (await ecs.send(new UpdateServiceCommand(input))).service as Service
+  const primary = service?.deployments?.find((d) => d.status === 'PRIMARY')
+  if (!primary?.id) throw new CheckFailed(`ECS answered UpdateService for ${input.service} without a PRIMARY deployment`)
+  if (input.taskDefinition && primary.taskDefinition !== input.taskDefinition) {
+    throw new CheckFailed(
+      `ECS started no deployment of ${revisionName(input.taskDefinition)}: its PRIMARY deployment ${primary.id} runs ${revisionName(primary.taskDefinition)}`,
+    )
+  }
+  return { deploymentId: primary.id, service }
+}
+
+export interface Judged {
+  result: WaitResult
+  verdict: FinalVerdict
+}
+
+/** Wait for the deployment's verdict, printing progress; on success remember the revision for rollback. */
+export async function judge(
+  ecs: ECSClient,
+  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date },
+): Promise<Judged> {
+  const out = printer(options.json)
+  out.line(
+    `  waiting for deployment ${options.deploymentId} (poll every ${options.settings.intervalMs / 1000}s, up to ${elapsed(options.settings.timeoutMs)}; ` +
+      'Ctrl-C stops the waiting, not the rollout)',
+  )
+  const result = await waitForDeployment(ecs, {
+    cluster: options.cluster,
+    service: options.service,
+    expected: { deploymentId: options.deploymentId, taskDefinition: options.taskDefinition },
+    intervalMs: options.settings.intervalMs,
+    timeoutMs: options.settings.timeoutMs,
+    since: options.since,
+    stream: out.stream,
+  })
+  if (result.verdict.kind === 'success') await markSucceeded(ecs, options.taskDefinition)
+  return { result, verdict: result.verdict }
+}
+
+/** Print the document (--json) or the verdict line, and the exit code. */
+export function finish(document: DeployDocument, json: boolean): ExitCode {
+  if (json) say(JSON.stringify(document, null, 2))
+  else {
+    const time = `(${document.seconds.toFixed(1)}s)`
+    if (document.outcome === 'success') ok(`[OK] ${document.command} ${document.service}: ${document.reason} ${colour.dim(time)}`)
+    else if (document.outcome === 'unchanged' || document.outcome === 'not-waited') say(`${document.command} ${document.service}: ${document.reason}`)
+    else bad(`[FAILED] ${document.command} ${document.service}: ${document.cause}: ${document.reason} ${colour.dim(time)}`)
+  }
+  return document.outcome === 'failure' ? EXIT.failed : EXIT.ok
+}
+
+/** The document's verdict fields from a final verdict. Pure. */
+export function outcomeOf(v: FinalVerdict): Pick<DeployDocument, 'outcome' | 'cause' | 'reason'> {
+  return v.kind === 'success' ? { outcome: 'success', reason: v.reason } : { outcome: 'failure', cause: v.cause, reason: v.reason }
+}
+
+export { verdictLine }

@@ -1,0 +1,186 @@
+// Waiting for a deployment's verdict, shared by deploy, wait and rollback. Polls
+// DescribeServices and the deployment's stopped tasks (ListTasks startedBy = the deployment
+// id, DescribeTasks), prints new service events and stopped tasks grouped by reason as they
+// happen, keeps a live progress line on a terminal (plain lines otherwise), and stops at the
+// first verdict lib/deploy/verdict.ts gives, or at its own timeout. Throttling is the SDK's
+// retries' business; a poll that still fails after them is reported and the wait goes on.
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs'
+import { awsErrorIs } from '../aws/clients.js'
+import { colour } from '../core/output.js'
+import { redact } from '../core/redact.js'
+import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
+
+export type FinalVerdict = Exclude<Verdict, { kind: 'in-progress' }>
+
+export interface WaitOptions {
+  cluster: string
+  service: string
+  expected: Expected
+  intervalMs: number
+  timeoutMs: number
+  rules?: Rules
+  /** Show service events from this moment on (default: the deployment's start). */
+  since?: Date
+  /** Where progress goes: stdout normally, stderr under --json. */
+  stream?: NodeJS.WriteStream
+}
+
+export interface WaitResult {
+  verdict: FinalVerdict
+  seconds: number
+  polls: number
+  /** The stopped tasks of the deployment, grouped by reason. */
+  stopped: Array<{ reason: string; count: number }>
+  /** The last DescribeServices answer. */
+  service: Service | undefined
+}
+
+/** Progress output: permanent lines, and one live line that a terminal rewrites in place. */
+export class Progress {
+  private liveText = ''
+  private lastPlain = ''
+  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
+
+  get tty(): boolean {
+    return this.stream.isTTY === true
+  }
+
+  line(text: string): void {
+    this.clear()
+    this.stream.write(redact(text) + '\n')
+    if (this.tty && this.liveText) this.stream.write(redact(this.liveText))
+  }
+
+  live(text: string, plain: string): void {
+    if (this.tty) {
+      this.liveText = text
+      this.stream.write('\r\x1b[2K' + redact(text))
+    } else if (plain !== this.lastPlain) {
+      this.lastPlain = plain
+      this.stream.write(redact(text) + '\n')
+    }
+  }
+
+  clear(): void {
+    if (this.tty && this.liveText) this.stream.write('\r\x1b[2K')
+  }
+
+  done(): void {
+    this.clear()
+    this.liveText = ''
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const clock = (d: Date | undefined) => (d ? d.toISOString().slice(11, 19) : '--:--:--')
+export const elapsed = (ms: number): string => {
+  const s = Math.floor(ms / 1000)
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+/** The stopped tasks a deployment started, every page. */
+async function stoppedTaskArns(ecs: ECSClient, cluster: string, deploymentId: string): Promise<string[]> {
+  const arns: string[] = []
+  let nextToken: string | undefined
+  do {
+    const page = await ecs.send(new ListTasksCommand({ cluster, startedBy: deploymentId, desiredStatus: 'STOPPED', nextToken }))
+    arns.push(...(page.taskArns ?? []))
+    nextToken = page.nextToken
+  } while (nextToken)
+  return arns
+}
+
+async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): Promise<Task[]> {
+  const tasks: Task[] = []
+  for (let i = 0; i < arns.length; i += 100) {
+    const page = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }))
+    tasks.push(...(page.tasks ?? []))
+  }
+  return tasks
+}
+
+const transient = (error: unknown) =>
+  awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable/) || /ECONNRESET|ETIMEDOUT|socket hang up/i.test(String((error as Error)?.message))
+
+/** Poll until the deployment's verdict, printing what happens. */
+export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): Promise<WaitResult> {
+  const { cluster, service: name, expected, intervalMs, timeoutMs } = options
+  const rules = options.rules ?? DEFAULT_RULES
+  const progress = new Progress(options.stream)
+  const t0 = performance.now()
+  const seenEvents = new Set<string>()
+  const stopped = new Map<string, Task>()
+  let since = options.since
+  let polls = 0
+  let last: Service | undefined
+  let lastVerdict: Verdict | undefined
+
+  const finish = (v: FinalVerdict): WaitResult => {
+    progress.done()
+    return {
+      verdict: v,
+      seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+      polls,
+      stopped: groupStopped([...stopped.values()]).map((g) => ({ reason: g.signature, count: g.count })),
+      service: last,
+    }
+  }
+
+  for (;;) {
+    polls += 1
+    try {
+      const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+      const found = described.services?.find((s) => s.serviceName === name)
+      last = found
+      if (found) {
+        const ours = found.deployments?.find((d) => d.id === expected.deploymentId)
+        since ??= ours?.createdAt
+        // Events come newest first; show the new ones oldest first.
+        const fresh = (found.events ?? []).filter((e) => e.id && !seenEvents.has(e.id) && (!since || !e.createdAt || e.createdAt >= new Date(since.getTime() - 1000)))
+        for (const e of found.events ?? []) if (e.id) seenEvents.add(e.id)
+        for (const e of fresh.reverse()) progress.line(`  ${colour.dim(clock(e.createdAt))}  ${e.message ?? ''}`)
+      }
+
+      const arns = await stoppedTaskArns(ecs, cluster, expected.deploymentId)
+      const unseen = arns.filter((arn) => !stopped.has(arn))
+      if (unseen.length > 0) {
+        const tasks = await describeTasks(ecs, cluster, unseen)
+        for (const task of tasks) if (task.taskArn) stopped.set(task.taskArn, task)
+        const all = [...stopped.values()]
+        for (const group of groupStopped(tasks)) {
+          const total = all.filter((t) => stopSignature(t) === group.signature).length
+          const count = `${group.count} task${group.count === 1 ? '' : 's'} stopped${total > group.count ? ` (${total} so far)` : ''}`
+          progress.line(`  ${colour.red('✗')} ${count}: ${group.signature}`)
+        }
+      }
+
+      const v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
+      lastVerdict = v
+      if (v.kind !== 'in-progress') return finish(v)
+      const time = elapsed(performance.now() - t0)
+      const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}`
+      progress.live(`  ${colour.yellow('…')} ${v.phase}: ${counts} (${time})`, `${v.phase} ${counts}`)
+    } catch (error) {
+      if (!transient(error)) {
+        progress.done()
+        throw error
+      }
+      progress.line(`  ${colour.yellow('!')} polling ECS failed after the SDK's retries (${(error as Error).name}); trying again`)
+    }
+    if (performance.now() - t0 + intervalMs > timeoutMs) {
+      const where =
+        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running` : 'no answer from ECS'
+      return finish({
+        kind: 'failure',
+        cause: 'timeout',
+        reason: `no verdict within ${elapsed(timeoutMs)}: deployment ${expected.deploymentId} is ${where} (ECS goes on; follow it with scripts/wait ${name})`,
+      })
+    }
+    await sleep(intervalMs)
+  }
+}
+
+/** A verdict as one line. Pure. */
+export function verdictLine(v: FinalVerdict): string {
+  return v.kind === 'success' ? v.reason : `${v.cause}: ${v.reason}`
+}

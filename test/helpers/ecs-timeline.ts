@@ -1,0 +1,617 @@
+// Scripted ECS rollouts at the HTTP level, in front of moto. moto does not roll deployments
+// (update_service keeps the old task definition on its one PRIMARY deployment and never starts
+// a task), so a rollout verdict could never be tested against it. This proxy forwards every
+// call to moto, then, once a deployment starts (UpdateService, CreateService, or arm()),
+// rewrites what ECS would show while it rolls out: DescribeServices' deployments, counts and
+// events, ListTasks(startedBy, STOPPED) and DescribeTasks for the tasks the deployment started
+// and that stopped. The answers have the shapes of real ECS JSON (awsJson1_1; timestamps in
+// epoch seconds): deployments with rolloutState/rolloutStateReason, events with ids and
+// createdAt, tasks with stopCode, stoppedReason and containers[].exitCode/reason. The timeline
+// advances one frame per DescribeServices answer (per poll), or by wall-clock time.
+import { randomBytes, randomInt } from 'node:crypto'
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+type Json = Record<string, unknown>
+
+/** What a timeline's frames are written against: filled in when the deployment starts. */
+export interface RolloutContext {
+  serviceName: string
+  clusterArn: string
+  region: string
+  account: string
+  /** The task definition the new deployment runs, and the one that ran before (undefined for a new service). */
+  newTd: string
+  oldTd: string | undefined
+  /** Another revision of the family (a deployment someone else starts). */
+  otherTd: string
+  newId: string
+  oldId: string
+  rollbackId: string
+  otherId: string
+  /** Epoch seconds when the deployment started. */
+  t0: number
+  desiredCount: number
+  /** How the deployment before this one was left (by the previous timeline): its state carries over. */
+  oldState?: Partial<DeploymentJson>
+}
+
+export interface DeploymentJson extends Json {
+  id: string
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE'
+  taskDefinition: string
+  desiredCount: number
+  pendingCount: number
+  runningCount: number
+  failedTasks: number
+  rolloutState?: 'COMPLETED' | 'FAILED' | 'IN_PROGRESS'
+  rolloutStateReason?: string
+}
+
+export interface Frame {
+  deployments(c: RolloutContext): DeploymentJson[]
+  /** The service's desired count at this frame (default: the context's). */
+  desiredCount?: number
+  /** Event messages ECS adds at this frame, oldest first. */
+  events?(c: RolloutContext): string[]
+  /** Tasks that stopped at this frame. */
+  stopped?(c: RolloutContext): TaskJson[]
+  /** Answer this many DescribeServices calls with ThrottlingException before showing the frame. */
+  throttle?: number
+}
+
+export interface Timeline {
+  name: string
+  frames: Frame[]
+  /** What really happened to the deployment. */
+  truth: 'success' | 'failure'
+  /** The frame at which ECS first shows the outcome (the failure, or the completed rollout). */
+  shows: number
+}
+
+export interface TaskJson extends Json {
+  taskArn: string
+  startedBy: string
+}
+
+// ---- realistic pieces -----------------------------------------------------------------------
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex')
+const deploymentId = () => `ecs-svc/${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`
+
+/** A deployment as DescribeServices shows it. */
+export function deployment(c: RolloutContext, id: string, td: string, fields: Partial<DeploymentJson>): DeploymentJson {
+  return {
+    id,
+    status: 'ACTIVE',
+    taskDefinition: td,
+    desiredCount: c.desiredCount,
+    pendingCount: 0,
+    runningCount: 0,
+    failedTasks: 0,
+    createdAt: c.t0,
+    updatedAt: c.t0 + 30,
+    launchType: 'FARGATE',
+    platformVersion: '1.4.0',
+    platformFamily: 'Linux',
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: 'ECS deployment ecs-svc started.',
+    ...fields,
+  }
+}
+
+/** The new deployment (this update's). */
+export const ours = (c: RolloutContext, fields: Partial<DeploymentJson> = {}) =>
+  deployment(c, c.newId, c.newTd, { status: 'PRIMARY', rolloutStateReason: `ECS deployment ${c.newId} in progress.`, ...fields })
+
+/** The deployment that ran before: ACTIVE and COMPLETED while the new one rolls out; absent for a new service. */
+export const before = (c: RolloutContext, fields: Partial<DeploymentJson> = {}): DeploymentJson[] =>
+  c.oldTd
+    ? [
+        deployment(c, c.oldId, c.oldTd, {
+          runningCount: c.desiredCount,
+          rolloutState: 'COMPLETED',
+          rolloutStateReason: `ECS deployment ${c.oldId} completed.`,
+          createdAt: c.t0 - 86400,
+          updatedAt: c.t0 - 86000,
+          ...c.oldState,
+          ...fields,
+          status: 'ACTIVE',
+        }),
+      ]
+    : []
+
+const taskId = () => hex(16)
+
+/** A task this deployment started that has stopped, as DescribeTasks returns it. */
+export function stoppedTask(
+  c: RolloutContext,
+  how: { stopCode: string; stoppedReason: string; exitCode?: number; reason?: string; health?: 'UNHEALTHY' | 'UNKNOWN'; startedBy?: string },
+): TaskJson {
+  const id = taskId()
+  const taskArn = `arn:aws:ecs:${c.region}:${c.account}:task/${c.clusterArn.split('/').pop()}/${id}`
+  const now = Date.now() / 1000
+  const started = how.stopCode !== 'TaskFailedToStart'
+  return {
+    attachments: [{ id: hex(8), type: 'ElasticNetworkInterface', status: 'DELETED', details: [{ name: 'subnetId', value: 'subnet-0abc' }] }],
+    availabilityZone: `${c.region}a`,
+    clusterArn: c.clusterArn,
+    connectivity: 'CONNECTED',
+    containers: [
+      {
+        containerArn: `arn:aws:ecs:${c.region}:${c.account}:container/${id}/${hex(16)}`,
+        taskArn,
+        name: c.serviceName,
+        image: `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${c.serviceName}@sha256:${hex(32)}`,
+        lastStatus: 'STOPPED',
+        ...(how.exitCode !== undefined ? { exitCode: how.exitCode } : {}),
+        ...(how.reason ? { reason: how.reason } : {}),
+        healthStatus: how.health ?? 'UNKNOWN',
+        cpu: '0',
+      },
+    ],
+    cpu: '256',
+    createdAt: now - 60,
+    desiredStatus: 'STOPPED',
+    enableExecuteCommand: true,
+    group: `service:${c.serviceName}`,
+    healthStatus: how.health ?? 'UNKNOWN',
+    lastStatus: 'STOPPED',
+    launchType: 'FARGATE',
+    memory: '512',
+    platformVersion: '1.4.0',
+    platformFamily: 'Linux',
+    startedBy: how.startedBy ?? c.newId,
+    ...(started ? { startedAt: now - 45 } : {}),
+    stopCode: how.stopCode,
+    stoppedAt: now,
+    stoppedReason: how.stoppedReason,
+    stoppingAt: now - 2,
+    taskArn,
+    taskDefinitionArn: c.newTd,
+    version: 5,
+  }
+}
+
+const svc = (c: RolloutContext) => `(service ${c.serviceName})`
+const short = (arn: string) => arn.split('/').pop() as string
+
+export const events = {
+  started: (c: RolloutContext, task = taskId()) => `${svc(c)} has started 1 tasks: (task ${task}).`,
+  stopped: (c: RolloutContext, t: TaskJson) => `${svc(c)} has stopped 1 running tasks: (task ${short(t.taskArn)}).`,
+  steady: (c: RolloutContext) => `${svc(c)} has reached a steady state.`,
+  completed: (c: RolloutContext, id = c.newId) => `${svc(c)} (deployment ${id}) deployment completed.`,
+  failed: (c: RolloutContext) => `${svc(c)} (deployment ${c.newId}) deployment failed: tasks failed to start.`,
+  rollingBack: (c: RolloutContext) => `${svc(c)} rolling back to deployment ${c.oldId}.`,
+  unhealthy: (c: RolloutContext, t: TaskJson) => `${svc(c)} (task ${short(t.taskArn)}) failed container health checks.`,
+}
+
+// ---- the timelines --------------------------------------------------------------------------
+
+const crash = (c: RolloutContext, exitCode = 1, reason?: string) =>
+  stoppedTask(c, { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode, ...(reason ? { reason } : {}) })
+
+/** Frames where each one stops a task (and starts another), with the given stop. */
+function stoppingFrames(stops: Array<(c: RolloutContext) => TaskJson>, fields: (i: number, c: RolloutContext) => Partial<DeploymentJson> = () => ({})): Frame[] {
+  return stops.map((stop, i) => {
+    let task: TaskJson | undefined
+    const made = (c: RolloutContext) => (task ??= stop(c))
+    return {
+      deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i + 1, ...fields(i, c) }), ...before(c)],
+      stopped: (c) => [made(c)],
+      events: (c) => [events.stopped(c, made(c)), events.started(c)],
+    }
+  })
+}
+
+/** The circuit breaker trips: our deployment FAILED, a rollback deployment of the old task definition PRIMARY. */
+function rollbackFrames(failedTasks: number): Frame[] {
+  const failed = (c: RolloutContext) =>
+    ours(c, { status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.', failedTasks, pendingCount: 0, desiredCount: 0 })
+  const back = (c: RolloutContext, fields: Partial<DeploymentJson>) =>
+    deployment(c, c.rollbackId, c.oldTd as string, {
+      status: 'PRIMARY',
+      rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${c.oldId}.`,
+      createdAt: c.t0 + 120,
+      ...fields,
+    })
+  return [
+    { deployments: (c) => [back(c, { pendingCount: 1 }), failed(c), ...before(c)], events: (c) => [events.failed(c), events.rollingBack(c)] },
+    { deployments: (c) => [back(c, { runningCount: 1 }), ...before(c)] },
+    {
+      deployments: (c) => [back(c, { runningCount: c.desiredCount, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${c.rollbackId} completed.` })],
+      events: (c) => [events.completed(c, c.rollbackId), events.steady(c)],
+    },
+  ]
+}
+
+const starting: Frame = {
+  deployments: (c) => [ours(c, { pendingCount: c.desiredCount }), ...before(c)],
+  events: (c) => [events.started(c)],
+}
+
+const cleanFrames: Frame[] = [
+  starting,
+  { deployments: (c) => [ours(c, { runningCount: c.desiredCount }), ...before(c)] },
+  { deployments: (c) => [ours(c, { runningCount: c.desiredCount }), ...before(c, { runningCount: 0 })], events: (c) => [`${svc(c)} has stopped 1 running tasks: (task ${taskId()}).`] },
+  {
+    deployments: (c) => [ours(c, { runningCount: c.desiredCount, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${c.newId} completed.` })],
+    events: (c) => [events.completed(c), events.steady(c)],
+  },
+]
+
+export const TIMELINES = {
+  clean: { name: 'a clean rollout', truth: 'success', shows: 3, frames: cleanFrames },
+
+  rollback: {
+    name: 'a circuit-breaker rollback',
+    truth: 'failure',
+    shows: 4,
+    frames: [
+      starting,
+      // Three failures, each different (so no fail-fast rule fires): the circuit breaker decides.
+      ...stoppingFrames([(c) => crash(c, 1), (c) => crash(c, 137, 'OutOfMemoryError: Container killed due to memory usage'), (c) => crash(c, 2)]),
+      ...rollbackFrames(3),
+    ],
+  },
+
+  crashLoop: {
+    name: 'a crash loop (no circuit breaker)',
+    truth: 'failure',
+    shows: 3,
+    frames: [starting, ...stoppingFrames([1, 2, 3, 4, 5, 6].map(() => (c: RolloutContext) => crash(c, 3)))],
+  },
+
+  cannotPull: {
+    name: 'CannotPullContainerError',
+    truth: 'failure',
+    shows: 1,
+    frames: [
+      starting,
+      ...stoppingFrames(
+        [1, 2, 3].map(() => (c: RolloutContext) =>
+          stoppedTask(c, {
+            stopCode: 'TaskFailedToStart',
+            stoppedReason: `CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref ${c.account}.dkr.ecr.${c.region}.amazonaws.com/${c.serviceName}@sha256:${'0'.repeat(64)}: not found`,
+          }),
+        ),
+      ),
+      ...rollbackFrames(3),
+    ],
+  },
+
+  healthCheck: {
+    name: 'a failing health check',
+    truth: 'failure',
+    shows: 4,
+    frames: [
+      starting,
+      { deployments: (c) => [ours(c, { runningCount: 1 }), ...before(c)] },
+      ...[1, 2, 3].flatMap((i): Frame[] => {
+        let task: TaskJson | undefined
+        const made = (c: RolloutContext) =>
+          (task ??= stoppedTask(c, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', exitCode: 143, health: 'UNHEALTHY' }))
+        return [
+          {
+            deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i }), ...before(c)],
+            stopped: (c) => [made(c)],
+            events: (c) => [events.unhealthy(c, made(c)), events.stopped(c, made(c)), events.started(c)],
+          },
+          { deployments: (c) => [ours(c, { runningCount: 1, failedTasks: i }), ...before(c)] },
+        ]
+      }),
+    ],
+  },
+
+  desiredZero: {
+    name: 'desired count 0',
+    truth: 'failure',
+    shows: 0,
+    frames: [
+      {
+        desiredCount: 0,
+        deployments: (c) => [ours(c, { desiredCount: 0, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${c.newId} completed.` })],
+        events: (c) => [events.completed(c), events.steady(c)],
+      },
+    ],
+  },
+
+  superseded: {
+    name: 'a second deployment started while waiting',
+    truth: 'failure',
+    shows: 2,
+    frames: [
+      starting,
+      { deployments: (c) => [ours(c, { runningCount: 1 }), ...before(c)] },
+      {
+        deployments: (c) => [
+          deployment(c, c.otherId, c.otherTd, { status: 'PRIMARY', pendingCount: 1, createdAt: c.t0 + 60 }),
+          ours(c, { status: 'ACTIVE', runningCount: 1 }),
+          ...before(c),
+        ],
+        events: (c) => [events.started(c)],
+      },
+      { deployments: (c) => [deployment(c, c.otherId, c.otherTd, { status: 'PRIMARY', runningCount: 1, createdAt: c.t0 + 60 }), ours(c, { status: 'ACTIVE', runningCount: 0 })] },
+      {
+        deployments: (c) => [deployment(c, c.otherId, c.otherTd, { status: 'PRIMARY', runningCount: 1, rolloutState: 'COMPLETED', createdAt: c.t0 + 60 })],
+        events: (c) => [events.completed(c, c.otherId), events.steady(c)],
+      },
+    ],
+  },
+
+  throttled: {
+    name: 'throttling during the wait',
+    truth: 'success',
+    shows: 3,
+    frames: cleanFrames.map((f, i) => (i === 1 || i === 2 ? { ...f, throttle: 2 } : f)),
+  },
+
+  neverSettles: {
+    name: 'a rollout that never settles (timeout)',
+    truth: 'failure',
+    shows: Number.POSITIVE_INFINITY,
+    frames: [starting],
+  },
+} satisfies Record<string, Timeline>
+
+export type TimelineName = keyof typeof TIMELINES
+
+// ---- the proxy ------------------------------------------------------------------------------
+
+export interface Call {
+  action: string
+  at: number
+  /** Answered from the timeline (not moto). */
+  scripted: boolean
+}
+
+export interface EcsTimeline {
+  url: string
+  calls: Call[]
+  mutations(): Call[]
+  /** The next deployment follows this timeline, the ones after it `then`, in turn (the last one keeps being used). Until then ECS stays as the current one left it. */
+  use(timeline: Timeline, options?: { everyMs?: number; then?: Timeline[] }): void
+  /** Start the timeline now, as if a deployment of this task definition had started (for `wait`). */
+  arm(fields: Partial<RolloutContext> & { newTd: string; serviceName: string }): RolloutContext
+  /** Forget every deployment (after moto is reset). */
+  forget(): void
+  /** The context of the deployment in progress. */
+  context(): RolloutContext | undefined
+  /** performance.now() when each frame was first shown. */
+  shownAt: Map<number, number>
+  /** DescribeServices answers given so far for the timeline. */
+  polls(): number
+  throttled(): number
+  stop(): Promise<void>
+}
+
+const READ_ONLY = /^(Describe|Get|List)/
+
+export async function startEcsTimeline(target: string, account = '123456789012'): Promise<EcsTimeline> {
+  const upstream = new URL(target)
+  const calls: Call[] = []
+  let timeline: Timeline = TIMELINES.clean
+  let queue: Timeline[] = []
+  let everyMs: number | undefined
+  let ctx: RolloutContext | undefined
+  let armedAt = 0
+  let polls = 0
+  let throttles = 0
+  const throttledFrames = new Map<number, number>()
+  const shownAt = new Map<number, number>()
+  const eventLog: Json[] = []
+  const stoppedLog: TaskJson[] = []
+  let appliedUpTo = -1
+  let lastShown: DeploymentJson[] | undefined
+
+  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }))
+      })
+      up.on('error', reject)
+      up.end(body)
+    })
+
+  const reply = (res: ServerResponse, status: number, json: unknown) => {
+    const text = JSON.stringify(json)
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': hex(16), 'content-length': Buffer.byteLength(text) }).end(text)
+  }
+
+  const currentFrame = (): number => {
+    const last = timeline.frames.length - 1
+    const index = everyMs !== undefined ? Math.floor((performance.now() - armedAt) / everyMs) : polls - 1
+    return Math.max(0, Math.min(last, index))
+  }
+
+  /** Apply events and stopped tasks of every frame up to `index` (once each). */
+  const applyUpTo = (index: number) => {
+    const c = ctx as RolloutContext
+    for (let i = appliedUpTo + 1; i <= index; i++) {
+      const frame = timeline.frames[i]
+      const now = Date.now() / 1000
+      for (const message of frame.events?.(c) ?? []) eventLog.unshift({ id: crypto.randomUUID(), createdAt: now, message })
+      stoppedLog.push(...(frame.stopped?.(c) ?? []))
+      if (!shownAt.has(i)) shownAt.set(i, performance.now())
+    }
+    appliedUpTo = Math.max(appliedUpTo, index)
+  }
+
+  const arm = (fields: Partial<RolloutContext> & { newTd: string; serviceName: string }): RolloutContext => {
+    if (queue.length > 0) timeline = queue.shift() as Timeline
+    const family = fields.newTd.replace(/:\d+$/, '')
+    const revision = Number(/:(\d+)$/.exec(fields.newTd)?.[1] ?? 1)
+    const region = fields.region ?? 'eu-west-2'
+    ctx = {
+      clusterArn: `arn:aws:ecs:${region}:${account}:cluster/cruddur`,
+      region,
+      account,
+      oldTd: undefined,
+      otherTd: `${family}:${revision + 1}`,
+      newId: deploymentId(),
+      oldId: deploymentId(),
+      rollbackId: deploymentId(),
+      otherId: deploymentId(),
+      t0: Date.now() / 1000,
+      desiredCount: 1,
+      ...fields,
+    }
+    armedAt = performance.now()
+    polls = 0
+    appliedUpTo = -1
+    shownAt.clear()
+    throttledFrames.clear()
+    stoppedLog.length = 0
+    return ctx
+  }
+
+  /** Patch moto's service into what ECS shows at this frame. */
+  const patchService = (service: Json, index: number): Json => {
+    const c = ctx as RolloutContext
+    const frame = timeline.frames[index]
+    const deployments = frame.deployments(c)
+    lastShown = deployments
+    const desired = frame.desiredCount ?? c.desiredCount
+    const primary = deployments.find((d) => d.status === 'PRIMARY')
+    const history = Array.isArray(service.events) ? (service.events as Json[]) : []
+    return {
+      ...service,
+      desiredCount: desired,
+      runningCount: deployments.reduce((sum, d) => sum + d.runningCount, 0),
+      pendingCount: deployments.reduce((sum, d) => sum + d.pendingCount, 0),
+      taskDefinition: primary?.taskDefinition ?? service.taskDefinition,
+      deployments: deployments.map((d) => ({ ...d, networkConfiguration: service.networkConfiguration })),
+      events: [...eventLog, ...history].slice(0, 100),
+    }
+  }
+
+  const startDeployment = (service: Json, kind: 'update' | 'create') => {
+    eventLog.length = 0
+    const motoDeployments = (service.deployments as Array<{ taskDefinition?: string; id?: string }> | undefined) ?? []
+    const oldTd = kind === 'update' ? motoDeployments[0]?.taskDefinition : undefined
+    const serviceArn = String(service.serviceArn ?? '')
+    const c = arm({
+      serviceName: String(service.serviceName),
+      clusterArn: String(service.clusterArn),
+      region: serviceArn.split(':')[3] || 'eu-west-2',
+      newTd: String(service.taskDefinition),
+      oldTd,
+      desiredCount: Number(service.desiredCount ?? 1),
+    })
+    if (motoDeployments[0]?.id && kind === 'update') c.oldId = motoDeployments[0].id
+    // moto never rolls: what ran before is what the previous timeline left PRIMARY.
+    const previous = kind === 'update' ? lastShown?.find((d) => d.status === 'PRIMARY') : undefined
+    if (previous) {
+      c.oldTd = previous.taskDefinition
+      c.oldId = previous.id
+      const { id: _id, status: _status, taskDefinition: _td, ...state } = previous
+      c.oldState = state
+    }
+    lastShown = undefined
+    // UpdateService's answer: the new PRIMARY deployment, just created, the old one ACTIVE.
+    return {
+      ...service,
+      taskDefinition: c.newTd,
+      deployments: [ours(c, { updatedAt: c.t0, createdAt: c.t0 }), ...before(c)].map((d) => ({ ...d, networkConfiguration: service.networkConfiguration })),
+    }
+  }
+
+  const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const target = String(req.headers['x-amz-target'] ?? '')
+    const action = target.split('.').pop() || new URLSearchParams(body.toString('utf8')).get('Action') || `${req.method} ${req.url}`
+    const isEcs = target.startsWith('AmazonEC2ContainerServiceV20141113.')
+    const input = isEcs && body.length ? (JSON.parse(body.toString('utf8')) as Json) : {}
+    const call: Call = { action, at: performance.now(), scripted: false }
+    if (action) calls.push(call)
+
+    if (isEcs && action === 'DescribeServices' && ctx) {
+      const frameIndex = everyMs !== undefined ? currentFrame() : Math.min(polls, timeline.frames.length - 1)
+      const wanted = timeline.frames[frameIndex].throttle ?? 0
+      const done = throttledFrames.get(frameIndex) ?? 0
+      if (done < wanted) {
+        throttledFrames.set(frameIndex, done + 1)
+        throttles += 1
+        call.scripted = true
+        reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' })
+        return
+      }
+    }
+    if (isEcs && (action === 'ListTasks' || action === 'DescribeTasks') && ctx) {
+      const known = new Map(stoppedLog.map((t) => [t.taskArn, t]))
+      if (action === 'ListTasks' && typeof input.startedBy === 'string' && [ctx.newId, ctx.otherId, ctx.rollbackId].includes(input.startedBy)) {
+        call.scripted = true
+        const status = input.desiredStatus ?? 'RUNNING'
+        reply(res, 200, { taskArns: status === 'STOPPED' ? stoppedLog.filter((t) => t.startedBy === input.startedBy).map((t) => t.taskArn) : [] })
+        return
+      }
+      const asked = Array.isArray(input.tasks) ? (input.tasks as string[]) : []
+      if (action === 'DescribeTasks' && asked.length > 0 && asked.every((a) => known.has(a))) {
+        call.scripted = true
+        reply(res, 200, { tasks: asked.map((a) => known.get(a)), failures: [] })
+        return
+      }
+    }
+
+    const answer = await forward(req, body)
+    if (!isEcs || answer.status !== 200 || !['DescribeServices', 'UpdateService', 'CreateService'].includes(action)) {
+      res.writeHead(answer.status, answer.headers).end(answer.body)
+      return
+    }
+    const json = JSON.parse(answer.body.toString('utf8')) as Json
+    if (action === 'UpdateService' || action === 'CreateService') {
+      call.scripted = true
+      reply(res, 200, { ...json, service: startDeployment(json.service as Json, action === 'UpdateService' ? 'update' : 'create') })
+      return
+    }
+    // DescribeServices
+    if (ctx) {
+      polls += 1
+      const index = currentFrame()
+      applyUpTo(index)
+      call.scripted = true
+      const services = (json.services as Json[] | undefined) ?? []
+      json.services = services.map((s) => (s.serviceName === ctx?.serviceName && s.status === 'ACTIVE' ? patchService(s, index) : s))
+    }
+    reply(res, 200, json)
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      handle(req, Buffer.concat(chunks), res).catch((error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+        res.end(String(error))
+      })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    mutations: () => calls.filter((c) => !READ_ONLY.test(c.action)),
+    use(next, options = {}) {
+      queue = [next, ...(options.then ?? [])]
+      everyMs = options.everyMs
+    },
+    arm,
+    forget() {
+      ctx = undefined
+      lastShown = undefined
+      eventLog.length = 0
+      stoppedLog.length = 0
+    },
+    context: () => ctx,
+    shownAt,
+    polls: () => polls,
+    throttled: () => throttles,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

@@ -10,7 +10,7 @@ import { ConfigError, KitError, UsageError } from '../lib/core/errors.js'
 import { envHelp } from '../lib/config/variables.js'
 import { stepContext } from '../lib/steps/step.js'
 import { serviceStep } from '../lib/steps/ecs-service.js'
-import { resolveServiceNetwork } from '../lib/aws/network.js'
+import { resolveServiceNetwork } from '../lib/steps/security-group.js'
 import {
   circuitBreakerOn,
   containersOf,
@@ -137,7 +137,7 @@ await runAwsScript(
       }
     } else {
       // Missing or INACTIVE: create it as provision would (the file names the family: its latest revision is ours).
-      const [change] = await serviceStep(name).run(ctx)
+      const [change] = await serviceStep(declaration).run(ctx)
       const created = await describeService(ecs, cluster, name)
       const primary = created?.deployments?.find((d) => d.status === 'PRIMARY')
       if (!primary?.id) throw new KitError(`ECS service ${name} was created but shows no deployment`)

@@ -134,13 +134,14 @@ local("the repo's templates: accepted findings listed as accepted, live-only rul
   assert.match(human.stdout, /not checked \(they need the live account\): KIT-ECR-005/)
 })
 
-local('templates with the fixes the audit asks for: no open finding on them, exit 0', async () => {
+local('templates with the fixes the audit asks for: no open finding on them but the lifecycle policy the kit does not set yet, exit 0', async () => {
   const { td, svc } = fixedTemplates('zz-audit-good')
   await withTemplates('zz-audit-good', td, svc, async () => {
     const r = await audit(['--local', '--json'], { ECS_SERVICES: 'zz-audit-good' })
     const doc = report(r.stdout)
     const mine = doc.findings.filter((f) => f.resource.includes('zz-audit-good') && !f.accepted)
-    assert.equal(mine.map((f) => `${f.ruleId} ${f.resource}`), [])
+    // The declared service's repository: the kit creates no ECR lifecycle policy (a low finding, left open).
+    assert.equal(mine.map((f) => `${f.ruleId} ${f.resource}`), ['KIT-ECR-003 repository:zz-audit-good'])
     assert.is(doc.summary.critical + doc.summary.high, 0)
     assert.is(r.code, 0, r.all)
   })
@@ -330,7 +331,8 @@ live('the fixed templates provision, twice without change, and pass the live aud
     const doc = report((await audit(['--json'], { ECS_SERVICES: 'zz-audit-good' })).stdout)
     const mine = doc.findings.filter((f) => f.resource.includes('zz-audit-good') && !f.accepted).map((f) => `${f.ruleId} ${f.resource}`)
     // moto's CreateService drops deploymentConfiguration (field notes); real ECS keeps it.
-    assert.equal(mine, ['KIT-ECS-013 service:zz-audit-good'])
+    // Open: the circuit breaker moto drops, and the ECR lifecycle policy the kit does not set yet.
+    assert.equal([...mine].sort(), ['KIT-ECR-003 repository:zz-audit-good', 'KIT-ECS-013 service:zz-audit-good'])
   })
 })
 

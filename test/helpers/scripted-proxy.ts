@@ -16,6 +16,8 @@ export interface ScriptedAnswer {
   status?: number
   /** JSON-protocol answers: an object (sent as application/x-amz-json-1.1). */
   json?: unknown
+  /** Instead of `json`: forward to moto and change its JSON answer (e.g. add events moto never records). */
+  edit?: (upstream: Record<string, unknown>) => unknown
 }
 
 export type Script = (call: ScriptedCall) => ScriptedAnswer | undefined
@@ -56,6 +58,23 @@ export async function startScriptedProxy(target: string, script: Script): Promis
         }
       }
       const answer = script({ action, body })
+      if (answer?.edit) {
+        const edit = answer.edit
+        const forward = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          const parts: Buffer[] = []
+          up.on('data', (c: Buffer) => parts.push(c))
+          up.on('end', () => {
+            answered.push(action)
+            const edited = JSON.stringify(edit(JSON.parse(Buffer.concat(parts).toString('utf8') || '{}')))
+            const headers = { ...up.headers, 'content-length': String(Buffer.byteLength(edited)) }
+            delete headers['transfer-encoding']
+            res.writeHead(up.statusCode ?? 200, headers).end(edited)
+          })
+        })
+        forward.on('error', (e) => res.writeHead(502).end(String(e)))
+        forward.end(raw)
+        return
+      }
       if (answer) {
         answered.push(action)
         res.writeHead(answer.status ?? 200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'scripted' }).end(JSON.stringify(answer.json ?? {}))

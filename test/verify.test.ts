@@ -353,6 +353,22 @@ live('a single-arch image and no registry API (bare moto): the platform is not c
   assert.match(r.stdout, /- backend-flask\s+image platform\s+no manifest to read .*linux\/amd64 not checked/)
 })
 
+live('ssm:GetParameters refused to the caller (scripted SSM AccessDeniedException): only "ssm parameters" fails, saying it could not be read', async () => {
+  const proxy = await startScriptedProxy(motoUrl, ({ action }) =>
+    action === 'GetParameters'
+      ? { status: 400, json: { __type: 'AccessDeniedException', message: 'User: arn:aws:iam::123456789012:user/student is not authorized to perform: ssm:GetParameters' } }
+      : undefined,
+  )
+  try {
+    const r = await verify([], { AWS_ENDPOINT_URL: proxy.url })
+    assert.is(r.code, 1, r.all)
+    assert.equal(failing(r.stdout), ['ssm parameters'])
+    assert.match(r.stdout, /ssm parameters\s+could not be read: .*not authorized to perform: ssm:GetParameters/)
+  } finally {
+    await proxy.stop()
+  }
+})
+
 const usage = suite('scripts/verify: usage')
 usage('a service that is not a name, or has no template: exit 2 before any AWS call', async () => {
   const r = await verify(['../../etc/passwd'])

@@ -88,10 +88,15 @@ export class VerifyReader {
       const inline = (inlineNames.PolicyNames ?? []).map(async (policy) =>
         decodePolicy((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }))).PolicyDocument),
       )
+      // A managed policy that cannot be read grants nothing here: a check may then fail, never pass, wrongly.
       const managed = (attached.AttachedPolicies ?? []).map(async (a) => {
-        const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: a.PolicyArn }))).Policy
-        const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: a.PolicyArn, VersionId: policy?.DefaultVersionId }))
-        return decodePolicy(version.PolicyVersion?.Document)
+        try {
+          const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: a.PolicyArn }))).Policy
+          const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: a.PolicyArn, VersionId: policy?.DefaultVersionId }))
+          return decodePolicy(version.PolicyVersion?.Document)
+        } catch {
+          return undefined
+        }
       })
       const documents = (await Promise.all([...inline, ...managed])).filter((d) => d !== undefined)
       return { name, exists: true, trust, documents }
@@ -126,7 +131,13 @@ export class VerifyReader {
   async serviceGroups(service: string): Promise<{ label: string; groups?: Array<{ name: string; permissions: IpPermission[] }> }> {
     const ec2 = this.ctx.client(EC2Client, 'EC2')
     const { cluster, securityGroup } = this.ctx.names
-    const described = await this.ctx.client(ECSClient, 'ECS').send(new DescribeServicesCommand({ cluster, services: [service] })).catch(() => undefined)
+    const described = await this.ctx
+      .client(ECSClient, 'ECS')
+      .send(new DescribeServicesCommand({ cluster, services: [service] }))
+      .catch((error: unknown) => {
+        if (awsErrorIs(error, 'ClusterNotFoundException')) return undefined
+        throw error
+      })
     const live = described?.services?.find((s) => s.serviceName === service && s.status === 'ACTIVE')
     const ids = live?.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? []
     if (ids.length > 0) {
@@ -177,48 +188,72 @@ export class VerifyReader {
   }
 }
 
+const unreadable = (service: string, checks: readonly string[], error: unknown): CheckResult[] =>
+  checks.map((check) => ({ service, check, verdict: 'fail' as const, detail: `could not be read: ${describeError(error).line}` }))
+
+/** Checks from one read; when the read fails (access denied, throttled to the end), those checks fail saying so. */
+async function guarded(service: string, checks: readonly string[], body: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
+  try {
+    return await body()
+  } catch (error) {
+    return unreadable(service, checks, error)
+  }
+}
+
 /** Every check for one service, in a fixed order. */
 export async function verifyService(reader: VerifyReader, service: string): Promise<CheckResult[]> {
   const { ctx } = reader
   const file = templateFile(service)
+  const serviceFileName = serviceFile(service)
   const { json, missing } = renderLoosely(ctx, file)
   const task = json as TaskDefinitionSpec
-  const results: CheckResult[] = [templateCheck(service, file, missing)]
-
-  const [executionRole, taskRole] = await Promise.all([
-    task.executionRoleArn ? reader.role(roleNameOf(task.executionRoleArn)) : undefined,
-    task.taskRoleArn ? reader.role(roleNameOf(task.taskRoleArn)) : undefined,
-  ])
-  results.push(roleCheck(service, 'execution role', executionRole), roleCheck(service, 'task role', taskRole))
   const needs = executionRoleNeeds(task, ctx.region, ctx.accountId)
-  results.push(
-    permissionCheck(service, 'pull from ECR', executionRole, needs.ecr, 'pull the image from ECR'),
-    permissionCheck(service, 'write logs', executionRole, needs.logs, 'write the log group'),
-    permissionCheck(service, 'read parameters', executionRole, needs.parameters, "read the task's SSM parameters"),
-  )
-
   const parameters = parameterReferences(task, ctx.region, ctx.accountId).map((p) => p.name)
-  results.push(parametersCheck(service, parameters, parameters.length ? await reader.missingParameters(parameters) : []))
-
   const architecture = platformArchitecture(task)
-  for (const ref of imageReferences(task)) {
-    const { fact, manifest, unavailable } = await reader.image(ref)
-    results.push(imageCheck(service, fact))
-    if (fact.found) results.push(platformCheck(service, ref.image, architecture, manifest, unavailable))
-  }
-
-  for (const group of [...new Set(logTargets(task).map((t) => t.group))]) results.push(logGroupCheck(service, group, await reader.logGroupExists(group)))
-  results.push(clusterCheck(service, ctx.names.cluster, await reader.clusterStatus(ctx.names.cluster)))
-
-  const { label, groups } = await reader.serviceGroups(service)
-  results.push(portsCheck(service, taskPorts(task), groups, label))
-
   let exec = false
   try {
-    exec = (loadTemplate(serviceFile(service)).json as { enableExecuteCommand?: unknown }).enableExecuteCommand === true
+    exec = (loadTemplate(serviceFileName).json as { enableExecuteCommand?: unknown }).enableExecuteCommand === true
   } catch {
     // No service file: nothing says exec is on.
   }
-  results.push(execCheck(service, exec, serviceFile(service), taskRole, EXEC_ACTIONS.map((action) => ({ action, resource: '*' }))))
-  return results
+  const execNeeds = EXEC_ACTIONS.map((action) => ({ action, resource: '*' }))
+
+  // Independent reads at once; each group of checks keeps its place in the output.
+  const groups = await Promise.all([
+    guarded(service, ['execution role', 'task role', 'pull from ECR', 'write logs', 'read parameters', 'ecs exec'], async () => {
+      const [executionRole, taskRole] = await Promise.all([
+        task.executionRoleArn ? reader.role(roleNameOf(task.executionRoleArn)) : undefined,
+        task.taskRoleArn ? reader.role(roleNameOf(task.taskRoleArn)) : undefined,
+      ])
+      return [
+        roleCheck(service, 'execution role', executionRole),
+        roleCheck(service, 'task role', taskRole),
+        permissionCheck(service, 'pull from ECR', executionRole, needs.ecr, 'pull the image from ECR'),
+        permissionCheck(service, 'write logs', executionRole, needs.logs, 'write the log group'),
+        permissionCheck(service, 'read parameters', executionRole, needs.parameters, "read the task's SSM parameters"),
+        execCheck(service, exec, serviceFileName, taskRole, execNeeds),
+      ]
+    }),
+    guarded(service, ['ssm parameters'], async () => [parametersCheck(service, parameters, parameters.length ? await reader.missingParameters(parameters) : [])]),
+    guarded(service, ['image'], async () => {
+      const results: CheckResult[] = []
+      for (const ref of imageReferences(task)) {
+        const { fact, manifest, unavailable } = await reader.image(ref)
+        results.push(imageCheck(service, fact))
+        if (fact.found) results.push(platformCheck(service, ref.image, architecture, manifest, unavailable))
+      }
+      return results
+    }),
+    guarded(service, ['log group'], async () =>
+      Promise.all([...new Set(logTargets(task).map((t) => t.group))].map(async (group) => logGroupCheck(service, group, await reader.logGroupExists(group)))),
+    ),
+    guarded(service, ['cluster'], async () => [clusterCheck(service, ctx.names.cluster, await reader.clusterStatus(ctx.names.cluster))]),
+    guarded(service, ['ports'], async () => {
+      const { label, groups: found } = await reader.serviceGroups(service)
+      return [portsCheck(service, taskPorts(task), found, label)]
+    }),
+  ])
+  const [iam, ssm, images, logs, cluster, ports] = groups
+  const exe = iam.pop() as CheckResult
+  return [templateCheck(service, file, missing), ...iam, ...ssm, ...images, ...logs, ...cluster, ...ports, exe]
 }

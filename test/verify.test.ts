@@ -12,8 +12,8 @@ import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { decodePolicy } from '../lib/steps/iam-roles.js'
 import { decide, trustsService, wildcardMatch } from '../lib/verify/policy.js'
-import { parseManifest, platformCheck, portsCheck } from '../lib/verify/checks.js'
-import { executionRoleNeeds, imageReferences, parameterNameOf, platformArchitecture } from '../lib/verify/task.js'
+import { execCheck, parseManifest, platformCheck, portsCheck } from '../lib/verify/checks.js'
+import { EXEC_ACTIONS, execFacts, executionRoleNeeds, imageReferences, parameterNameOf, platformArchitecture } from '../lib/verify/task.js'
 import type { VerifyDocument } from '../scripts/verify.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
@@ -137,6 +137,21 @@ task('ports: a range, all traffic or another source counts as open; a rule witho
   assert.is(portsCheck('s', ports, group([{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]), 'sg').verdict, 'fail')
   assert.is(portsCheck('s', ports, group([{ IpProtocol: 'udp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]), 'sg').verdict, 'fail')
   assert.is(portsCheck('s', ports, [], 'crud-srv-sg').detail, 'security group crud-srv-sg does not exist: run ./scripts/ec2/create-security-group')
+})
+
+task('exec: off is skipped; a read-only root fails; AWS keys in the container are pointed out; no ssmmessages fails', () => {
+  const granted = { name: 'R', exists: true, documents: [{ Statement: [{ Effect: 'Allow', Action: 'ssmmessages:*', Resource: '*' }] }] }
+  const needed = EXEC_ACTIONS.map((action) => ({ action, resource: '*' }))
+  assert.is(execCheck('s', false, 'f', granted, needed).verdict, 'skip')
+  assert.is(execCheck('s', true, 'f', granted, needed).verdict, 'pass')
+  const readOnly = execFacts({ containerDefinitions: [{ name: 'web', readonlyRootFilesystem: true }] })
+  assert.match(execCheck('s', true, 'f', granted, needed, readOnly).detail, 'web has readonlyRootFilesystem')
+  const keys = execFacts({ containerDefinitions: [{ name: 'web', secrets: [{ name: 'AWS_ACCESS_KEY_ID', valueFrom: '/x' }] }] })
+  const withKeys = execCheck('s', true, 'f', granted, needed, keys)
+  assert.is(withKeys.verdict, 'pass')
+  assert.match(withKeys.detail, 'AWS_ACCESS_KEY_ID in web overrides the task role')
+  assert.is(execCheck('s', true, 'f', { ...granted, documents: [] }, needed).verdict, 'fail')
+  assert.is(execCheck('s', true, 'f', undefined, needed).verdict, 'fail')
 })
 
 // ---------------------------------------------------------------- against moto

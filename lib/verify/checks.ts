@@ -167,13 +167,34 @@ export function portsCheck(
   return { service, check, verdict: 'fail', detail: `${text(closed)} not open in ${names} (nothing could reach the container): run ./scripts/ec2/create-security-group` }
 }
 
-/** With ECS Exec on, the task role may open the ssmmessages channels. */
-export function execCheck(service: string, enabled: boolean, file: string, taskRole: RoleFacts | undefined, needed: readonly Permission[]): CheckResult {
+export interface ExecFacts {
+  /** Containers with readonlyRootFilesystem: the exec agent cannot start in them. */
+  readOnlyRoot: string[]
+  /** Containers given AWS_ACCESS_KEY_ID (environment or secrets): those keys override the task role. */
+  awsKeys: string[]
+}
+
+/** With ECS Exec on, the task role may open the ssmmessages channels, and nothing in the containers defeats it. */
+export function execCheck(
+  service: string,
+  enabled: boolean,
+  file: string,
+  taskRole: RoleFacts | undefined,
+  needed: readonly Permission[],
+  facts: ExecFacts = { readOnlyRoot: [], awsKeys: [] },
+): CheckResult {
   const check = 'ecs exec'
   if (!enabled) return { service, check, verdict: 'skip', detail: `ECS Exec is off in ${file}` }
   if (!taskRole) return { service, check, verdict: 'fail', detail: `ECS Exec is on in ${file} but the task definition has no taskRoleArn: the agent has no role to open its channels with` }
+  if (facts.readOnlyRoot.length) {
+    return { service, check, verdict: 'fail', detail: `ECS Exec is on but ${facts.readOnlyRoot.join(', ')} ${facts.readOnlyRoot.length === 1 ? 'has' : 'have'} readonlyRootFilesystem: the exec agent cannot start there` }
+  }
   const result = permissionCheck(service, check, taskRole, needed, 'open the ssmmessages channels ECS Exec needs')
-  return result.verdict === 'fail' ? { ...result, detail: `${result.detail}: run ./scripts/iam/create-roles` } : result
+  if (result.verdict === 'fail') return { ...result, detail: `${result.detail}: run ./scripts/iam/create-roles` }
+  if (facts.awsKeys.length) {
+    return { ...result, detail: `${result.detail}; but AWS_ACCESS_KEY_ID in ${facts.awsKeys.join(', ')} overrides the task role inside the container` }
+  }
+  return result
 }
 
 /** One line per check. Pure. */

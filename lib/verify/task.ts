@@ -14,6 +14,8 @@ export interface ContainerSpec {
   essential?: boolean
   portMappings?: Array<{ containerPort?: number; protocol?: string }>
   secrets?: Array<{ name?: string; valueFrom?: string }>
+  environment?: Array<{ name?: string; value?: string }>
+  readonlyRootFilesystem?: boolean
   logConfiguration?: { logDriver?: string; options?: Record<string, string> }
 }
 
@@ -166,4 +168,15 @@ export function taskPorts(task: TaskDefinitionSpec): Array<{ protocol: string; p
   return (task.containerDefinitions ?? []).flatMap((c) =>
     (c.portMappings ?? []).flatMap((m) => (typeof m.containerPort === 'number' ? [{ protocol: String(m.protocol ?? 'tcp').toLowerCase(), port: m.containerPort }] : [])),
   )
+}
+
+/** What in the containers works against ECS Exec. Pure. */
+export function execFacts(task: TaskDefinitionSpec): { readOnlyRoot: string[]; awsKeys: string[] } {
+  const containers = task.containerDefinitions ?? []
+  return {
+    readOnlyRoot: containers.filter((c) => c.readonlyRootFilesystem === true).map((c) => c.name ?? '?'),
+    awsKeys: containers
+      .filter((c) => [...(c.environment ?? []), ...(c.secrets ?? [])].some((v) => v.name === 'AWS_ACCESS_KEY_ID'))
+      .map((c) => c.name ?? '?'),
+  }
 }

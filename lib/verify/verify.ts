@@ -43,6 +43,7 @@ import {
 import {
   EXEC_ACTIONS,
   executionRoleNeeds,
+  execFacts,
   imageReferences,
   logTargets,
   parameterReferences,
@@ -231,7 +232,7 @@ export async function verifyService(reader: VerifyReader, service: string): Prom
         permissionCheck(service, 'pull from ECR', executionRole, needs.ecr, 'pull the image from ECR'),
         permissionCheck(service, 'write logs', executionRole, needs.logs, 'write the log group'),
         permissionCheck(service, 'read parameters', executionRole, needs.parameters, "read the task's SSM parameters"),
-        execCheck(service, exec, serviceFileName, taskRole, execNeeds),
+        execCheck(service, exec, serviceFileName, taskRole, execNeeds, execFacts(task)),
       ]
     }),
     guarded(service, ['ssm parameters'], async () => [parametersCheck(service, parameters, parameters.length ? await reader.missingParameters(parameters) : [])]),

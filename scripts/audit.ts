@@ -7,7 +7,7 @@ import { localSnapshot } from '../lib/audit/local.js'
 import { RULES } from '../lib/audit/rules.js'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
-import { runScript } from '../lib/core/boundary.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { EXIT, UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
 
@@ -20,7 +20,7 @@ const version = (): string => {
 }
 
 await runScript(
-  {
+  withAwsEnv({
     name: 'audit',
     summary:
       'Check the stack against the guide\'s security advice (ECS, IAM, ECR, network, CloudTrail, Config): the live account (read-only), ' +
@@ -33,15 +33,14 @@ await runScript(
     },
     env: [
       { name: 'AWS_DEFAULT_REGION', description: 'region to read (--local: only used in rendered ARNs)' },
-      { name: 'ECS_SERVICES', description: 'the services to check (default backend-flask)' },
-      { name: 'AWS_ENDPOINT_URL', description: 'a local emulator instead of AWS' },
+      { name: 'ECS_SERVICES', description: 'the services to check (default: every service in json/services.json)' },
     ],
     notes: [
       `Accepted findings: ${ACCEPTED_FILE}, entries {"rule", "resource" (glob), "reason"}; they are listed as accepted, never hidden.`,
       'Rules:',
       ...RULES.map((r) => `  ${r.id}  ${r.severity.padEnd(8)} ${r.title}${r.publicIds.length ? ` (${r.publicIds.join(', ')})` : ''}`),
     ],
-  },
+  }),
   async ({ values }) => {
     if (values.json && values.sarif) throw new UsageError('--json and --sarif are two formats: pick one')
     const failOn = parseFailOn(values['fail-on'])

@@ -9,7 +9,7 @@ import { say } from '../lib/core/output.js'
 import { ROOT } from '../lib/config/paths.js'
 import { stepContext } from '../lib/steps/step.js'
 import { loadTemplate, placeholders } from '../lib/templates/template.js'
-import { envHelp, VARIABLES } from '../lib/config/variables.js'
+import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
 
 await runAwsScript(
   {
@@ -17,7 +17,7 @@ await runAwsScript(
     summary: 'Print a JSON template (policies/, task-definitions/, json/) with its ${PLACEHOLDERS} filled in. Reads AWS only to learn the account, subnets and security group.',
     positionals: [{ name: 'FILE', description: 'template path, relative to the working directory or the repo root' }],
     // The region, the account, the stack's names, and the values templates take from the environment.
-    env: envHelp(...(Object.keys(VARIABLES) as Array<keyof typeof VARIABLES>).filter((name) => name !== 'ECR_REGISTRY')),
+    env: [...envHelp(...(Object.keys(VARIABLES) as Variable[]).filter((name) => name !== 'ECR_REGISTRY')), ...parameterHelp()],
     notes: [
       'Any other ${NAME} in a template is read from the environment (or .env) too.',
       'Example:  ./scripts/render task-definitions/backend-flask.json',

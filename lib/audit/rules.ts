@@ -598,7 +598,7 @@ export const RULES: readonly Rule[] = [
           if (!what) continue
           findings.push({
             resource: `security-group:${sg.name}`,
-            message: `${what} open to ${rule.cidr}, and no task definition listens there (listening: ${[...listened].join(', ') || 'nothing'})`,
+            message: `${what} open to ${rule.cidr}, and no task definition listens there (listening: ${[...listened].sort().join(', ') || 'nothing'})`,
             fix: `revoke it (aws ec2 revoke-security-group-ingress --group-id ${sg.id ?? 'GROUP_ID'} ...); ./scripts/ec2/create-security-group opens only the task definitions' ports, from INGRESS_CIDR`,
           })
         }

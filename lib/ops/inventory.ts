@@ -1,86 +1,344 @@
-// What exists of the stack, read-only: the demo's closing picture and scripts/status.
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
-import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
-import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam'
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
+// What exists of the stack, and whether it is what provision would make: scripts/status and
+// the demo's closing picture. The resources are checked by the provisioning steps themselves,
+// run in dry-run mode (they read everything and report created / updated / unchanged per
+// resource), so status and provision can never disagree: "would create" is missing, "would
+// update" has drifted. Then, per service, what runs: deployments, tasks, events.
+import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2'
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  DescribeTaskDefinitionCommand,
+  ListTasksCommand,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs'
+import { GetParametersCommand, ParameterType, SSMClient } from '@aws-sdk/client-ssm'
 import type { RunContext } from '../aws/context.js'
+import { awsErrorIs } from '../aws/clients.js'
+import { parameterPath, serviceNamed, type ServiceDeclaration } from '../config/services.js'
+import { runSteps, type StepReport } from '../steps/engine.js'
+import { allSteps } from '../steps/index.js'
+import { ssmParametersStep } from '../steps/ssm-parameters.js'
+import { stepContext, type Change, type Step } from '../steps/step.js'
+
+/**
+ * ok: as provision would leave it; missing: provision would create it; drifted: provision
+ * would update it; error: it could not be read; unchecked: the check needs configuration
+ * that is not set (the detail says what).
+ */
+export type ItemState = 'ok' | 'missing' | 'drifted' | 'error' | 'unchecked'
 
 export interface Item {
+  /** The provisioning step that manages it (its script). */
+  step: string
   kind: string
   name: string
-  /** Undefined when the resource does not exist. */
-  state?: string
+  state: ItemState
+  detail?: string
+  /** Something worth a look that provision leaves alone (e.g. a service drifted from its file, an older revision running). */
+  notice?: boolean
+  /** The step's warning, when it has one. */
+  warning?: string
 }
 
-const settle = async <T>(promise: Promise<T>): Promise<T | undefined> => promise.catch(() => undefined)
+/** The run restricted to the given services (the shared resources stay). */
+export function runFor(run: RunContext, services?: readonly string[]): RunContext {
+  if (!services) return run
+  const selected = services.map((name) => serviceNamed(name))
+  return { ...run, names: { ...run.names, services: [...services] }, services: selected }
+}
 
-/** Every resource the kit manages, with a short description of its state. */
-export async function inventory(ctx: RunContext): Promise<Item[]> {
-  const { names } = ctx
-  const logs = ctx.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
-  const ecs = ctx.client(ECSClient, 'ECS')
-  const ecr = ctx.client(ECRClient, 'ECR')
-  const ssm = ctx.client(SSMClient, 'SSM')
-  const iam = ctx.client(IAMClient, 'IAM')
-  const ec2 = ctx.client(EC2Client, 'EC2')
+const STATE_OF: Record<Change['outcome'], ItemState> = { created: 'missing', updated: 'drifted', unchanged: 'ok' }
 
-  const [groups, clusters, repositories, parameters, securityGroups, services, ...rest] = await Promise.all([
-    settle(logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: names.logGroup }))),
-    settle(ecs.send(new DescribeClustersCommand({ clusters: [names.cluster] }))),
-    settle(ecr.send(new DescribeRepositoriesCommand({}))),
-    settle(ssm.send(new GetParametersByPathCommand({ Path: names.ssmPrefix, Recursive: true, WithDecryption: false }))),
-    settle(ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [names.securityGroup] }] }))),
-    settle(ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: names.services }))),
-    ...[names.executionRole, names.taskRole].map(async (role) => {
-      const found = await settle(iam.send(new GetRoleCommand({ RoleName: role })))
-      if (!found) return { kind: 'iam role', name: role }
-      const [inline, attached] = await Promise.all([
-        settle(iam.send(new ListRolePoliciesCommand({ RoleName: role }))),
-        settle(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }))),
-      ])
-      const policies = [...(inline?.PolicyNames ?? []), ...(attached?.AttachedPolicies ?? []).map((p) => p.PolicyName)]
-      return { kind: 'iam role', name: role, state: `policies: ${policies.join(', ') || 'none'}` }
-    }),
-    ...names.services.map(async (family) => {
-      const list = await settle(ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC' })))
-      const latest = list?.taskDefinitionArns?.[0]
-      return { kind: 'task definition', name: family, state: latest ? `latest ${latest.split('/').pop()}` : undefined }
-    }),
-  ])
+/** Items from the steps' dry-run reports. Pure. */
+export function itemsFromReports(reports: readonly StepReport[]): Item[] {
+  return reports.flatMap((report): Item[] => {
+    if (report.error !== undefined) {
+      return [{ step: report.id, kind: report.title, name: '', state: report.skipped ? 'unchecked' : 'error', detail: report.error }]
+    }
+    return report.changes.map((change) => ({
+      step: report.id,
+      kind: change.resource,
+      name: change.name,
+      state: STATE_OF[change.outcome],
+      ...(change.detail ? { detail: change.detail } : {}),
+      ...(change.warning ? { warning: change.warning } : {}),
+      ...(change.warning || (change.outcome === 'unchanged' && /drifted/.test(change.detail ?? '')) ? { notice: true } : {}),
+    }))
+  })
+}
 
+/**
+ * The SSM step for when the parameters' values are not in this environment: each declared
+ * parameter (json/services.json) is checked by name and SecureString type only.
+ */
+export function parameterNamesStep(reason: string): Step {
+  return {
+    id: ssmParametersStep.id,
+    title: ssmParametersStep.title,
+    needs: [],
+    async run(ctx) {
+      const names = ctx.services.flatMap((s: ServiceDeclaration) => s.parameters.map((p) => parameterPath(ctx.names.ssmPrefix, s.name, p.name)))
+      const ssm = ctx.client(SSMClient, 'SSM')
+      const found = new Map<string, string | undefined>()
+      for (let i = 0; i < names.length; i += 10) {
+        const page = await ssm.send(new GetParametersCommand({ Names: names.slice(i, i + 10), WithDecryption: false }))
+        for (const p of page.Parameters ?? []) if (p.Name) found.set(p.Name, p.Type)
+      }
+      return names.map((name): Change => {
+        if (!found.has(name)) return { resource: 'ssm parameter', name, outcome: 'created', detail: 'SecureString' }
+        const type = found.get(name)
+        if (type !== ParameterType.SECURE_STRING) return { resource: 'ssm parameter', name, outcome: 'updated', detail: `SecureString (was ${type})` }
+        return { resource: 'ssm parameter', name, outcome: 'unchanged', detail: `SecureString; value not compared (${reason})` }
+      })
+    },
+  }
+}
+
+/** Every resource provision manages, each with its state. Reads only: the steps run as a dry run. */
+export async function inventory(run: RunContext, options: { services?: readonly string[] } = {}): Promise<Item[]> {
+  const scoped = runFor(run, options.services)
+  const steps = allSteps(scoped.services)
+  const ctx = await stepContext({ ...scoped, mode: 'dry-run', dryRun: true }, steps)
   const items: Item[] = []
-  const group = groups?.logGroups?.find((g) => g.logGroupName === names.logGroup)
-  items.push({ kind: 'log group', name: names.logGroup, state: group ? `retention ${group.retentionInDays ?? 'never'} day(s)` : undefined })
-  const cluster = clusters?.clusters?.find((c) => c.clusterName === names.cluster && c.status !== 'INACTIVE')
-  items.push({ kind: 'ecs cluster', name: names.cluster, state: cluster ? `${cluster.status}` : undefined })
-  for (const name of names.repositories) {
-    const repo = repositories?.repositories?.find((r) => r.repositoryName === name)
-    items.push({
-      kind: 'ecr repository',
-      name,
-      state: repo ? `${repo.repositoryUri} (scan on push ${repo.imageScanningConfiguration?.scanOnPush ? 'on' : 'off'})` : undefined,
-    })
+  const runnable: Step[] = []
+  for (const step of steps) {
+    const problems = step.validate?.(run.env, scoped.names) ?? []
+    if (problems.length === 0) runnable.push(step)
+    else if (step.id === ssmParametersStep.id) runnable.push(parameterNamesStep('its variable is not set here'))
+    else items.push({ step: step.id, kind: step.title, name: '', state: 'unchecked', detail: problems.join('; ') })
   }
-  const parameterNames = (parameters?.Parameters ?? []).map((p) => `${p.Name} (v${p.Version})`)
-  items.push({ kind: 'ssm parameters', name: `${names.ssmPrefix}/*`, state: parameterNames.length ? `${parameterNames.length}: ${parameterNames.join(', ')}` : undefined })
-  items.push(...(rest as Item[]))
-  const sg = securityGroups?.SecurityGroups?.[0]
-  const rules = (sg?.IpPermissions ?? []).flatMap((p) => (p.IpRanges ?? []).map((r) => `${p.IpProtocol}/${p.FromPort} from ${r.CidrIp}`))
-  items.push({ kind: 'security group', name: names.securityGroup, state: sg ? `${sg.GroupId}, ingress ${rules.join(', ') || 'none'}` : undefined })
-  for (const name of names.services) {
-    const service = services?.services?.find((s) => s.serviceName === name && s.status !== 'INACTIVE')
-    items.push({
-      kind: 'ecs service',
-      name,
-      state: service ? `${service.status}, ${service.taskDefinition?.split('/').pop()}, desired ${service.desiredCount}` : undefined,
-    })
-  }
-  return items
+  const reports = await runSteps(runnable, ctx)
+  // In the steps' order, with the unchecked ones where their step would be.
+  const order = steps.map((s) => s.id)
+  return [...itemsFromReports(reports), ...items].sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step))
 }
 
-/** One line per item. Pure. */
+const MARK: Record<ItemState, string> = { ok: '✓', missing: '✗', drifted: '✗', error: '✗', unchecked: '?' }
+
+/** One line per resource. Pure. */
 export function formatInventory(items: readonly Item[]): string[] {
-  return items.map((item) => `  ${item.state === undefined ? '✗' : '✓'} ${`${item.kind} ${item.name}`.padEnd(52)} ${item.state ?? 'missing'}`)
+  const width = Math.max(40, ...items.map((i) => `${i.kind} ${i.name}`.trim().length))
+  return items.map((item) => {
+    const mark = item.state === 'ok' && item.notice ? '!' : MARK[item.state]
+    const detail = [item.detail, item.warning].filter(Boolean).join('; ')
+    const text = item.state === 'ok' ? detail : `${item.state}${detail ? `: ${detail}` : ''}`
+    return `  ${mark} ${`${item.kind} ${item.name}`.trim().padEnd(width)} ${text}`.trimEnd()
+  })
+}
+
+// ---------------------------------------------------------------- what runs
+
+export interface DeploymentStatus {
+  id: string
+  status: string
+  rolloutState?: string
+  rolloutStateReason?: string
+  taskDefinition: string
+  desired: number
+  running: number
+  pending: number
+  failed: number
+  updatedAt?: string
+}
+
+export interface TaskStatus {
+  id: string
+  lastStatus: string
+  desiredStatus?: string
+  health: string
+  taskDefinition: string
+  publicIp?: string
+  privateIp?: string
+  startedAt?: string
+  stoppedReason?: string
+  containers: Array<{ name: string; lastStatus?: string; health?: string; imageDigest?: string; exitCode?: number; reason?: string }>
+}
+
+export interface ServiceStatus {
+  name: string
+  /** ACTIVE, DRAINING, INACTIVE, or MISSING. */
+  status: string
+  taskDefinition?: string
+  /** The family's latest ACTIVE revision, when the service runs another. */
+  latestRevision?: string
+  desired: number
+  running: number
+  pending: number
+  deployments: DeploymentStatus[]
+  tasks: TaskStatus[]
+  /** The last five events, oldest first. */
+  events: Array<{ at?: string; message: string }>
+}
+
+/** family:revision of a task definition ARN. Pure. */
+export const revisionOf = (arn: string | undefined): string => (arn ?? '').split('/').pop() ?? ''
+const iso = (date: Date | undefined): string | undefined => (date ? new Date(date).toISOString() : undefined)
+
+/** A task as status shows it; the public IP comes from its ENI, looked up by the caller. Pure. */
+export function taskStatus(task: Task, publicIps: ReadonlyMap<string, string>): TaskStatus {
+  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface')
+  const detail = (name: string) => eni?.details?.find((d) => d.name === name)?.value
+  const eniId = detail('networkInterfaceId')
+  const publicIp = eniId ? publicIps.get(eniId) : undefined
+  const privateIp = detail('privateIPv4Address')
+  return {
+    id: (task.taskArn ?? '').split('/').pop() ?? '',
+    lastStatus: task.lastStatus ?? 'UNKNOWN',
+    ...(task.desiredStatus ? { desiredStatus: task.desiredStatus } : {}),
+    health: task.healthStatus ?? 'UNKNOWN',
+    taskDefinition: revisionOf(task.taskDefinitionArn),
+    ...(publicIp ? { publicIp } : {}),
+    ...(privateIp ? { privateIp } : {}),
+    ...(task.startedAt ? { startedAt: iso(task.startedAt) } : {}),
+    ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+    containers: (task.containers ?? []).map((c) => ({
+      name: c.name ?? '?',
+      ...(c.lastStatus ? { lastStatus: c.lastStatus } : {}),
+      ...(c.healthStatus ? { health: c.healthStatus } : {}),
+      ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+    })),
+  }
+}
+
+/** A service as status shows it, from DescribeServices' answer and its tasks. Pure. */
+export function serviceStatus(name: string, service: Service | undefined, tasks: TaskStatus[], latest?: string): ServiceStatus {
+  if (!service) return { name, status: 'MISSING', desired: 0, running: 0, pending: 0, deployments: [], tasks: [], events: [] }
+  const current = revisionOf(service.taskDefinition)
+  return {
+    name,
+    status: service.status ?? 'UNKNOWN',
+    taskDefinition: current,
+    ...(latest && latest !== current ? { latestRevision: latest } : {}),
+    desired: service.desiredCount ?? 0,
+    running: service.runningCount ?? 0,
+    pending: service.pendingCount ?? 0,
+    deployments: (service.deployments ?? []).map((d) => ({
+      id: d.id ?? '?',
+      status: d.status ?? '?',
+      ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+      ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {}),
+      taskDefinition: revisionOf(d.taskDefinition),
+      desired: d.desiredCount ?? 0,
+      running: d.runningCount ?? 0,
+      pending: d.pendingCount ?? 0,
+      failed: d.failedTasks ?? 0,
+      ...(d.updatedAt ? { updatedAt: iso(d.updatedAt) } : {}),
+    })),
+    tasks,
+    events: (service.events ?? [])
+      .slice(0, 5)
+      .reverse()
+      .map((e) => ({ ...(e.createdAt ? { at: iso(e.createdAt) } : {}), message: e.message ?? '' })),
+  }
+}
+
+/** Deployments, tasks (with public IPs) and events of each service. Reads only. */
+export async function servicesStatus(run: RunContext, services: readonly string[]): Promise<ServiceStatus[]> {
+  const ecs = run.client(ECSClient, 'ECS')
+  const { cluster } = run.names
+  const described = new Map<string, Service>()
+  try {
+    for (let i = 0; i < services.length; i += 10) {
+      const page = await ecs.send(new DescribeServicesCommand({ cluster, services: services.slice(i, i + 10) }))
+      for (const s of page.services ?? []) if (s.serviceName && s.status !== 'INACTIVE') described.set(s.serviceName, s)
+    }
+  } catch (error) {
+    if (!awsErrorIs(error, 'ClusterNotFoundException')) throw error
+  }
+  return Promise.all(
+    services.map(async (name) => {
+      const service = described.get(name)
+      if (!service) return serviceStatus(name, undefined, [])
+      const [arns, latest] = await Promise.all([
+        ecs.send(new ListTasksCommand({ cluster, serviceName: name })).then((r) => r.taskArns ?? []),
+        // DescribeTaskDefinition by family answers its latest ACTIVE revision.
+        ecs
+          .send(new DescribeTaskDefinitionCommand({ taskDefinition: revisionOf(service.taskDefinition).split(':')[0] }))
+          .then((r) => revisionOf(r.taskDefinition?.taskDefinitionArn) || undefined)
+          .catch(() => undefined),
+      ])
+      const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }))).tasks ?? []) : []
+      const eniIds = tasks.flatMap((t) => t.attachments?.find((a) => a.type === 'ElasticNetworkInterface')?.details?.filter((d) => d.name === 'networkInterfaceId').map((d) => d.value as string) ?? [])
+      const publicIps = new Map<string, string>()
+      if (eniIds.length) {
+        const enis = await run.client(EC2Client, 'EC2').send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })).catch((error: unknown) => {
+          // A stopped task's interface is gone: its IP is simply unknown.
+          if (awsErrorIs(error, /InvalidNetworkInterfaceID/)) return undefined
+          throw error
+        })
+        for (const eni of enis?.NetworkInterfaces ?? []) if (eni.NetworkInterfaceId && eni.Association?.PublicIp) publicIps.set(eni.NetworkInterfaceId, eni.Association.PublicIp)
+      }
+      return serviceStatus(name, service, tasks.map((t) => taskStatus(t, publicIps)), latest)
+    }),
+  )
+}
+
+const short = (digest: string | undefined): string => (digest ? `${digest.slice(0, 19)}…` : 'no digest yet')
+const clock = (at: string | undefined): string => (at ? at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '')
+
+/** The per-service lines. Pure. */
+export function formatServices(services: readonly ServiceStatus[]): string[] {
+  const lines: string[] = []
+  for (const s of services) {
+    if (s.status === 'MISSING') {
+      lines.push(`${s.name}: not created (./scripts/provision creates it)`)
+      continue
+    }
+    const behind = s.latestRevision ? ` (latest is ${s.latestRevision}: not rolled out yet)` : ''
+    lines.push(`${s.name}: ${s.status}, ${s.taskDefinition}${behind}, running ${s.running} / pending ${s.pending} / desired ${s.desired}`)
+    for (const d of s.deployments) {
+      const rollout = d.rolloutState ? ` ${d.rolloutState}${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}` : ''
+      lines.push(`  deployment ${d.status}${rollout}, ${d.taskDefinition}: running ${d.running} / pending ${d.pending} / desired ${d.desired}${d.failed ? `, ${d.failed} failed` : ''}`)
+    }
+    if (s.tasks.length === 0) lines.push('  tasks: none running')
+    for (const t of s.tasks) {
+      const ip = t.publicIp ? `public ${t.publicIp}` : t.privateIp ? `private ${t.privateIp} (no public IP)` : 'no IP yet'
+      const digests = t.containers.map((c) => `${c.name} ${short(c.imageDigest)}${c.exitCode !== undefined ? ` exit ${c.exitCode}` : ''}`).join(', ')
+      lines.push(`  task ${t.id.slice(0, 12)} ${t.lastStatus} ${t.health}, ${t.taskDefinition}, ${ip}, ${digests}${t.stoppedReason ? `; ${t.stoppedReason}` : ''}`)
+    }
+    if (s.events.length) {
+      lines.push('  last events:')
+      for (const e of s.events) lines.push(`    ${clock(e.at)} ${e.message}`)
+    }
+  }
+  return lines
+}
+
+/**
+ * The monthly cost line's hook: the cost module (scripts/cost) provides one; status prints
+ * its answer, or a pointer to scripts/cost when there is none.
+ */
+export type CostLine = (run: RunContext) => Promise<string | undefined>
+export const COST_PLACEHOLDER = 'monthly cost: (see scripts/cost)'
+
+export interface StatusDocument {
+  /** True when every resource is ok. */
+  ok: boolean
+  region: string
+  account: string
+  resources: Item[]
+  summary: Record<ItemState, number>
+  services: ServiceStatus[]
+  /** The cost module's line, or null when there is none. */
+  monthlyCost: string | null
+}
+
+/** Counts per state. Pure. */
+export function countStates(items: readonly Item[]): Record<ItemState, number> {
+  const counts: Record<ItemState, number> = { ok: 0, missing: 0, drifted: 0, error: 0, unchecked: 0 }
+  for (const item of items) counts[item.state] += 1
+  return counts
+}
+
+/** Everything status reports. Reads only. */
+export async function statusReport(run: RunContext, options: { services?: readonly string[]; costLine?: CostLine } = {}): Promise<StatusDocument> {
+  const services = options.services ?? run.services.map((s) => s.name)
+  const [resources, live, account] = await Promise.all([inventory(run, { services: options.services }), servicesStatus(run, services), run.account()])
+  const monthlyCost = options.costLine ? ((await options.costLine(run)) ?? null) : null
+  const summary = countStates(resources)
+  return { ok: resources.every((r) => r.state === 'ok'), region: run.region, account, resources, summary, services: live, monthlyCost }
 }

@@ -1,0 +1,260 @@
+// scripts/verify's reads: everything a service's task needs from AWS before it can start,
+// read once (roles and groups shared across services), then judged by the pure checks.
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
+import { BatchGetImageCommand, DescribeImagesCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr'
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam'
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { awsErrorIs, endpointFor } from '../aws/clients.js'
+import { isLoopbackUrl } from '../aws/emulator.js'
+import { findDefaultVpc, findSecurityGroup } from '../aws/network.js'
+import { describeError } from '../core/describe-error.js'
+import type { ServiceDeclaration } from '../config/services.js'
+import { decodePolicy } from '../steps/iam-roles.js'
+import type { StepContext } from '../steps/step.js'
+import { loadTemplate } from '../templates/template.js'
+import {
+  clusterCheck,
+  execCheck,
+  imageCheck,
+  logGroupCheck,
+  parametersCheck,
+  parseManifest,
+  permissionCheck,
+  platformCheck,
+  portsCheck,
+  roleCheck,
+  templateCheck,
+  type CheckResult,
+  type ImageFact,
+  type ManifestFacts,
+  type RoleFacts,
+} from './checks.js'
+import {
+  EXEC_ACTIONS,
+  executionRoleNeeds,
+  execFacts,
+  imageReferences,
+  logTargets,
+  parameterReferences,
+  platformArchitecture,
+  renderLoosely,
+  roleNameOf,
+  taskPorts,
+  type ImageReference,
+  type TaskDefinitionSpec,
+} from './task.js'
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+]
+
+/** Reads shared by every service of one verify run (a role is read once). */
+export class VerifyReader {
+  private readonly memo = new Map<string, Promise<unknown>>()
+  constructor(readonly ctx: StepContext) {}
+
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (!this.memo.has(key)) this.memo.set(key, read())
+    return this.memo.get(key) as Promise<T>
+  }
+
+  role(name: string): Promise<RoleFacts> {
+    return this.once(`role:${name}`, async () => {
+      const iam = this.ctx.client(IAMClient, 'IAM')
+      let trust: unknown
+      try {
+        trust = decodePolicy((await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.AssumeRolePolicyDocument)
+      } catch (error) {
+        if (awsErrorIs(error, /^NoSuchEntity(Exception)?$/)) return { name, exists: false, documents: [] }
+        throw error
+      }
+      const [inlineNames, attached] = await Promise.all([
+        iam.send(new ListRolePoliciesCommand({ RoleName: name })),
+        iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
+      ])
+      const inline = (inlineNames.PolicyNames ?? []).map(async (policy) =>
+        decodePolicy((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }))).PolicyDocument),
+      )
+      // A managed policy that cannot be read grants nothing here: a check may then fail, never pass, wrongly.
+      const managed = (attached.AttachedPolicies ?? []).map(async (a) => {
+        try {
+          const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: a.PolicyArn }))).Policy
+          const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: a.PolicyArn, VersionId: policy?.DefaultVersionId }))
+          return decodePolicy(version.PolicyVersion?.Document)
+        } catch {
+          return undefined
+        }
+      })
+      const documents = (await Promise.all([...inline, ...managed])).filter((d) => d !== undefined)
+      return { name, exists: true, trust, documents }
+    })
+  }
+
+  /** Names GetParameters reports in InvalidParameters (it does not throw for them), ten at a time. */
+  async missingParameters(names: readonly string[]): Promise<string[]> {
+    const ssm = this.ctx.client(SSMClient, 'SSM')
+    const unique = [...new Set(names)]
+    const batches: string[][] = []
+    for (let i = 0; i < unique.length; i += 10) batches.push(unique.slice(i, i + 10))
+    const answers = await Promise.all(batches.map((Names) => ssm.send(new GetParametersCommand({ Names, WithDecryption: false }))))
+    return answers.flatMap((a) => a.InvalidParameters ?? [])
+  }
+
+  logGroupExists(group: string): Promise<boolean> {
+    return this.once(`log:${group}`, async () => {
+      const found = await this.ctx.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS').send(new DescribeLogGroupsCommand({ logGroupNamePrefix: group }))
+      return (found.logGroups ?? []).some((g) => g.logGroupName === group)
+    })
+  }
+
+  clusterStatus(cluster: string): Promise<string | undefined> {
+    return this.once(`cluster:${cluster}`, async () => {
+      const found = await this.ctx.client(ECSClient, 'ECS').send(new DescribeClustersCommand({ clusters: [cluster] }))
+      return found.clusters?.find((c) => c.clusterName === cluster)?.status
+    })
+  }
+
+  /** The security groups the service runs with, or, before it exists, the kit's group. */
+  async serviceGroups(service: string): Promise<{ label: string; groups?: Array<{ name: string; permissions: IpPermission[] }> }> {
+    const ec2 = this.ctx.client(EC2Client, 'EC2')
+    const { cluster, securityGroup } = this.ctx.names
+    const described = await this.ctx
+      .client(ECSClient, 'ECS')
+      .send(new DescribeServicesCommand({ cluster, services: [service] }))
+      .catch((error: unknown) => {
+        if (awsErrorIs(error, 'ClusterNotFoundException')) return undefined
+        throw error
+      })
+    const live = described?.services?.find((s) => s.serviceName === service && s.status === 'ACTIVE')
+    const ids = live?.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? []
+    if (ids.length > 0) {
+      const found = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids })).catch(() => undefined)
+      const groups = (found?.SecurityGroups ?? []).map((g) => ({ name: `${g.GroupName} (${g.GroupId})`, permissions: g.IpPermissions ?? [] }))
+      return { label: ids.join(', '), groups }
+    }
+    const group = await this.once(`sg:${securityGroup}`, async () => findSecurityGroup(ec2, securityGroup, await findDefaultVpc(ec2, this.ctx.region)))
+    return { label: securityGroup, groups: group ? [{ name: `${group.GroupName} (${group.GroupId})`, permissions: group.IpPermissions ?? [] }] : [] }
+  }
+
+  /** Whether the image exists, and its manifest's platforms (from the registry, for a single image's config). */
+  async image(ref: ImageReference): Promise<{ fact: ImageFact; manifest?: ManifestFacts; unavailable?: string }> {
+    if (!ref.ecr) return { fact: { image: ref.image, found: false, why: 'not ecr' } }
+    const ecr = this.ctx.client(ECRClient, 'ECR')
+    const { registryId, repository: repositoryName, tag, digest } = ref.ecr
+    const imageId = digest ? { imageDigest: digest } : { imageTag: tag }
+    let found
+    try {
+      found = (await ecr.send(new DescribeImagesCommand({ registryId, repositoryName, imageIds: [imageId] }))).imageDetails?.[0]
+    } catch (error) {
+      if (awsErrorIs(error, 'RepositoryNotFoundException')) return { fact: { image: ref.image, found: false, why: 'no repository' } }
+      if (awsErrorIs(error, 'ImageNotFoundException')) return { fact: { image: ref.image, found: false, why: 'no image' } }
+      throw error
+    }
+    if (!found) return { fact: { image: ref.image, found: false, why: 'no image' } }
+    const fact: ImageFact = { image: ref.image, found: true, digest: found.imageDigest }
+    const got = await ecr.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds: [imageId], acceptedMediaTypes: MANIFEST_TYPES }))
+    const image = got.images?.[0]
+    const manifest = parseManifest(image?.imageManifest, image?.imageManifestMediaType)
+    if (manifest.kind !== 'single' || !manifest.configDigest) return { fact, manifest }
+    // A single image's platform is in its config blob: ask the registry for it.
+    try {
+      const { downloadUrl } = await ecr.send(new GetDownloadUrlForLayerCommand({ registryId, repositoryName, layerDigest: manifest.configDigest }))
+      if (!downloadUrl) return { fact, manifest, unavailable: 'the registry gave no download URL for its config' }
+      // Against a local emulator, never follow a URL to a real host.
+      const endpoint = endpointFor(this.ctx.env, 'ECR')
+      if (endpoint && isLoopbackUrl(endpoint) && !isLoopbackUrl(downloadUrl)) return { fact, manifest, unavailable: 'the emulator gave a download URL off this machine' }
+      const response = await fetch(downloadUrl, { signal: AbortSignal.timeout(15000) })
+      if (!response.ok) return { fact, manifest, unavailable: `the image config answered HTTP ${response.status}` }
+      const config = (await response.json()) as { os?: string; architecture?: string; variant?: string }
+      return { fact, manifest: { ...manifest, platform: { os: config.os, architecture: config.architecture, variant: config.variant } } }
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const why = status ? `GetDownloadUrlForLayer answered HTTP ${status}` : describeError(error).line
+      return { fact, manifest, unavailable: `the registry did not give its config: ${why}` }
+    }
+  }
+}
+
+const unreadable = (service: string, checks: readonly string[], error: unknown): CheckResult[] =>
+  checks.map((check) => ({ service, check, verdict: 'fail' as const, detail: `could not be read: ${describeError(error).line}` }))
+
+/** Checks from one read; when the read fails (access denied, throttled to the end), those checks fail saying so. */
+async function guarded(service: string, checks: readonly string[], body: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
+  try {
+    return await body()
+  } catch (error) {
+    return unreadable(service, checks, error)
+  }
+}
+
+/** Every check for one service, in a fixed order. */
+export async function verifyService(reader: VerifyReader, declaration: ServiceDeclaration): Promise<CheckResult[]> {
+  const { ctx } = reader
+  const service = declaration.name
+  const file = declaration.taskDefinitionFile
+  const serviceFileName = declaration.serviceFile
+  const { json, missing } = renderLoosely(ctx, file)
+  const task = json as TaskDefinitionSpec
+  const needs = executionRoleNeeds(task, ctx.region, ctx.accountId)
+  const parameters = parameterReferences(task, ctx.region, ctx.accountId).map((p) => p.name)
+  const architecture = platformArchitecture(task)
+  let exec = false
+  try {
+    exec = (loadTemplate(serviceFileName).json as { enableExecuteCommand?: unknown }).enableExecuteCommand === true
+  } catch {
+    // No service file: nothing says exec is on.
+  }
+  const execNeeds = EXEC_ACTIONS.map((action) => ({ action, resource: '*' }))
+
+  // Independent reads at once; each group of checks keeps its place in the output.
+  const groups = await Promise.all([
+    guarded(service, ['execution role', 'task role', 'pull from ECR', 'write logs', 'read parameters', 'ecs exec'], async () => {
+      const [executionRole, taskRole] = await Promise.all([
+        task.executionRoleArn ? reader.role(roleNameOf(task.executionRoleArn)) : undefined,
+        task.taskRoleArn ? reader.role(roleNameOf(task.taskRoleArn)) : undefined,
+      ])
+      return [
+        roleCheck(service, 'execution role', executionRole),
+        roleCheck(service, 'task role', taskRole),
+        permissionCheck(service, 'pull from ECR', executionRole, needs.ecr, 'pull the image from ECR'),
+        permissionCheck(service, 'write logs', executionRole, needs.logs, 'write the log group'),
+        permissionCheck(service, 'read parameters', executionRole, needs.parameters, "read the task's SSM parameters"),
+        execCheck(service, exec, serviceFileName, taskRole, execNeeds, execFacts(task)),
+      ]
+    }),
+    guarded(service, ['ssm parameters'], async () => [parametersCheck(service, parameters, parameters.length ? await reader.missingParameters(parameters) : [])]),
+    guarded(service, ['image'], async () => {
+      const results: CheckResult[] = []
+      for (const ref of imageReferences(task)) {
+        const { fact, manifest, unavailable } = await reader.image(ref)
+        results.push(imageCheck(service, fact))
+        if (fact.found) results.push(platformCheck(service, ref.image, architecture, manifest, unavailable))
+      }
+      return results
+    }),
+    guarded(service, ['log group'], async () =>
+      Promise.all([...new Set(logTargets(task).map((t) => t.group))].map(async (group) => logGroupCheck(service, group, await reader.logGroupExists(group)))),
+    ),
+    guarded(service, ['cluster'], async () => [clusterCheck(service, ctx.names.cluster, await reader.clusterStatus(ctx.names.cluster))]),
+    guarded(service, ['ports'], async () => {
+      const { label, groups: found } = await reader.serviceGroups(service)
+      return [portsCheck(service, taskPorts(task), found, label)]
+    }),
+  ])
+  const [iam, ssm, images, logs, cluster, ports] = groups
+  const exe = iam.pop() as CheckResult
+  return [templateCheck(service, file, missing), ...iam, ...ssm, ...images, ...logs, ...cluster, ...ports, exe]
+}

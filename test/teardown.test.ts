@@ -1,0 +1,210 @@
+import './helpers/guard.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { openContext } from '../lib/aws/context.js'
+import { ROOT } from '../lib/config/paths.js'
+import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { resetMoto } from './helpers/moto.js'
+import { waitFor } from './helpers/net.js'
+import { runKit } from './helpers/run.js'
+import { provisionStack, STACK_ENV } from './helpers/stack.js'
+import type { TeardownDocument } from '../scripts/teardown.js'
+
+const motoUrl = process.env.AWS_ENDPOINT_URL as string
+const sdk = await openContext(process.env, { mode: 'read-only' })
+const ecs = sdk.client(ECSClient, 'ECS')
+const ecr = sdk.client(ECRClient, 'ECR')
+const ec2 = sdk.client(EC2Client, 'EC2')
+const iam = sdk.client(IAMClient, 'IAM')
+const logs = sdk.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
+const ssm = sdk.client(SSMClient, 'SSM')
+let proxy: AwsProxy
+
+const teardown = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runKit('teardown', args, { env: { ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
+
+/** What of the kit's stack exists, read back through the SDK (not through the kit). */
+async function whatExists() {
+  const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] })).catch(() => undefined))?.services?.[0]
+  const cluster = (await ecs.send(new DescribeClustersCommand({ clusters: ['cruddur'] }))).clusters?.[0]
+  const revisions = async (status: 'ACTIVE' | 'INACTIVE') =>
+    (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'backend-flask', status }))).taskDefinitionArns ?? []
+  const role = async (name: string) => (await iam.send(new GetRoleCommand({ RoleName: name })).catch(() => undefined))?.Role?.RoleName
+  const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups ?? []
+  const logGroups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/cruddur/fargate-cluster' }))).logGroups ?? []
+  const repositories = ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName).sort()
+  const parameters = ((await ssm.send(new GetParametersByPathCommand({ Path: '/cruddur', Recursive: true }))).Parameters ?? []).map((p) => p.Name)
+  return {
+    service: service && service.status !== 'INACTIVE' ? service.status : undefined,
+    cluster: cluster && cluster.status !== 'INACTIVE' ? cluster.status : undefined,
+    revisions: [...(await revisions('ACTIVE')), ...(await revisions('INACTIVE'))],
+    roles: [await role('CruddurServiceExecutionRole'), await role('CruddurTaskRole')].filter(Boolean),
+    securityGroups: groups.length,
+    logGroups: logGroups.length,
+    repositories,
+    parameters: parameters.length,
+  }
+}
+
+const NOTHING_BUT_DATA = { service: undefined, cluster: undefined, revisions: [], roles: [], securityGroups: 0, logGroups: 0 }
+
+const test = suite('teardown (against moto, through a recording proxy)')
+test.before(async () => {
+  proxy = await startAwsProxy(motoUrl)
+})
+test.before.each(async () => {
+  await resetMoto(motoUrl)
+  proxy.reset()
+})
+test.after(async () => {
+  await proxy.stop()
+})
+
+test('without --yes and without a terminal: exit 2, one line, no AWS call at all', async () => {
+  await provisionStack(motoUrl)
+  const r = await teardown([])
+  assert.is(r.code, 2, r.all)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /needs --yes when not run on a terminal.*nothing was changed/)
+  assert.equal(proxy.calls, [])
+  const json = await teardown(['--json'])
+  assert.is(json.code, 2)
+  assert.match(json.stderr, /needs --yes with --json/)
+  assert.is((await whatExists()).service, 'ACTIVE')
+})
+
+test('--dry-run prints the plan in reverse dependency order and changes nothing', async () => {
+  await provisionStack(motoUrl)
+  // Two revisions, so the plan names both.
+  await provisionStack(motoUrl, { IMAGE_TAG: 'v2' })
+  proxy.reset()
+  const r = await teardown(['--dry-run'])
+  assert.is(r.code, 0, r.all)
+  assert.equal(proxy.mutations(), [])
+  assert.match(r.stdout, /would delete ecs service backend-flask: in cluster cruddur: desired 1 → 0, delete, wait until INACTIVE/)
+  assert.match(r.stdout, /would delete task definition backend-flask: revisions 1, 2 deregistered, revisions 1, 2 deleted/)
+  assert.match(r.stdout, /would delete iam managed policy AWSXRayDaemonWriteAccess: detached from CruddurTaskRole/)
+  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
+  assert.match(r.stdout, /Would be left:\n\s+ecr repository cruddur-python/)
+  // The service's line comes before the cluster's and the task definition's; the task definition before the roles and the log group.
+  const at = (text: string) => r.stdout.indexOf(text)
+  assert.ok(at('ecs/delete-service:backend-flask') < at('ecs/delete-cluster'))
+  assert.ok(at('ecs/delete-service:backend-flask') < at('ecs/deregister-task-definition:backend-flask'))
+  assert.ok(at('ecs/deregister-task-definition:backend-flask') < at('iam/delete-roles'))
+  assert.ok(at('ecs/deregister-task-definition:backend-flask') < at('logs/delete-log-group'))
+  assert.equal((await whatExists()).roles.length, 2)
+})
+
+test('--yes deletes everything but the data, lists what it leaves; a second run changes nothing', async () => {
+  await provisionStack(motoUrl)
+  proxy.reset()
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
+  assert.match(r.stdout, /^10 deleted, 0 unchanged \(/m)
+  assert.match(r.stdout, /deleted\s+ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after/)
+  assert.match(r.stdout, /Left in place:\n/)
+  assert.match(r.stdout, /ecr repository backend-flask \(with 0 images\): data, kept: \.\/scripts\/teardown --all deletes it/)
+  assert.match(r.stdout, /ssm parameter \/cruddur\/backend-flask\/CONNECTION_URL: data, kept/)
+  // Services go to 0 before they are deleted, and before the cluster.
+  const actions = proxy.mutations().map((c) => c.action)
+  assert.ok(actions.indexOf('UpdateService') < actions.indexOf('DeleteService'))
+  assert.ok(actions.indexOf('DeleteService') < actions.indexOf('DeleteCluster'))
+  assert.ok(actions.lastIndexOf('DeleteTaskDefinitions') < actions.indexOf('DeleteRole'))
+  assert.not.ok(actions.includes('DeleteRepository'))
+  assert.not.ok(actions.includes('DeleteParameters'))
+
+  const after = await whatExists()
+  assert.equal({ ...after, repositories: undefined, parameters: undefined }, { ...NOTHING_BUT_DATA, repositories: undefined, parameters: undefined })
+  assert.equal(after.repositories, ['backend-flask', 'cruddur-python', 'frontend-react-js'])
+  assert.ok(after.parameters > 0)
+
+  proxy.reset()
+  const again = await teardown(['--yes'])
+  assert.is(again.code, 0, again.all)
+  assert.equal(proxy.mutations(), [])
+  assert.match(again.stdout, /^plan: 0 to delete, \d+ unchanged$/m)
+  assert.match(again.stdout, /Nothing to tear down\./)
+  assert.match(again.stdout, /Left in place:/)
+})
+
+test('--all also deletes the repositories with their images and the SSM parameters', async () => {
+  await provisionStack(motoUrl)
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: 'sha256:' + 'a'.repeat(64), size: 1, mediaType: 'application/vnd.docker.container.image.v1+json' }, layers: [] })
+  await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest, imageTag: 'latest' }))
+  const r = await teardown(['--all', '--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /deleted\s+ecr repository backend-flask: with 1 image/)
+  assert.match(r.stdout, /deleted\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN/)
+  assert.match(r.stdout, /Nothing the kit made is left\./)
+  assert.not.match(r.all, 'stack-test-rollbar')
+  assert.equal(await whatExists(), { ...NOTHING_BUT_DATA, repositories: [], parameters: 0 })
+  proxy.reset()
+  const again = await teardown(['--all', '--yes'])
+  assert.is(again.code, 0)
+  assert.equal(proxy.mutations(), [])
+})
+
+test('--json is one document: the plan, the steps, the summary and what is left', async () => {
+  await provisionStack(motoUrl)
+  const r = await teardown(['--yes', '--json'])
+  assert.is(r.code, 0, r.all)
+  const doc = JSON.parse(r.stdout) as TeardownDocument
+  assert.is(doc.planSummary.deleted, 10)
+  assert.is(doc.summary.deleted, 10)
+  assert.is(doc.summary.failed, 0)
+  assert.ok(doc.steps.some((s) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
+  assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
+  assert.ok(doc.left.some((item) => item.resource === 'ecr repository' && item.name === 'frontend-react-js'))
+})
+
+test('a teardown killed half-way, run again, completes; a third run changes nothing', async () => {
+  await provisionStack(motoUrl)
+  // Hold the first deregistration unanswered (the service is deleted by then), kill the run
+  // while it waits, then let the held call through.
+  proxy.inject({ match: (c) => c.action === 'DeregisterTaskDefinition', times: 1, kind: 'hold' })
+  const child = spawn(join(ROOT, 'scripts/teardown'), ['--yes'], {
+    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url },
+    stdio: 'ignore',
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitFor('teardown to reach DeregisterTaskDefinition', async () => proxy.calls.some((c) => c.action === 'DeregisterTaskDefinition'), 30000)
+  child.kill('SIGKILL')
+  await exited
+  proxy.release()
+  const half = await whatExists()
+  assert.is(half.service, undefined, 'the services went first')
+  assert.is(half.roles.length, 2, 'the roles wait for the task definitions')
+
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
+  assert.match(r.stdout, /deleted\s+task definition backend-flask: revision 1 deleted/)
+  assert.equal({ ...(await whatExists()), repositories: undefined, parameters: undefined }, { ...NOTHING_BUT_DATA, repositories: undefined, parameters: undefined })
+  proxy.reset()
+  assert.is((await teardown(['--yes'])).code, 0)
+  assert.equal(proxy.mutations(), [])
+})
+
+test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {
+  const r = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,no-such-service' })
+  assert.is(r.code, 2, r.all)
+  assert.match(r.stderr, /service "no-such-service" is not declared in json\/services\.json/)
+  assert.equal(proxy.calls, [])
+})
+
+test('teardown --help names --yes, --all and what is kept', async () => {
+  const r = await runKit('teardown', ['--help'])
+  assert.is(r.code, 0)
+  for (const text of ['--yes', '--all', '--dry-run', '--json', 'reverse dependency order', 'data']) assert.match(r.stdout, text)
+})
+
+test.run()

@@ -6,61 +6,10 @@ import { CheckFailed, EXIT, UsageError } from '../lib/core/errors.js'
 import { say, warn } from '../lib/core/output.js'
 import { serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from '../lib/steps/engine.js'
+import { formatReport, formatSummary, runSteps, summarize, type StepReport } from '../lib/steps/engine.js'
 import { stepContext, type StepContext } from '../lib/steps/step.js'
-import { dataSteps, DEFAULT_TEARDOWN, TEARDOWN_IDS, teardownSteps, type TeardownOptions } from '../lib/teardown/index.js'
-
-/** A resource teardown leaves, and why. */
-export interface LeftItem {
-  resource: string
-  name: string
-  detail?: string
-  why: 'data' | 'not deleted'
-}
-
-/** What --json prints. */
-export interface TeardownDocument {
-  dryRun: boolean
-  all: boolean
-  account: string
-  region: string
-  plan: StepReport[]
-  planSummary: Summary
-  /** Empty under --dry-run, or when there was nothing to delete. */
-  steps: StepReport[]
-  summary: Summary
-  left: LeftItem[]
-  seconds: number
-}
-
-const TEARDOWN_OUTCOMES = ['deleted', 'unchanged'] as const
-const DATA_STEPS: readonly string[] = [TEARDOWN_IDS.repositories, TEARDOWN_IDS.parameters]
-
-/** What a plan of every kit resource (data included) says would still be deleted: what is left. Pure. */
-export function leftFrom(reports: readonly StepReport[], all: boolean): LeftItem[] {
-  return reports.flatMap((report) =>
-    report.changes
-      .filter((c) => c.outcome === 'deleted')
-      .map((c): LeftItem => ({
-        resource: c.resource,
-        name: c.name,
-        ...(c.detail ? { detail: c.detail } : {}),
-        why: DATA_STEPS.includes(report.id) && !all ? 'data' : 'not deleted',
-      })),
-  )
-}
-
-/** The lines saying what is left. Pure. */
-export function formatLeft(left: readonly LeftItem[]): string[] {
-  if (left.length === 0) return ['Nothing the kit made is left.']
-  return [
-    'Left in place:',
-    ...left.map((item) => {
-      const why = item.why === 'data' ? 'data, kept: ./scripts/teardown --all deletes it' : 'not deleted: see the errors above, then re-run'
-      return `    ${item.resource} ${item.name}${item.detail ? ` (${item.detail})` : ''}: ${why}`
-    }),
-  ]
-}
+import { dataSteps, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from '../lib/teardown/index.js'
+import { formatLeft, leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from '../lib/teardown/report.js'
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout })

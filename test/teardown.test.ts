@@ -16,8 +16,52 @@ import { resetMoto } from './helpers/moto.js'
 import { waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import { provisionStack, STACK_ENV } from './helpers/stack.js'
-import type { TeardownDocument } from '../scripts/teardown.js'
+import { formatLeft, leftFrom, type TeardownDocument } from '../lib/teardown/report.js'
+import { teardownSteps, DEFAULT_TEARDOWN } from '../lib/teardown/index.js'
+import { revisionList } from '../lib/teardown/options.js'
+import { waitsFor } from '../lib/steps/engine.js'
 
+// ---- pure parts ----
+const pure = suite('lib/teardown (pure)')
+pure('the teardown graph: services first, then cluster, group and task definitions, then roles and log group (and data)', () => {
+  const steps = teardownSteps({ services: ['backend-flask', 'frontend-react-js'] }, { ...DEFAULT_TEARDOWN, all: true })
+  const waits = Object.fromEntries(waitsFor(steps, { reverse: true }))
+  assert.equal(waits['ecs/delete-service:backend-flask'], [])
+  assert.equal(waits['ecs/delete-cluster'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
+  assert.equal(waits['ec2/delete-security-group'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
+  assert.equal(waits['ecs/deregister-task-definition:frontend-react-js'], ['ecs/delete-service:frontend-react-js'])
+  const families = ['ecs/deregister-task-definition:backend-flask', 'ecs/deregister-task-definition:frontend-react-js']
+  for (const id of ['iam/delete-roles', 'logs/delete-log-group', 'ecr/delete-repositories', 'ssm/delete-parameters']) assert.equal(waits[id], families, id)
+  const withoutData = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN).map((s) => s.id)
+  assert.not.ok(withoutData.includes('ecr/delete-repositories') || withoutData.includes('ssm/delete-parameters'))
+})
+const REVISIONS: Array<[number[], string]> = [
+  [[], 'no revision'],
+  [[4], 'revision 4'],
+  [[2, 1], 'revisions 1, 2'],
+  [[3, 1, 2, 4], 'revisions 1-4'],
+  [[1, 3, 7], 'revisions 1, 3, 7'],
+]
+for (const [list, expected] of REVISIONS) pure(`revisionList ${JSON.stringify(list)}`, () => assert.is(revisionList(list), expected))
+pure('what is left: data kept unless --all, anything else not deleted', () => {
+  const reports = [
+    { id: 'ecr/delete-repositories', title: '', seconds: 0, changes: [{ resource: 'ecr repository', name: 'backend-flask', outcome: 'deleted' as const, detail: 'with 2 images' }] },
+    { id: 'logs/delete-log-group', title: '', seconds: 0, changes: [{ resource: 'log group', name: '/x', outcome: 'deleted' as const }] },
+    { id: 'iam/delete-roles', title: '', seconds: 0, changes: [{ resource: 'iam role', name: 'R', outcome: 'unchanged' as const, detail: 'already gone' }] },
+  ]
+  const left = leftFrom(reports, false)
+  assert.equal(left.map((l) => [l.name, l.why]), [['backend-flask', 'data'], ['/x', 'not deleted']])
+  assert.equal(leftFrom(reports, true).map((l) => l.why), ['not deleted', 'not deleted'])
+  assert.equal(formatLeft(left), [
+    'Left in place:',
+    '    ecr repository backend-flask (with 2 images): data, kept: ./scripts/teardown --all deletes it',
+    '    log group /x: not deleted: see the errors above, then re-run',
+  ])
+  assert.equal(formatLeft([]), ['Nothing the kit made is left.'])
+})
+pure.run()
+
+// ---- against moto ----
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
 const sdk = await openContext(process.env, { mode: 'read-only' })
 const ecs = sdk.client(ECSClient, 'ECS')
@@ -79,6 +123,40 @@ test('without --yes and without a terminal: exit 2, one line, no AWS call at all
   assert.is(json.code, 2)
   assert.match(json.stderr, /needs --yes with --json/)
   assert.is((await whatExists()).service, 'ACTIVE')
+})
+
+/** Run teardown on a terminal (util-linux `script` gives it a pseudo-terminal) and answer its question. */
+async function onTerminal(answer: string): Promise<{ code: number | null; out: string }> {
+  // script(1) takes a shell command: the path quoted for sh.
+  const command = `'${join(ROOT, 'scripts/teardown').replace(/'/g, `'\\''`)}'`
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, FORCE_COLOR: undefined, NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  try {
+    await waitFor('the question', async () => out.includes('[y/N]'), 30000)
+    child.stdin.write(`${answer}\n`)
+    return { code: await exited, out }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async () => {
+  await provisionStack(motoUrl)
+  proxy.reset()
+  const no = await onTerminal('n')
+  assert.is(no.code, 1, no.out)
+  assert.match(no.out, /Delete the 10 resources above\? \[y\/N\]/)
+  assert.match(no.out, /teardown cancelled: nothing was changed/)
+  assert.equal(proxy.mutations(), [])
+  const yes = await onTerminal('y')
+  assert.is(yes.code, 0, yes.out)
+  assert.match(yes.out, /10 deleted, 0 unchanged/)
+  assert.is((await whatExists()).service, undefined)
 })
 
 test('--dry-run prints the plan in reverse dependency order and changes nothing', async () => {
@@ -161,7 +239,7 @@ test('--json is one document: the plan, the steps, the summary and what is left'
   assert.is(doc.planSummary.deleted, 10)
   assert.is(doc.summary.deleted, 10)
   assert.is(doc.summary.failed, 0)
-  assert.ok(doc.steps.some((s) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
+  assert.ok(doc.steps.some((s: { id: string; changes: Array<{ outcome: string }> }) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
   assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
   assert.ok(doc.left.some((item) => item.resource === 'ecr repository' && item.name === 'frontend-react-js'))
 })

@@ -286,3 +286,86 @@ test('teardown --help names --yes, --all and what is kept', async () => {
 })
 
 test.run()
+
+// ---- a service that drains for a while (scripted ECS answers) ----
+// moto makes a deleted service INACTIVE at once; real ECS keeps it DRAINING while its tasks
+// stop. This proxy forwards everything to moto and, after DeleteService, answers the next
+// `drainingReads` DescribeServices with the service DRAINING, as ECS does.
+async function startDrainingProxy(target: string, drainingReads: number) {
+  const { createServer, request } = await import('node:http')
+  const upstream = new URL(target)
+  const seen: string[] = []
+  let deleted = false
+  let left = drainingReads
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
+      seen.push(action)
+      const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        const parts: Buffer[] = []
+        answer.on('data', (c: Buffer) => parts.push(c))
+        answer.on('end', () => {
+          let body = Buffer.concat(parts).toString('utf8')
+          if (action === 'DeleteService') deleted = true
+          if (action === 'DescribeServices' && deleted && left > 0 && body.includes('"INACTIVE"')) {
+            left -= 1
+            body = body.replace(/"status": ?"INACTIVE"/g, '"status": "DRAINING"')
+          }
+          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) }
+          delete headers['transfer-encoding']
+          res.writeHead(answer.statusCode ?? 502, headers).end(body)
+        })
+      })
+      up.end(Buffer.concat(chunks))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  }
+}
+
+const draining = suite('teardown waits for a draining service (scripted ECS answers)')
+draining.before.each(() => resetMoto(motoUrl))
+
+draining('the cluster is deleted only once the service is INACTIVE', async () => {
+  await provisionStack(motoUrl)
+  const drain = await startDrainingProxy(motoUrl, 3)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
+    assert.is(r.code, 0, r.all)
+    const waited = Number(/ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after ([\d.]+)s/.exec(r.stdout)?.[1])
+    assert.ok(waited >= 0.5, `waited through three DRAINING reads 0.2 s apart (${waited}s)`)
+    const afterDelete = drain.seen.slice(drain.seen.indexOf('DeleteService'))
+    const reads = afterDelete.slice(0, afterDelete.indexOf('DeleteCluster')).filter((a) => a === 'DescribeServices')
+    assert.ok(reads.length >= 4, `three DRAINING reads, then INACTIVE, before DeleteCluster (${afterDelete.join(', ')})`)
+  } finally {
+    await drain.stop()
+  }
+})
+
+draining('--timeout: gives up with exit 1 saying to re-run, keeps what waits on the service, and a re-run completes', async () => {
+  await provisionStack(motoUrl)
+  const drain = await startDrainingProxy(motoUrl, 1000)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, /✗ ecs\/delete-service:backend-flask\s+gave up after 1s waiting for ECS service backend-flask to become INACTIVE: re-run teardown to carry on/)
+    assert.match(r.stdout, /- ecs\/delete-cluster\s+skipped: ecs\/delete-service:backend-flask failed/)
+    assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
+    assert.not.ok(drain.seen.includes('DeleteCluster'))
+  } finally {
+    await drain.stop()
+  }
+  const again = await runKit('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: motoUrl } })
+  assert.is(again.code, 0, again.all)
+  assert.match(again.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
+  assert.match(again.stdout, /deleted\s+ecs cluster cruddur/)
+})
+
+draining.run()

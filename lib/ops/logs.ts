@@ -2,9 +2,12 @@
 // stream <prefix>/<container>/<task id>, and the kit's prefix is the service's name). Read
 // with FilterLogEvents; --follow polls, re-reading an overlap window each time so an event
 // that arrives late is not lost, and dropping by event id what was already shown, so no line
-// appears twice. (StartLiveTail would push instead of polling, but the SDK then prefixes the
-// endpoint's host name, which an emulator cannot take without the client option
-// disableHostPrefix: polling is what works everywhere today.)
+// appears twice.
+// Why not StartLiveTail: it pushes instead of polling, but it samples an update down to 500
+// events when more match in a second, drops the oldest when the client reads slowly, ends
+// after three hours, carries no event id to dedupe by, and is billed per session minute; the
+// SDK also prefixes the endpoint's host name for it ("streaming-"), which an emulator cannot
+// take without the client option disableHostPrefix. Polling loses nothing and works everywhere.
 import { CloudWatchLogsClient, paginateFilterLogEvents, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { CheckFailed, UsageError } from '../core/errors.js'
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
-import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
+import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
@@ -270,6 +270,28 @@ test('a teardown killed half-way, run again, completes; a third run changes noth
   proxy.reset()
   assert.is((await teardown(['--yes'])).code, 0)
   assert.equal(proxy.mutations(), [])
+})
+
+test('a service outside ECS_SERVICES keeps the cluster: the plan says so, the rest goes, the cluster is left and named', async () => {
+  await provisionStack(motoUrl)
+  const backend = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
+  await ecs.send(
+    new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'frontend-react-js', taskDefinition: backend?.taskDefinition, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: backend?.networkConfiguration }),
+  )
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, /would delete ecs cluster cruddur: .*; but it also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\)/)
+  assert.match(r.stdout, /✗ ecs\/delete-cluster\s+ECS cluster cruddur also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\): add them to ECS_SERVICES \(or delete them\), then re-run teardown/)
+  assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
+  const after = await whatExists()
+  assert.is(after.cluster, 'ACTIVE')
+  assert.equal(after.roles, [])
+  assert.is(after.service, undefined)
+  // Named in ECS_SERVICES, it goes too, and so does the cluster.
+  const both = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,frontend-react-js' })
+  assert.is(both.code, 0, both.all)
+  assert.match(both.stdout, /deleted\s+ecs service frontend-react-js/)
+  assert.is((await whatExists()).cluster, undefined)
 })
 
 test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {

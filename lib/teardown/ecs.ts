@@ -80,7 +80,26 @@ export function deleteServiceStep(name: string, options: TeardownOptions): Step 
   }
 }
 
-/** The cluster, once the services in it are gone. */
+/** Services in the cluster that are not INACTIVE and not among `ours`: they keep the cluster from being deleted. */
+async function otherServices(ecs: ECSClient, cluster: string, ours: readonly string[]): Promise<string[]> {
+  const names: string[] = []
+  try {
+    for await (const page of paginateListServices({ client: ecs }, { cluster })) {
+      names.push(...(page.serviceArns ?? []).map((arn) => arn.split('/').pop() as string).filter((n) => !ours.includes(n)))
+    }
+  } catch (error) {
+    if (clusterMissing(error)) return []
+    throw error
+  }
+  const live: string[] = []
+  for (let i = 0; i < names.length; i += 10) {
+    const found = await ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }))
+    for (const s of found.services ?? []) if (s.serviceName && s.status !== 'INACTIVE') live.push(s.serviceName)
+  }
+  return live.sort()
+}
+
+/** The cluster, once the services in it are gone. Services the kit was not asked to delete keep it (and say so). */
 export function deleteClusterStep(): Step {
   return {
     id: TEARDOWN_IDS.cluster,
@@ -93,20 +112,20 @@ export function deleteClusterStep(): Step {
       const existing = described.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE')
       if (!existing) return [alreadyGone('ecs cluster', name)]
       const detail = `${existing.status}, Service Connect namespace ${existing.serviceConnectDefaults?.namespace ?? 'none'} (the namespace itself stays in Cloud Map)`
-      if (ctx.dryRun) return [deleted('ecs cluster', name, detail)]
+      const others = await otherServices(ecs, name, ctx.names.services)
+      const blocked =
+        others.length > 0
+          ? `ECS cluster ${name} also runs ${others.join(', ')}, not in ECS_SERVICES (${ctx.names.services.join(', ')}): ` +
+            'add them to ECS_SERVICES (or delete them), then re-run teardown'
+          : undefined
+      if (ctx.dryRun) return [deleted('ecs cluster', name, blocked ? `${detail}; but it ${blocked.slice(blocked.indexOf('also runs'))}` : detail)]
+      if (blocked) throw new KitError(blocked)
       try {
         await ecs.send(new DeleteClusterCommand({ cluster: name }))
       } catch (error) {
         if (clusterMissing(error)) return [alreadyGone('ecs cluster', name)]
         if (awsErrorIs(error, 'ClusterContainsServicesException')) {
-          const others: string[] = []
-          for await (const page of paginateListServices({ client: ecs }, { cluster: name })) {
-            others.push(...(page.serviceArns ?? []).map((arn) => arn.split('/').pop() as string))
-          }
-          throw new KitError(
-            `ECS cluster ${name} still has services the kit did not delete (${others.join(', ') || 'draining'}): ` +
-              'add them to ECS_SERVICES or delete them, then re-run teardown',
-          )
+          throw new KitError(`ECS cluster ${name} still has services (draining?): re-run teardown in a minute`)
         }
         if (awsErrorIs(error, 'ClusterContainsTasksException')) {
           throw new KitError(`ECS cluster ${name} still runs tasks started outside a service (run-task): stop them, then re-run teardown`)

@@ -6,7 +6,7 @@ import { CheckFailed, EXIT, UsageError } from '../lib/core/errors.js'
 import { say, warn } from '../lib/core/output.js'
 import { serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatReport, formatSummary, runSteps, summarize, type StepReport } from '../lib/steps/engine.js'
+import { formatReport, formatSummary, fullSummary, runSteps, summarize, type StepReport } from '../lib/steps/engine.js'
 import { stepContext, type StepContext } from '../lib/steps/step.js'
 import { dataSteps, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from '../lib/teardown/index.js'
 import { formatLeft, leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from '../lib/teardown/report.js'
@@ -70,7 +70,7 @@ await runAwsScript(
 
     if (!json) say(`Plan for account ${ctx.accountId}, ${ctx.region} (nothing is changed yet):`)
     const plan = await runSteps(steps, planning, print(true), { reverse: true })
-    const planSummary = summarize(plan)
+    const planSummary = fullSummary(summarize(plan))
     if (!json) say(formatSummary(planSummary, true, TEARDOWN_OUTCOMES))
     if (planSummary.failed > 0 && !dryRun) throw new CheckFailed('the plan could not be made (see above): nothing was changed')
 
@@ -97,7 +97,7 @@ await runAwsScript(
     } else if (!cancelled) {
       left = leftFrom(await runSteps(teardownSteps(run.names, { ...options, all: true }), planning, () => {}, { reverse: true }), all)
     }
-    const summary = summarize(reports)
+    const summary = fullSummary(summarize(reports))
     if (json) {
       const document: TeardownDocument = {
         dryRun,

@@ -1,7 +1,7 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { formatReport, formatSummary, runSteps, summarize, waitsFor, type StepReport } from '../lib/steps/engine.js'
+import { formatReport, formatSummary, fullSummary, runSteps, summarize, waitsFor, type StepReport } from '../lib/steps/engine.js'
 import type { Change, Outcome, Step, StepContext } from '../lib/steps/step.js'
 
 // A step that logs when it starts and ends, takes `ms`, and fails when asked.
@@ -122,12 +122,14 @@ const SUMMARIES: Array<[string, Partial<Record<Outcome | 'failed', number>>, boo
 ]
 for (const [name, counts, dryRun, always, expected] of SUMMARIES) {
   format(`formatSummary: ${name}`, () => {
-    const summary = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, ...counts }
+    const summary = { created: 0, updated: 0, unchanged: 0, failed: 0, ...counts }
     assert.is(formatSummary(summary, dryRun, always), expected)
   })
 }
 
-format('summarize counts deleted apart from the rest', () => {
-  assert.equal(summarize([report([deleted, deleted, gone])]), { created: 0, updated: 0, unchanged: 1, deleted: 2, failed: 0 })
+format('summarize counts deleted apart from the rest, and only when there is one (provisioning keeps its shape)', () => {
+  assert.equal(summarize([report([deleted, deleted, gone])]), { created: 0, updated: 0, unchanged: 1, failed: 0, deleted: 2 })
+  assert.equal(summarize([report([gone])]), { created: 0, updated: 0, unchanged: 1, failed: 0 })
+  assert.equal(fullSummary(summarize([report([gone])])), { created: 0, updated: 0, unchanged: 1, failed: 0, deleted: 0 })
 })
 format.run()

@@ -87,19 +87,23 @@ export interface Summary {
   created: number
   updated: number
   unchanged: number
-  deleted: number
+  /** Present only when something was (or would be) deleted, so provisioning's summary keeps its shape. */
+  deleted?: number
   failed: number
 }
 
 /** Count outcomes across reports. Pure. */
 export function summarize(reports: readonly StepReport[]): Summary {
-  const summary: Summary = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 }
+  const summary: Summary = { created: 0, updated: 0, unchanged: 0, failed: 0 }
   for (const report of reports) {
     if (report.error !== undefined) summary.failed += 1
-    for (const change of report.changes) summary[change.outcome] += 1
+    for (const change of report.changes) summary[change.outcome] = (summary[change.outcome] ?? 0) + 1
   }
   return summary
 }
+
+/** A summary with every outcome counted, 0 included (teardown's --json). Pure. */
+export const fullSummary = (summary: Summary): Required<Summary> => ({ ...summary, deleted: summary.deleted ?? 0 })
 
 const VERB: Record<Outcome, [done: string, planned: string]> = {
   created: ['created', 'would create'],
@@ -131,7 +135,7 @@ export function formatReport(report: StepReport, dryRun: boolean): string[] {
 
 function outcomeCounts(changes: readonly Change[], dryRun: boolean): string {
   const counts = summarize([{ id: '', title: '', changes: [...changes], seconds: 0 }])
-  const parts = ORDER.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${VERB[o][dryRun ? 1 : 0]}`)
+  const parts = ORDER.filter((o) => (counts[o] ?? 0) > 0).map((o) => `${counts[o]} ${VERB[o][dryRun ? 1 : 0]}`)
   return parts.join(', ') || 'nothing to do'
 }
 
@@ -146,6 +150,6 @@ export function formatSummary(
   always: readonly Outcome[] = ['created', 'updated', 'unchanged'],
 ): string {
   const failed = summary.failed ? `, ${summary.failed} step${summary.failed === 1 ? '' : 's'} failed` : ''
-  const parts = ORDER.filter((o) => always.includes(o) || summary[o] > 0).map((o) => `${summary[o]} ${SUMMARY_WORDS[o][dryRun ? 1 : 0]}`)
+  const parts = ORDER.filter((o) => always.includes(o) || (summary[o] ?? 0) > 0).map((o) => `${summary[o] ?? 0} ${SUMMARY_WORDS[o][dryRun ? 1 : 0]}`)
   return `${dryRun ? 'plan: ' : ''}${parts.join(', ')}${failed}`
 }

@@ -18,10 +18,10 @@ export interface TeardownDocument {
   account: string
   region: string
   plan: StepReport[]
-  planSummary: Summary
+  planSummary: Required<Summary>
   /** Empty under --dry-run, or when there was nothing to delete. */
   steps: StepReport[]
-  summary: Summary
+  summary: Required<Summary>
   left: LeftItem[]
   seconds: number
 }

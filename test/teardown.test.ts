@@ -309,38 +309,42 @@ test('teardown --help names --yes, --all and what is kept', async () => {
 
 test.run()
 
-// ---- a service that drains for a while (scripted ECS answers) ----
-// moto makes a deleted service INACTIVE at once; real ECS keeps it DRAINING while its tasks
-// stop. This proxy forwards everything to moto and, after DeleteService, answers the next
-// `drainingReads` DescribeServices with the service DRAINING, as ECS does.
-async function startDrainingProxy(target: string, drainingReads: number) {
+// ---- what moto does not model: a draining service, a group still in use (scripted answers) ----
+// moto makes a deleted service INACTIVE at once and deletes a security group whatever uses it.
+// This proxy forwards everything to moto; `answer` may answer a call itself (as AWS would),
+// and `rewrite` may change moto's answer, so the kit's real SDK path runs either way.
+interface Scripted {
+  answer?: (action: string) => { status: number; body: string; type: string } | undefined
+  rewrite?: (action: string, body: string) => string
+}
+async function startScriptedProxy(target: string, script: Scripted) {
   const { createServer, request } = await import('node:http')
   const upstream = new URL(target)
   const seen: string[] = []
-  let deleted = false
-  let left = drainingReads
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
+      const body = Buffer.concat(chunks)
+      const target = req.headers['x-amz-target']
+      const action = typeof target === 'string' ? (target.split('.').pop() ?? '') : (new URLSearchParams(body.toString('utf8')).get('Action') ?? '')
       seen.push(action)
+      const own = script.answer?.(action)
+      if (own) {
+        res.writeHead(own.status, { 'content-type': own.type }).end(own.body)
+        return
+      }
       const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
         const parts: Buffer[] = []
         answer.on('data', (c: Buffer) => parts.push(c))
         answer.on('end', () => {
-          let body = Buffer.concat(parts).toString('utf8')
-          if (action === 'DeleteService') deleted = true
-          if (action === 'DescribeServices' && deleted && left > 0 && body.includes('"INACTIVE"')) {
-            left -= 1
-            body = body.replace(/"status": ?"INACTIVE"/g, '"status": "DRAINING"')
-          }
-          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) }
+          const text = script.rewrite ? script.rewrite(action, Buffer.concat(parts).toString('utf8')) : Buffer.concat(parts).toString('utf8')
+          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) }
           delete headers['transfer-encoding']
-          res.writeHead(answer.statusCode ?? 502, headers).end(body)
+          res.writeHead(answer.statusCode ?? 502, headers).end(text)
         })
       })
-      up.end(Buffer.concat(chunks))
+      up.end(body)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -352,7 +356,37 @@ async function startDrainingProxy(target: string, drainingReads: number) {
   }
 }
 
-const draining = suite('teardown waits for a draining service (scripted ECS answers)')
+/** After DeleteService, the next `reads` DescribeServices say DRAINING, as ECS does while tasks stop. */
+function startDrainingProxy(target: string, reads: number) {
+  let deleted = false
+  let left = reads
+  return startScriptedProxy(target, {
+    rewrite(action, body) {
+      if (action === 'DeleteService') deleted = true
+      if (action !== 'DescribeServices' || !deleted || left <= 0 || !body.includes('"INACTIVE"')) return body
+      left -= 1
+      return body.replace(/"status": ?"INACTIVE"/g, '"status": "DRAINING"')
+    },
+  })
+}
+
+/** The first `times` DeleteSecurityGroup calls get EC2's DependencyViolation, as while a task's interface lingers. */
+function startGroupInUseProxy(target: string, times: number) {
+  let left = times
+  return startScriptedProxy(target, {
+    answer(action) {
+      if (action !== 'DeleteSecurityGroup' || left <= 0) return undefined
+      left -= 1
+      return {
+        status: 400,
+        type: 'text/xml;charset=UTF-8',
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DependencyViolation</Code><Message>resource sg-0example has a dependent object</Message></Error></Errors><RequestID>7f1c2d3e-scripted</RequestID></Response>',
+      }
+    },
+  })
+}
+
+const draining = suite('teardown waits for what AWS finishes in its own time (scripted ECS and EC2 answers)')
 draining.before.each(() => resetMoto(motoUrl))
 
 draining('the cluster is deleted only once the service is INACTIVE', async () => {
@@ -388,6 +422,32 @@ draining('--timeout: gives up with exit 1 saying to re-run, keeps what waits on 
   assert.is(again.code, 0, again.all)
   assert.match(again.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
   assert.match(again.stdout, /deleted\s+ecs cluster cruddur/)
+})
+
+draining('a security group still in use (DependencyViolation) is retried until free; forever, it says what may hold it', async () => {
+  await provisionStack(motoUrl)
+  const busy = await startGroupInUseProxy(motoUrl, 3)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: busy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.is(busy.seen.filter((a) => a === 'DeleteSecurityGroup').length, 4)
+    assert.match(r.stdout, /deleted\s+security group crud-srv-sg/)
+  } finally {
+    await busy.stop()
+  }
+  await provisionStack(motoUrl)
+  const stuck = await startGroupInUseProxy(motoUrl, 1000)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: stuck.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(
+      r.stdout,
+      /✗ ec2\/delete-security-group\s+gave up after 1s waiting for security group crud-srv-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; a load balancer or another group's rule may refer to sg-/,
+    )
+    assert.match(r.stdout, /Left in place:[\s\S]*security group crud-srv-sg[^\n]*not deleted/)
+  } finally {
+    await stuck.stop()
+  }
 })
 
 draining.run()

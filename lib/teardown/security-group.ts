@@ -28,19 +28,29 @@ export function deleteSecurityGroupStep(options: TeardownOptions): Step {
       const groupId = group.GroupId
       const detail = `${groupId} in the default VPC ${vpcId}`
       if (ctx.dryRun) return [deleted('security group', name, detail)]
-      await pollUntil(
-        `security group ${name} to be free of network interfaces`,
-        async () => {
-          try {
-            await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))
-          } catch (error) {
-            if (awsErrorIs(error, 'DependencyViolation')) return undefined
-            if (!awsErrorIs(error, 'InvalidGroup.NotFound')) throw error
-          }
-          return true
-        },
-        options,
-      )
+      let inUse = ''
+      try {
+        await pollUntil(
+          `security group ${name} to be free of network interfaces`,
+          async () => {
+            try {
+              await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))
+            } catch (error) {
+              if (awsErrorIs(error, 'DependencyViolation')) {
+                inUse = String((error as Error).message ?? '')
+                return undefined
+              }
+              if (!awsErrorIs(error, 'InvalidGroup.NotFound')) throw error
+            }
+            return true
+          },
+          options,
+        )
+      } catch (error) {
+        // Not only a task's interface: another group's rule or a load balancer can refer to it.
+        if (error instanceof KitError && inUse) throw new KitError(`${error.message} (AWS: ${inUse}; a load balancer or another group's rule may refer to ${groupId})`)
+        throw error
+      }
       return [deleted('security group', name, detail)]
     },
   }

@@ -49,7 +49,8 @@ export function runFor(run: RunContext, services?: readonly string[]): RunContex
   return { ...run, names: { ...run.names, services: [...services] }, services: selected }
 }
 
-const STATE_OF: Record<Change['outcome'], ItemState> = { created: 'missing', updated: 'drifted', unchanged: 'ok' }
+// A dry run of provisioning deletes nothing; 'deleted' would mean it is there and should not be.
+const STATE_OF: Record<Change['outcome'], ItemState> = { created: 'missing', updated: 'drifted', unchanged: 'ok', deleted: 'drifted' }
 
 /** Items from the steps' dry-run reports. Pure. */
 export function itemsFromReports(reports: readonly StepReport[]): Item[] {

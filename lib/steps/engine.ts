@@ -1,4 +1,5 @@
-// Runs steps in dependency order, independent ones at the same time, and reports each.
+// Runs steps in dependency order (or, for teardown, in reverse dependency order), independent
+// ones at the same time, and reports each.
 import { describeError } from '../core/describe-error.js'
 import type { Change, Outcome, Step, StepContext } from './step.js'
 
@@ -9,16 +10,48 @@ export interface StepReport {
   seconds: number
   /** Why the step failed, one line. */
   error?: string
-  /** The step did not run because a step it needs failed. */
+  /** The step did not run because a step it waits for failed. */
   skipped?: boolean
 }
 
+export interface RunOptions {
+  /**
+   * Reverse dependency order (teardown): a step runs only once every step that NEEDS it has
+   * finished, so what refers to a resource goes before the resource. Default: forward.
+   */
+  reverse?: boolean
+}
+
 /**
- * Run every step once all the steps it needs have succeeded. A failed step's dependents are
- * skipped; independent steps still run, so one failure does not hide the rest of the picture.
+ * What each step waits for: the steps it needs (forward), or the steps that need it (reverse).
+ * Needs naming a step that is not in the list are ignored. Pure.
  */
-export async function runSteps(steps: readonly Step[], ctx: StepContext, onReport: (report: StepReport) => void = () => {}): Promise<StepReport[]> {
+export function waitsFor(steps: readonly Step[], { reverse = false }: RunOptions = {}): Map<string, string[]> {
   const known = new Set(steps.map((s) => s.id))
+  const waits = new Map<string, string[]>(steps.map((s) => [s.id, []]))
+  for (const step of steps) {
+    for (const need of new Set(step.needs.map((n) => n.id))) {
+      if (!known.has(need) || need === step.id) continue
+      if (reverse) waits.get(need)?.push(step.id)
+      else waits.get(step.id)?.push(need)
+    }
+  }
+  return waits
+}
+
+/**
+ * Run every step once all the steps it waits for (see waitsFor) have succeeded. A failed
+ * step's waiters are skipped; independent steps still run, so one failure does not hide the
+ * rest of the picture.
+ */
+export async function runSteps(
+  steps: readonly Step[],
+  ctx: StepContext,
+  onReport: (report: StepReport) => void = () => {},
+  options: RunOptions = {},
+): Promise<StepReport[]> {
+  const waits = waitsFor(steps, options)
+  const byId = new Map(steps.map((s) => [s.id, s]))
   const done = new Map<string, Promise<StepReport>>()
   const clock = () => performance.now()
 
@@ -26,8 +59,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, onRepor
     const existing = done.get(step.id)
     if (existing) return existing
     const promise = (async (): Promise<StepReport> => {
-      const needs = step.needs.filter((need) => known.has(need.id)).map((need) => start(steps.find((s) => s.id === need.id) as Step))
-      const upstream = await Promise.all(needs)
+      const upstream = await Promise.all((waits.get(step.id) ?? []).map((id) => start(byId.get(id) as Step)))
       const failed = upstream.find((r) => r.error !== undefined)
       let report: StepReport
       if (failed) {
@@ -55,6 +87,8 @@ export interface Summary {
   created: number
   updated: number
   unchanged: number
+  /** Present only when something was (or would be) deleted, so provisioning's summary keeps its shape. */
+  deleted?: number
   failed: number
 }
 
@@ -63,16 +97,30 @@ export function summarize(reports: readonly StepReport[]): Summary {
   const summary: Summary = { created: 0, updated: 0, unchanged: 0, failed: 0 }
   for (const report of reports) {
     if (report.error !== undefined) summary.failed += 1
-    for (const change of report.changes) summary[change.outcome] += 1
+    for (const change of report.changes) summary[change.outcome] = (summary[change.outcome] ?? 0) + 1
   }
   return summary
 }
+
+/** A summary with every outcome counted, 0 included (teardown's --json). Pure. */
+export const fullSummary = (summary: Summary): Required<Summary> => ({ ...summary, deleted: summary.deleted ?? 0 })
 
 const VERB: Record<Outcome, [done: string, planned: string]> = {
   created: ['created', 'would create'],
   updated: ['updated', 'would update'],
   unchanged: ['unchanged', 'unchanged'],
+  deleted: ['deleted', 'would delete'],
 }
+
+/** How a summary names each outcome, done and planned. */
+const SUMMARY_WORDS: Record<Outcome, [done: string, planned: string]> = {
+  created: ['created', 'to create'],
+  updated: ['updated', 'to update'],
+  unchanged: ['unchanged', 'unchanged'],
+  deleted: ['deleted', 'to delete'],
+}
+
+const ORDER: readonly Outcome[] = ['created', 'updated', 'deleted', 'unchanged']
 
 /** A step's progress line and one line per resource. Pure. */
 export function formatReport(report: StepReport, dryRun: boolean): string[] {
@@ -87,16 +135,22 @@ export function formatReport(report: StepReport, dryRun: boolean): string[] {
 }
 
 function outcomeCounts(changes: readonly Change[], dryRun: boolean): string {
-  const counts = summarize([{ id: "", title: "", changes: [...changes], seconds: 0 }])
-  const parts = (['created', 'updated', 'unchanged'] as const)
-    .filter((o) => counts[o] > 0)
-    .map((o) => `${counts[o]} ${VERB[o][dryRun ? 1 : 0]}`)
+  const counts = summarize([{ id: '', title: '', changes: [...changes], seconds: 0 }])
+  const parts = ORDER.filter((o) => (counts[o] ?? 0) > 0).map((o) => `${counts[o]} ${VERB[o][dryRun ? 1 : 0]}`)
   return parts.join(', ') || 'nothing to do'
 }
 
-/** The one-line summary: "3 created, 1 updated, 12 unchanged". Pure. */
-export function formatSummary(summary: Summary, dryRun: boolean): string {
+/**
+ * The one-line summary: "3 created, 1 updated, 12 unchanged". `always` names the outcomes shown
+ * even at 0 (provisioning's three by default; teardown's are deleted and unchanged); any other
+ * outcome is shown when it happened. Pure.
+ */
+export function formatSummary(
+  summary: Summary,
+  dryRun: boolean,
+  always: readonly Outcome[] = ['created', 'updated', 'unchanged'],
+): string {
   const failed = summary.failed ? `, ${summary.failed} step${summary.failed === 1 ? '' : 's'} failed` : ''
-  if (dryRun) return `plan: ${summary.created} to create, ${summary.updated} to update, ${summary.unchanged} unchanged${failed}`
-  return `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged${failed}`
+  const parts = ORDER.filter((o) => always.includes(o) || (summary[o] ?? 0) > 0).map((o) => `${summary[o] ?? 0} ${SUMMARY_WORDS[o][dryRun ? 1 : 0]}`)
+  return `${dryRun ? 'plan: ' : ''}${parts.join(', ')}${failed}`
 }

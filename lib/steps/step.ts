@@ -7,7 +7,7 @@ import { ecrRegistry, partitionOf, roleArn, ssmParameterArn } from '../aws/arns.
 import type { RunContext } from '../aws/context.js'
 import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from '../templates/template.js'
 
-export type Outcome = 'created' | 'updated' | 'unchanged'
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted'
 
 /** One resource's outcome. `detail` says what was (or would be) done, or what drifted. */
 export interface Change {

@@ -1,0 +1,40 @@
+// Every service to 0 tasks, each one's count remembered on the service for resume.
+import { runAwsScript } from '../lib/core/boundary.js'
+import { say } from '../lib/core/output.js'
+import { serviceNamed } from '../lib/config/services.js'
+import { envHelp } from '../lib/config/variables.js'
+import { formatResult, PAUSE_TAG, pauseServices, type PauseOptions } from '../lib/ops/scaling.js'
+
+/**
+ * The hook for the cost estimate: `monthlySavings(counts)`, given the desired counts just
+ * paused, says what that saves per month. Unset, pause says nothing about money.
+ */
+const hooks: PauseOptions = {}
+
+await runAwsScript(
+  {
+    name: 'pause',
+    summary:
+      `Scale every service (ECS_SERVICES) to 0 tasks, so nothing runs and nothing is billed for tasks, remembering each ` +
+      `one's desired count in the tag ${PAUSE_TAG} on the service. ./scripts/resume brings them back. Safe to re-run.`,
+    options: {
+      'dry-run': { type: 'boolean', description: 'say what would change; change nothing' },
+      json: { type: 'boolean', description: 'print one JSON document' },
+    },
+    env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
+  },
+  (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
+  async ({ values }, run) => {
+    const names = run.names.services.map((name) => serviceNamed(name).name)
+    const { results, counts } = await pauseServices(run, names)
+    const savings = Object.keys(counts).length > 0 ? await hooks.monthlySavings?.(counts) : undefined
+    if (values.json) {
+      say(JSON.stringify({ dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) }, null, 2))
+      return
+    }
+    for (const result of results) say(formatResult(result, run.dryRun))
+    const n = Object.keys(counts).length
+    say(n === 0 ? 'Nothing to pause.' : `${run.dryRun ? 'Would pause' : 'Paused'} ${n} service${n === 1 ? '' : 's'}: ./scripts/resume brings ${n === 1 ? 'it' : 'them'} back.`)
+    if (savings) say(savings)
+  },
+)

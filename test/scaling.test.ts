@@ -1,0 +1,194 @@
+import './helpers/guard.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CreateServiceCommand, DescribeServicesCommand, ECSClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecs'
+import { openContext } from '../lib/aws/context.js'
+import { ROOT } from '../lib/config/paths.js'
+import { UsageError } from '../lib/core/errors.js'
+import { parseCount, PAUSE_TAG, pausedCount, pausePlan, resumePlan, type ServiceCount } from '../lib/ops/scaling.js'
+import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { resetMoto } from './helpers/moto.js'
+import { waitFor } from './helpers/net.js'
+import { runKit } from './helpers/run.js'
+import { provisionStack } from './helpers/stack.js'
+
+// ---- pure parts ----
+const pure = suite('lib/ops/scaling (pure)')
+const svc = (desired: number, paused?: number, exists = true): ServiceCount => ({ name: 's', desired, running: 0, ...(exists ? { arn: 'arn:s' } : {}), ...(paused !== undefined ? { paused } : {}) })
+
+const PAUSE: Array<[string, ServiceCount, ReturnType<typeof pausePlan>]> = [
+  ['running: remember 2, go to 0', svc(2), { act: true, from: 2 }],
+  ['paused by a run stopped before the scale: pause again', svc(2, 2), { act: true, from: 2 }],
+  ['already paused', svc(0, 3), { act: false, detail: 'already paused (resume brings back 3)' }],
+  ['at 0, never paused', svc(0), { act: false, detail: 'already at 0 tasks, not paused by the kit (resume leaves it at 0)' }],
+  ['missing', svc(0, undefined, false), { act: false, detail: 'not running in the cluster (nothing to pause)' }],
+]
+for (const [name, s, expected] of PAUSE) pure(`pausePlan: ${name}`, () => assert.equal(pausePlan(s), expected))
+
+const RESUME: Array<[string, ServiceCount, ReturnType<typeof resumePlan>]> = [
+  ['paused: back to 3, then untag', svc(0, 3), { scaleTo: 3, untag: true, detail: 'back to the 3 before the pause' }],
+  ['a run stopped after the scale: untag only', svc(3, 3), { untag: true, detail: 'back to the 3 before the pause' }],
+  ['scaled by hand since the pause: keep it, untag', svc(5, 3), { untag: true, detail: 'scaled to 5 since the pause (it was 3): left at 5' }],
+  ['not paused, running', svc(2), { untag: false, detail: 'not paused (desired 2)' }],
+  ['not paused, at 0', svc(0), { untag: false, detail: 'not paused by the kit (desired 0: use scale)' }],
+]
+for (const [name, s, expected] of RESUME) pure(`resumePlan: ${name}`, () => assert.equal(resumePlan(s), expected))
+
+pure('parseCount and pausedCount', () => {
+  assert.is(parseCount('0'), 0)
+  assert.is(parseCount('12'), 12)
+  for (const bad of [undefined, '-1', '1.5', 'two', '', '9999']) assert.throws(() => parseCount(bad), (e: unknown) => e instanceof UsageError)
+  assert.is(pausedCount([{ key: 'other', value: '1' }, { key: PAUSE_TAG, value: '4' }]), 4)
+  assert.is(pausedCount([{ key: PAUSE_TAG, value: 'lots' }]), undefined)
+  assert.is(pausedCount(undefined), undefined)
+})
+pure.run()
+
+// ---- against moto ----
+const motoUrl = process.env.AWS_ENDPOINT_URL as string
+const sdk = await openContext(process.env, { mode: 'read-only' })
+const ecs = sdk.client(ECSClient, 'ECS')
+const BOTH = 'backend-flask,frontend-react-js'
+let proxy: AwsProxy
+
+const kit = (script: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runKit(script, args, { env: { AWS_ENDPOINT_URL: proxy.url, ECS_SERVICES: BOTH, ...env } })
+
+async function state(name: string) {
+  const s = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: [name] }))).services?.[0]
+  const tags = (await ecs.send(new ListTagsForResourceCommand({ resourceArn: s?.serviceArn }))).tags ?? []
+  return { desired: s?.desiredCount, paused: tags.find((t) => t.key === PAUSE_TAG)?.value }
+}
+
+const live = suite('scale, pause, resume (against moto)')
+live.before(async () => {
+  proxy = await startAwsProxy(motoUrl)
+})
+live.before.each(async () => {
+  await resetMoto(motoUrl)
+  await provisionStack(motoUrl)
+  // A second declared service, made here with the backend's task definition (its own templates are the lead's).
+  const backend = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'cruddur',
+      serviceName: 'frontend-react-js',
+      taskDefinition: backend?.taskDefinition,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: backend?.networkConfiguration,
+    }),
+  )
+  proxy.reset()
+})
+live.after(async () => {
+  await proxy.stop()
+})
+
+live('scale sets the desired count; the same count again changes nothing', async () => {
+  const r = await kit('scale', ['backend-flask', '3'])
+  assert.is(r.code, 0, r.all)
+  assert.is(r.stdout.trim(), 'scaled       backend-flask: desired 1 → 3')
+  assert.is((await state('backend-flask')).desired, 3)
+  proxy.reset()
+  const again = await kit('scale', ['backend-flask', '3', '--json'])
+  assert.is(again.code, 0)
+  const doc = JSON.parse(again.stdout)
+  assert.equal({ ...doc, detail: undefined }, { dryRun: false, service: 'backend-flask', action: 'unchanged', from: 3, to: 3, detail: undefined })
+  assert.match(doc.detail, /^already 3 desired, \d+ running$/)
+  assert.equal(proxy.mutations(), [])
+  const dry = await kit('scale', ['backend-flask', '0', '--dry-run'])
+  assert.match(dry.stdout, /would scale\s+backend-flask: desired 3 → 0/)
+  assert.equal(proxy.mutations(), [])
+})
+
+live('pause then resume: every service to 0 and back to the counts before, round trip twice', async () => {
+  await kit('scale', ['backend-flask', '3'])
+  proxy.reset()
+  const paused = await kit('pause')
+  assert.is(paused.code, 0, paused.all)
+  assert.match(paused.stdout, /paused\s+backend-flask: desired 3 → 0 \(resume brings back 3\)/)
+  assert.match(paused.stdout, /paused\s+frontend-react-js: desired 2 → 0 \(resume brings back 2\)/)
+  assert.match(paused.stdout, /^Paused 2 services: \.\/scripts\/resume brings them back\.$/m)
+  assert.not.match(paused.stdout, /save/i, 'no cost hook: nothing said about money')
+  assert.equal(await state('backend-flask'), { desired: 0, paused: '3' })
+  assert.equal(await state('frontend-react-js'), { desired: 0, paused: '2' })
+
+  proxy.reset()
+  const again = await kit('pause')
+  assert.is(again.code, 0)
+  assert.match(again.stdout, /unchanged\s+backend-flask: already paused \(resume brings back 3\)/)
+  assert.match(again.stdout, /Nothing to pause\./)
+  assert.equal(proxy.mutations(), [])
+
+  const resumed = await kit('resume', ['--json'])
+  assert.is(resumed.code, 0, resumed.all)
+  const doc = JSON.parse(resumed.stdout)
+  assert.equal(doc.services.map((s: { service: string; action: string; to: number }) => [s.service, s.action, s.to]), [
+    ['backend-flask', 'resumed', 3],
+    ['frontend-react-js', 'resumed', 2],
+  ])
+  assert.equal(await state('backend-flask'), { desired: 3, paused: undefined })
+  assert.equal(await state('frontend-react-js'), { desired: 2, paused: undefined })
+
+  proxy.reset()
+  const twice = await kit('resume')
+  assert.is(twice.code, 0)
+  assert.match(twice.stdout, /unchanged\s+backend-flask: not paused \(desired 3\)/)
+  assert.equal(proxy.mutations(), [])
+  // And round again.
+  assert.is((await kit('pause')).code, 0)
+  assert.is((await kit('resume')).code, 0)
+  assert.equal(await state('backend-flask'), { desired: 3, paused: undefined })
+})
+
+live('a pause killed half-way, run again, completes; resume then restores every count', async () => {
+  // Hold the first scale-down unanswered (its tag is on by then) and kill pause while it waits.
+  proxy.inject({ match: (c) => c.action === 'UpdateService', times: 1, kind: 'hold' })
+  const child = spawn(join(ROOT, 'scripts/pause'), [], { env: { ...process.env, AWS_ENDPOINT_URL: proxy.url, ECS_SERVICES: BOTH }, stdio: 'ignore' })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitFor('pause to reach UpdateService', async () => proxy.calls.some((c) => c.action === 'UpdateService'), 30000)
+  child.kill('SIGKILL')
+  await exited
+  proxy.reset() // the held call is dropped, never answered
+  const r = await kit('pause')
+  assert.is(r.code, 0, r.all)
+  assert.equal(await state('backend-flask'), { desired: 0, paused: '1' })
+  assert.equal(await state('frontend-react-js'), { desired: 0, paused: '2' })
+  assert.is((await kit('resume')).code, 0)
+  assert.equal(await state('backend-flask'), { desired: 1, paused: undefined })
+  assert.equal(await state('frontend-react-js'), { desired: 2, paused: undefined })
+})
+
+live('resume keeps a count set by hand since the pause', async () => {
+  await kit('pause')
+  await kit('scale', ['frontend-react-js', '4'])
+  const r = await kit('resume')
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /unchanged\s+frontend-react-js: scaled to 4 since the pause \(it was 2\): left at 4/)
+  assert.equal(await state('frontend-react-js'), { desired: 4, paused: undefined })
+  assert.equal(await state('backend-flask'), { desired: 1, paused: undefined })
+})
+
+live('bad usage exits 2; a service that is not there exits 1', async () => {
+  const unknown = await kit('scale', ['no-such-service', '1'])
+  assert.is(unknown.code, 2)
+  assert.match(unknown.stderr, /service "no-such-service" is not declared/)
+  const count = await kit('scale', ['backend-flask', 'two'])
+  assert.is(count.code, 2)
+  assert.match(count.stderr, /COUNT must be a whole number from 0, e\.g\. 1, got "two"/)
+  await resetMoto(motoUrl)
+  const gone = await kit('scale', ['backend-flask', '1'])
+  assert.is(gone.code, 1)
+  assert.match(gone.stderr, /ECS service backend-flask is not in cluster cruddur: run \.\/scripts\/provision first/)
+  const resume = await kit('resume')
+  assert.is(resume.code, 1)
+  assert.match(resume.stdout, /missing\s+backend-flask: not in cluster cruddur/)
+  const pause = await kit('pause')
+  assert.is(pause.code, 0)
+  assert.match(pause.stdout, /Nothing to pause\./)
+})
+
+live.run()

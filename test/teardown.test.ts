@@ -1,0 +1,453 @@
+import './helpers/guard.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
+import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { openContext } from '../lib/aws/context.js'
+import { ROOT } from '../lib/config/paths.js'
+import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { resetMoto } from './helpers/moto.js'
+import { waitFor } from './helpers/net.js'
+import { runKit } from './helpers/run.js'
+import { provisionStack, STACK_ENV } from './helpers/stack.js'
+import { formatLeft, leftFrom, type TeardownDocument } from '../lib/teardown/report.js'
+import { teardownSteps, DEFAULT_TEARDOWN } from '../lib/teardown/index.js'
+import { revisionList } from '../lib/teardown/options.js'
+import { waitsFor } from '../lib/steps/engine.js'
+
+// ---- pure parts ----
+const pure = suite('lib/teardown (pure)')
+pure('the teardown graph: services first, then cluster, group and task definitions, then roles and log group (and data)', () => {
+  const steps = teardownSteps({ services: ['backend-flask', 'frontend-react-js'] }, { ...DEFAULT_TEARDOWN, all: true })
+  const waits = Object.fromEntries(waitsFor(steps, { reverse: true }))
+  assert.equal(waits['ecs/delete-service:backend-flask'], [])
+  assert.equal(waits['ecs/delete-cluster'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
+  assert.equal(waits['ec2/delete-security-group'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
+  assert.equal(waits['ecs/deregister-task-definition:frontend-react-js'], ['ecs/delete-service:frontend-react-js'])
+  const families = ['ecs/deregister-task-definition:backend-flask', 'ecs/deregister-task-definition:frontend-react-js']
+  for (const id of ['iam/delete-roles', 'logs/delete-log-group', 'ecr/delete-repositories', 'ssm/delete-parameters']) assert.equal(waits[id], families, id)
+  const withoutData = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN).map((s) => s.id)
+  assert.not.ok(withoutData.includes('ecr/delete-repositories') || withoutData.includes('ssm/delete-parameters'))
+})
+const REVISIONS: Array<[number[], string]> = [
+  [[], 'no revision'],
+  [[4], 'revision 4'],
+  [[2, 1], 'revisions 1, 2'],
+  [[3, 1, 2, 4], 'revisions 1-4'],
+  [[1, 3, 7], 'revisions 1, 3, 7'],
+]
+for (const [list, expected] of REVISIONS) pure(`revisionList ${JSON.stringify(list)}`, () => assert.is(revisionList(list), expected))
+pure('what is left: data kept unless --all, anything else not deleted', () => {
+  const reports = [
+    { id: 'ecr/delete-repositories', title: '', seconds: 0, changes: [{ resource: 'ecr repository', name: 'backend-flask', outcome: 'deleted' as const, detail: 'with 2 images' }] },
+    { id: 'logs/delete-log-group', title: '', seconds: 0, changes: [{ resource: 'log group', name: '/x', outcome: 'deleted' as const }] },
+    { id: 'iam/delete-roles', title: '', seconds: 0, changes: [{ resource: 'iam role', name: 'R', outcome: 'unchanged' as const, detail: 'already gone' }] },
+  ]
+  const left = leftFrom(reports, false)
+  assert.equal(left.map((l) => [l.name, l.why]), [['backend-flask', 'data'], ['/x', 'not deleted']])
+  assert.equal(leftFrom(reports, true).map((l) => l.why), ['not deleted', 'not deleted'])
+  assert.equal(formatLeft(left), [
+    'Left in place:',
+    '    ecr repository backend-flask (with 2 images): data, kept: ./scripts/teardown --all deletes it',
+    '    log group /x: not deleted: see the errors above, then re-run',
+  ])
+  assert.equal(formatLeft([]), ['Nothing the kit made is left.'])
+})
+pure.run()
+
+// ---- against moto ----
+const motoUrl = process.env.AWS_ENDPOINT_URL as string
+const sdk = await openContext(process.env, { mode: 'read-only' })
+const ecs = sdk.client(ECSClient, 'ECS')
+const ecr = sdk.client(ECRClient, 'ECR')
+const ec2 = sdk.client(EC2Client, 'EC2')
+const iam = sdk.client(IAMClient, 'IAM')
+const logs = sdk.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
+const ssm = sdk.client(SSMClient, 'SSM')
+let proxy: AwsProxy
+
+const teardown = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runKit('teardown', args, { env: { ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
+
+/** What of the kit's stack exists, read back through the SDK (not through the kit). */
+async function whatExists() {
+  const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] })).catch(() => undefined))?.services?.[0]
+  const cluster = (await ecs.send(new DescribeClustersCommand({ clusters: ['cruddur'] }))).clusters?.[0]
+  const revisions = async (status: 'ACTIVE' | 'INACTIVE') =>
+    (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'backend-flask', status }))).taskDefinitionArns ?? []
+  const role = async (name: string) => (await iam.send(new GetRoleCommand({ RoleName: name })).catch(() => undefined))?.Role?.RoleName
+  const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups ?? []
+  const logGroups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/cruddur/fargate-cluster' }))).logGroups ?? []
+  const repositories = ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName).sort()
+  const parameters = ((await ssm.send(new GetParametersByPathCommand({ Path: '/cruddur', Recursive: true }))).Parameters ?? []).map((p) => p.Name)
+  return {
+    service: service && service.status !== 'INACTIVE' ? service.status : undefined,
+    cluster: cluster && cluster.status !== 'INACTIVE' ? cluster.status : undefined,
+    revisions: [...(await revisions('ACTIVE')), ...(await revisions('INACTIVE'))],
+    roles: [await role('CruddurServiceExecutionRole'), await role('CruddurTaskRole')].filter(Boolean),
+    securityGroups: groups.length,
+    logGroups: logGroups.length,
+    repositories,
+    parameters: parameters.length,
+  }
+}
+
+const NOTHING_BUT_DATA = { service: undefined, cluster: undefined, revisions: [], roles: [], securityGroups: 0, logGroups: 0 }
+
+const test = suite('teardown (against moto, through a recording proxy)')
+test.before(async () => {
+  proxy = await startAwsProxy(motoUrl)
+})
+test.before.each(async () => {
+  await resetMoto(motoUrl)
+  proxy.reset()
+})
+test.after(async () => {
+  await proxy.stop()
+})
+
+test('without --yes and without a terminal: exit 2, one line, no AWS call at all', async () => {
+  await provisionStack(motoUrl)
+  const r = await teardown([])
+  assert.is(r.code, 2, r.all)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /needs --yes when not run on a terminal.*nothing was changed/)
+  assert.equal(proxy.calls, [])
+  const json = await teardown(['--json'])
+  assert.is(json.code, 2)
+  assert.match(json.stderr, /needs --yes with --json/)
+  assert.is((await whatExists()).service, 'ACTIVE')
+})
+
+/** Run teardown on a terminal (util-linux `script` gives it a pseudo-terminal) and answer its question. */
+async function onTerminal(answer: string): Promise<{ code: number | null; out: string }> {
+  // script(1) takes a shell command: the path quoted for sh.
+  const command = `'${join(ROOT, 'scripts/teardown').replace(/'/g, `'\\''`)}'`
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, FORCE_COLOR: undefined, NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  try {
+    await waitFor('the question', async () => out.includes('[y/N]'), 30000)
+    child.stdin.write(`${answer}\n`)
+    return { code: await exited, out }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async () => {
+  await provisionStack(motoUrl)
+  proxy.reset()
+  const no = await onTerminal('n')
+  assert.is(no.code, 1, no.out)
+  assert.match(no.out, /Delete the 10 resources above\? \[y\/N\]/)
+  assert.match(no.out, /teardown cancelled: nothing was changed/)
+  assert.equal(proxy.mutations(), [])
+  const yes = await onTerminal('y')
+  assert.is(yes.code, 0, yes.out)
+  assert.match(yes.out, /10 deleted, 0 unchanged/)
+  assert.is((await whatExists()).service, undefined)
+})
+
+test('--dry-run prints the plan in reverse dependency order and changes nothing', async () => {
+  await provisionStack(motoUrl)
+  // Two revisions, so the plan names both.
+  await provisionStack(motoUrl, { IMAGE_TAG: 'v2' })
+  proxy.reset()
+  const r = await teardown(['--dry-run'])
+  assert.is(r.code, 0, r.all)
+  assert.equal(proxy.mutations(), [])
+  assert.match(r.stdout, /would delete ecs service backend-flask: in cluster cruddur: desired 1 → 0, delete, wait until INACTIVE/)
+  assert.match(r.stdout, /would delete task definition backend-flask: revisions 1, 2 deregistered, revisions 1, 2 deleted/)
+  assert.match(r.stdout, /would delete iam managed policy AWSXRayDaemonWriteAccess: detached from CruddurTaskRole/)
+  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
+  assert.match(r.stdout, /Would be left:\n\s+ecr repository cruddur-python/)
+  // The service's line comes before the cluster's and the task definition's; the task definition before the roles and the log group.
+  const at = (text: string) => r.stdout.indexOf(text)
+  assert.ok(at('ecs/delete-service:backend-flask') < at('ecs/delete-cluster'))
+  assert.ok(at('ecs/delete-service:backend-flask') < at('ecs/deregister-task-definition:backend-flask'))
+  assert.ok(at('ecs/deregister-task-definition:backend-flask') < at('iam/delete-roles'))
+  assert.ok(at('ecs/deregister-task-definition:backend-flask') < at('logs/delete-log-group'))
+  assert.equal((await whatExists()).roles.length, 2)
+})
+
+test('--yes deletes everything but the data, lists what it leaves; a second run changes nothing', async () => {
+  await provisionStack(motoUrl)
+  proxy.reset()
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
+  assert.match(r.stdout, /^10 deleted, 0 unchanged \(/m)
+  assert.match(r.stdout, /deleted\s+ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after/)
+  assert.match(r.stdout, /Left in place:\n/)
+  assert.match(r.stdout, /ecr repository backend-flask \(with 0 images\): data, kept: \.\/scripts\/teardown --all deletes it/)
+  assert.match(r.stdout, /ssm parameter \/cruddur\/backend-flask\/CONNECTION_URL: data, kept/)
+  // Services go to 0 before they are deleted, and before the cluster.
+  const actions = proxy.mutations().map((c) => c.action)
+  assert.ok(actions.indexOf('UpdateService') < actions.indexOf('DeleteService'))
+  assert.ok(actions.indexOf('DeleteService') < actions.indexOf('DeleteCluster'))
+  assert.ok(actions.lastIndexOf('DeleteTaskDefinitions') < actions.indexOf('DeleteRole'))
+  assert.not.ok(actions.includes('DeleteRepository'))
+  assert.not.ok(actions.includes('DeleteParameters'))
+
+  const after = await whatExists()
+  assert.equal({ ...after, repositories: undefined, parameters: undefined }, { ...NOTHING_BUT_DATA, repositories: undefined, parameters: undefined })
+  assert.equal(after.repositories, ['backend-flask', 'cruddur-python', 'frontend-react-js'])
+  assert.ok(after.parameters > 0)
+
+  proxy.reset()
+  const again = await teardown(['--yes'])
+  assert.is(again.code, 0, again.all)
+  assert.equal(proxy.mutations(), [])
+  assert.match(again.stdout, /^plan: 0 to delete, \d+ unchanged$/m)
+  assert.match(again.stdout, /Nothing to tear down\./)
+  assert.match(again.stdout, /Left in place:/)
+})
+
+test('--all also deletes the repositories with their images and the SSM parameters', async () => {
+  await provisionStack(motoUrl)
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: 'sha256:' + 'a'.repeat(64), size: 1, mediaType: 'application/vnd.docker.container.image.v1+json' }, layers: [] })
+  await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest, imageTag: 'latest' }))
+  const r = await teardown(['--all', '--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /deleted\s+ecr repository backend-flask: with 1 image/)
+  assert.match(r.stdout, /deleted\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN/)
+  assert.match(r.stdout, /Nothing the kit made is left\./)
+  assert.not.match(r.all, 'stack-test-rollbar')
+  assert.equal(await whatExists(), { ...NOTHING_BUT_DATA, repositories: [], parameters: 0 })
+  proxy.reset()
+  const again = await teardown(['--all', '--yes'])
+  assert.is(again.code, 0)
+  assert.equal(proxy.mutations(), [])
+})
+
+test('--json is one document: the plan, the steps, the summary and what is left', async () => {
+  await provisionStack(motoUrl)
+  const r = await teardown(['--yes', '--json'])
+  assert.is(r.code, 0, r.all)
+  const doc = JSON.parse(r.stdout) as TeardownDocument
+  assert.is(doc.planSummary.deleted, 10)
+  assert.is(doc.summary.deleted, 10)
+  assert.is(doc.summary.failed, 0)
+  assert.ok(doc.steps.some((s: { id: string; changes: Array<{ outcome: string }> }) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
+  assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
+  assert.ok(doc.left.some((item) => item.resource === 'ecr repository' && item.name === 'frontend-react-js'))
+})
+
+test('a teardown killed half-way, run again, completes; a third run changes nothing', async () => {
+  await provisionStack(motoUrl)
+  // Hold the first deregistration unanswered (the service is deleted by then), kill the run
+  // while it waits, then let the held call through.
+  proxy.inject({ match: (c) => c.action === 'DeregisterTaskDefinition', times: 1, kind: 'hold' })
+  const child = spawn(join(ROOT, 'scripts/teardown'), ['--yes'], {
+    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url },
+    stdio: 'ignore',
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitFor('teardown to reach DeregisterTaskDefinition', async () => proxy.calls.some((c) => c.action === 'DeregisterTaskDefinition'), 30000)
+  child.kill('SIGKILL')
+  await exited
+  proxy.release()
+  const half = await whatExists()
+  assert.is(half.service, undefined, 'the services went first')
+  assert.is(half.roles.length, 2, 'the roles wait for the task definitions')
+
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
+  assert.match(r.stdout, /deleted\s+task definition backend-flask: revision 1 deleted/)
+  assert.equal({ ...(await whatExists()), repositories: undefined, parameters: undefined }, { ...NOTHING_BUT_DATA, repositories: undefined, parameters: undefined })
+  proxy.reset()
+  assert.is((await teardown(['--yes'])).code, 0)
+  assert.equal(proxy.mutations(), [])
+})
+
+test('a service outside ECS_SERVICES keeps the cluster: the plan says so, the rest goes, the cluster is left and named', async () => {
+  await provisionStack(motoUrl)
+  const backend = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
+  await ecs.send(
+    new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'frontend-react-js', taskDefinition: backend?.taskDefinition, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: backend?.networkConfiguration }),
+  )
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, /would delete ecs cluster cruddur: .*; but it also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\)/)
+  assert.match(r.stdout, /✗ ecs\/delete-cluster\s+ECS cluster cruddur also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\): add them to ECS_SERVICES \(or delete them\), then re-run teardown/)
+  assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
+  const after = await whatExists()
+  assert.is(after.cluster, 'ACTIVE')
+  assert.equal(after.roles, [])
+  assert.is(after.service, undefined)
+  // Named in ECS_SERVICES, it goes too, and so does the cluster.
+  const both = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,frontend-react-js' })
+  assert.is(both.code, 0, both.all)
+  assert.match(both.stdout, /deleted\s+ecs service frontend-react-js/)
+  assert.is((await whatExists()).cluster, undefined)
+})
+
+test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {
+  const r = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,no-such-service' })
+  assert.is(r.code, 2, r.all)
+  assert.match(r.stderr, /service "no-such-service" is not declared in json\/services\.json/)
+  assert.equal(proxy.calls, [])
+})
+
+test('teardown --help names --yes, --all and what is kept', async () => {
+  const r = await runKit('teardown', ['--help'])
+  assert.is(r.code, 0)
+  for (const text of ['--yes', '--all', '--dry-run', '--json', 'reverse dependency order', 'data']) assert.match(r.stdout, text)
+})
+
+test.run()
+
+// ---- what moto does not model: a draining service, a group still in use (scripted answers) ----
+// moto makes a deleted service INACTIVE at once and deletes a security group whatever uses it.
+// This proxy forwards everything to moto; `answer` may answer a call itself (as AWS would),
+// and `rewrite` may change moto's answer, so the kit's real SDK path runs either way.
+interface Scripted {
+  answer?: (action: string) => { status: number; body: string; type: string } | undefined
+  rewrite?: (action: string, body: string) => string
+}
+async function startScriptedProxy(target: string, script: Scripted) {
+  const { createServer, request } = await import('node:http')
+  const upstream = new URL(target)
+  const seen: string[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const target = req.headers['x-amz-target']
+      const action = typeof target === 'string' ? (target.split('.').pop() ?? '') : (new URLSearchParams(body.toString('utf8')).get('Action') ?? '')
+      seen.push(action)
+      const own = script.answer?.(action)
+      if (own) {
+        res.writeHead(own.status, { 'content-type': own.type }).end(own.body)
+        return
+      }
+      const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        const parts: Buffer[] = []
+        answer.on('data', (c: Buffer) => parts.push(c))
+        answer.on('end', () => {
+          const text = script.rewrite ? script.rewrite(action, Buffer.concat(parts).toString('utf8')) : Buffer.concat(parts).toString('utf8')
+          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) }
+          delete headers['transfer-encoding']
+          res.writeHead(answer.statusCode ?? 502, headers).end(text)
+        })
+      })
+      up.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  }
+}
+
+/** After DeleteService, the next `reads` DescribeServices say DRAINING, as ECS does while tasks stop. */
+function startDrainingProxy(target: string, reads: number) {
+  let deleted = false
+  let left = reads
+  return startScriptedProxy(target, {
+    rewrite(action, body) {
+      if (action === 'DeleteService') deleted = true
+      if (action !== 'DescribeServices' || !deleted || left <= 0 || !body.includes('"INACTIVE"')) return body
+      left -= 1
+      return body.replace(/"status": ?"INACTIVE"/g, '"status": "DRAINING"')
+    },
+  })
+}
+
+/** The first `times` DeleteSecurityGroup calls get EC2's DependencyViolation, as while a task's interface lingers. */
+function startGroupInUseProxy(target: string, times: number) {
+  let left = times
+  return startScriptedProxy(target, {
+    answer(action) {
+      if (action !== 'DeleteSecurityGroup' || left <= 0) return undefined
+      left -= 1
+      return {
+        status: 400,
+        type: 'text/xml;charset=UTF-8',
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DependencyViolation</Code><Message>resource sg-0example has a dependent object</Message></Error></Errors><RequestID>7f1c2d3e-scripted</RequestID></Response>',
+      }
+    },
+  })
+}
+
+const draining = suite('teardown waits for what AWS finishes in its own time (scripted ECS and EC2 answers)')
+draining.before.each(() => resetMoto(motoUrl))
+
+draining('the cluster is deleted only once the service is INACTIVE', async () => {
+  await provisionStack(motoUrl)
+  const drain = await startDrainingProxy(motoUrl, 3)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
+    assert.is(r.code, 0, r.all)
+    const waited = Number(/ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after ([\d.]+)s/.exec(r.stdout)?.[1])
+    assert.ok(waited >= 0.5, `waited through three DRAINING reads 0.2 s apart (${waited}s)`)
+    const afterDelete = drain.seen.slice(drain.seen.indexOf('DeleteService'))
+    const reads = afterDelete.slice(0, afterDelete.indexOf('DeleteCluster')).filter((a) => a === 'DescribeServices')
+    assert.ok(reads.length >= 4, `three DRAINING reads, then INACTIVE, before DeleteCluster (${afterDelete.join(', ')})`)
+  } finally {
+    await drain.stop()
+  }
+})
+
+draining('--timeout: gives up with exit 1 saying to re-run, keeps what waits on the service, and a re-run completes', async () => {
+  await provisionStack(motoUrl)
+  const drain = await startDrainingProxy(motoUrl, 1000)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, /✗ ecs\/delete-service:backend-flask\s+gave up after 1s waiting for ECS service backend-flask to become INACTIVE: re-run teardown to carry on/)
+    assert.match(r.stdout, /- ecs\/delete-cluster\s+skipped: ecs\/delete-service:backend-flask failed/)
+    assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
+    assert.not.ok(drain.seen.includes('DeleteCluster'))
+  } finally {
+    await drain.stop()
+  }
+  const again = await runKit('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: motoUrl } })
+  assert.is(again.code, 0, again.all)
+  assert.match(again.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
+  assert.match(again.stdout, /deleted\s+ecs cluster cruddur/)
+})
+
+draining('a security group still in use (DependencyViolation) is retried until free; forever, it says what may hold it', async () => {
+  await provisionStack(motoUrl)
+  const busy = await startGroupInUseProxy(motoUrl, 3)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: busy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.is(busy.seen.filter((a) => a === 'DeleteSecurityGroup').length, 4)
+    assert.match(r.stdout, /deleted\s+security group crud-srv-sg/)
+  } finally {
+    await busy.stop()
+  }
+  await provisionStack(motoUrl)
+  const stuck = await startGroupInUseProxy(motoUrl, 1000)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: stuck.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(
+      r.stdout,
+      /✗ ec2\/delete-security-group\s+gave up after 1s waiting for security group crud-srv-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; a load balancer or another group's rule may refer to sg-/,
+    )
+    assert.match(r.stdout, /Left in place:[\s\S]*security group crud-srv-sg[^\n]*not deleted/)
+  } finally {
+    await stuck.stop()
+  }
+})
+
+draining.run()

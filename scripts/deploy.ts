@@ -5,6 +5,7 @@
 // failure, however stable the service looks afterwards.
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import { deployedCounts, planCostLine } from '../lib/cost/workload.js'
 import { runAwsScript } from '../lib/core/boundary.js'
 import { ConfigError, KitError, UsageError } from '../lib/core/errors.js'
 import { envHelp } from '../lib/config/variables.js'
@@ -96,6 +97,11 @@ await runAwsScript(
 
     const registration = await registerIfChanged(ecs, desired)
     out.line(`  task definition ${registration.detail}`)
+    // The monthly figure and the change this deploy makes to it: every count is kept (a new
+    // service starts with its file's), so only a new service or another task size moves it.
+    const counts = await deployedCounts(run)
+    if (existing?.status !== 'ACTIVE') delete counts[name]
+    out.line(`  ${await planCostLine(run, 'templates', { counts })}`)
     const doc: DeployDocument = {
       command: 'deploy',
       service: name,

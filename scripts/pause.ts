@@ -3,13 +3,8 @@ import { runAwsScript } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
 import { serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatResult, PAUSE_TAG, pauseServices, type PauseOptions } from '../lib/ops/scaling.js'
-
-/**
- * The hook for the cost estimate: `monthlySavings(counts)`, given the desired counts just
- * paused, says what that saves per month. Unset, pause says nothing about money.
- */
-const hooks: PauseOptions = {}
+import { formatResult, PAUSE_TAG, pauseServices } from '../lib/ops/scaling.js'
+import { planCostLine } from '../lib/cost/workload.js'
 
 await runAwsScript(
   {
@@ -26,8 +21,10 @@ await runAwsScript(
   (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
   async ({ values }, run) => {
     const names = run.names.services.map((name) => serviceNamed(name).name)
+    // What the pause saves a month: priced from the counts as they are before it.
+    const saving = await planCostLine(run, 'pause')
     const { results, counts } = await pauseServices(run, names)
-    const savings = Object.keys(counts).length > 0 ? await hooks.monthlySavings?.(counts) : undefined
+    const savings = Object.keys(counts).length > 0 ? saving : undefined
     if (values.json) {
       say(JSON.stringify({ dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) }, null, 2))
       return

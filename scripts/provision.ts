@@ -1,5 +1,6 @@
 // The whole stack of the week-6 guide in one idempotent run.
 import { runAwsScript } from '../lib/core/boundary.js'
+import { planCostLine } from '../lib/cost/workload.js'
 import { runStepsScript, STEP_OPTIONS, stepMode } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
@@ -17,8 +18,12 @@ await runAwsScript(
       ...envHelp(...(Object.keys(VARIABLES) as Variable[]).filter((name) => name !== 'ECR_REGISTRY' && name !== 'AWS_ENDPOINT_URL')),
       ...parameterHelp(),
     ],
-    notes: ['Preview first:  ./scripts/provision --dry-run'],
+    notes: ['Preview first, with what it costs a month:  ./scripts/provision --dry-run'],
   },
   stepMode,
-  (args, run) => runStepsScript(allSteps(run.services), args, run),
+  (args, run) =>
+    runStepsScript(allSteps(run.services), args, run, {
+      // The plan says what it would cost a month, and the change from what runs now.
+      ...(run.dryRun ? { epilogue: (r) => planCostLine(r, 'templates') } : {}),
+    }),
 )

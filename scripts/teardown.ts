@@ -1,5 +1,6 @@
 // Everything the kit made, deleted in reverse dependency order, after a plan and a yes.
 import { createInterface } from 'node:readline/promises'
+import { planCostLine } from '../lib/cost/workload.js'
 import { runAwsScript } from '../lib/core/boundary.js'
 import { parseSeconds } from '../lib/core/cli.js'
 import { CheckFailed, EXIT, UsageError } from '../lib/core/errors.js'
@@ -72,6 +73,9 @@ await runAwsScript(
     const plan = await runSteps(steps, planning, print(true), { reverse: true })
     const planSummary = fullSummary(summarize(plan))
     if (!json) say(formatSummary(planSummary, true, TEARDOWN_OUTCOMES))
+    // What it saves a month: priced from what runs before anything is deleted.
+    const monthlyCost = await planCostLine(run, 'teardown')
+    if (!json) say(monthlyCost)
     if (planSummary.failed > 0 && !dryRun) throw new CheckFailed('the plan could not be made (see above): nothing was changed')
 
     let reports: StepReport[] = []
@@ -109,6 +113,7 @@ await runAwsScript(
         steps: reports,
         summary,
         left,
+        monthlyCost,
         seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
       }
       say(JSON.stringify(document, null, 2))

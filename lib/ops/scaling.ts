@@ -119,14 +119,6 @@ export async function scaleService(run: RunContext, name: string, count: number)
   return { service: name, action: 'scaled', from: s.desired, to: count, detail: `desired ${s.desired} → ${count}${note}` }
 }
 
-export interface PauseOptions {
-  /**
-   * What the pause saves per month, for the counts paused (the cost helper plugs in here);
-   * nothing is said when absent.
-   */
-  monthlySavings?: (counts: PausedCounts) => string | undefined | Promise<string | undefined>
-}
-
 /** Every service to 0 tasks, remembering each one's count on the service. */
 export async function pauseServices(run: RunContext, names: readonly string[]): Promise<{ results: ScalingResult[]; counts: PausedCounts }> {
   const ecs = run.client(ECSClient, 'ECS')

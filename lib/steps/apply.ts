@@ -23,6 +23,8 @@ export interface StepsDocument {
   steps: StepReport[]
   summary: Summary
   seconds: number
+  /** provision --dry-run: the plan's monthly cost, e.g. "monthly cost: $0.00 → $28.92 (+$28.92)". */
+  epilogue?: string
 }
 
 /** Every input problem across the steps, found before any AWS call. */
@@ -39,16 +41,23 @@ export async function runStepsScript(
   steps: readonly Step[],
   args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>,
   run: RunContext,
+  options: Pick<ApplyOptions, 'epilogue'> = {},
 ): Promise<ExitCode> {
-  const { summary } = await applySteps(steps, run, { json: args.values.json === true })
+  const { summary } = await applySteps(steps, run, { json: args.values.json === true, ...options })
   return summary.failed > 0 ? EXIT.failed : EXIT.ok
+}
+
+export interface ApplyOptions {
+  json: boolean
+  /** A last line after the summary (the plan's monthly cost), or in --json its `epilogue` field. */
+  epilogue?: (run: RunContext) => Promise<string>
 }
 
 /** Validate, then run the steps, printing as it goes. Throws ConfigError (nothing changed) on bad input. */
 export async function applySteps(
   steps: readonly Step[],
   run: RunContext,
-  { json }: { json: boolean },
+  { json, epilogue }: ApplyOptions,
 ): Promise<{ summary: Summary; reports: StepReport[] }> {
   if (run.mode === 'read-only') throw new Error('steps need an apply or dry-run context')
   const problems = validateSteps(steps, run.env)
@@ -63,7 +72,7 @@ export async function applySteps(
         timeoutMs: 15 * 60 * 1000,
       })
   try {
-    return await applyLocked(steps, run, json)
+    return await applyLocked(steps, run, json, epilogue)
   } finally {
     release()
   }
@@ -72,7 +81,12 @@ export async function applySteps(
 /** The command as the user typed it, for the lock's owner. */
 const commandName = (): string => (process.argv[1] ?? 'the kit').split('/scripts/').pop() ?? 'the kit'
 
-async function applyLocked(steps: readonly Step[], run: RunContext, json: boolean): Promise<{ summary: Summary; reports: StepReport[] }> {
+async function applyLocked(
+  steps: readonly Step[],
+  run: RunContext,
+  json: boolean,
+  epilogue: ApplyOptions['epilogue'],
+): Promise<{ summary: Summary; reports: StepReport[] }> {
   const { dryRun } = run
   const ctx = await stepContext(run, steps)
   const t0 = performance.now()
@@ -83,9 +97,11 @@ async function applyLocked(steps: readonly Step[], run: RunContext, json: boolea
   const seconds = (performance.now() - t0) / 1000
   if (json) {
     const document: StepsDocument = { dryRun, account: ctx.accountId, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
+    if (epilogue) document.epilogue = await epilogue(run)
     say(JSON.stringify(document, null, 2))
   } else {
     say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
+    if (epilogue) say(await epilogue(run))
   }
   return { summary, reports }
 }

@@ -23,6 +23,8 @@ export interface TeardownDocument {
   steps: StepReport[]
   summary: Required<Summary>
   left: LeftItem[]
+  /** The monthly cost line: what runs now, and nothing after. */
+  monthlyCost: string
   seconds: number
 }
 

@@ -9,10 +9,6 @@ import { get, type Env } from '../config/env.js'
 import { ConfigError } from '../core/errors.js'
 import { timeoutsFrom, type Timeouts } from './timeouts.js'
 
-// Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
-// start would only bury the kit's own output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-
 /** The per-service suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs spell it. */
 export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOGS' | 'STS' | 'PRICING' | 'CLOUDTRAIL' | 'CONFIG_SERVICE'
 

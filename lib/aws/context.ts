@@ -83,6 +83,9 @@ export async function openContext(env: Env, options: ContextOptions): Promise<Ru
   const names = checked.names
   const clients = new Map<unknown, unknown>()
   const client = <C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C => {
+    // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
+    // start would only bury the kit's own output.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     if (!clients.has(Client)) clients.set(Client, new Client(clientConfig(env, service, region)))
     return clients.get(Client) as C
   }

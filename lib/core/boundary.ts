@@ -5,7 +5,7 @@ import { describeError } from './describe-error.js'
 import { EXIT, type ExitCode } from './errors.js'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { declaredSecretVariables } from '../config/services.js'
-import { fail, say } from './output.js'
+import { fail, initColour, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
 import { openContext, type Mode, type RunContext } from '../aws/context.js'
 import { VARIABLES } from '../config/variables.js'
@@ -17,6 +17,7 @@ export type ScriptBody<S extends ScriptSpec> = (args: ParsedArgs<S>) => Promise<
 export async function runScript<const S extends ScriptSpec>(spec: S, body: ScriptBody<S>, argv = process.argv.slice(2)): Promise<never> {
   const debug = argv.includes('--debug')
   let code: ExitCode
+  await initColour()
   try {
     const args = parseCli(spec, argv)
     if (args.values.help) {

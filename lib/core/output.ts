@@ -30,8 +30,15 @@ async function palette(stream: NodeJS.WriteStream): Promise<Palette> {
   return { green: chalk.green, red: chalk.red, yellow: chalk.yellow, dim: chalk.dim, bold: chalk.bold }
 }
 
-export const colour: Palette = await palette(process.stdout)
-const errColour: Palette = process.stderr.isTTY === process.stdout.isTTY ? colour : await palette(process.stderr)
+/** stdout's colours: plain until initColour() (the error boundary calls it once, as a script starts). */
+export const colour: Palette = { ...PLAIN }
+let errColour: Palette = PLAIN
+
+/** Decide this run's colours, once, where a script starts (never at import). */
+export async function initColour(): Promise<void> {
+  Object.assign(colour, await palette(process.stdout))
+  errColour = process.stderr.isTTY === process.stdout.isTTY ? colour : await palette(process.stderr)
+}
 
 /** A plain line on stdout. */
 export function say(line: string): void {

@@ -1,4 +1,4 @@
-// `npx tsx bench/deploy.ts`: time to verdict on scripted ECS rollouts (test/helpers/ecs-timeline.ts
+// `npx tsx bench/deploy.ts`: time to verdict on scripted ECS rollouts (lib/aws/rollout-emulator.ts
 // in front of a local moto), the kit's wait against the SDK's waitUntilServicesStable and
 // against ecspresso's rule (services-stable waiter, then "the PRIMARY deployment runs the new
 // task definition"), each on the same timeline, with the same poll interval. Frames advance
@@ -13,7 +13,7 @@ import { startMoto } from '../lib/aws/emulator.js'
 import { ROOT } from '../lib/config/paths.js'
 import { waitForDeployment } from '../lib/deploy/wait.js'
 import { deployFixture, FIXTURE_ENV, pushImage } from '../test/helpers/deploy-fixture.js'
-import { startEcsTimeline, TIMELINES, type EcsTimeline, type Timeline } from '../test/helpers/ecs-timeline.js'
+import { startEcsTimeline, TIMELINES, type EcsTimeline, type Timeline } from '../lib/aws/rollout-emulator.js'
 
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50)
 const FRAME_MS = Number(process.env.BENCH_FRAME_MS ?? 250)

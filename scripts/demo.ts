@@ -3,7 +3,14 @@
 import { isLoopbackUrl, startMoto, type Emulator } from '../lib/aws/emulator.js'
 import { registerEnvSecrets } from '../lib/config/env.js'
 import { declaredSecretVariables } from '../lib/config/services.js'
-import { ConfigError, EXIT } from '../lib/core/errors.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
+import { startEcsTimeline } from '../lib/aws/rollout-emulator.js'
+import { ROOT } from '../lib/config/paths.js'
+import { imageDemo } from '../lib/images/demo.js'
+import { ConfigError, EXIT, type ExitCode } from '../lib/core/errors.js'
 import { formatInventory, inventory } from '../lib/ops/inventory.js'
 import { runScript } from '../lib/core/boundary.js'
 import { colour, say, warn } from '../lib/core/output.js'
@@ -34,12 +41,79 @@ function demoEnv(endpoint: string): NodeJS.ProcessEnv {
   }
 }
 
+/** A kit script run as a user would, its output shown as it comes; resolves its exit code. */
+function runKitScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  say(colour.dim(`$ ./scripts/${script} ${args.join(' ')}`))
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'scripts', script), args, { env, stdio: ['ignore', 'inherit', 'inherit'] })
+    child.once('error', reject)
+    child.once('close', (code) => resolve(code ?? 1))
+  })
+}
+
+/**
+ * Deploy the backend, show its status and logs, and tear everything down. moto does not roll
+ * deployments, so ECS's answers for a clean rollout are scripted in front of it (and said so).
+ */
+async function deployAndTearDown(env: NodeJS.ProcessEnv, emulatorUrl: string): Promise<ExitCode> {
+  const run = await openContext(env, { mode: 'apply' })
+  // The image deploy pins by digest: in the emulator's ECR (moto holds manifests, not layers).
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1024, digest: `sha256:${'c'.repeat(64)}` },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 2048, digest: `sha256:${'d'.repeat(64)}` }],
+  })
+  await run.client(ECRClient, 'ECR').send(new PutImageCommand({ repositoryName: 'backend-flask', imageTag: run.names.imageTag, imageManifest: manifest }))
+
+  const rollout = await startEcsTimeline(emulatorUrl, await run.account())
+  try {
+    const throughRollout = { ...env, AWS_ENDPOINT_URL: rollout.url }
+    say(colour.bold("\n5. deploy backend-flask (moto does not roll deployments: ECS's answers for a clean rollout are scripted in front of it)"))
+    const deployed = await runKitScript('deploy', ['backend-flask', '--interval', '0.5'], throughRollout)
+    if (deployed !== EXIT.ok) {
+      warn('\nThe deploy did not succeed: see above.')
+      return EXIT.failed
+    }
+    say(colour.bold('\n6. status of backend-flask'))
+    await runKitScript('status', ['backend-flask'], throughRollout)
+  } finally {
+    await rollout.stop()
+  }
+
+  say(colour.bold('\n7. its logs (moto runs no containers: the demo writes two lines as the task would)'))
+  const logs = run.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
+  const stream = `backend-flask/backend-flask/${'0a1b2c3d4e5f60718293a4b5c6d7e8f9'}`
+  await logs.send(new CreateLogStreamCommand({ logGroupName: run.names.logGroup, logStreamName: stream }))
+  const now = Date.now()
+  await logs.send(
+    new PutLogEventsCommand({
+      logGroupName: run.names.logGroup,
+      logStreamName: stream,
+      logEvents: [
+        { timestamp: now - 2000, message: '[INFO] Starting gunicorn: listening at http://0.0.0.0:4567' },
+        { timestamp: now - 1000, message: '127.0.0.1 - - "GET /api/health-check HTTP/1.1" 200' },
+      ],
+    }),
+  )
+  await runKitScript('logs/tail', ['backend-flask', '--since', '10m'], env)
+
+  say(colour.bold('\n8. teardown: everything the kit made, data included (--all)'))
+  if ((await runKitScript('teardown', ['--yes', '--all'], env)) !== EXIT.ok) {
+    warn('\nThe teardown did not complete: see above.')
+    return EXIT.failed
+  }
+  return EXIT.ok
+}
+
 await runScript(
   {
     name: 'demo',
     summary:
       'Provision the whole stack into a local moto emulator (started here unless AWS_ENDPOINT_URL points at one), ' +
-      'run provision again to show nothing changes, list what exists, and stop the emulator. Uses throwaway secrets; never real AWS.',
+      'run provision again to show nothing changes, list what exists; build, push and run an image locally when Docker is there; ' +
+      'deploy the backend (with a scripted clean rollout), show its status and logs, tear everything down, and stop the emulator. ' +
+      'Uses throwaway secrets; never real AWS.',
     options: {},
     env: [{ name: 'AWS_ENDPOINT_URL', description: 'a running local emulator to use instead of starting moto (loopback only)' }],
   },
@@ -54,7 +128,8 @@ await runScript(
       emulator = await startMoto()
     }
     try {
-      const env = demoEnv(given ?? (emulator as Emulator).url)
+      const emulatorUrl = given ?? (emulator as Emulator).url
+      const env = demoEnv(emulatorUrl)
       registerEnvSecrets(env, registerSecret, declaredSecretVariables())
       const run = await openContext(env, { mode: 'apply' })
       const steps = allSteps(run.services)
@@ -69,8 +144,19 @@ await runScript(
         warn('\nThe demo did not converge: see the lines marked ✗ above.')
         return EXIT.failed
       }
-      say(colour.green(`\nDone: ${first.summary.created} resources created, then all ${second.summary.unchanged} unchanged on the second run.`))
-      return EXIT.ok
+      say(colour.green(`\nProvisioned: ${first.summary.created} resources created, then all ${second.summary.unchanged} unchanged on the second run.`))
+
+      say(colour.bold('\n4. images: build, push to a local registry, run locally to a healthy verdict'))
+      const images = await imageDemo(env, say)
+      if (images.skipped) say(`Skipped the image part: ${images.skipped}`)
+      else if (!images.ok) {
+        warn('\nThe image part of the demo failed: see above.')
+        return EXIT.failed
+      }
+
+      const code = await deployAndTearDown(env, emulatorUrl)
+      if (code === EXIT.ok) say(colour.green('\nDone: provisioned, deployed, inspected and torn down, all on this machine.'))
+      return code
     } finally {
       await emulator?.stop()
     }

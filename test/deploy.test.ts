@@ -8,7 +8,7 @@ import { SUCCEEDED_TAG } from '../lib/deploy/deploy.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
 import { deployFixture, FIXTURE_ENV, pushImage as pushImageTo } from './helpers/deploy-fixture.js'
-import { startEcsTimeline, TIMELINES, type EcsTimeline, type Timeline } from './helpers/ecs-timeline.js'
+import { startEcsTimeline, TIMELINES, type EcsTimeline, type Timeline } from '../lib/aws/rollout-emulator.js'
 
 const ACCOUNT = '123456789012'
 const REGION = process.env.AWS_DEFAULT_REGION as string

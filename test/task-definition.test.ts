@@ -225,6 +225,14 @@ subset('types count; a missing key differs; an empty desired list matches a miss
   assert.equal(differences('a', 'b'), ['(whole document)'])
 })
 
+subset('tag lists compare by key, as a subset: tags added since (the deploy record) force no new revision', () => {
+  const desired = { tags: [{ key: 'project', value: 'cruddur' }] }
+  const recorded = { tags: [{ key: 'cruddur-kit:deployed-ok', value: '2026-11-27T10:00:00Z' }, { key: 'project', value: 'cruddur' }] }
+  assert.equal(differences(desired, recorded), [])
+  assert.equal(differences(desired, { tags: [{ key: 'project', value: 'other' }] }), ['tags[project]'])
+  assert.equal(differences(desired, { tags: [] }), ['tags[project]'])
+})
+
 subset('summarizePaths shortens long lists', () => {
   assert.is(summarizePaths(['a', 'b']), 'a, b')
   assert.is(summarizePaths(['a', 'b', 'c', 'd', 'e']), 'a, b, c and 2 more')

@@ -12,13 +12,19 @@ const isObject = (value: Json): value is Record<string, Json> =>
 const isKeyedByName = (items: readonly Json[]): items is Record<string, Json>[] =>
   items.length > 0 && items.every((item) => isObject(item) && typeof item.name === 'string')
 
+/** Tag lists ([{ key, value }]): what the template asks for must be there; tags added since (the
+ * kit's own deploy record, a team's cost tags) are not the template's business. */
+const isTagList = (items: readonly Json[]): items is Record<string, Json>[] =>
+  items.length > 0 && items.every((item) => isObject(item) && typeof item.key === 'string' && 'value' in item)
+
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key)
 
 /**
  * The paths at which `actual` does not hold `desired`, e.g. `containerDefinitions[backend-flask].image`.
  * Empty when every key of `desired` has an equal value in `actual`; keys only `actual` has are
  * ignored. Arrays of objects with a `name` compare as sets keyed by that name (an item only
- * one side has is a difference); other arrays compare item by item and must have the same
+ * one side has is a difference); tag lists by key, as a subset (tags added since are kept);
+ * other arrays compare item by item and must have the same
  * length. An empty desired array or object matches a missing one (AWS omits some empties).
  * Paths only, never values: values can be anything a template holds. Pure.
  */
@@ -39,6 +45,10 @@ export function differences(desired: Json, actual: Json, path = ''): string[] {
       }
       for (const name of byName.keys()) if (!wanted.has(name)) found.push(`${path}[${name}]`)
       return found
+    }
+    if (isTagList(desired) && actual.every(isObject)) {
+      const byKey = new Map(actual.map((item) => [String((item as Record<string, Json>).key), (item as Record<string, Json>).value]))
+      return desired.filter((tag) => byKey.get(tag.key as string) !== tag.value).map((tag) => `${path}[${tag.key as string}]`)
     }
     if (desired.length !== actual.length) return [here]
     return desired.flatMap((item, i) => differences(item, actual[i], `${path}[${i}]`))

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { get, type Env } from '../config/env.js'
-import { isLoopbackUrl } from '../aws/emulator.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import { CheckFailed, ConfigError } from '../core/errors.js'
 import { say, colour } from '../core/output.js'
@@ -12,7 +11,7 @@ import { registerSecret } from '../core/redact.js'
 import { decodeAuthorizationToken, dockerReason, ecrLogin, resolveTarget, type EcrLoginDeps } from '../ops/ecr-login.js'
 import { loadTemplate, parseTemplate, type Template } from '../templates/template.js'
 import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, requireDaemon, type ImageInfo } from './docker.js'
-import { isAwsHost, platformMismatch, taskPlatform, type Platform } from './naming.js'
+import { platformMismatch, taskPlatform, type Platform } from './naming.js'
 import { remoteImage, type Credentials } from './registry.js'
 import { gitSourceTag, sourceFolder } from './source.js'
 
@@ -109,18 +108,8 @@ export interface Pushed {
 
 /** Where images go: ECR_REGISTRY, else the account's ECR; never a real AWS host while AWS is an emulator. */
 export async function pushTarget(env: Env, deps: EcrLoginDeps): Promise<{ registry: string; region: string }> {
-  const target = await resolveTarget(undefined, env, deps)
-  guardEmulator(target.registry, env)
-  return target
-}
-
-/** The kit never hands docker a real AWS host while AWS_ENDPOINT_URL is a local emulator. */
-export function guardEmulator(registry: string | undefined, env: Env): void {
-  if (isAwsHost(registry) && isLoopbackUrl(get(env, 'AWS_ENDPOINT_URL'))) {
-    throw new ConfigError(
-      `AWS_ENDPOINT_URL is a local emulator but the registry is ${registry}, a real AWS host: set ECR_REGISTRY to your local registry (e.g. ECR_REGISTRY=127.0.0.1:5000)`,
-    )
-  }
+  // resolveTarget refuses to derive a real AWS registry under a local emulator (lib/aws/registry.ts).
+  return resolveTarget(undefined, env, deps)
 }
 
 /** The registry's credentials (ECR's GetAuthorizationToken, or the emulator's), registered as secrets. */

@@ -97,8 +97,6 @@ export function formatReference(ref: Reference): string {
   return `${ref.registry ? `${ref.registry}/` : ''}${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`
 }
 
-/** An AWS host (ECR's *.amazonaws.com): the kit never hands one to docker while AWS is an emulator. Pure. */
-export const isAwsHost = (registry: string | undefined): boolean => !!registry && /\.amazonaws\.com(\.cn)?(:\d+)?$/i.test(registry)
 
 /** A loopback registry (docker talks plain HTTP to 127.0.0.0/8 without being told). Pure. */
 export const isLoopbackRegistry = (registry: string): boolean => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(registry)

@@ -17,7 +17,8 @@ import type { Template } from '../templates/template.js'
 import { defaultEcrLoginDeps, dockerReason, ecrLogin, normalizeRegistry } from '../ops/ecr-login.js'
 import { containerState, docker, dockerOk, dockerStream, inspectImage, needsLogin, type ImageInfo } from './docker.js'
 import { verdictDeadlineSeconds, verdictOf, type Verdict } from './health.js'
-import { checkPlatform, guardEmulator, progress, templatePlatform } from './images.js'
+import { checkPlatform, progress, templatePlatform } from './images.js'
+import { refuseRealAwsUnderEmulator } from '../aws/registry.js'
 import { localImage, parseReference } from './naming.js'
 import { mainContainer, runPlan, type RunPlan } from './task.js'
 
@@ -123,7 +124,7 @@ export async function startLocal(
   const container = mainContainer(rendered, service.name, template.file)
   const override = get(env, 'ECR_REGISTRY')
   const image = localImage(container.image as string, ecrRegistry(ctx.accountId, ctx.region), override ? normalizeRegistry(override, 'ECR_REGISTRY') : undefined)
-  guardEmulator(parseReference(image).registry, env)
+  refuseRealAwsUnderEmulator(env, parseReference(image).registry, 'ecs/run-local')
   const name = localContainerName(service.name)
   const plan = runPlan(container, { name, image, platform: platform.name, label: `${LOCAL_LABEL}=${service.name}`, file: template.file })
   for (const note of plan.notes) warn(`${template.file}: ${note}`)

@@ -8,29 +8,39 @@ import type { StatusDocument } from '../lib/ops/inventory.js'
 const demo = suite('npm run demo (scripts/demo)')
 demo.before.each(() => resetMoto())
 
-demo('against a running local emulator: provisions, re-runs with nothing changed, lists what exists', async () => {
-  const r = await runKit('demo', [], { timeoutMs: 120000 })
+demo('against a running local emulator: provisions twice, lists what exists, deploys (scripted clean rollout), shows status and logs, tears down', async () => {
+  const r = await runKit('demo', [], { timeoutMs: 240000 })
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /^\d+ created, 0 updated, 0 unchanged/m)
   assert.match(r.stdout, /^0 created, 0 updated, \d+ unchanged/m)
-  assert.match(r.stdout, /✓ ecs service backend-flask\s+in cluster cruddur/)
-  assert.not.match(r.stdout, /✗/)
+  const listed = r.stdout.split('3. what exists now')[1].split('4. images')[0]
+  assert.match(listed, /✓ ecs service backend-flask\s+in cluster cruddur/)
+  assert.match(listed, /✓ ecs service frontend-react-js\s+in cluster cruddur/)
+  assert.not.match(listed, /✗/)
+  // The image part ran to a healthy verdict, or said plainly why it was skipped.
+  assert.ok(/is healthy/.test(r.stdout) || /Skipped the image part: /.test(r.stdout), r.stdout)
+  // The deploy says its rollout is scripted, and succeeds on it.
+  assert.match(r.stdout, "ECS's answers for a clean rollout are scripted")
+  assert.match(r.all, /\[OK\] deploy backend-flask: deployment \S+ completed: 1\/1 tasks run backend-flask:\d+/)
+  assert.match(r.stdout, 'Starting gunicorn')
+  assert.match(r.stdout, /deleted\s+ecs service backend-flask/)
+  assert.match(r.stdout, 'Nothing the kit made is left.')
   // Its throwaway secrets are secrets too.
   assert.not.ok(r.all.includes('demo-db-password'))
 })
 
-demo('scripts/status: exit 1 listing what is missing, exit 0 once the demo has provisioned everything', async () => {
+demo('scripts/status: exit 1 listing what is missing, before the demo and after its teardown (--all leaves nothing)', async () => {
   const empty = await runKit('status')
   assert.is(empty.code, 1, empty.all)
   assert.match(empty.stdout, /✗ ecs service backend-flask\s+missing/)
-  assert.is((await runKit('demo', [], { timeoutMs: 120000 })).code, 0)
+  assert.is((await runKit('demo', [], { timeoutMs: 240000 })).code, 0)
   // The demo's own task-definition values; its secrets are not here, so parameters are checked by name and type.
-  const full = await runKit('status', ['--json'], { env: { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_DemoPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'demo-cognito-client-id' } })
-  assert.is(full.code, 0, full.all)
-  const doc = JSON.parse(full.stdout) as StatusDocument
-  assert.is(doc.ok, true)
+  const after = await runKit('status', ['--json'], { env: { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_DemoPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'demo-cognito-client-id' } })
+  assert.is(after.code, 1, after.all)
+  const doc = JSON.parse(after.stdout) as StatusDocument
+  assert.is(doc.ok, false)
   assert.is(doc.resources.length, 20)
-  assert.ok(doc.resources.some((item) => item.kind === 'security group ingress' && item.name === 'tcp/4567 from 0.0.0.0/0'))
+  assert.equal(doc.resources.filter((item) => item.state !== 'missing').map((item) => `${item.kind} ${item.name}: ${item.state}`), [])
 })
 
 demo('refuses an endpoint that is not on this machine', async () => {

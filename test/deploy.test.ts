@@ -74,6 +74,19 @@ rollout('a clean rollout: image pinned by digest, new revision, success, revisio
   assert.is(timeline.mutations().filter((c) => c.action === 'UpdateService').length, 1)
 })
 
+rollout('after deploy pinned the image by digest, the task-definition step sees no change while the tag still names it (scripted ECS rollout)', async () => {
+  useTimeline(TIMELINES.clean)
+  await pushImage('v2')
+  assert.is((await deploy()).code, 0)
+  const plan = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: ENV })
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /unchanged\s+task definition backend-flask: backend-flask:2/)
+  // A new image under the tag is a change again.
+  await pushImage('v3')
+  const next = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: ENV })
+  assert.match(next.stdout, /would update\s+task definition backend-flask: new revision after backend-flask:2, differs in containerDefinitions\[backend-flask\]\.image/)
+})
+
 rollout('deploying what already runs: no new revision, no deployment, no mutating call (scripted ECS rollout)', async () => {
   useTimeline(TIMELINES.clean)
   await pushImage('v2')

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { serviceNamed } from '../lib/config/services.js'
+import { pinnedPair } from '../lib/steps/task-definition.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKitWith, type RunOptions } from './helpers/run.js'
@@ -231,6 +232,15 @@ subset('tag lists compare by key, as a subset: tags added since (the deploy reco
   assert.equal(differences(desired, recorded), [])
   assert.equal(differences(desired, { tags: [{ key: 'project', value: 'other' }] }), ['tags[project]'])
   assert.equal(differences(desired, { tags: [] }), ['tags[project]'])
+})
+
+subset('pinnedPair: a digest-pinned image of the same repository as the template\'s tag', () => {
+  const digest = `sha256:${'a'.repeat(64)}`
+  const reg = '123456789012.dkr.ecr.eu-west-2.amazonaws.com'
+  assert.equal(pinnedPair(`${reg}/backend-flask:latest`, `${reg}/backend-flask@${digest}`), { repository: 'backend-flask', tag: 'latest', digest })
+  assert.is(pinnedPair(`${reg}/backend-flask:latest`, `${reg}/other@${digest}`), undefined)
+  assert.is(pinnedPair(`${reg}/backend-flask:latest`, `${reg}/backend-flask:v2`), undefined)
+  assert.is(pinnedPair(`${reg}/backend-flask:latest`, undefined), undefined)
 })
 
 subset('summarizePaths shortens long lists', () => {

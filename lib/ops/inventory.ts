@@ -19,6 +19,8 @@ import { awsErrorIs } from '../aws/clients.js'
 import { parameterPath, serviceNamed, type ServiceDeclaration } from '../config/services.js'
 import { runSteps, type StepReport } from '../steps/engine.js'
 import { allSteps } from '../steps/index.js'
+import { serviceStep } from '../steps/ecs-service.js'
+import { taskDefinitionStep } from '../steps/task-definition.js'
 import { ssmParametersStep } from '../steps/ssm-parameters.js'
 import { stepContext, type Change, type Step } from '../steps/step.js'
 
@@ -100,12 +102,16 @@ export function parameterNamesStep(reason: string): Step {
 /** Every resource provision manages, each with its state. Reads only: the steps run as a dry run. */
 export async function inventory(run: RunContext, options: { services?: readonly string[] } = {}): Promise<Item[]> {
   const scoped = runFor(run, options.services)
-  const steps = allSteps(scoped.services)
-  const ctx = await stepContext({ ...scoped, mode: 'dry-run', dryRun: true }, steps)
+  // The shared resources are judged for every service (the security group opens all their
+  // ports); only the other services' own task definitions and services are left out.
+  const others = run.services.filter((s) => !scoped.services.some((kept) => kept.name === s.name))
+  const leftOut = new Set(others.flatMap((s) => [taskDefinitionStep(s).id, serviceStep(s).id]))
+  const steps = allSteps(run.services).filter((step) => !leftOut.has(step.id))
+  const ctx = await stepContext({ ...run, mode: 'dry-run', dryRun: true }, steps)
   const items: Item[] = []
   const runnable: Step[] = []
   for (const step of steps) {
-    const problems = step.validate?.(run.env, scoped.names) ?? []
+    const problems = step.validate?.(run.env, run.names) ?? []
     if (problems.length === 0) runnable.push(step)
     else if (step.id === ssmParametersStep.id) runnable.push(parameterNamesStep('its variable is not set here'))
     else items.push({ step: step.id, kind: step.title, name: '', state: 'unchecked', detail: problems.join('; ') })

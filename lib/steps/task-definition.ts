@@ -4,6 +4,7 @@
 // registers only when the rendered definition differs from the latest ACTIVE revision, as
 // ecs-cli did. The template carries taskRoleArn: the guide leaves it empty, and ECS Exec
 // then has no role to open its ssmmessages channels with.
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { Env } from '../config/env.js'
 import { secretsProblem, type ServiceDeclaration } from '../config/services.js'
@@ -76,6 +77,36 @@ export function checkTaskDefinition(service: ServiceDeclaration, env: Env): stri
   return taskDefinitionProblems(service, loadTemplate(service.taskDefinitionFile))
 }
 
+/**
+ * A container whose latest revision runs `REGISTRY/REPO@sha256:...` (scripts/deploy pins images
+ * by digest) while the template says `REGISTRY/REPO:TAG`: the pair to ask ECR about, or
+ * undefined when the two are not the same repository. Pure.
+ */
+export function pinnedPair(wanted: unknown, running: unknown): { repository: string; tag: string; digest: string } | undefined {
+  if (typeof wanted !== 'string' || typeof running !== 'string') return undefined
+  const pinned = /^([^@]+)\/([^/@]+(?:\/[^/@]+)*)@(sha256:[0-9a-f]{64})$/.exec(running)
+  const tagged = /^([^@]+)\/([^/@:]+(?:\/[^/@:]+)*):([\w][\w.-]{0,127})$/.exec(wanted)
+  if (!pinned || !tagged || pinned[1] !== tagged[1] || pinned[2] !== tagged[2]) return undefined
+  return { repository: tagged[2], tag: tagged[3], digest: pinned[3] }
+}
+
+/** Take the pinned image into `desired` wherever ECR says the template's tag still names that digest. */
+async function adoptPinnedImages(ecr: ECRClient, desired: Record<string, unknown>, latest: { containerDefinitions?: Array<{ name?: string; image?: string }> }): Promise<void> {
+  const containers = (desired.containerDefinitions ?? []) as Array<{ name?: string; image?: unknown }>
+  for (const container of containers) {
+    const running = latest.containerDefinitions?.find((c) => c.name === container.name)?.image
+    const pair = pinnedPair(container.image, running)
+    if (!pair) continue
+    try {
+      const found = await ecr.send(new DescribeImagesCommand({ repositoryName: pair.repository, imageIds: [{ imageTag: pair.tag }] }))
+      if (found.imageDetails?.[0]?.imageDigest === pair.digest) container.image = running
+    } catch (error) {
+      // The tag is gone or the repository elsewhere: the template's image is then a change.
+      if (!awsErrorIs(error, /ImageNotFoundException|RepositoryNotFoundException/)) throw error
+    }
+  }
+}
+
 const steps = new Map<string, Step>()
 
 /** The step that registers a service's task definition (one object per service, so steps can refer to it). */
@@ -117,6 +148,8 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
         if (ctx.dryRun) return [change('created', 'first revision')]
         return [change('created', `${family}:${await register()}`)]
       }
+      // An image deploy pinned by digest is the template's image while the tag still points at it.
+      await adoptPinnedImages(ctx.client(ECRClient, 'ECR'), desired, latest)
       // Tags come back beside the definition, not in it.
       const paths = differences(desired, { ...latest, tags: current?.tags ?? [] })
       if (paths.length === 0) {

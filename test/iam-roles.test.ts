@@ -13,7 +13,8 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam'
 import { openContext } from '../lib/aws/context.js'
-import { decodePolicy, normalizePolicy, samePolicy } from '../lib/steps/iam-roles.js'
+import { normalizePolicy, samePolicy } from '../lib/steps/iam-roles.js'
+import { decodePolicy } from '../lib/aws/iam.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'

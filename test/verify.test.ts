@@ -10,7 +10,7 @@ import { DeleteClusterCommand, DeleteServiceCommand, ECSClient } from '@aws-sdk/
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam'
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
-import { decodePolicy } from '../lib/steps/iam-roles.js'
+import { decodePolicy } from '../lib/aws/iam.js'
 import { decide, trustsService, wildcardMatch } from '../lib/verify/policy.js'
 import { execCheck, parseManifest, platformCheck, portsCheck } from '../lib/verify/checks.js'
 import { EXEC_ACTIONS, execFacts, executionRoleNeeds, imageReferences, parameterNameOf, platformArchitecture } from '../lib/verify/task.js'

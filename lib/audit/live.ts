@@ -16,20 +16,13 @@ import {
   GetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr'
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-} from '@aws-sdk/client-iam'
+import { IAMClient } from '@aws-sdk/client-iam'
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { awsErrorIs } from '../aws/clients.js'
 import { ecrRegistry } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
-import { decodePolicy, roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
+import { roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
+import { decodePolicy, readRolePolicies } from '../aws/iam.js'
 import { familyOf } from '../steps/ecs-service.js'
 import { serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
 import { isMissingDefinition } from '../steps/task-definition.js'
@@ -75,47 +68,22 @@ async function unlessMissing<T, F>(call: () => Promise<T>, missing: RegExp, fall
 }
 
 async function readRole(run: RunContext, name: string, unreadable: string[], absent: string[]): Promise<RoleFacts | undefined> {
-  const iam = run.client(IAMClient, 'IAM')
-  const role = await orDenied(unreadable, `iam role ${name}`, () =>
-    unlessMissing(() => iam.send(new GetRoleCommand({ RoleName: name })), /^NoSuchEntity/, undefined),
-  )
-  if (!role?.Role) {
-    if (role === undefined && !unreadable.some((u) => u.startsWith(`iam role ${name}`))) absent.push(`iam role ${name}`)
+  const read = await orDenied(unreadable, `iam role ${name}`, () => readRolePolicies(run.client(IAMClient, 'IAM'), name))
+  if (!read) {
+    if (!unreadable.some((u) => u.startsWith(`iam role ${name}`))) absent.push(`iam role ${name}`)
     return undefined
   }
   const spec = roleSpecs(run.names).find((s) => s.role === name)
-  const [inlineNames, attached] = await Promise.all([
-    iam.send(new ListRolePoliciesCommand({ RoleName: name })),
-    iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
-  ])
-  const inline = await Promise.all(
-    (inlineNames.PolicyNames ?? []).map(async (policyName): Promise<PolicyDocumentFacts> => {
-      const got = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))
-      return {
-        name: policyName,
-        kind: 'inline',
-        document: decodePolicy(got.PolicyDocument),
-        ...(spec && spec.inlinePolicy === policyName ? { file: spec.inlineFile } : {}),
-      }
-    }),
+  const inline = read.inline.map(
+    (p): PolicyDocumentFacts => ({ name: p.name, kind: 'inline', document: p.document, ...(spec && spec.inlinePolicy === p.name ? { file: spec.inlineFile } : {}) }),
   )
-  const managed = await Promise.all(
-    (attached.AttachedPolicies ?? []).map(async (p): Promise<PolicyDocumentFacts> => {
-      const arn = p.PolicyArn ?? ''
-      const awsManaged = /^arn:[^:]+:iam::aws:policy\//.test(arn)
-      const facts: PolicyDocumentFacts = { name: p.PolicyName ?? arn, kind: awsManaged ? 'aws-managed' : 'customer-managed', arn }
-      if (awsManaged) return facts
-      const policy = await iam.send(new GetPolicyCommand({ PolicyArn: arn }))
-      const version = policy.Policy?.DefaultVersionId
-      if (!version) return facts
-      const doc = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }))
-      return { ...facts, document: decodePolicy(doc.PolicyVersion?.Document) }
-    }),
+  const managed = read.attached.map(
+    (p): PolicyDocumentFacts => ({ name: p.name, kind: p.awsManaged ? 'aws-managed' : 'customer-managed', arn: p.arn, ...(p.document === undefined ? {} : { document: p.document }) }),
   )
   return {
     name,
-    arn: role.Role.Arn,
-    trust: decodePolicy(role.Role.AssumeRolePolicyDocument),
+    arn: read.role.Arn,
+    trust: read.trust,
     ...(spec ? { trustFile: TRUST_POLICY_FILE } : {}),
     policies: [...inline, ...managed],
   }

@@ -20,6 +20,7 @@ import {
 import { awsErrorIs } from '../aws/clients.js'
 import type { KitNames } from '../config/names.js'
 import { partitionOf } from '../aws/arns.js'
+import { decodePolicy } from '../aws/iam.js'
 import { checkTemplate, type Change, type Step, type StepContext } from './step.js'
 
 export const TRUST_POLICY_FILE = 'policies/service-assume-role-execution-policy.json'
@@ -91,26 +92,6 @@ export function normalizePolicy(document: unknown): string {
 /** Whether two policy documents grant the same. Pure. */
 export const samePolicy = (a: unknown, b: unknown): boolean => normalizePolicy(a) === normalizePolicy(b)
 
-/** A policy document as IAM returns it (URL-encoded JSON), parsed; undefined when it does not parse. Pure. */
-export function decodePolicy(text: string | undefined): unknown {
-  if (text === undefined) return undefined
-  for (const candidate of [text, safeDecode(text)]) {
-    try {
-      return JSON.parse(candidate)
-    } catch {
-      // try the next form
-    }
-  }
-  return undefined
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
-}
 
 const isNoSuchEntity = (error: unknown): boolean => awsErrorIs(error, /^NoSuchEntity(Exception)?$/)
 const isAlreadyExists = (error: unknown): boolean => awsErrorIs(error, /^EntityAlreadyExists(Exception)?$/)

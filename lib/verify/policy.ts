@@ -4,7 +4,7 @@
 // Allow. Conditions are not evaluated (a statement with a Condition counts as applying), nor
 // are permission boundaries, SCPs or session policies: this answers "did we forget to grant
 // it", not "will AWS's full evaluation allow it". Pure.
-import { decodePolicy } from '../steps/iam-roles.js'
+import { decodePolicy } from '../aws/iam.js'
 
 export interface PolicyStatement {
   Sid?: string

@@ -4,22 +4,14 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
 import { BatchGetImageCommand, DescribeImagesCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr'
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-} from '@aws-sdk/client-iam'
+import { IAMClient } from '@aws-sdk/client-iam'
+import { readRolePolicies } from '../aws/iam.js'
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { awsErrorIs, endpointFor } from '../aws/clients.js'
 import { isLoopbackUrl } from '../aws/emulator.js'
 import { findDefaultVpc, findSecurityGroup } from '../aws/network.js'
 import { describeError } from '../core/describe-error.js'
 import type { ServiceDeclaration } from '../config/services.js'
-import { decodePolicy } from '../steps/iam-roles.js'
 import type { StepContext } from '../steps/step.js'
 import { loadTemplate } from '../templates/template.js'
 import {
@@ -73,33 +65,11 @@ export class VerifyReader {
 
   role(name: string): Promise<RoleFacts> {
     return this.once(`role:${name}`, async () => {
-      const iam = this.ctx.client(IAMClient, 'IAM')
-      let trust: unknown
-      try {
-        trust = decodePolicy((await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.AssumeRolePolicyDocument)
-      } catch (error) {
-        if (awsErrorIs(error, /^NoSuchEntity(Exception)?$/)) return { name, exists: false, documents: [] }
-        throw error
-      }
-      const [inlineNames, attached] = await Promise.all([
-        iam.send(new ListRolePoliciesCommand({ RoleName: name })),
-        iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
-      ])
-      const inline = (inlineNames.PolicyNames ?? []).map(async (policy) =>
-        decodePolicy((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }))).PolicyDocument),
-      )
       // A managed policy that cannot be read grants nothing here: a check may then fail, never pass, wrongly.
-      const managed = (attached.AttachedPolicies ?? []).map(async (a) => {
-        try {
-          const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: a.PolicyArn }))).Policy
-          const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: a.PolicyArn, VersionId: policy?.DefaultVersionId }))
-          return decodePolicy(version.PolicyVersion?.Document)
-        } catch {
-          return undefined
-        }
-      })
-      const documents = (await Promise.all([...inline, ...managed])).filter((d) => d !== undefined)
-      return { name, exists: true, trust, documents }
+      const read = await readRolePolicies(this.ctx.client(IAMClient, 'IAM'), name, { awsManagedDocuments: true, tolerateUnreadablePolicies: true })
+      if (!read) return { name, exists: false, documents: [] }
+      const documents = [...read.inline.map((p) => p.document), ...read.attached.flatMap((p) => (p.document === undefined ? [] : [p.document]))]
+      return { name, exists: true, trust: read.trust, documents }
     })
   }
 

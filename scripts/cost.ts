@@ -1,6 +1,6 @@
 // What the stack costs a month: the templates' services at their desired counts, priced from
 // the shipped table (lib/cost/prices.json) or, with --live, the AWS Price List API.
-import { runScript } from '../lib/core/boundary.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { openContext } from '../lib/aws/context.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
@@ -26,7 +26,7 @@ function whole(text: string | undefined, flag: string): number | undefined {
 }
 
 await runScript(
-  {
+  withAwsEnv({
     name: 'cost',
     summary:
       'What the stack would cost a month (730 hours): Fargate vCPU and memory by architecture, public IPv4 addresses, ' +
@@ -54,7 +54,7 @@ await runScript(
       '           ./scripts/cost --live --deployed --json',
       `The Price List API answers only in us-east-1, eu-central-1 and ap-south-1; --live asks the nearest and prices --region.`,
     ],
-  },
+  }),
   async ({ values }) => {
     if (values.region !== undefined && !REGION_SHAPE.test(values.region)) {
       throw new UsageError(`--region "${values.region}" does not look like an AWS region (e.g. eu-west-2)`)

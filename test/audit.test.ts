@@ -313,7 +313,10 @@ live('drift an auditor cares about is found, and fixing it clears it (moto state
   await config.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: 'default' }))
   await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'backend-flask', lifecyclePolicyText: JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 }, action: { type: 'expire' } }] }) }))
   await ecs.send(new UpdateClusterCommand({ cluster: 'cruddur', settings: [{ name: 'containerInsights', value: 'enabled' }] }))
-  await ecs.send(new UpdateServiceCommand({ cluster: 'cruddur', service: 'backend-flask', deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } }))
+  // moto drops deploymentConfiguration at create (the templates ask for the circuit breaker): put it back on both.
+  for (const service of ['backend-flask', 'frontend-react-js']) {
+    await ecs.send(new UpdateServiceCommand({ cluster: 'cruddur', service, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } }))
+  }
 
   const after = report((await audit(['--json'])).stdout)
   for (const id of ['KIT-ACCT-001', 'KIT-ACCT-002', 'KIT-ECS-010', 'KIT-ECS-013']) assert.equal(open(after, id), [], id)

@@ -164,7 +164,7 @@ live('--follow across polls: every line once, none lost, a late-arriving line in
 live('an undeclared service: exit 2 naming the declared ones; a missing log group: exit 1 saying what to run', async () => {
   const r = await tail(['no-such-service'])
   assert.is(r.code, 2)
-  assert.match(r.stderr, /service "no-such-service" is not declared in json\/services\.json \(declared: backend-flask/)
+  assert.match(r.stderr, /service "no-such-service" is not declared in json\/services\.json \(available: backend-flask/)
   const none = await tail([])
   assert.is(none.code, 2)
   assert.match(none.stderr, /name a service/)

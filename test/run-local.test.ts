@@ -229,7 +229,8 @@ test('a health check ECS would reject (interval 1 s) is refused, exit 2; a real 
   assert.match(r1.stderr, 'healthCheck.interval must be a whole number from 5 to 300')
   const r2 = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', template({ port: 1 })], { env: { ...kitEnv(), ECR_REGISTRY: undefined } })
   assert.is(r2.code, 2, r2.all)
-  assert.match(r2.stderr, 'a real AWS host: set ECR_REGISTRY')
+  assert.match(r2.stderr, 'would send docker to a real AWS registry')
+  assert.match(r2.stderr, 'set ECR_REGISTRY')
   assert.not.ok(containerExists())
 })
 

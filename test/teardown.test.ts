@@ -297,7 +297,7 @@ test('a service outside ECS_SERVICES keeps the cluster: the plan says so, the re
 test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {
   const r = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,no-such-service' })
   assert.is(r.code, 2, r.all)
-  assert.match(r.stderr, /service "no-such-service" is not declared in json\/services\.json/)
+  assert.match(r.stderr, /ECS_SERVICES names "no-such-service", which json\/services\.json does not declare/)
   assert.equal(proxy.calls, [])
 })
 

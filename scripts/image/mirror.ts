@@ -1,6 +1,6 @@
 // The guide's base-image step (docker pull python:3.10-slim-buster, tag, push into
 // cruddur-python), for any image, skipping what the registry already holds.
-import { runScript } from '../../lib/core/boundary.js'
+import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
 import { UsageError } from '../../lib/core/errors.js'
 import { ok, say } from '../../lib/core/output.js'
 import { envHelp } from '../../lib/config/variables.js'
@@ -9,7 +9,7 @@ import { mirrorRepository, parseReference, taskPlatform } from '../../lib/images
 import { defaultEcrLoginDeps } from '../../lib/ops/ecr-login.js'
 
 await runScript(
-  {
+  withAwsEnv({
     name: 'image/mirror',
     summary: 'Copy an image (e.g. the base image python:3.10-slim-buster) into your registry, pulling it only when it is not local; skipped when the registry already holds it.',
     positionals: [
@@ -22,7 +22,7 @@ await runScript(
     },
     env: [...envHelp('ECR_REGISTRY', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'), { name: 'DOCKER_HOST', description: "docker's daemon" }],
     notes: ['Example (the guide): ./scripts/image/mirror python:3.10-slim-buster cruddur-python'],
-  },
+  }),
   async ({ values, positionals }) => {
     const [image, repositoryArg] = positionals
     if (!image) throw new UsageError('name the image to copy, e.g. ./scripts/image/mirror python:3.10-slim-buster')

@@ -1,6 +1,6 @@
 // The guide's `docker tag` + `docker push` to ECR, with the login when needed, skipped when
 // the registry already holds the same image under the tag.
-import { runScript } from '../../lib/core/boundary.js'
+import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
 import { UsageError } from '../../lib/core/errors.js'
 import { ok, say } from '../../lib/core/output.js'
 import { serviceNamed } from '../../lib/config/services.js'
@@ -10,7 +10,7 @@ import { checkTag } from '../../lib/images/naming.js'
 import { defaultEcrLoginDeps } from '../../lib/ops/ecr-login.js'
 
 await runScript(
-  {
+  withAwsEnv({
     name: 'image/push',
     summary:
       "Push a service's image (built by image/build) to its ECR repository, logging docker in when needed; " +
@@ -27,7 +27,7 @@ await runScript(
       'Whether the registry holds the image is asked of the registry itself (GET /v2/REPOSITORY/manifests/TAG):',
       'the same image id means no upload at all. The login password goes to docker on stdin only.',
     ],
-  },
+  }),
   async ({ values, positionals }) => {
     const name = positionals[0]
     if (!name) throw new UsageError('name the service to push, e.g. ./scripts/image/push backend-flask')

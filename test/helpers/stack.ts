@@ -2,8 +2,13 @@
 // (teardown, logs, scale, pause, resume): provision runs like a user runs it.
 import { runKit, type RunResult } from './run.js'
 
-/** Throwaway values for every variable provision needs (see test/provision.test.ts). */
+/**
+ * Throwaway values for every variable provision needs (see test/provision.test.ts), for the
+ * guide's backend alone: the commands under test act on one service's stack (both declared
+ * services together are tested through provision and the demo).
+ */
 export const STACK_ENV = {
+  ECS_SERVICES: 'backend-flask',
   PROD_CONNECTION_URL: 'postgresql://cruddur:stack-test-pw@db.example.invalid:5432/cruddur',
   ROLLBAR_ACCESS_TOKEN: 'stack-test-rollbar',
   HONEYCOMB_API_KEY: 'stack-test-honeycomb',

@@ -58,7 +58,7 @@ async function benchHealth(runs: number): Promise<void> {
     const guide = join(ROOT, 'bench/guide/health-check')
     const ours = join(ROOT, 'scripts/flask/health-check')
     const python = onPath('python3') as string
-    const samples = { guide: [] as number[], guideDirect: [] as number[], ours: [] as number[], node: [] as number[] }
+    const samples = { guide: [] as number[], guideDirect: [] as number[], ours: [] as number[], node: [] as number[], nodeGet: [] as number[] }
     const interpreter = (await timeCommand(python, ['-c', 'import sys; print(sys.executable)'])).output.trim()
     const commands = {
       ours: () => timeCommand(ours, []),
@@ -66,10 +66,12 @@ async function benchHealth(runs: number): Promise<void> {
       guideDirect: () => timeCommand(interpreter, [guide]),
       // The floor: Node starting and exiting with nothing to do.
       node: () => timeCommand(process.execPath, ['-e', '0']),
+      // The floor of a Node health check: one bare GET, nothing else.
+      nodeGet: () => timeCommand(process.execPath, [join(ROOT, 'bench/floor/node-get.mjs')]),
     }
     for (let i = 0; i < runs; i++) {
       // Alternate the order so drift on the machine falls on every side alike.
-      const order = i % 2 ? (['ours', 'node', 'guide', 'guideDirect'] as const) : (['guide', 'guideDirect', 'node', 'ours'] as const)
+      const order = i % 2 ? (['ours', 'node', 'nodeGet', 'guide', 'guideDirect'] as const) : (['guide', 'guideDirect', 'nodeGet', 'node', 'ours'] as const)
       for (const who of order) {
         const run = await commands[who]()
         check(who, run)
@@ -80,12 +82,14 @@ async function benchHealth(runs: number): Promise<void> {
     const d = median(samples.guideDirect)
     const o = median(samples.ours)
     const n = median(samples.node)
+    const ng = median(samples.nodeGet)
     console.log(`\nflask/health-check, ${runs} runs each, cold start to exit, healthy server:`)
     console.log(`  node -e 0 (the runtime's floor):                             median ${fmt(n)}`)
+    console.log(`  a bare Node GET (bench/floor/node-get.mjs):                  median ${fmt(ng)}`)
     console.log(`  guide's Python script (#!/usr/bin/env python3 -> ${python}): median ${fmt(g)}`)
     console.log(`  guide's Python script (${interpreter} directly):            median ${fmt(d)}`)
     console.log(`  ./scripts/flask/health-check:                                median ${fmt(o)}`)
-    console.log(`  ratio ours/node -e 0: ${(o / n).toFixed(2)} (goal: at most 1.15)`)
+    console.log(`  ratio ours/node -e 0: ${(o / n).toFixed(2)} (goal: at most 1.15); ours/bare Node GET: ${(o / ng).toFixed(2)}; bare Node GET/node -e 0: ${(ng / n).toFixed(2)}`)
     console.log(`  ratio ours/guide: ${(o / g).toFixed(2)} (as run by its shebang), ${(o / d).toFixed(2)} (interpreter directly)`)
   } finally {
     await flask.stop()

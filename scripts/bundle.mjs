@@ -46,7 +46,7 @@ export async function bundle(stillNeeded = () => true) {
     if (!stillNeeded()) return
     const next = join(root, `dist.next-${process.pid}`)
     rmSync(next, { recursive: true, force: true })
-    await build({
+    const result = await build({
       absWorkingDir: root,
       entryPoints: entries(join(root, 'scripts')),
       outbase: '.',
@@ -61,7 +61,14 @@ export async function bundle(stillNeeded = () => true) {
       banner: { js: "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);" },
       logLevel: 'warning',
       minify: true,
+      metafile: true,
     })
+    // Each bundle's own sources, for the launcher's freshness check: a script stats only what it
+    // is made of (and the lockfile and this bundler), not the whole tree, at every start.
+    for (const [output, { inputs }] of Object.entries(result.metafile.outputs)) {
+      const own = Object.keys(inputs).filter((input) => !input.startsWith('node_modules/'))
+      writeFileSync(join(root, `${output}.inputs`), [...own, 'package-lock.json', 'scripts/bundle.mjs'].join('\n'))
+    }
     writeFileSync(join(next, '.build-stamp'), '')
     const old = join(root, `dist.old-${process.pid}`)
     try {

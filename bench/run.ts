@@ -1,7 +1,7 @@
 // `npm run bench [health|provision]`: side-by-side timings of the kit against the guide's
 // own way, in one run on this machine, each cold start to exit. Reports medians and ratios.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
@@ -149,6 +149,8 @@ async function benchProvision(runs: number): Promise<void> {
   delete base.AWS_REGION
   delete base.AWS_PROFILE
   const files = renderGuideFiles(base)
+  // The rendered files go when the bench ends, however it ends.
+  process.once('exit', () => rmSync(files, { recursive: true, force: true }))
   const samples = { guide: [] as number[], first: [] as number[], rerun: [] as number[], firstWork: [] as number[], rerunWork: [] as number[] }
   for (let i = 0; i < runs; i++) {
     for (const who of i % 2 ? (['kit', 'guide'] as const) : (['guide', 'kit'] as const)) {

@@ -12,6 +12,7 @@ import { serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
 import { managedPolicyArn, roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
 import { containerPorts, wantedRules } from '../steps/security-group.js'
 import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
+import { CLUSTER_TAGS } from '../steps/cluster.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
 import type { ContainerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
 
@@ -138,8 +139,8 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
     region,
     account,
     registry: ecrRegistry(account, region),
-    // The cluster step sets no settings and no tags: Container Insights is the account default (off).
-    cluster: { name: names.cluster, exists: true, tags: [] },
+    // What the cluster step sets: its tags, no settings (Container Insights is the account default: off).
+    cluster: { name: names.cluster, exists: true, tags: CLUSTER_TAGS },
     services,
     roles,
     securityGroups: [{ name: names.securityGroup, ingress }],

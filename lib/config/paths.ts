@@ -15,6 +15,3 @@ function findRoot(start: string): string {
 }
 
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)))
-export const POLICIES_DIR = join(ROOT, 'policies')
-export const TASK_DEFINITIONS_DIR = join(ROOT, 'task-definitions')
-export const JSON_DIR = join(ROOT, 'json')

@@ -4,7 +4,7 @@
 // command that deals with a service reads it here; adding a service adds no code.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { get, requireEnv, type Env } from './env.js'
+import { requireEnv, type Env } from './env.js'
 import { ConfigError } from '../core/errors.js'
 import { ROOT } from './paths.js'
 
@@ -152,9 +152,6 @@ export function serviceNamed(name: string, all: readonly ServiceDeclaration[] = 
 /** A parameter's full path: <prefix>/<service>/<NAME>. Pure. */
 export const parameterPath = (prefix: string, service: string, parameter: string): string => `${prefix}/${service}/${parameter}`
 
-/** A service's SSM path: <prefix>/<service>. Pure. */
-export const servicePath = (prefix: string, service: string): string => `${prefix}/${service}`
-
 export interface ParameterValue {
   /** Full path, e.g. /cruddur/backend-flask/CONNECTION_URL. */
   path: string
@@ -210,6 +207,3 @@ export function secretsProblem(service: ServiceDeclaration, containerSecrets: Re
   ]
   return `${service.taskDefinitionFile}: secrets[] ${parts.join(' and ')}: make secrets[] and the declaration's parameters agree`
 }
-
-/** A declared variable, when the environment sets it. */
-export const declaredValue = (env: Env, parameter: ParameterDeclaration): string | undefined => get(env, parameter.from)

@@ -111,7 +111,7 @@ export async function inventory(run: RunContext, options: { services?: readonly 
   const items: Item[] = []
   const runnable: Step[] = []
   for (const step of steps) {
-    const problems = step.validate?.(run.env, run.names) ?? []
+    const problems = step.validate?.(run) ?? []
     if (problems.length === 0) runnable.push(step)
     else if (step.id === ssmParametersStep.id) runnable.push(parameterNamesStep('its variable is not set here'))
     else items.push({ step: step.id, kind: step.title, name: '', state: 'unchecked', detail: problems.join('; ') })

@@ -2,12 +2,11 @@
 // validate every input, then run the steps, printing progress lines or one JSON document.
 import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
-import { kitNames } from '../config/names.js'
-import { get, type Env } from '../config/env.js'
+import { get } from '../config/env.js'
 import { holdStackLock } from '../core/lock.js'
 import { say, warn } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
-import { stepContext, type Step } from './step.js'
+import { stepContext, type Step, type StepInputs } from './step.js'
 import type { Mode, RunContext } from '../aws/context.js'
 
 export const STEP_OPTIONS = {
@@ -28,9 +27,8 @@ export interface StepsDocument {
 }
 
 /** Every input problem across the steps, found before any AWS call. */
-export function validateSteps(steps: readonly Step[], env: Env): string[] {
-  const names = kitNames(env)
-  return [...new Set(steps.flatMap((step) => step.validate?.(env, names) ?? []))]
+export function validateSteps(steps: readonly Step[], run: StepInputs): string[] {
+  return [...new Set(steps.flatMap((step) => step.validate?.(run) ?? []))]
 }
 
 /** A provisioning script's mode: dry-run under --dry-run, else apply. Pure. */
@@ -60,7 +58,7 @@ export async function applySteps(
   { json, epilogue }: ApplyOptions,
 ): Promise<{ summary: Summary; reports: StepReport[] }> {
   if (run.mode === 'read-only') throw new Error('steps need an apply or dry-run context')
-  const problems = validateSteps(steps, run.env)
+  const problems = validateSteps(steps, run)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
   const { dryRun } = run

@@ -134,7 +134,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
     command: `ecs/create-service ${name}`,
     title: `ECS service ${name}`,
     needs: [clusterStep, registerStep, securityGroupStep],
-    validate: (env) => checkServiceFile(service, env),
+    validate: ({ env }) => checkServiceFile(service, env),
     async run(ctx) {
       const problems = checkServiceFile(service, ctx.env)
       if (problems.length) throw new ConfigError(problems.join('; '))

@@ -191,7 +191,7 @@ export const iamRolesStep: Step = {
   id: 'iam/create-roles',
   title: 'IAM execution and task roles',
   needs: [],
-  validate(env) {
+  validate({ env }) {
     return POLICY_FILES.map((file) => checkTemplate(file, env)).filter((p): p is string => p !== undefined)
   },
   async run(ctx) {

@@ -5,8 +5,7 @@ import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Cl
 import { awsErrorIs } from '../aws/clients.js'
 import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../aws/network.js'
 import { ConfigError, KitError } from '../core/errors.js'
-import type { KitNames } from '../config/names.js'
-import { declaredServices, type ServiceDeclaration } from '../config/services.js'
+import type { ServiceDeclaration } from '../config/services.js'
 import { runFirst, type Change, type Discovered, type Step, type StepContext } from './step.js'
 import { loadTemplate, type Template } from '../templates/template.js'
 
@@ -89,20 +88,18 @@ export function servicePorts(services: readonly ServiceDeclaration[]): Container
   return services.flatMap((service) => containerPorts(loadTemplate(service.taskDefinitionFile)))
 }
 
-const selected = (names: KitNames): ServiceDeclaration[] => declaredServices().filter((s) => names.services.includes(s.name))
-
 export const securityGroupStep: Step = {
   id: 'ec2/create-security-group',
   title: 'security group for the ECS services',
   provides: ['SECURITY_GROUP_ID', 'SUBNET_IDS'],
   needs: [],
-  validate(_env, names) {
+  validate({ names, services }) {
     const problems: string[] = []
     const cidr = cidrProblem(names.ingressCidr)
     if (cidr) problems.push(cidr)
     try {
-      if (servicePorts(selected(names)).length === 0) {
-        problems.push(`no containerPort in ${selected(names).map((s) => s.taskDefinitionFile).join(', ')}: the security group would open nothing`)
+      if (servicePorts(services).length === 0) {
+        problems.push(`no containerPort in ${services.map((s) => s.taskDefinitionFile).join(', ')}: the security group would open nothing`)
       }
     } catch (error) {
       problems.push((error as Error).message)

@@ -4,8 +4,7 @@
 // no Change, error or line this step makes contains one.
 import { GetParametersCommand, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import type { Env } from '../config/env.js'
-import type { KitNames } from '../config/names.js'
-import { declaredServices, parameterValues, type ParameterValue, type ServiceDeclaration } from '../config/services.js'
+import { parameterValues, type ParameterValue, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import type { Change, Step } from './step.js'
@@ -17,8 +16,6 @@ function desiredAndRegistered(services: readonly ServiceDeclaration[], env: Env,
   return desired
 }
 
-const selected = (names: KitNames): ServiceDeclaration[] => declaredServices().filter((s) => names.services.includes(s.name))
-
 /** The warning a plan carries for a service that ships long-lived AWS keys to its containers. */
 export const awsKeysWarning = (service: string): string =>
   `${service} opts in to long-lived AWS keys (awsKeys in json/services.json): inside the container they override the task role, so its permissions stop mattering; prefer the task role (policies/README.md)`
@@ -27,9 +24,9 @@ export const ssmParametersStep: Step = {
   id: 'ssm/put-parameters',
   title: 'SSM parameters',
   needs: [],
-  validate(env, names) {
+  validate({ env, names, services }) {
     try {
-      desiredAndRegistered(selected(names), env, names.ssmPrefix)
+      desiredAndRegistered(services, env, names.ssmPrefix)
       return []
     } catch (error) {
       if (error instanceof ConfigError) return [error.message]

@@ -2,7 +2,6 @@
 // exists, then changes only what differs; under --dry-run it reads and reports the same
 // outcomes without changing anything. Each step is one script and one node of provision.
 import { get, type Env } from '../config/env.js'
-import type { KitNames } from '../config/names.js'
 import { ecrRegistry, partitionOf, roleArn, ssmParameterArn } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
 import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from '../templates/template.js'
@@ -36,6 +35,9 @@ export interface StepContext extends RunContext {
   render(template: string | Template): unknown
 }
 
+/** What a step's validation reads: the environment, the names and the run's services (no AWS). */
+export type StepInputs = Pick<RunContext, 'env' | 'names' | 'services'>
+
 export interface Step {
   /** Unique in a run: the step's script, with ":SERVICE" for a per-service step. */
   id: string
@@ -47,7 +49,7 @@ export interface Step {
   /** Template placeholders this step works out (e.g. SECURITY_GROUP_ID): hints name the step. */
   provides?: readonly string[]
   /** Problems with the inputs, found without calling AWS. provision checks every step before any change. */
-  validate?(env: Env, names: KitNames): string[]
+  validate?(run: StepInputs): string[]
   run(ctx: StepContext): Promise<Change[]>
 }
 

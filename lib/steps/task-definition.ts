@@ -120,7 +120,7 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
     command: `ecs/register-task-definition ${family}`,
     title: `ECS task definition ${family}`,
     needs: [iamRolesStep, logGroupStep],
-    validate: (env) => checkTaskDefinition(service, env),
+    validate: ({ env }) => checkTaskDefinition(service, env),
     async run(ctx) {
       const problems = checkTaskDefinition(service, ctx.env)
       if (problems.length) throw new ConfigError(problems.join('; '))

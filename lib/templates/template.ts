@@ -2,7 +2,7 @@
 // service definitions, kept as files and rendered with the real account, region, ARNs,
 // subnets and security group at use. Placeholders live inside JSON strings, so every
 // template stays valid JSON that editors and linters understand.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ConfigError } from '../core/errors.js'
 import { jsonErrorOffset } from '../core/json-error.js'
@@ -97,29 +97,4 @@ export function render(template: Template, lookup: Lookup, hint: Hint): unknown 
     throw new ConfigError(`${template.file}: ${names} is a list and must be a whole JSON string value, e.g. "subnets": "${[...misuse][0] ? `\${${[...misuse][0]}}` : ''}"`)
   }
   return rendered
-}
-
-/** The names N for which `dir` holds a template `<prefix>N.json`, sorted. */
-export function templateNames(dir: string, prefix = ''): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
-      .map((f) => f.slice(prefix.length, -'.json'.length))
-      .sort()
-  } catch {
-    return []
-  }
-}
-
-const RESOURCE_NAME = /^[A-Za-z0-9_-]{1,255}$/
-
-/**
- * Why `name` (of a task definition family, a service...) has no usable template: not a valid
- * name, or no such file among `available`. Undefined when it has one. Pure.
- */
-export function templateNameProblem(what: string, name: string, file: string, available: readonly string[]): string | undefined {
-  const choices = available.length > 0 ? `available: ${available.join(', ')}` : `no ${file.split('/')[0]}/ template exists`
-  if (!RESOURCE_NAME.test(name)) return `"${name}" is not a ${what} name (letters, digits, - and _ only; ${choices})`
-  if (!available.includes(name)) return `no template for ${what} "${name}": ${file} does not exist (${choices})`
-  return undefined
 }

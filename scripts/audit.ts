@@ -1,15 +1,15 @@
 // The guide's security advice as checks: the templates (--local) or the live stack.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { evaluate, loadAccepted, parseFailOn, ACCEPTED_FILE } from '../lib/audit/engine.js'
+import { ACCEPTED_FILE } from '../lib/audit/engine.js'
 import { formatHuman, toSarif } from '../lib/audit/format.js'
-import { localSnapshot } from '../lib/audit/local.js'
 import { RULES } from '../lib/audit/rules.js'
-import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
-import { EXIT, UsageError } from '../lib/core/errors.js'
+import { UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { audit } from '../lib/kit/audit.js'
 
 const version = (): string => {
   try {
@@ -43,22 +43,13 @@ await runScript(
   }),
   async ({ values }) => {
     if (values.json && values.sarif) throw new UsageError('--json and --sarif are two formats: pick one')
-    const failOn = parseFailOn(values['fail-on'])
-    const accepted = loadAccepted()
-    let snapshot
-    if (values.local) snapshot = localSnapshot(process.env)
-    else {
-      const run = await openContext(process.env, { mode: 'read-only' })
-      // Progress for a person waiting; machines reading --json or --sarif get only the document.
-      if (process.stderr.isTTY) process.stderr.write(`reading the stack in ${run.region} (read-only)...\n`)
-      // Loaded only for the live audit: --local never loads the CloudTrail and Config clients.
-      const { liveSnapshot } = await import('../lib/audit/live.js')
-      snapshot = await liveSnapshot(run)
-    }
-    const report = evaluate(snapshot, accepted, failOn)
+    // Progress for a person waiting; machines reading --json or --sarif get only the document.
+    const note = (line: string) => void (process.stderr.isTTY && process.stderr.write(`${line}\n`))
+    const kit = await scriptKit(scriptOutput(true, { note }))
+    const { document: report, exitCode } = await audit(kit, { local: values.local === true, failOn: values['fail-on'] })
     if (values.sarif) say(JSON.stringify(toSarif(report, version()), null, 2))
     else if (values.json) say(JSON.stringify(report, null, 2))
     else for (const line of formatHuman(report)) say(line)
-    return report.failed ? EXIT.failed : EXIT.ok
+    return exitCode
   },
 )

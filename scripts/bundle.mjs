@@ -1,5 +1,5 @@
 // `npm run build`: bundle every script (scripts/**/*.ts) with its lib and the AWS SDK into
-// dist/. Each script is one self-contained file (no shared chunks): a script loads one file,
+// dist/, and the kit's API (lib/index.ts) into dist/lib/index.js. Each script is one self-contained file (no shared chunks): a script loads one file,
 // so even the lightest (flask/health-check) starts near Node's own floor. Packages loaded
 // lazily or with native/optional parts stay external (node_modules). The launcher calls
 // bundle() itself when the build is out of date; one build runs at a time, and the new
@@ -48,7 +48,8 @@ export async function bundle(stillNeeded = () => true) {
     rmSync(next, { recursive: true, force: true })
     const result = await build({
       absWorkingDir: root,
-      entryPoints: entries(join(root, 'scripts')),
+      // Every script, and the library a zx script imports ("exports" in package.json).
+      entryPoints: [...entries(join(root, 'scripts')), 'lib/index.ts'],
       outbase: '.',
       outdir: next,
       bundle: true,

@@ -1,29 +1,13 @@
 // What the stack costs a month: the templates' services at their desired counts, priced from
-// the shipped table (lib/cost/prices.json) or, with --live, the AWS Price List API.
+// the shipped table (lib/cost/prices.json) or, with --live, the AWS Price List API (lib/cost/command.ts).
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
-import { openContext } from '../lib/aws/context.js'
-import { ConfigError, UsageError } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
 import { envHelp } from '../lib/config/variables.js'
-import { estimateJson, formatEstimate } from '../lib/cost/estimate.js'
+import { formatEstimate, type Estimate } from '../lib/cost/estimate.js'
 import { PRICES_FILE } from '../lib/cost/prices.js'
-import { DEFAULT_ASSUMPTIONS, deployedCounts, deployedImageGb, livePricesFor, monthlyEstimate } from '../lib/cost/workload.js'
-
-const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
-
-/** A flag's number, 0 or more; a usage error naming the flag otherwise. */
-function amount(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined
-  const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number, 0 or more, got "${text}"`)
-  return n
-}
-
-function whole(text: string | undefined, flag: string): number | undefined {
-  const n = amount(text, flag)
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number, got "${text}"`)
-  return n
-}
+import { DEFAULT_ASSUMPTIONS } from '../lib/cost/workload.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { cost } from '../lib/kit/cost.js'
 
 await runScript(
   withAwsEnv({
@@ -56,45 +40,22 @@ await runScript(
     ],
   }),
   async ({ values }) => {
-    if (values.region !== undefined && !REGION_SHAPE.test(values.region)) {
-      throw new UsageError(`--region "${values.region}" does not look like an AWS region (e.g. eu-west-2)`)
-    }
-    if (values.arch !== undefined && values.arch !== 'x86' && values.arch !== 'arm64') {
-      throw new UsageError(`--arch must be x86 or arm64, got "${values.arch}"`)
-    }
-    const assumptions = {
-      logGbPerTaskMonth: amount(values['log-gb-per-task-month'], 'log-gb-per-task-month'),
-      imageGb: amount(values['image-gb'], 'image-gb'),
-      albs: whole(values.albs, 'albs'),
-      albLcu: amount(values['alb-lcu'], 'alb-lcu'),
-      natGateways: whole(values['nat-gateways'], 'nat-gateways'),
-      natGbPerMonth: amount(values['nat-gb'], 'nat-gb'),
-    }
-    const run = await openContext(process.env, { mode: 'read-only', ...(values.region ? { region: values.region } : {}) }).catch((error: unknown) => {
-      // Pricing needs only a region: say that --region gives one too.
-      if (error instanceof ConfigError && error.message.startsWith('AWS_DEFAULT_REGION is not set')) {
-        throw new ConfigError(`no region to price: pass --region (e.g. --region eu-west-2), or ${error.message}`)
-      }
-      throw error
-    })
-    const progress = (line: string) => {
-      if (!values.json) process.stderr.write(`${line}\n`)
-    }
-    if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
-    if (values.deployed) progress(`reading desired counts (ECS) and image sizes (ECR) in ${run.region}...`)
-    const [prices, counts, imageGb] = await Promise.all([
-      values.live ? livePricesFor(run, run.region) : undefined,
-      values.deployed ? deployedCounts(run) : undefined,
-      values.deployed ? deployedImageGb(run) : undefined,
-    ])
-    const estimate = await monthlyEstimate(run, {
-      ...(prices ? { prices } : {}),
-      ...(counts ? { counts } : {}),
-      ...(imageGb ? { imageGb } : {}),
-      ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
-      assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),
-    })
-    if (values.json) say(JSON.stringify(estimateJson(estimate), null, 2))
-    else for (const line of formatEstimate(estimate)) say(line)
+    const note = (line: string) => void process.stderr.write(`${line}\n`)
+    const kit = await scriptKit(scriptOutput(values.json === true, { note: values.json ? () => {} : note }))
+    let estimate: Estimate | undefined
+    const { document } = await cost(
+      kit,
+      {
+        ...values,
+        logGbPerTaskMonth: values['log-gb-per-task-month'],
+        imageGb: values['image-gb'],
+        albLcu: values['alb-lcu'],
+        natGateways: values['nat-gateways'],
+        natGbPerMonth: values['nat-gb'],
+      },
+      (raw) => (estimate = raw),
+    )
+    if (values.json) say(JSON.stringify(document, null, 2))
+    else for (const line of formatEstimate(estimate as Estimate)) say(line)
   },
 )

@@ -2,42 +2,14 @@
 // it differs from the latest revision), the service updated with its file's live settings
 // (or created), then the verdict on the deployment this update started: success only when it
 // completed, is still PRIMARY, runs the new revision and all desired tasks; a rollback is a
-// failure, however stable the service looks afterwards.
-import { ECRClient } from '@aws-sdk/client-ecr'
-import { ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import { deployedCounts, planCostLine } from '../lib/cost/workload.js'
-import { runAwsScript } from '../lib/core/boundary.js'
-import { ConfigError, KitError, UsageError } from '../lib/core/errors.js'
+// failure, however stable the service looks afterwards. The command is lib/deploy/deploy-service.ts.
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { envHelp } from '../lib/config/variables.js'
-import { stepContext } from '../lib/steps/step.js'
-import { serviceStep } from '../lib/steps/ecs-service.js'
-import { resolveServiceNetwork } from '../lib/steps/security-group.js'
-import {
-  circuitBreakerOn,
-  containersOf,
-  lastSucceeded,
-  liveSettings,
-  pinImage,
-  registerIfChanged,
-  resolveDigest,
-  settingsDrift,
-  taggedSuccesses,
-} from '../lib/deploy/deploy.js'
-import { alreadyRunning, revisionName } from '../lib/deploy/verdict.js'
-import {
-  COMMON_OPTIONS,
-  describeService,
-  finish,
-  judge,
-  outcomeOf,
-  printer,
-  serviceArgument,
-  startDeployment,
-  waitSettings,
-  type DeployDocument,
-} from '../lib/deploy/command.js'
+import { COMMON_OPTIONS, finish } from '../lib/deploy/command.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { deploy } from '../lib/kit/deploy.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'deploy',
     summary:
@@ -57,127 +29,12 @@ await runAwsScript(
       'Exit 0: the deployment succeeded (or nothing differs from what runs). Exit 1: it failed, was rolled back, superseded, or timed out.',
       'Needs what ./scripts/provision creates, and the image pushed to ECR.',
     ],
-  },
-  'apply',
-  async (args, run) => {
-    const t0 = performance.now()
-    const declaration = serviceArgument(args.positionals[0], run, 'deploy')
-    const name = declaration.name
-    const json = args.values.json === true
-    const settings = waitSettings(args.values)
-    const tag = args.values.tag ?? run.names.imageTag
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) throw new UsageError(`--tag must be an image tag (letters, digits, . _ -), got "${tag}"`)
-    const out = printer(json)
-    const seconds = () => Number(((performance.now() - t0) / 1000).toFixed(3))
-
-    const ctx = await stepContext(run)
-    const ecs = ctx.client(ECSClient, 'ECS')
-    const ecr = ctx.client(ECRClient, 'ECR')
-
-    // What to run: the rendered definition, its image pinned by digest.
-    const rendered = ctx.render(declaration.taskDefinitionFile) as RegisterTaskDefinitionCommandInput
-    if (rendered.family !== name) throw new ConfigError(`${declaration.taskDefinitionFile}: "family" is ${JSON.stringify(rendered.family)}, expected "${name}"`)
-    if (containersOf(rendered, declaration.repository).length === 0) {
-      throw new ConfigError(`${declaration.taskDefinitionFile}: no container runs an image of the repository ${declaration.repository} (json/services.json)`)
-    }
-    const [digest, , existing] = await Promise.all([
-      resolveDigest(ecr, declaration.repository, tag),
-      resolveServiceNetwork(ctx),
-      describeService(ecs, run.names.cluster, name),
-    ])
-    const desired = pinImage(rendered, declaration.repository, digest)
-    const image = containersOf(desired, declaration.repository)[0].image as string
-    const wanted = ctx.render(declaration.serviceFile) as CreateServiceCommandInput
-    const cluster = wanted.cluster ?? run.names.cluster
-    out.line(`deploy ${name}: ${declaration.repository}:${tag} is ${digest}`)
-    if (!circuitBreakerOn(wanted)) {
-      out.line(`  note: ${declaration.serviceFile} turns on no deployment circuit breaker; the kit's fail-fast rules and --timeout still end the wait`)
-    }
-    if (existing?.status === 'DRAINING') throw new KitError(`ECS service ${name} is being deleted (DRAINING): wait until it is INACTIVE, then deploy again`)
-
-    const registration = await registerIfChanged(ecs, desired)
-    out.line(`  task definition ${registration.detail}`)
-    // The monthly figure and the change this deploy makes to it: every count is kept (a new
-    // service starts with its file's), so only a new service or another task size moves it.
-    const counts = await deployedCounts(run)
-    if (existing?.status !== 'ACTIVE') delete counts[name]
-    out.line(`  ${await planCostLine(run, 'templates', { counts })}`)
-    const doc: DeployDocument = {
-      command: 'deploy',
-      service: name,
-      cluster,
-      taskDefinition: registration.arn,
-      registered: registration.registered,
-      image,
-      changed: registration.registered,
-      outcome: 'unchanged',
-      reason: '',
-      seconds: 0,
-    }
-
-    let deploymentId: string
-    let since = new Date()
-    if (existing?.status === 'ACTIVE') {
-      const drift = settingsDrift(wanted, existing)
-      const primary = existing.deployments?.find((d) => d.status === 'PRIMARY')
-      if (drift.length === 0 && alreadyRunning(existing, registration.arn)) {
-        const running = `${primary?.runningCount}/${primary?.desiredCount}`
-        return finish(
-          { ...doc, deploymentId: primary?.id, outcome: 'unchanged', reason: `nothing to deploy: ${revisionName(registration.arn)} already runs (${running} tasks, deployment ${primary?.id}); no new revision, no new deployment`, seconds: seconds() },
-          json,
-        )
-      }
-      if (drift.length === 0 && primary?.taskDefinition === registration.arn && primary.rolloutState === 'IN_PROGRESS') {
-        deploymentId = primary.id as string
-        since = primary.createdAt ?? since
-        out.line(`  ${revisionName(registration.arn)} is already rolling out (deployment ${deploymentId}): following it`)
-      } else {
-        // Same revision, same settings, but not running as it should: a fresh deployment of it.
-        const force = drift.length === 0 && primary?.taskDefinition === registration.arn
-        since = new Date()
-        const started = await startDeployment(ecs, { cluster, service: name, taskDefinition: registration.arn, ...liveSettings(wanted), forceNewDeployment: force })
-        deploymentId = started.deploymentId
-        doc.changed = true
-        const why = [drift.length ? `settings differ in ${drift.slice(0, 3).join(', ')}` : '', force ? 'forced: the revision runs, but not completed' : ''].filter(Boolean).join('; ')
-        out.line(`  service ${name} updated: deployment ${deploymentId} of ${revisionName(registration.arn)} started, desired count ${started.service.desiredCount ?? '?'} kept${why ? ` (${why})` : ''}`)
-      }
-    } else {
-      // Missing or INACTIVE: create it as provision would (the file names the family: its latest revision is ours).
-      const [change] = await serviceStep(declaration).run(ctx)
-      const created = await describeService(ecs, cluster, name)
-      const primary = created?.deployments?.find((d) => d.status === 'PRIMARY')
-      if (!primary?.id) throw new KitError(`ECS service ${name} was created but shows no deployment`)
-      deploymentId = primary.id
-      doc.changed = true
-      out.line(`  service ${name} ${change.outcome}: ${change.detail ?? ''}; deployment ${deploymentId}`)
-    }
-    doc.deploymentId = deploymentId
-
-    if (args.values['no-wait'] === true) {
-      return finish({ ...doc, outcome: 'not-waited', reason: `deployment ${deploymentId} of ${revisionName(registration.arn)} started; follow it with scripts/wait ${name}`, seconds: seconds() }, json)
-    }
-    const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since })
-    Object.assign(doc, outcomeOf(verdict), { stopped: result.stopped })
-
-    if (verdict.kind === 'failure' && args.values['rollback-on-failure'] === true) {
-      if (verdict.cause === 'rollback') {
-        out.line('  ECS rolled back by itself (circuit breaker): nothing more to do')
-      } else if (verdict.cause === 'superseded' || verdict.cause === 'service-missing') {
-        out.line(`  not rolling back: ${verdict.cause === 'superseded' ? 'someone else deployed since' : 'the service is gone'}`)
-      } else {
-        const service = await describeService(ecs, cluster, name)
-        const target = lastSucceeded(service, await taggedSuccesses(ecs, name), registration.arn)
-        if (!target) {
-          out.line(`  cannot roll back: no earlier revision of ${name} is known to have deployed successfully`)
-        } else {
-          out.line(`  rolling back to ${revisionName(target.taskDefinition)} (${target.how})`)
-          const back = await startDeployment(ecs, { cluster, service: name, taskDefinition: target.taskDefinition })
-          const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: target.taskDefinition, settings, json })
-          doc.rolledBack = { taskDefinition: target.taskDefinition, deploymentId: back.deploymentId, ...outcomeOf(judged.verdict) }
-          out.line(`  rollback to ${revisionName(target.taskDefinition)}: ${judged.verdict.kind === 'success' ? 'succeeded' : `failed too (${judged.verdict.reason})`}`)
-        }
-      }
-    }
-    return finish({ ...doc, seconds: seconds() }, json)
+  }),
+  async ({ values, positionals }) => {
+    const json = values.json === true
+    const kit = await scriptKit(scriptOutput(json, { underJson: 'stderr' }))
+    const { tag, timeout, interval } = values
+    const options = { tag, timeout, interval, wait: values['no-wait'] !== true, rollbackOnFailure: values['rollback-on-failure'] === true }
+    return finish((await deploy(kit, positionals[0], options)).document, json)
   },
 )

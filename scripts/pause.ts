@@ -1,12 +1,12 @@
 // Every service to 0 tasks, each one's count remembered on the service for resume.
-import { runAwsScript } from '../lib/core/boundary.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
-import { serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatResult, PAUSE_TAG, pauseServices } from '../lib/ops/scaling.js'
-import { planCostLine } from '../lib/cost/workload.js'
+import { formatResult, PAUSE_TAG } from '../lib/ops/scaling.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { pause } from '../lib/kit/scaling.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'pause',
     summary:
@@ -17,21 +17,18 @@ await runAwsScript(
       json: { type: 'boolean', description: 'print one JSON document' },
     },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
-  },
-  (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
-  async ({ values }, run) => {
-    const names = run.names.services.map((name) => serviceNamed(name).name)
-    // What the pause saves a month: priced from the counts as they are before it.
-    const saving = await planCostLine(run, 'pause')
-    const { results, counts } = await pauseServices(run, names)
-    const savings = Object.keys(counts).length > 0 ? saving : undefined
+  }),
+  async ({ values }) => {
+    const kit = await scriptKit(scriptOutput(values.json === true))
+    const { document } = await pause(kit, { dryRun: values['dry-run'] === true })
     if (values.json) {
-      say(JSON.stringify({ dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) }, null, 2))
+      say(JSON.stringify(document, null, 2))
       return
     }
-    for (const result of results) say(formatResult(result, run.dryRun))
+    const { dryRun, services: results, paused: counts, savings } = document
+    for (const result of results) say(formatResult(result, dryRun))
     const n = Object.keys(counts).length
-    say(n === 0 ? 'Nothing to pause.' : `${run.dryRun ? 'Would pause' : 'Paused'} ${n} service${n === 1 ? '' : 's'}: ./scripts/resume brings ${n === 1 ? 'it' : 'them'} back.`)
+    say(n === 0 ? 'Nothing to pause.' : `${dryRun ? 'Would pause' : 'Paused'} ${n} service${n === 1 ? '' : 's'}: ./scripts/resume brings ${n === 1 ? 'it' : 'them'} back.`)
     if (savings) say(savings)
   },
 )

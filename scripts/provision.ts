@@ -1,11 +1,12 @@
 // The whole stack of the week-6 guide in one idempotent run.
-import { runAwsScript } from '../lib/core/boundary.js'
-import { planCostLine } from '../lib/cost/workload.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../lib/steps/apply.js'
-import { allSteps } from '../lib/steps/index.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
+import { say } from '../lib/core/output.js'
+import { STEP_OPTIONS } from '../lib/steps/apply.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { provision } from '../lib/kit/provision.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'provision',
     summary:
@@ -19,11 +20,12 @@ await runAwsScript(
       ...parameterHelp(),
     ],
     notes: ['Preview first, with what it costs a month:  ./scripts/provision --dry-run'],
+  }),
+  async ({ values }) => {
+    const json = values.json === true
+    const kit = await scriptKit(scriptOutput(json))
+    const { document, exitCode } = await provision(kit, { dryRun: values['dry-run'] === true })
+    if (json) say(JSON.stringify(document, null, 2))
+    return exitCode
   },
-  stepMode,
-  (args, run) =>
-    runStepsScript(allSteps(run.services), args, run, {
-      // The plan says what it would cost a month, and the change from what runs now.
-      ...(run.dryRun ? { epilogue: (r) => planCostLine(r, 'templates') } : {}),
-    }),
 )

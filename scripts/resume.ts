@@ -1,12 +1,12 @@
 // Every paused service back to its desired count before the pause.
-import { runAwsScript } from '../lib/core/boundary.js'
-import { EXIT } from '../lib/core/errors.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
-import { serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatResult, PAUSE_TAG, resumeServices } from '../lib/ops/scaling.js'
+import { formatResult, PAUSE_TAG } from '../lib/ops/scaling.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { resume } from '../lib/kit/scaling.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'resume',
     summary:
@@ -17,17 +17,17 @@ await runAwsScript(
       json: { type: 'boolean', description: 'print one JSON document' },
     },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
-  },
-  (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
-  async ({ values }, run) => {
-    const names = run.names.services.map((name) => serviceNamed(name).name)
-    const results = await resumeServices(run, names)
-    if (values.json) say(JSON.stringify({ dryRun: run.dryRun, services: results }, null, 2))
+  }),
+  async ({ values }) => {
+    const kit = await scriptKit(scriptOutput(values.json === true))
+    const { document, exitCode } = await resume(kit, { dryRun: values['dry-run'] === true })
+    const { dryRun, services: results } = document
+    if (values.json) say(JSON.stringify(document, null, 2))
     else {
-      for (const result of results) say(formatResult(result, run.dryRun))
+      for (const result of results) say(formatResult(result, dryRun))
       const n = results.filter((r) => r.action === 'resumed').length
-      say(n === 0 ? 'Nothing to resume.' : `${run.dryRun ? 'Would resume' : 'Resumed'} ${n} service${n === 1 ? '' : 's'}.`)
+      say(n === 0 ? 'Nothing to resume.' : `${dryRun ? 'Would resume' : 'Resumed'} ${n} service${n === 1 ? '' : 's'}.`)
     }
-    return results.some((r) => r.action === 'missing') ? EXIT.failed : EXIT.ok
+    return exitCode
   },
 )

@@ -1,12 +1,12 @@
 // One service to COUNT tasks.
-import { runAwsScript } from '../lib/core/boundary.js'
-import { UsageError } from '../lib/core/errors.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
-import { declaredServices, serviceNamed } from '../lib/config/services.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatResult, parseCount, scaleService } from '../lib/ops/scaling.js'
+import { formatResult } from '../lib/ops/scaling.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { scale } from '../lib/kit/scaling.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'scale',
     summary: "Set a service's desired count of tasks (0 stops it; ./scripts/pause stops every service and remembers their counts).",
@@ -20,14 +20,11 @@ await runAwsScript(
     },
     env: envHelp('ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
     notes: ['Example:  ./scripts/scale backend-flask 2'],
-  },
-  (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
-  async ({ values, positionals }, run) => {
-    const [name, countText] = positionals
-    if (!name) throw new UsageError(`name a service (declared: ${declaredServices().map((s) => s.name).join(', ')}) and a count; see scale --help`)
-    const service = serviceNamed(name)
-    const count = parseCount(countText)
-    const result = await scaleService(run, service.name, count)
-    say(values.json ? JSON.stringify({ dryRun: run.dryRun, ...result }, null, 2) : formatResult(result, run.dryRun))
+  }),
+  async ({ values, positionals }) => {
+    const [name, count] = positionals
+    const kit = await scriptKit(scriptOutput(values.json === true))
+    const { dryRun, ...result } = (await scale(kit, name, count, { dryRun: values['dry-run'] === true })).document
+    say(values.json ? JSON.stringify({ dryRun, ...result }, null, 2) : formatResult(result, dryRun))
   },
 )

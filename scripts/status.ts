@@ -1,16 +1,12 @@
 // What exists of the stack, whether it is what provision would make, and what runs (read-only).
-import { EXIT } from '../lib/core/errors.js'
-import { serviceNamed } from '../lib/config/services.js'
-import { COST_PLACEHOLDER, countStates, formatInventory, formatServices, statusReport, type CostLine } from '../lib/ops/inventory.js'
-import { runAwsScript } from '../lib/core/boundary.js'
-import { planCostLine } from '../lib/cost/workload.js'
+import { COST_PLACEHOLDER, formatInventory, formatServices } from '../lib/ops/inventory.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { status, statusSummary } from '../lib/kit/status.js'
 
-/** The monthly cost line: the cost module's figure for what runs now (scripts/cost has the detail). */
-const costLine: CostLine = (run) => planCostLine(run, 'current')
-
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'status',
     summary:
@@ -24,24 +20,20 @@ await runAwsScript(
       'Marks: ✓ as provision would leave it, ✗ missing / drifted / unreadable, ? not compared (a variable it needs is not set),',
       '! as provision leaves it but worth a look (a service drifted from its file: deploy and scale change services on purpose).',
     ],
-  },
-  'read-only',
-  async ({ values, positionals }, run) => {
-    // A name that is not declared (or not a name) is refused before any AWS call.
-    const services = positionals.length ? positionals.map((name) => serviceNamed(name).name) : undefined
-    const report = await statusReport(run, { services, costLine })
+  }),
+  async ({ values, positionals }) => {
+    const kit = await scriptKit(scriptOutput(values.json === true))
+    const { document: report, exitCode } = await status(kit, positionals)
     if (values.json) {
       say(JSON.stringify(report, null, 2))
     } else {
-      say(`resources (${run.region}, account ${report.account}):`)
+      say(`resources (${report.region}, account ${report.account}):`)
       for (const line of formatInventory(report.resources)) say(line)
-      const counts = countStates(report.resources)
-      const parts = (['missing', 'drifted', 'error', 'unchecked'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
-      say(parts.length ? `${parts.join(', ')}, ${counts.ok} ok: ./scripts/provision --dry-run shows the plan` : `all ${counts.ok} resources as provision would leave them`)
+      say(statusSummary(report))
       say('')
       for (const line of formatServices(report.services)) say(line)
       say(report.monthlyCost ?? COST_PLACEHOLDER)
     }
-    return report.ok ? EXIT.ok : EXIT.failed
+    return exitCode
   },
 )

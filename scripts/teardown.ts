@@ -1,16 +1,11 @@
-// Everything the kit made, deleted in reverse dependency order, after a plan and a yes.
+// Everything the kit made, deleted in reverse dependency order, after a plan and a yes (lib/teardown/run.ts).
 import { createInterface } from 'node:readline/promises'
-import { planCostLine } from '../lib/cost/workload.js'
-import { runAwsScript } from '../lib/core/boundary.js'
-import { parseSeconds } from '../lib/core/cli.js'
-import { CheckFailed, EXIT, UsageError } from '../lib/core/errors.js'
-import { say, warn } from '../lib/core/output.js'
-import { serviceNamed } from '../lib/config/services.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
+import { say } from '../lib/core/output.js'
 import { envHelp } from '../lib/config/variables.js'
-import { formatReport, formatSummary, fullSummary, runSteps, summarize, type StepReport } from '../lib/steps/engine.js'
-import { stepContext, type StepContext } from '../lib/steps/step.js'
-import { dataSteps, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from '../lib/teardown/index.js'
-import { formatLeft, leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from '../lib/teardown/report.js'
+import { formatLeft } from '../lib/teardown/report.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { teardown } from '../lib/kit/teardown.js'
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout })
@@ -21,7 +16,7 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'teardown',
     summary:
@@ -39,89 +34,18 @@ await runAwsScript(
     },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'LOG_GROUP', 'ECR_REPOSITORIES', 'SSM_PREFIX', 'EXECUTION_ROLE_NAME', 'TASK_ROLE_NAME', 'SECURITY_GROUP_NAME', 'AWS_DEFAULT_REGION'),
     notes: ['Preview first:  ./scripts/teardown --dry-run', 'Everything, data too:  ./scripts/teardown --all --yes'],
-  },
-  (args) => (args.values['dry-run'] ? 'dry-run' : 'apply'),
-  async ({ values }, run) => {
+  }),
+  async ({ values }) => {
     const json = values.json === true
-    const all = values.all === true
-    const dryRun = run.dryRun
-    const options: TeardownOptions = {
-      ...DEFAULT_TEARDOWN,
-      all,
-      timeoutSeconds: parseSeconds(values.timeout, 'timeout', DEFAULT_TEARDOWN.timeoutSeconds),
-      pollSeconds: parseSeconds(values.poll, 'poll', DEFAULT_TEARDOWN.pollSeconds),
-      progress: warn,
-    }
-    // Every selected service must be declared: an unknown name is a mistake, not "already gone".
-    for (const name of run.names.services) serviceNamed(name)
+    const kit = await scriptKit(scriptOutput(json))
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true
-    if (!dryRun && values.yes !== true && (json || !interactive)) {
-      throw new UsageError(
-        `teardown deletes the stack and needs --yes ${json ? 'with --json' : 'when not run on a terminal'} (see what it would delete with --dry-run): nothing was changed`,
-      )
-    }
-
-    const t0 = performance.now()
-    const ctx = await stepContext(run)
-    const planning: StepContext = { ...ctx, mode: 'dry-run', dryRun: true }
-    const print = (isPlan: boolean) => (report: StepReport) => {
-      if (!json) for (const line of formatReport(report, isPlan)) say(line)
-    }
-    const steps = teardownSteps(run.names, options)
-
-    if (!json) say(`Plan for account ${ctx.accountId}, ${ctx.region} (nothing is changed yet):`)
-    const plan = await runSteps(steps, planning, print(true), { reverse: true })
-    const planSummary = fullSummary(summarize(plan))
-    if (!json) say(formatSummary(planSummary, true, TEARDOWN_OUTCOMES))
-    // What it saves a month: priced from what runs before anything is deleted.
-    const monthlyCost = await planCostLine(run, 'teardown')
-    if (!json) say(monthlyCost)
-    if (planSummary.failed > 0 && !dryRun) throw new CheckFailed('the plan could not be made (see above): nothing was changed')
-
-    let reports: StepReport[] = []
-    let cancelled = false
-    if (!dryRun && planSummary.deleted > 0) {
-      if (values.yes !== true) cancelled = !(await confirm(`Delete the ${planSummary.deleted} resources above? [y/N] `))
-      if (cancelled) {
-        say('teardown cancelled: nothing was changed')
-      } else {
-        if (!json) say('Tearing down:')
-        reports = await runSteps(steps, ctx, print(false), { reverse: true })
-        if (!json) say(`${formatSummary(summarize(reports), false, TEARDOWN_OUTCOMES)} (${((performance.now() - t0) / 1000).toFixed(2)}s)`)
-      }
-    } else if (!dryRun && !json) {
-      say('Nothing to tear down.')
-    }
-
-    // What is left: a plan of everything, data included, made after the run. Under --dry-run,
-    // what the plan does not delete: the data, unless --all.
-    let left: LeftItem[] = []
-    if (dryRun) {
-      left = all ? [] : leftFrom(await runSteps(dataSteps(), planning), false)
-    } else if (!cancelled) {
-      left = leftFrom(await runSteps(teardownSteps(run.names, { ...options, all: true }), planning, () => {}, { reverse: true }), all)
-    }
-    const summary = fullSummary(summarize(reports))
-    if (json) {
-      const document: TeardownDocument = {
-        dryRun,
-        all,
-        account: ctx.accountId,
-        region: ctx.region,
-        plan,
-        planSummary,
-        steps: reports,
-        summary,
-        left,
-        monthlyCost,
-        seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
-      }
-      say(JSON.stringify(document, null, 2))
-    } else {
-      if (dryRun) say(left.length ? `Would be left:\n${formatLeft(left).slice(1).join('\n')}` : 'Nothing would be left.')
-      else if (!cancelled) for (const line of formatLeft(left)) say(line)
-    }
-    if (cancelled) return EXIT.failed
-    return summary.failed > 0 ? EXIT.failed : EXIT.ok
+    const { yes, all, timeout, poll } = values
+    // The kit's teardown with this terminal's question (kit.teardown() never asks).
+    const { document, cancelled, exitCode } = await teardown(kit, { yes, all, timeout, poll, dryRun: values['dry-run'] === true }, { json, ...(interactive ? { confirm } : {}) })
+    const { dryRun, left } = document
+    if (json) say(JSON.stringify(document, null, 2))
+    else if (dryRun) say(left.length ? `Would be left:\n${formatLeft(left).slice(1).join('\n')}` : 'Nothing would be left.')
+    else if (!cancelled) for (const line of formatLeft(left)) say(line)
+    return exitCode
   },
 )

@@ -1,14 +1,13 @@
 // The verdict on the deployment in progress (or the last one), with the same wait as deploy:
 // events and stopped tasks as they happen, success only when that deployment completed on
 // its own task definition, still PRIMARY, with every desired task running.
-import { ECSClient } from '@aws-sdk/client-ecs'
-import { runAwsScript } from '../lib/core/boundary.js'
-import { CheckFailed } from '../lib/core/errors.js'
+import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { envHelp } from '../lib/config/variables.js'
-import { deploymentToJudge, revisionName } from '../lib/deploy/verdict.js'
-import { COMMON_OPTIONS, describeService, finish, judge, outcomeOf, printer, serviceArgument, waitSettings } from '../lib/deploy/command.js'
+import { COMMON_OPTIONS, finish } from '../lib/deploy/command.js'
+import { scriptKit, scriptOutput } from '../lib/kit/script.js'
+import { wait } from '../lib/kit/deploy.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'wait',
     summary:
@@ -18,44 +17,11 @@ await runAwsScript(
     options: COMMON_OPTIONS,
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
     notes: ['Exit 0: the deployment succeeded. Exit 1: it failed, was rolled back, superseded, or the wait timed out.'],
-  },
-  'apply',
-  async (args, run) => {
-    const t0 = performance.now()
-    const name = serviceArgument(args.positionals[0], run, 'wait').name
-    const json = args.values.json === true
-    const settings = waitSettings(args.values)
-    const cluster = run.names.cluster
-    const ecs = run.client(ECSClient, 'ECS')
-    const service = await describeService(ecs, cluster, name)
-    if (!service || service.status !== 'ACTIVE') {
-      throw new CheckFailed(`ECS service ${name} ${service ? `is ${service.status}` : 'does not exist'} in cluster ${cluster}: deploy it with scripts/deploy ${name}`)
-    }
-    const deployment = deploymentToJudge(service)
-    if (!deployment?.id || !deployment.taskDefinition) throw new CheckFailed(`ECS service ${name} shows no deployment to wait for`)
-    printer(json).line(`wait ${name}: deployment ${deployment.id} of ${revisionName(deployment.taskDefinition)} (${deployment.rolloutState ?? 'no rollout state'})`)
-    const { result, verdict } = await judge(ecs, {
-      cluster,
-      service: name,
-      deploymentId: deployment.id,
-      taskDefinition: deployment.taskDefinition,
-      settings,
-      json,
-      since: deployment.createdAt,
-    })
-    return finish(
-      {
-        command: 'wait',
-        service: name,
-        cluster,
-        taskDefinition: deployment.taskDefinition,
-        deploymentId: deployment.id,
-        changed: false,
-        ...outcomeOf(verdict),
-        stopped: result.stopped,
-        seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
-      },
-      json,
-    )
+  }),
+  async ({ values, positionals }) => {
+    const json = values.json === true
+    const kit = await scriptKit(scriptOutput(json, { underJson: 'stderr' }))
+    const { timeout, interval } = values
+    return finish((await wait(kit, positionals[0], { timeout, interval })).document, json)
   },
 )

@@ -2,7 +2,7 @@
 // and turns whatever the body throws into one red line and the right exit code.
 import { helpText, parseCli, type ParsedArgs, type ScriptSpec } from './cli.js'
 import { describeError } from './describe-error.js'
-import { EXIT, type ExitCode } from './errors.js'
+import { CommandFailed, EXIT, type ExitCode } from './errors.js'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { declaredSecretVariables } from '../config/services.js'
 import { fail, initColour, say } from './output.js'
@@ -30,6 +30,8 @@ export async function runScript<const S extends ScriptSpec>(spec: S, body: Scrip
     }
   } catch (error) {
     const endpoint = process.env.AWS_ENDPOINT_URL?.trim()
+    // A kit command's rejection: described from what it came from, as if thrown here.
+    if (error instanceof CommandFailed && error.cause !== undefined) error = error.cause
     const described = describeError(error, endpoint ? { endpoint } : {})
     // One line, always: the hint for an unexpected error goes on it too.
     const hint = described.unexpected && !debug ? ' (run with --debug for details)' : ''

@@ -41,3 +41,21 @@ export class CheckFailed extends KitError {
     super(message, EXIT.failed)
   }
 }
+
+/**
+ * What a kit command (lib/kit) rejects with: the one line its script would print after
+ * "COMMAND: ", the code it would exit with, and the document its --json would print when it
+ * printed one (a failed deploy, a drifted status). `cause` is the error it came from, if any.
+ */
+export class CommandFailed extends KitError {
+  constructor(
+    readonly command: string,
+    message: string,
+    exitCode: ExitCode,
+    readonly document?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, exitCode)
+    if (options && 'cause' in options) this.cause = options.cause
+  }
+}

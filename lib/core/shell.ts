@@ -30,9 +30,15 @@ function notFound(program: string): NodeJS.ErrnoException {
 /** POSIX single-quoting: the one form every sh reads the same (zx's default `$'...'` is bash-only). Pure. */
 export const posixQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`
 
+/** zx's `$` handed to the kit (openKit({ $ })): the programs the kit runs go through it. */
+let given$: typeof import('zx').$ | undefined
+export function useZx($: typeof import('zx').$ | undefined): void {
+  given$ = $
+}
+
 async function zx() {
   // Loaded on first use: zx is the heaviest import here, and most scripts never shell out.
-  const { $ } = await import('zx')
+  const $ = given$ ?? (await import('zx')).$
   // /bin/sh, not bash: bash sources ~/.bashrc when its stdin is a socket (as Node's pipes are),
   // which would run the user's shell set-up, and its output, inside every docker call.
   return $({ shell: '/bin/sh', prefix: '', postfix: '', quote: posixQuote })

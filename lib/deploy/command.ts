@@ -58,8 +58,14 @@ export interface DeployDocument {
   seconds: number
 }
 
+/** Where a command's progress goes: lines, and the stream the wait draws its live line on. */
+export interface Printer {
+  line(text: string): void
+  stream: NodeJS.WriteStream
+}
+
 /** Progress printer: stdout normally, stderr under --json (stdout then carries only the document). */
-export function printer(json: boolean): { line(text: string): void; stream: NodeJS.WriteStream } {
+export function printer(json: boolean): Printer {
   if (!json) return { line: say, stream: process.stdout }
   return { line: (text) => process.stderr.write(redact(text) + '\n'), stream: process.stderr }
 }
@@ -105,9 +111,9 @@ export interface Judged {
 /** Wait for the deployment's verdict, printing progress; on success remember the revision for rollback. */
 export async function judge(
   ecs: ECSClient,
-  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date },
+  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date; out?: Printer },
 ): Promise<Judged> {
-  const out = printer(options.json)
+  const out = options.out ?? printer(options.json)
   out.line(
     `  waiting for deployment ${options.deploymentId} (poll every ${options.settings.intervalMs / 1000}s, up to ${elapsed(options.settings.timeoutMs)}; ` +
       'Ctrl-C stops the waiting, not the rollout)',

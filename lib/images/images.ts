@@ -38,6 +38,12 @@ export function templatePlatform(template: Template, env: Env): Platform {
 export const progress = (line: string): void => {
   if (line.trim()) say(colour.dim(`  ${line}`))
 }
+const dockerProgress = progress
+const sayLine = say
+/** docker's lines, indented, to a caller's own printer (the kit's API). */
+const indented = (print: (line: string) => void) => (line: string): void => {
+  if (line.trim()) print(`  ${line}`)
+}
 
 const seconds = (since: number): number => Number(((performance.now() - since) / 1000).toFixed(2))
 
@@ -66,9 +72,11 @@ export interface Built {
 
 export async function buildImage(
   service: ServiceDeclaration,
-  options: { context?: string; tag?: string; template: Template; env: Env; cwd: string },
+  options: { context?: string; tag?: string; template: Template; env: Env; cwd: string; print?: (line: string) => void },
 ): Promise<Built> {
   const started = performance.now()
+  const say = options.print ?? sayLine
+  const progress = options.print ? indented(options.print) : dockerProgress
   const platform = templatePlatform(options.template, options.env)
   const source = await sourceFolder(service, options.context, options.cwd, options.env)
   await requireDaemon(options.env)
@@ -133,8 +141,11 @@ export async function pushLocalImage(
   repository: string,
   tag: string,
   deps: EcrLoginDeps,
+  print?: (line: string) => void,
 ): Promise<Omit<Pushed, 'seconds'>> {
   const env = deps.env
+  const say = print ?? sayLine
+  const progress = print ? indented(print) : dockerProgress
   const remoteRef = `${target.registry}/${repository}:${tag}`
   const credentials = await registryCredentials(target.region, deps)
   const remote = await remoteImage(target.registry, repository, tag, credentials)
@@ -161,7 +172,7 @@ export async function pushLocalImage(
 
 export async function pushImage(
   service: ServiceDeclaration,
-  options: { tag?: string; context?: string; template: Template; deps: EcrLoginDeps; cwd: string },
+  options: { tag?: string; context?: string; template: Template; deps: EcrLoginDeps; cwd: string; print?: (line: string) => void },
 ): Promise<Pushed> {
   const started = performance.now()
   const env = options.deps.env
@@ -174,7 +185,7 @@ export async function pushImage(
   const info = await inspectImage(local, env)
   if (!info) throw new CheckFailed(`there is no local image ${local}: build it first with ./scripts/image/build ${service.name}${options.tag ? ` --tag ${options.tag}` : ''}`)
   checkPlatform(local, info, platform)
-  const done = await pushLocalImage(local, info, target, service.repository, tag, options.deps)
+  const done = await pushLocalImage(local, info, target, service.repository, tag, options.deps, options.print)
   return { ...done, seconds: seconds(started) }
 }
 

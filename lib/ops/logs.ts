@@ -134,13 +134,24 @@ export async function showLogs(
   options: ReadOptions & { follow: boolean; pollMs: number; stop?: () => boolean },
   emit: (line: LogLine) => void,
 ): Promise<number> {
-  const cursor = new LogCursor(options.since)
   let shown = 0
+  for await (const line of logLines(logs, options)) {
+    emit(line)
+    shown += 1
+  }
+  return shown
+}
+
+/** The same lines as they come, for `for await` (the kit's API); a caller that stops iterating stops the polling. */
+export async function* logLines(
+  logs: CloudWatchLogsClient,
+  options: ReadOptions & { follow: boolean; pollMs: number; stop?: () => boolean },
+): AsyncGenerator<LogLine, void, undefined> {
+  const cursor = new LogCursor(options.since)
   for (;;) {
     const fresh = cursor.accept(await readLines(logs, options, cursor.start))
-    for (const line of fresh) emit(line)
-    shown += fresh.length
-    if (!options.follow || options.stop?.()) return shown
+    yield* fresh
+    if (!options.follow || options.stop?.()) return
     await new Promise((resolve) => setTimeout(resolve, options.pollMs))
   }
 }

@@ -41,7 +41,9 @@ export async function runStepsScript(
   run: RunContext,
   options: Pick<ApplyOptions, 'epilogue'> = {},
 ): Promise<ExitCode> {
-  const { summary } = await applySteps(steps, run, { json: args.values.json === true, ...options })
+  const json = args.values.json === true
+  const { summary, document } = await applySteps(steps, run, { json, ...options })
+  if (json) say(JSON.stringify(document, null, 2))
   return summary.failed > 0 ? EXIT.failed : EXIT.ok
 }
 
@@ -49,14 +51,21 @@ export interface ApplyOptions {
   json: boolean
   /** A last line after the summary (the plan's monthly cost), or in --json its `epilogue` field. */
   epilogue?: (run: RunContext) => Promise<string>
+  /** Where progress lines go (default: stdout); a caller of the kit's API may pass its own. */
+  print?: (line: string) => void
+  /** Where waiting for the stack's lock is said (default: stderr). */
+  warn?: (line: string) => void
 }
 
-/** Validate, then run the steps, printing as it goes. Throws ConfigError (nothing changed) on bad input. */
+/**
+ * Validate, then run the steps, printing as it goes (nothing under `json`); resolves the --json
+ * document too. Throws ConfigError (nothing changed) on bad input.
+ */
 export async function applySteps(
   steps: readonly Step[],
   run: RunContext,
-  { json, epilogue }: ApplyOptions,
-): Promise<{ summary: Summary; reports: StepReport[] }> {
+  { json, epilogue, print = say, warn: onWait = warn }: ApplyOptions,
+): Promise<{ summary: Summary; reports: StepReport[]; document: StepsDocument }> {
   if (run.mode === 'read-only') throw new Error('steps need an apply or dry-run context')
   const problems = validateSteps(steps, run)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
@@ -66,11 +75,11 @@ export async function applySteps(
   const release = dryRun
     ? () => {}
     : await holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
-        onWait: warn,
+        onWait,
         timeoutMs: 15 * 60 * 1000,
       })
   try {
-    return await applyLocked(steps, run, json, epilogue)
+    return await applyLocked(steps, run, json, epilogue, print)
   } finally {
     release()
   }
@@ -84,22 +93,21 @@ async function applyLocked(
   run: RunContext,
   json: boolean,
   epilogue: ApplyOptions['epilogue'],
-): Promise<{ summary: Summary; reports: StepReport[] }> {
+  print: (line: string) => void,
+): Promise<{ summary: Summary; reports: StepReport[]; document: StepsDocument }> {
   const { dryRun } = run
   const ctx = await stepContext(run, steps)
   const t0 = performance.now()
   const reports = await runSteps(steps, ctx, (report: StepReport) => {
-    if (!json) for (const line of formatReport(report, dryRun)) say(line)
+    if (!json) for (const line of formatReport(report, dryRun)) print(line)
   })
   const summary = summarize(reports)
   const seconds = (performance.now() - t0) / 1000
-  if (json) {
-    const document: StepsDocument = { dryRun, account: ctx.accountId, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
-    if (epilogue) document.epilogue = await epilogue(run)
-    say(JSON.stringify(document, null, 2))
-  } else {
-    say(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
-    if (epilogue) say(await epilogue(run))
+  const document: StepsDocument = { dryRun, account: ctx.accountId, region: ctx.region, steps: reports, summary, seconds: Number(seconds.toFixed(3)) }
+  if (epilogue) document.epilogue = await epilogue(run)
+  if (!json) {
+    print(`${formatSummary(summary, dryRun)} (${seconds.toFixed(2)}s)`)
+    if (document.epilogue !== undefined) print(document.epilogue)
   }
-  return { summary, reports }
+  return { summary, reports, document }
 }

@@ -1,18 +1,12 @@
 // Run a service's task definition on the local docker as Fargate would, before any money is
-// spent: the image, environment, entry point and command, host networking, secrets from SSM,
-// and ECS's health check, ending in a verdict (healthy or unhealthy, with the last output).
-import { runAwsScript } from '../../lib/core/boundary.js'
-import { EXIT, UsageError } from '../../lib/core/errors.js'
-import { bad, ok, say } from '../../lib/core/output.js'
-import { serviceNamed } from '../../lib/config/services.js'
+// spent, ending in a verdict (healthy or unhealthy, with the last output): lib/images/run-local-service.ts.
+import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
 import { envHelp } from '../../lib/config/variables.js'
-import { docker, dockerStream } from '../../lib/images/docker.js'
-import { taskTemplate } from '../../lib/images/images.js'
-import { containerState } from '../../lib/images/docker.js'
-import { lastLogs, localContainerName, removeContainer, startLocal, verdictLine } from '../../lib/images/run-local.js'
+import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
+import { runLocal } from '../../lib/kit/run-local.js'
 
 const started = performance.now()
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'ecs/run-local',
     summary:
@@ -35,67 +29,10 @@ await runAwsScript(
       'retries and startPeriod become docker --health-* flags (the first check runs one interval after start).',
       'Without --detach it follows the logs until Ctrl-C, then stops and removes the container.',
     ],
-  },
-  'read-only',
-  async ({ values, positionals }, run) => {
-    const name = positionals[0]
-    if (!name) throw new UsageError('name the service to run, e.g. ./scripts/ecs/run-local backend-flask')
-    if (values.json && !values.detach) throw new UsageError('--json goes with --detach (without it the command follows the logs)')
-    const service = serviceNamed(name)
-    const template = taskTemplate(service, values['task-definition'], process.cwd())
-    const env = run.env
-    let logs: ReturnType<typeof dockerStream> | undefined
-    let interrupted = false
-    let following = false
-    let wake: (() => void) | undefined
-    const stopped = new Promise<'interrupt'>((resolve) => (wake = () => resolve('interrupt')))
-    // Ctrl-C (the terminal sends it to docker logs too): while following, stop and remove the
-    // container below; before that, remove what was started and leave.
-    const onSigint = () => {
-      interrupted = true
-      if (following) wake?.()
-      else void removeContainer(localContainerName(service.name), env).finally(() => process.exit(130))
-    }
-    if (!values.detach) process.on('SIGINT', onSigint)
-
-    // Without --detach, the container's output from its start, as it comes (redacted like every
-    // line the kit prints), while the health check decides.
-    const follow = (container: string) => {
-      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line))
-    }
-    const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
-    const container = local.container
-    const healthy = local.verdict.kind === 'healthy' || local.verdict.kind === 'running'
-    const tail = local.verdict.kind === 'exited' ? await lastLogs(container, env) : undefined
-    const line = verdictLine(service.name, local.verdict, local.seconds, tail)
-    if (healthy) ok(line)
-    else bad(line)
-
-    if (values.detach) {
-      if (values.json) say(JSON.stringify({ container, image: local.image, verdict: local.verdict.kind, seconds: Number(local.seconds.toFixed(2)), lastHealthOutput: 'output' in local.verdict ? local.verdict.output : undefined }))
-      say(`The container ${container} is left ${local.verdict.kind === 'exited' ? 'stopped' : 'running'}: docker logs -f ${container}; remove it with docker rm -f ${container}`)
-      return healthy ? EXIT.ok : EXIT.failed
-    }
-    if (local.verdict.kind === 'exited') {
-      await logs?.done
-      await removeContainer(container, env)
-      return EXIT.failed
-    }
-    say(`Following ${container}'s output; Ctrl-C stops and removes it`)
-    following = true
-    if (interrupted) wake?.()
-    await Promise.race([stopped, (logs as NonNullable<typeof logs>).done])
-    const state = interrupted ? undefined : await containerState(container, env)
-    if (!interrupted && state?.Running !== true) {
-      if (state) bad(`[BAD] ${service.name} exited with code ${state.ExitCode}`)
-      await removeContainer(container, env)
-      return EXIT.failed
-    }
-    say(`Stopping and removing ${container}`)
-    logs?.stop()
-    await docker(['stop', container], env)
-    await removeContainer(container, env)
-    process.off('SIGINT', onSigint)
-    return healthy ? EXIT.ok : EXIT.failed
+  }),
+  async ({ values, positionals }) => {
+    const kit = await scriptKit(scriptOutput(false))
+    const options = { detach: values.detach === true, json: values.json === true, taskDefinition: values['task-definition'] }
+    return (await runLocal(kit, positionals[0], options, started)).exitCode
   },
 )

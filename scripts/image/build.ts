@@ -1,11 +1,10 @@
 // The guide's `docker build` of a service: its source folder, tagged with the git commit,
 // built for the platform its task definition runs on, the architecture checked.
 import { runScript } from '../../lib/core/boundary.js'
-import { UsageError } from '../../lib/core/errors.js'
 import { ok, say } from '../../lib/core/output.js'
-import { serviceNamed } from '../../lib/config/services.js'
-import { buildImage, taskTemplate } from '../../lib/images/images.js'
-import { checkTag, formatSize } from '../../lib/images/naming.js'
+import { formatSize } from '../../lib/images/naming.js'
+import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
+import { build } from '../../lib/kit/build.js'
 
 await runScript(
   {
@@ -28,12 +27,8 @@ await runScript(
     ],
   },
   async ({ values, positionals }) => {
-    const name = positionals[0]
-    if (!name) throw new UsageError('name the service to build, e.g. ./scripts/image/build backend-flask')
-    const service = serviceNamed(name)
-    const tag = values.tag === undefined ? undefined : checkTag(values.tag)
-    const template = taskTemplate(service, values['task-definition'], process.cwd())
-    const built = await buildImage(service, { ...(values.context !== undefined ? { context: values.context } : {}), ...(tag ? { tag } : {}), template, env: process.env, cwd: process.cwd() })
+    const kit = await scriptKit(scriptOutput(false))
+    const built = (await build(kit, positionals[0], { tag: values.tag, context: values.context, taskDefinition: values['task-definition'] })).document
     ok(`Built ${built.image} (${built.platform}) ${built.digest}, ${formatSize(built.size)}, in ${built.seconds.toFixed(1)} s`)
     if (values.json) say(JSON.stringify(built))
   },

@@ -1,13 +1,10 @@
 // The guide's `docker tag` + `docker push` to ECR, with the login when needed, skipped when
 // the registry already holds the same image under the tag.
 import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
-import { UsageError } from '../../lib/core/errors.js'
 import { ok, say } from '../../lib/core/output.js'
-import { serviceNamed } from '../../lib/config/services.js'
 import { envHelp } from '../../lib/config/variables.js'
-import { pushImage, taskTemplate } from '../../lib/images/images.js'
-import { checkTag } from '../../lib/images/naming.js'
-import { defaultEcrLoginDeps } from '../../lib/ops/ecr-login.js'
+import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
+import { push } from '../../lib/kit/push.js'
 
 await runScript(
   withAwsEnv({
@@ -29,18 +26,8 @@ await runScript(
     ],
   }),
   async ({ values, positionals }) => {
-    const name = positionals[0]
-    if (!name) throw new UsageError('name the service to push, e.g. ./scripts/image/push backend-flask')
-    const service = serviceNamed(name)
-    const tag = values.tag === undefined ? undefined : checkTag(values.tag)
-    const template = taskTemplate(service, values['task-definition'], process.cwd())
-    const result = await pushImage(service, {
-      ...(tag ? { tag } : {}),
-      ...(values.context !== undefined ? { context: values.context } : {}),
-      template,
-      deps: defaultEcrLoginDeps(process.env),
-      cwd: process.cwd(),
-    })
+    const kit = await scriptKit(scriptOutput(false))
+    const result = (await push(kit, positionals[0], { tag: values.tag, context: values.context, taskDefinition: values['task-definition'] })).document
     if (result.pushed) ok(`Pushed ${result.image} ${result.digest} in ${result.seconds.toFixed(1)} s`)
     else ok(`${result.image} is already in the registry with the same image (${result.digest}): nothing pushed (${result.seconds.toFixed(1)} s)`)
     if (values.json) say(JSON.stringify(result))

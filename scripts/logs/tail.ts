@@ -1,14 +1,13 @@
 // A service's container log lines, from the one log group, by the service's stream prefix.
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { runAwsScript } from '../../lib/core/boundary.js'
-import { parseSeconds } from '../../lib/core/cli.js'
-import { EXIT, UsageError } from '../../lib/core/errors.js'
+import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
+import { EXIT } from '../../lib/core/errors.js'
 import { say, warn } from '../../lib/core/output.js'
-import { declaredServices, serviceNamed } from '../../lib/config/services.js'
 import { envHelp } from '../../lib/config/variables.js'
-import { formatLine, parseSince, showLogs } from '../../lib/ops/logs.js'
+import { formatLine } from '../../lib/ops/logs.js'
+import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
+import { readLogs } from '../../lib/kit/logs.js'
 
-await runAwsScript(
+await runScript(withAwsEnv(
   {
     name: 'logs/tail',
     summary:
@@ -24,24 +23,24 @@ await runAwsScript(
     },
     env: envHelp('LOG_GROUP', 'AWS_DEFAULT_REGION'),
     notes: ['Example:  ./scripts/logs/tail backend-flask --since 1h --filter ERROR', '          ./scripts/logs/tail frontend-react-js -f'],
-  },
-  'read-only',
-  async ({ values, positionals }, run) => {
-    const [name] = positionals
-    if (!name) throw new UsageError(`name a service (declared: ${declaredServices().map((s) => s.name).join(', ')}); see logs/tail --help`)
-    const service = serviceNamed(name)
-    const since = parseSince(values.since ?? '10m', Date.now())
-    const pollMs = parseSeconds(values.poll, 'poll', 2) * 1000
-    const logs = run.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
+  }),
+  async ({ values, positionals }) => {
+    const kit = await scriptKit(scriptOutput(values.json === true))
     const follow = values.follow === true
-    if (follow && values.json !== true) warn(`following ${service.name} in ${run.names.logGroup} (Ctrl-C stops)`)
-    const shown = await showLogs(
-      logs,
-      { logGroup: run.names.logGroup, service: service.name, since, filter: values.filter, follow, pollMs },
-      (line) => say(values.json ? JSON.stringify({ ...line, timestamp: new Date(line.timestamp).toISOString() }) : formatLine(line)),
-    )
+    const { since = '10m', filter, poll } = values
+    let reading = { service: '', since: 0, logGroup: '' }
+    const started = (r: typeof reading) => {
+      reading = r
+      if (follow && values.json !== true) warn(`following ${r.service} in ${r.logGroup} (Ctrl-C stops)`)
+    }
+    // The lines kit.logs() gives, as they come.
+    let shown = 0
+    for await (const line of readLogs(kit, positionals[0], { since, filter, poll, follow }, started)) {
+      say(values.json ? JSON.stringify(line) : formatLine({ ...line, timestamp: Date.parse(line.timestamp) }))
+      shown += 1
+    }
     if (shown === 0 && values.json !== true) {
-      warn(`no log lines from ${service.name} since ${new Date(since).toISOString()}${values.filter ? ` matching ${values.filter}` : ''} in ${run.names.logGroup}`)
+      warn(`no log lines from ${reading.service} since ${new Date(reading.since).toISOString()}${filter ? ` matching ${filter}` : ''} in ${reading.logGroup}`)
     }
     return EXIT.ok
   },

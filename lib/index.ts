@@ -1,0 +1,16 @@
+// cruddur-ecs-kit as a library: `import { openKit } from 'cruddur-ecs-kit'`. Nothing acts at
+// import; see lib/kit/kit.ts and the README's "Use it from zx".
+export { openKit, Kit, type KitOptions, type Progress } from './kit/kit.js'
+export { CommandFailed, KitError, EXIT, type ExitCode } from './core/errors.js'
+export type { StepsDocument } from './kit/provision.js'
+export type { StatusDocument } from './kit/status.js'
+export type { VerifyDocument } from './kit/verify.js'
+export type { BuildOptions, Built } from './kit/build.js'
+export type { PushOptions, Pushed } from './kit/push.js'
+export type { DeployDocument, DeployOptions, RollbackOptions, WaitOptions } from './kit/deploy.js'
+export type { PauseDocument, ResumeDocument, ScaleDocument, ScalingOptions } from './kit/scaling.js'
+export type { TeardownDocument, TeardownOptions } from './kit/teardown.js'
+export type { LogEvent, LogsOptions } from './kit/logs.js'
+export type { AuditOptions, AuditReport } from './kit/audit.js'
+export type { CostOptions, Estimate } from './kit/cost.js'
+export type { LocalRunDocument, RunLocalOptions } from './kit/run-local.js'

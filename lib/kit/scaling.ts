@@ -1,0 +1,58 @@
+// kit.scale(), kit.pause(), kit.resume(): desired counts (scripts/scale, pause, resume).
+import { EXIT, UsageError } from '../core/errors.js'
+import { declaredServices, serviceNamed } from '../config/services.js'
+import { planCostLine } from '../cost/workload.js'
+import { parseCount, pauseServices, resumeServices, scaleService, type PausedCounts, type ScalingResult } from '../ops/scaling.js'
+import type { KitCore as Kit, Outcome } from './core.js'
+
+export interface ScalingOptions {
+  /** Say what would change; change nothing. */
+  dryRun?: boolean
+}
+
+/** What scale --json prints. */
+export type ScaleDocument = { dryRun: boolean } & ScalingResult
+/** What pause --json prints: each service, the counts remembered, and what it saves a month. */
+export interface PauseDocument {
+  dryRun: boolean
+  services: ScalingResult[]
+  paused: PausedCounts
+  savings?: string
+}
+/** What resume --json prints. */
+export interface ResumeDocument {
+  dryRun: boolean
+  services: ScalingResult[]
+}
+
+const modeOf = (options: ScalingOptions) => (options.dryRun === true ? 'dry-run' : 'apply')
+
+export async function scale(kit: Kit, name: string | undefined, count: number | string | undefined, options: ScalingOptions): Promise<Outcome<ScaleDocument>> {
+  const run = await kit.run(modeOf(options))
+  if (!name) throw new UsageError(`name a service (declared: ${declaredServices().map((s) => s.name).join(', ')}) and a count; see scale --help`)
+  const service = serviceNamed(name)
+  const result = await scaleService(run, service.name, parseCount(count === undefined ? undefined : String(count)))
+  return { document: { dryRun: run.dryRun, ...result }, exitCode: EXIT.ok }
+}
+
+export async function pause(kit: Kit, options: ScalingOptions): Promise<Outcome<PauseDocument>> {
+  const run = await kit.run(modeOf(options))
+  const names = run.names.services.map((name) => serviceNamed(name).name)
+  // What the pause saves a month: priced from the counts as they are before it.
+  const saving = await planCostLine(run, 'pause')
+  const { results, counts } = await pauseServices(run, names)
+  const savings = Object.keys(counts).length > 0 ? saving : undefined
+  return { document: { dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) }, exitCode: EXIT.ok }
+}
+
+export async function resume(kit: Kit, options: ScalingOptions): Promise<Outcome<ResumeDocument>> {
+  const run = await kit.run(modeOf(options))
+  const names = run.names.services.map((name) => serviceNamed(name).name)
+  const results = await resumeServices(run, names)
+  const missing = results.filter((r) => r.action === 'missing')
+  return {
+    document: { dryRun: run.dryRun, services: results },
+    exitCode: missing.length ? EXIT.failed : EXIT.ok,
+    message: `missing: ${missing.map((r) => `${r.service} (${r.detail})`).join(', ')}`,
+  }
+}

@@ -13,7 +13,7 @@
 // Nothing acts at import: verbs are loaded when first called.
 import type { $ as Zx } from 'zx'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
-import { declaredSecretVariables } from '../config/services.js'
+import { declaredSecretVariables, type ServiceDeclaration } from '../config/services.js'
 import { EXIT } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { useZx } from '../core/shell.js'
@@ -48,6 +48,14 @@ export interface KitOptions {
 
 /** The kit: one method per command. Open it with openKit(). */
 export class Kit extends KitCore {
+  /**
+   * The services this kit deals with: ECS_SERVICES, else every one declared in
+   * json/services.json, each with its container port, repository and parameters. Rejects (exit 2) on bad configuration.
+   */
+  services(): Promise<readonly ServiceDeclaration[]> {
+    return this.act('services', async () => ({ document: (await this.run('read-only')).services, exitCode: EXIT.ok }))
+  }
+
   /**
    * Bring the whole stack up, or with `dryRun` plan it: log group, cluster, ECR repositories,
    * SSM parameters, IAM roles, and each service's task definition and service, with the

@@ -11,6 +11,8 @@
 import { openKit } from 'cruddur-ecs-kit'
 
 const json = argv.json === true
+// The tag is what the templates' ${IMAGE_TAG} names too, so status compares against what runs.
+if (argv.tag !== undefined) process.env.IMAGE_TAG = String(argv.tag)
 const log = json ? (line) => process.stderr.write(`${line}\n`) : (line) => echo(chalk.dim(line))
 const kit = await openKit({ progress: log, $ })
 
@@ -27,7 +29,12 @@ try {
     if (!json) echo(`${service.name}: ${deployed.outcome}, ${deployed.reason}`)
     deploys.push(deployed)
   }
-  const status = await kit.status()
+  // A status that finds something to look at still has the tasks' addresses: say it, go on.
+  const status = await kit.status().catch((error) => {
+    if (!error.document) throw error
+    log(`status: ${error.message}`)
+    return error.document
+  })
   const ports = Object.fromEntries((await kit.services()).map((s) => [s.name, s.containerPort]))
   const urls = status.services.flatMap((s) => s.tasks.filter((t) => t.publicIp).map((t) => `http://${t.publicIp}:${ports[s.name]}`))
   if (json) echo(JSON.stringify({ provision, deploys, status, urls }, null, 2))

@@ -16,7 +16,8 @@ export interface BuildOptions {
   taskDefinition?: string
 }
 
-export async function build(kit: Kit, name: string | undefined, options: BuildOptions): Promise<Outcome<Built>> {
+/** Needs no AWS: only the environment, the working directory and where lines go. */
+export async function build(kit: Pick<Kit, 'env' | 'cwd' | 'out'>, name: string | undefined, options: BuildOptions): Promise<Outcome<Built>> {
   if (!name) throw new UsageError('name the service to build, e.g. ./scripts/image/build backend-flask')
   const service = serviceNamed(name)
   const tag = options.tag === undefined ? undefined : checkTag(options.tag)

@@ -3,7 +3,7 @@
 import { runScript } from '../../lib/core/boundary.js'
 import { ok, say } from '../../lib/core/output.js'
 import { formatSize } from '../../lib/images/naming.js'
-import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
+import { scriptOutput } from '../../lib/kit/script.js'
 import { build } from '../../lib/kit/build.js'
 
 await runScript(
@@ -27,7 +27,8 @@ await runScript(
     ],
   },
   async ({ values, positionals }) => {
-    const kit = await scriptKit(scriptOutput(false))
+    // The kit's build needs no AWS run context: a script of its own start-up cost (no SDK).
+    const kit = { env: process.env, cwd: process.cwd(), out: scriptOutput(false) }
     const built = (await build(kit, positionals[0], { tag: values.tag, context: values.context, taskDefinition: values['task-definition'] })).document
     ok(`Built ${built.image} (${built.platform}) ${built.digest}, ${formatSize(built.size)}, in ${built.seconds.toFixed(1)} s`)
     if (values.json) say(JSON.stringify(built))

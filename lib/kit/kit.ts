@@ -10,7 +10,9 @@
 // CommandFailed carrying the one line the script would print, the exit code it would exit
 // with (1: the checked thing failed, 2: bad usage or configuration) and, when the script
 // printed a document before failing (a failed deploy, a drifted status), that document.
-// Nothing acts at import: verbs are loaded when first called.
+// Nothing acts at import: verbs are loaded when first called. A new command joins the same
+// way: its verb in lib/kit/<verb>.ts over lib/, a method here, and a script that parses flags,
+// calls the verb and prints.
 import type { $ as Zx } from 'zx'
 import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { declaredSecretVariables, type ServiceDeclaration } from '../config/services.js'

@@ -103,6 +103,13 @@ stack('scale, pause, resume (dry runs), teardown({ dryRun }), logs(), audit({ lo
   const lines = await kit.logs('backend-flask', { since: '1h' })
   assert.equal(lines.map((l) => l.message), ['first', 'second'])
   assert.equal(lines, r.stdout.trim().split('\n').map((l) => JSON.parse(l)))
+  // Following: an async iterator of the same lines; leaving the loop stops the polling.
+  const followed: string[] = []
+  for await (const line of kit.logs('backend-flask', { since: '1h', follow: true, poll: 0.1 })) {
+    followed.push(line.message)
+    if (followed.length === 2) break
+  }
+  assert.equal(followed, ['first', 'second'])
 })
 
 stack('errors: the same line and exit code as the script (bad usage 2, missing configuration 2, a failed check 1)', async () => {

@@ -24,6 +24,9 @@ if (!given) {
 }
 process.env.AWS_DEFAULT_REGION ??= 'eu-west-2'
 delete process.env.AWS_REGION
+// A developer's .env (the README has them copy .env.example) must not reach the tests: the
+// tests of .env loading put one in a copy of the kit and turn this off there.
+process.env.KIT_DOTENV = 'off'
 
 // What `git status` says before the tests, to tell whether they changed the checkout: ignored
 // files included (a .env left behind counts), bar the build, which a script may bring up to

@@ -6,6 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CANARY_PASSWORD, startPostgres, type Postgres } from './helpers/postgres.js'
 import { freePort } from './helpers/net.js'
+import { withKitCopy } from './helpers/kit.js'
 import { emptyDir, runKit, type RunResult } from './helpers/run.js'
 import { DbTimeout, describeDbError, hasUnencodedCredentials, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
@@ -17,8 +18,8 @@ const WRONG_PASSWORD = 'wrong-canary-Xk42'
  * counts as unset, and it stops a developer's .env at the repo root from filling it in
  * (which would point a test at a real database).
  */
-function dbTest(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<RunResult> {
-  return runKit('db/test', args, { env: { PROD_CONNECTION_URL: '', CONNECTION_URL: '', PGPASSWORD: undefined, PGSSLMODE: undefined, ...env }, cwd })
+function dbTest(args: string[], env: Record<string, string | undefined> = {}, cwd?: string, root?: string): Promise<RunResult> {
+  return runKit('db/test', args, { env: { PROD_CONNECTION_URL: '', CONNECTION_URL: '', PGPASSWORD: undefined, PGSSLMODE: undefined, ...env }, cwd, root })
 }
 
 function assertNoSecret(r: RunResult): void {
@@ -112,10 +113,13 @@ live('CONNECTION_URL is used when PROD_CONNECTION_URL is not set', async () => {
 live('CONNECTION_URL from a .env file in the working directory', async () => {
   const cwd = emptyDir()
   writeFileSync(join(cwd, '.env'), `CONNECTION_URL=${db.url()}\n`)
-  const r = await dbTest([], { CONNECTION_URL: undefined }, cwd)
-  assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, '(from CONNECTION_URL)')
-  assertNoSecret(r)
+  // .env loading on (npm test turns it off), on a copy of the kit: the checkout's own .env stays out.
+  await withKitCopy(async (kit) => {
+    const r = await dbTest([], { CONNECTION_URL: undefined, KIT_DOTENV: undefined }, cwd, kit.root)
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, '(from CONNECTION_URL)')
+    assertNoSecret(r)
+  })
 })
 
 live('a server that accepts and never answers: "timed out after 1s" with --timeout 1, and returns promptly', async () => {

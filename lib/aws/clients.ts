@@ -138,16 +138,40 @@ export class AwsHttpHandler {
   }
 }
 
+/** What is wrong with an endpoint variable's value, or undefined when it is an http(s) URL. Pure. */
+function endpointProblem(name: string, url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `${name} is not a URL: "${url}" (e.g. http://127.0.0.1:5000 for moto; unset it for real AWS)`
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `${name} must be an http:// or https:// URL, got "${url}" (e.g. http://127.0.0.1:5000 for moto; unset it for real AWS)`
+  }
+  return undefined
+}
+
+/**
+ * Every problem with AWS_ENDPOINT_URL and each AWS_ENDPOINT_URL_<SERVICE> the environment sets
+ * (all of them, whether or not this run uses that service): a bad one is a configuration
+ * error before any call, not a failed check. Pure.
+ */
+export function endpointProblems(env: Env): string[] {
+  const names = Object.keys(env).filter((name) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(name)).sort()
+  return names.flatMap((name) => {
+    const url = get(env, name)
+    const problem = url === undefined ? undefined : endpointProblem(name, url)
+    return problem ? [problem] : []
+  })
+}
+
 /** The endpoint override for a service, if any. Pure. */
 export function endpointFor(env: Env, service: ServiceKey): string | undefined {
-  const url = get(env, `AWS_ENDPOINT_URL_${service}`) ?? get(env, 'AWS_ENDPOINT_URL')
-  if (url !== undefined) {
-    try {
-      new URL(url)
-    } catch {
-      throw new ConfigError(`AWS_ENDPOINT_URL${url === get(env, 'AWS_ENDPOINT_URL') ? '' : `_${service}`} is not a URL: "${url}"`)
-    }
-  }
+  const name = get(env, `AWS_ENDPOINT_URL_${service}`) !== undefined ? `AWS_ENDPOINT_URL_${service}` : 'AWS_ENDPOINT_URL'
+  const url = get(env, name)
+  const problem = url === undefined ? undefined : endpointProblem(name, url)
+  if (problem) throw new ConfigError(problem)
   return url
 }
 

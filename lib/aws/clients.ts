@@ -134,6 +134,8 @@ export class AwsHttpHandler {
       throw new NotAwsApiError(endpoint, call, region, response.statusCode, kind)
     }
     response.body = Readable.from([body])
+    // For the error description: which endpoint an answer the SDK cannot parse came from (not enumerable: never logged).
+    Object.defineProperty(response, 'endpoint', { value: endpoint, enumerable: false })
     return answer
   }
 }
@@ -210,4 +212,17 @@ export function awsErrorIs(error: unknown, name: string | RegExp, message?: RegE
   const id = e.Code ?? e.name ?? ''
   const named = typeof name === 'string' ? id === name || e.name === name : name.test(id) || name.test(e.name ?? '')
   return named && (message === undefined || message.test(String(e.message ?? '')))
+}
+
+/**
+ * Whether a failed call may succeed if made again later (the SDK has already retried it):
+ * throttling, a 5xx answer (including a load balancer's page, NotAwsApiError with a 5xx
+ * status), a timeout, or a dropped connection. Pure.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e.$metadata?.httpStatusCode ?? 0
+  if (status >= 500 && status <= 599) return true
+  if (awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure|ServerException|TimeoutError/)) return true
+  return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(e.code ?? '') || /socket hang up/i.test(String(e.message ?? ''))
 }

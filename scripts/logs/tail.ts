@@ -37,7 +37,7 @@ await runAwsScript(
     if (follow && values.json !== true) warn(`following ${service.name} in ${run.names.logGroup} (Ctrl-C stops)`)
     const shown = await showLogs(
       logs,
-      { logGroup: run.names.logGroup, service: service.name, since, filter: values.filter, follow, pollMs },
+      { logGroup: run.names.logGroup, service: service.name, since, filter: values.filter, follow, pollMs, notice: (text) => warn(`logs/tail: ${text}`) },
       (line) => say(values.json ? JSON.stringify({ ...line, timestamp: new Date(line.timestamp).toISOString() }) : formatLine(line)),
     )
     if (shown === 0 && values.json !== true) {

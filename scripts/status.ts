@@ -37,7 +37,10 @@ await runAwsScript(
       for (const line of formatInventory(report.resources)) say(line)
       const counts = countStates(report.resources)
       const parts = (['missing', 'drifted', 'error', 'unchecked'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
-      say(parts.length ? `${parts.join(', ')}, ${counts.ok} ok: ./scripts/provision --dry-run shows the plan` : `all ${counts.ok} resources as provision would leave them`)
+      const failed = counts.failed > 0 ? `${counts.failed} failed in verify or audit (each line names the command that explains it)` : ''
+      if (parts.length) say(`${parts.join(', ')}, ${counts.ok} ok: ./scripts/provision --dry-run shows the plan${failed ? `; ${failed}` : ''}`)
+      else say(failed ? `${failed}; ${counts.ok} ok` : `all ${counts.ok} as provision would leave them; verify and audit (high) pass`)
+      if (!report.checked) say('verify and audit: not run until every resource exists')
       say('')
       for (const line of formatServices(report.services)) say(line)
       say(report.monthlyCost ?? COST_PLACEHOLDER)

@@ -37,10 +37,14 @@ await runAwsScript(
       for (const line of formatInventory(report.resources)) say(line)
       const counts = countStates(report.resources)
       const parts = (['missing', 'drifted', 'error', 'unchecked'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
-      const failed = counts.failed > 0 ? `${counts.failed} failed in verify or audit (each line names the command that explains it)` : ''
-      if (parts.length) say(`${parts.join(', ')}, ${counts.ok} ok: ./scripts/provision --dry-run shows the plan${failed ? `; ${failed}` : ''}`)
-      else say(failed ? `${failed}; ${counts.ok} ok` : `all ${counts.ok} as provision would leave them; verify and audit (high) pass`)
-      if (!report.checked) say('verify and audit: not run until every resource exists')
+      say(parts.length ? `${parts.join(', ')}, ${counts.ok} ok: ./scripts/provision --dry-run shows the plan` : `all ${counts.ok} resources as provision would leave them`)
+      if (!report.checked) say('verify and audit (high): not run until every resource exists')
+      else {
+        const failed = report.checks.filter((c) => c.state === 'failed').length
+        if (report.checks.length) say('verify and audit (high):')
+        for (const line of formatInventory(report.checks)) say(line)
+        say(failed ? `${failed} failed in verify or audit: each line names the command that explains it` : 'verify and audit (high): nothing fails')
+      }
       say('')
       for (const line of formatServices(report.services)) say(line)
       say(report.monthlyCost ?? COST_PLACEHOLDER)

@@ -416,6 +416,8 @@ export interface StatusDocument {
   services: ServiceStatus[]
   /** The cost module's line, or null when there is none. */
   monthlyCost: string | null
+  /** What scripts/verify and scripts/audit (high and critical) fail on: state failed, or ok with a notice when worth a look. */
+  checks: Item[]
   /** Whether verify's checks and audit's rules ran (only when every resource exists). */
   checked: boolean
 }
@@ -430,12 +432,12 @@ export function countStates(items: readonly Item[]): Record<ItemState, number> {
 /** Everything status reports. Reads only. */
 export async function statusReport(run: RunContext, options: { services?: readonly string[]; costLine?: CostLine } = {}): Promise<StatusDocument> {
   const services = options.services ?? run.services.map((s) => s.name)
-  const [inventoried, live, account] = await Promise.all([inventory(run, { services: options.services }), servicesStatus(run, services), run.account()])
+  const [resources, live, account] = await Promise.all([inventory(run, { services: options.services }), servicesStatus(run, services), run.account()])
   // What verify and audit would fail on, once every resource is there to check (until then, provision comes first).
-  const complete = inventoried.every((r) => r.state !== 'missing' && r.state !== 'error')
-  const resources = complete ? [...inventoried, ...(await checkItems(run, { services: options.services }))] : inventoried
+  const complete = resources.every((r) => r.state !== 'missing' && r.state !== 'error')
+  const checks = complete ? await checkItems(run, { services: options.services }) : []
   const monthlyCost = options.costLine ? ((await options.costLine(run)) ?? null) : null
   const summary = countStates(resources)
-  const ok = resources.every((r) => r.state === 'ok') && live.every((s) => !s.failing)
-  return { ok, region: run.region, account, resources, summary, services: live, monthlyCost, checked: complete }
+  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing)
+  return { ok, region: run.region, account, resources, summary, checks, checked: complete, services: live, monthlyCost }
 }

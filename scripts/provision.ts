@@ -1,7 +1,7 @@
 // The whole stack of the week-6 guide in one idempotent run.
 import { runAwsScript } from '../lib/core/boundary.js'
 import { planCostLine } from '../lib/cost/workload.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../lib/steps/apply.js'
 import { allSteps } from '../lib/steps/index.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
 
@@ -20,7 +20,7 @@ await runAwsScript(
     ],
     notes: ['Preview first, with what it costs a month:  ./scripts/provision --dry-run'],
   },
-  stepMode,
+  stepContextOptions((inputs) => allSteps(inputs.services)),
   (args, run) =>
     runStepsScript(allSteps(run.services), args, run, {
       // The plan says what it would cost a month, and the change from what runs now.

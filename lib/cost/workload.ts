@@ -7,6 +7,7 @@ import { serviceNamed } from '../config/services.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { openContext, type RunContext } from '../aws/context.js'
 import { ConfigError } from '../core/errors.js'
+import { describeError } from '../core/describe-error.js'
 import { loadTemplate, render } from '../templates/template.js'
 import { estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
 import { livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
@@ -121,7 +122,7 @@ export async function costLineFor(run: Pick<RunContext, 'env' | 'region' | 'name
     const [b, a] = await Promise.all([before === 0 ? 0 : monthlyEstimate(run, before), after === 0 ? 0 : monthlyEstimate(run, after)])
     return formatCostLine(b, a)
   } catch (error) {
-    return `monthly cost: not estimated (${(error as Error).message})`
+    return `monthly cost: not estimated (${describeError(error).line})`
   }
 }
 
@@ -155,7 +156,7 @@ export async function planCostLine(run: RunContext, effect: PlanEffect, options:
     const after = await monthlyEstimate(run, { imageGb, ...(effect === 'pause' ? { counts: zero } : options.counts ? { counts: options.counts } : {}) })
     return formatCostLine(now, after)
   } catch (error) {
-    return `monthly cost: not estimated (${(error as Error).message})`
+    return `monthly cost: not estimated (${describeError(error).line})`
   }
 }
 

@@ -7,7 +7,7 @@ import { holdStackLock } from '../core/lock.js'
 import { say, warn } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
 import { stepContext, type Step, type StepInputs } from './step.js'
-import type { Mode, RunContext } from '../aws/context.js'
+import type { ContextOptions, Mode, RunContext } from '../aws/context.js'
 
 export const STEP_OPTIONS = {
   'dry-run': { type: 'boolean', description: 'read what exists and print the plan; change nothing' },
@@ -34,6 +34,17 @@ export function validateSteps(steps: readonly Step[], run: StepInputs): string[]
 /** A provisioning script's mode: dry-run under --dry-run, else apply. Pure. */
 export const stepMode = (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): Mode =>
   args.values['dry-run'] === true ? 'dry-run' : 'apply'
+
+/**
+ * A provisioning script's context options: its mode, and its steps' validation, so that a
+ * missing region is reported together with every other missing input. Pure.
+ */
+export const stepContextOptions =
+  (stepsOf: (inputs: StepInputs) => readonly Step[]) =>
+  (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): ContextOptions => ({
+    mode: stepMode(args),
+    inputProblems: (inputs) => validateSteps(stepsOf(inputs), inputs),
+  })
 
 export async function runStepsScript(
   steps: readonly Step[],

@@ -13,7 +13,8 @@ await runAwsScript(
     name: 'logs/tail',
     summary:
       "Print a service's container log lines (timestamp, task id, message) from the kit's log group, oldest first. " +
-      '--follow keeps printing new lines, none twice and none lost across polls. Read-only.',
+      '--follow keeps printing new lines, none twice, none lost that reaches CloudWatch Logs within 60 s of its timestamp; ' +
+      'failed reads are retried for up to 5 minutes. Control characters in messages are printed escaped. Read-only.',
     positionals: [{ name: 'SERVICE', description: 'a service declared in json/services.json, e.g. backend-flask' }],
     options: {
       follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until Ctrl-C' },
@@ -37,7 +38,7 @@ await runAwsScript(
     if (follow && values.json !== true) warn(`following ${service.name} in ${run.names.logGroup} (Ctrl-C stops)`)
     const shown = await showLogs(
       logs,
-      { logGroup: run.names.logGroup, service: service.name, since, filter: values.filter, follow, pollMs },
+      { logGroup: run.names.logGroup, service: service.name, since, filter: values.filter, follow, pollMs, notice: (text) => warn(`logs/tail: ${text}`) },
       (line) => say(values.json ? JSON.stringify({ ...line, timestamp: new Date(line.timestamp).toISOString() }) : formatLine(line)),
     )
     if (shown === 0 && values.json !== true) {

@@ -149,6 +149,10 @@ export function serviceNamed(name: string, all: readonly ServiceDeclaration[] = 
   throw new ConfigError(`service "${name}" ${why} (available: ${all.map((s) => s.name).join(', ') || 'none'})`)
 }
 
+/** The service a script's argument names, or every selected service when it names none. */
+export const selectedServices = (selected: readonly ServiceDeclaration[], name: string | undefined): readonly ServiceDeclaration[] =>
+  name === undefined ? selected : [serviceNamed(name)]
+
 /** A parameter's full path: <prefix>/<service>/<NAME>. Pure. */
 export const parameterPath = (prefix: string, service: string, parameter: string): string => `${prefix}/${service}/${parameter}`
 

@@ -31,8 +31,10 @@ export function validateSteps(steps: readonly Step[], run: StepInputs): string[]
   return [...new Set(steps.flatMap((step) => step.validate?.(run) ?? []))]
 }
 
+type StepArgs = ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>
+
 /** A provisioning script's mode: dry-run under --dry-run, else apply. Pure. */
-export const stepMode = (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): Mode =>
+export const stepMode = (args: StepArgs): Mode =>
   args.values['dry-run'] === true ? 'dry-run' : 'apply'
 
 /**
@@ -40,10 +42,10 @@ export const stepMode = (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OP
  * missing region is reported together with every other missing input. Pure.
  */
 export const stepContextOptions =
-  (stepsOf: (inputs: StepInputs) => readonly Step[]) =>
-  (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): ContextOptions => ({
+  (stepsOf: (inputs: StepInputs, args: StepArgs) => readonly Step[]) =>
+  (args: StepArgs): ContextOptions => ({
     mode: stepMode(args),
-    inputProblems: (inputs) => validateSteps(stepsOf(inputs), inputs),
+    inputProblems: (inputs) => validateSteps(stepsOf(inputs, args), inputs),
   })
 
 export async function runStepsScript(

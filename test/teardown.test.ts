@@ -114,6 +114,7 @@ pure('what is left: data kept unless --all, shared kept while used, anything els
   assert.equal(formatLeft([], { failed: false }), ['Nothing the kit made is left.'])
   assert.equal(formatLeft([], { failed: false, only: ['a'] }), ['Nothing of a is left.'])
   assert.is(leftProblem(left, false, false), '1 resource the kit made is still there (listed above): re-run teardown')
+  assert.is(leftProblem(left, true, true), '1 resource the kit made is still there (listed in "left"): re-run teardown once the failed steps\' errors are dealt with')
   assert.is(leftProblem(left.filter((l) => l.why !== 'not deleted'), true, false), undefined, 'data and shared resources are meant to stay')
 })
 pure.run()

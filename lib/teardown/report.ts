@@ -74,5 +74,6 @@ export function leftProblem(left: readonly LeftItem[], failed: boolean, json: bo
   const n = notDeleted(left).length
   if (n === 0) return undefined
   const where = json ? 'listed in "left"' : 'listed above'
-  return `${n} resource${n === 1 ? '' : 's'} the kit made ${n === 1 ? 'is' : 'are'} still there (${where}): re-run teardown${failed ? ' once the errors above are dealt with' : ''}`
+  const errors = json ? 'the failed steps\' errors' : 'the errors above'
+  return `${n} resource${n === 1 ? '' : 's'} the kit made ${n === 1 ? 'is' : 'are'} still there (${where}): re-run teardown${failed ? ` once ${errors} are dealt with` : ''}`
 }

@@ -2,8 +2,7 @@
 // validate every input, then run the steps, printing progress lines or one JSON document.
 import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
-import { get } from '../config/env.js'
-import { holdStackLock } from '../core/lock.js'
+import { withRunLock } from '../core/lock.js'
 import { say, warn } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
 import { stepContext, type Step, type StepInputs } from './step.js'
@@ -74,23 +73,9 @@ export async function applySteps(
   const problems = validateSteps(steps, run)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
-  const { dryRun } = run
-  // Only a run that changes things needs the stack to itself.
-  const release = dryRun
-    ? () => {}
-    : await holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
-        onWait: warn,
-        timeoutMs: 15 * 60 * 1000,
-      })
-  try {
-    return await applyLocked(steps, run, json, epilogue)
-  } finally {
-    release()
-  }
+  // Only a run that changes things needs the stack to itself (holdRunLock takes none under --dry-run).
+  return withRunLock(run, warn, () => applyLocked(steps, run, json, epilogue))
 }
-
-/** The command as the user typed it, for the lock's owner. */
-const commandName = (): string => (process.argv[1] ?? 'the kit').split('/scripts/').pop() ?? 'the kit'
 
 async function applyLocked(
   steps: readonly Step[],

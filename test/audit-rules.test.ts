@@ -1,4 +1,7 @@
 import './helpers/guard.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from '../lib/config/paths.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { evaluate, globMatch, parseAccepted, parseFailOn } from '../lib/audit/engine.js'
@@ -322,7 +325,9 @@ parts('accepted findings: globbed, listed as accepted, not counted, not failing;
   const accepted = parseAccepted({
     accepted: [
       { rule: 'KIT-ECS-001', resource: 'service:*', reason: 'no NAT gateway in the guide' },
-      { rule: 'KIT-ECR-002', resource: 'repository:old', reason: 'a repository that is gone now' },
+      { rule: 'KIT-ECR-002', resource: 'repository:app', reason: 'the tags used to be mutable' },
+      { rule: 'KIT-ECR-002', resource: 'repository:old', reason: 'a repository the audit does not read' },
+      { rule: 'KIT-ACCT-001', resource: 'region:*', reason: 'CloudTrail used to be off here' },
     ],
   })
   const report = evaluate(s, accepted, 'high')
@@ -331,14 +336,36 @@ parts('accepted findings: globbed, listed as accepted, not counted, not failing;
   assert.is(report.summary.high, 0)
   const f = report.findings.find((x) => x.ruleId === 'KIT-ECS-001')!
   assert.is(f.accepted?.reason, 'no NAT gateway in the guide')
-  assert.equal(report.unusedAcceptances.map((a) => a.resource), ['repository:old'])
+  assert.equal(report.unusedAcceptances.map((a) => a.resource), ['repository:app', 'region:*'], 'stale: checked and holding; repository:old was not checked')
   const text = formatHuman(report).join('\n')
   assert.match(text, /ACCEPTED \(1\)/)
   assert.match(text, /KIT-ECS-001 .*service:app/)
   assert.match(text, /accepted: no NAT gateway in the guide/)
-  assert.match(text, /match nothing.*KIT-ECR-002 repository:old/)
+  assert.match(text, /match nothing.*KIT-ECR-002 repository:app/)
+  assert.not.match(text, /repository:old/)
+  const local = { ...s, mode: 'local' as const, trails: undefined, recorders: undefined }
+  assert.equal(evaluate(local, accepted, 'high').unusedAcceptances.map((a) => a.resource), ['repository:app'], 'KIT-ACCT-001 not checked under --local: not stale')
   // Without the acceptance the same stack fails at high.
   assert.is(evaluate(s, [], 'high').failed, true)
+})
+
+parts('an empty account: no acceptance is stale, since none of their resources was checked', () => {
+  const empty: Snapshot = {
+    ...good(),
+    cluster: { name: 'cruddur', exists: false },
+    services: [],
+    roles: [],
+    securityGroups: [],
+    parameters: [],
+    repositories: [{ name: 'app', exists: false }],
+    logGroups: [{ name: '/cruddur/fargate-cluster', exists: false, kits: true }],
+    absent: ['ecs cluster cruddur', 'ecs service app', 'ecr repository app'],
+  }
+  const accepted = parseAccepted(JSON.parse(readFileSync(join(ROOT, 'policies/audit-accepted.json'), 'utf8')))
+  assert.ok(accepted.length >= 5)
+  const report = evaluate(empty, accepted, 'high')
+  assert.equal(report.unusedAcceptances, [])
+  assert.not.match(formatHuman(report).join('\n'), /match nothing|remove them/)
 })
 
 parts('parseAccepted refuses unknown rules, missing resources and empty reasons, naming the entry', () => {

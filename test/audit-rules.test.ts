@@ -6,7 +6,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { evaluate, globMatch, parseAccepted, parseFailOn } from '../lib/audit/engine.js'
 import { formatHuman, toSarif } from '../lib/audit/format.js'
-import { parameterNameOf } from '../lib/audit/local.js'
+import { localSnapshot, parameterNameOf } from '../lib/audit/local.js'
+import { existsSync } from 'node:fs'
 import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
 import { parseImage, type Snapshot } from '../lib/audit/snapshot.js'
 
@@ -387,6 +388,48 @@ parts('--fail-on: each threshold, none, and a bad value', () => {
   assert.is(evaluate(s, [], parseFailOn('critical')).failed, true)
   assert.is(evaluate(s, [], parseFailOn('none')).failed, false)
   assert.throws(() => parseFailOn('severe'), /--fail-on must be one of critical, high, medium, low, none/)
+})
+
+parts('SARIF under --local: every result has a physical location, the template or the step that makes the resource, and its line', () => {
+  const env = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-2', ECS_SERVICES: 'backend-flask', AWS_ACCOUNT_ID: '123456789012' }
+  const s = localSnapshot(env)
+  // Break what the kit's own templates get right, so rules on every kind of resource fire.
+  s.securityGroups[0].ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' })
+  s.parameters[0].type = 'String'
+  s.roles[1].policies.push({ name: 'AmazonS3FullAccess', kind: 'aws-managed', arn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' })
+  s.logGroups[0].retentionDays = undefined
+  s.cluster.tags = []
+  const report = evaluate(s, [], 'high')
+  const fired = new Set(report.findings.map((f) => f.ruleId))
+  for (const id of ['KIT-EC2-001', 'KIT-SSM-001', 'KIT-IAM-002', 'KIT-LOGS-001', 'KIT-ECR-002', 'KIT-ECR-003', 'KIT-ECS-010', 'KIT-ECS-011']) assert.ok(fired.has(id), `${id} fired`)
+  const results = toSarif(report, '0.0.0').runs[0].results as Array<{ ruleId: string; locations: Array<{ physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number } } }> }>
+  for (const r of results) {
+    const where = r.locations[0].physicalLocation
+    assert.ok(where, `${r.ruleId}: no physical location`)
+    assert.ok(existsSync(join(ROOT, where.artifactLocation.uri)), where.artifactLocation.uri)
+    assert.type(where.region?.startLine, 'number', `${r.ruleId} ${where.artifactLocation.uri}: no line`)
+  }
+  const at = (id: string) => results.find((r) => r.ruleId === id)!.locations[0].physicalLocation!
+  assert.is(at('KIT-ECR-002').artifactLocation.uri, 'lib/steps/ecr-repositories.ts')
+  assert.is(at('KIT-ECS-010').artifactLocation.uri, 'lib/steps/cluster.ts')
+  assert.is(at('KIT-SSM-001').artifactLocation.uri, 'json/services.json')
+})
+
+parts('SARIF: what could not be checked (rules, unreadable and absent resources) is recorded as tool execution notifications', () => {
+  const s = good()
+  s.trails = undefined
+  s.unreadable = ['iam role Task (AccessDenied)']
+  s.absent = ['ecs service web']
+  const run = toSarif(evaluate(s, [], 'high'), '0.0.0').runs[0]
+  assert.is(run.invocations.length, 1)
+  assert.is(run.invocations[0].executionSuccessful, true)
+  const notes = run.invocations[0].toolExecutionNotifications as Array<{ level: string; message: { text: string }; associatedRule?: { id: string; index: number } }>
+  const rule = notes.find((n) => n.associatedRule?.id === 'KIT-ACCT-001')!
+  assert.ok(rule, JSON.stringify(notes))
+  assert.is(RULES[rule.associatedRule!.index].id, 'KIT-ACCT-001')
+  assert.ok(notes.some((n) => n.level === 'warning' && n.message.text === 'could not read iam role Task (AccessDenied): not checked'))
+  assert.ok(notes.some((n) => n.level === 'note' && n.message.text.startsWith('ecs service web does not exist')))
+  assert.equal(toSarif(evaluate(good(), [], 'high'), '0.0.0').runs[0].invocations[0].toolExecutionNotifications, [], 'everything checked: no notification')
 })
 
 parts('findings are ordered most severe first, accepted last', () => {

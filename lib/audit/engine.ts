@@ -131,10 +131,13 @@ export function evaluate(snapshot: Snapshot, accepted: readonly Acceptance[], fa
     for (const f of found) {
       const acceptance = accepted.find((a) => a.rule === rule.id && globMatch(a.resource, f.resource))
       if (acceptance) used.add(acceptance)
+      // A finding with no file of its own points at where the kit defines its resource.
+      const source = f.file ? undefined : snapshot.sources?.[f.resource]
       findings.push({
         ruleId: rule.id,
         title: rule.title,
         publicIds: rule.publicIds,
+        ...(source ? { file: source.file, ...(source.key ? { key: source.key } : {}) } : {}),
         ...f,
         severity: f.severity ?? rule.severity,
         ...(acceptance ? { accepted: { reason: acceptance.reason } } : {}),

@@ -7,23 +7,9 @@ import { say } from '../lib/core/output.js'
 import { envHelp } from '../lib/config/variables.js'
 import { estimateJson, formatEstimate } from '../lib/cost/estimate.js'
 import { PRICES_FILE } from '../lib/cost/prices.js'
-import { DEFAULT_ASSUMPTIONS, deployedCounts, deployedImageGb, livePricesFor, monthlyEstimate } from '../lib/cost/workload.js'
+import { DEFAULT_ASSUMPTIONS, deployedImageGb, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from '../lib/cost/workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
-
-/** A flag's number, 0 or more; a usage error naming the flag otherwise. */
-function amount(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined
-  const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number, 0 or more, got "${text}"`)
-  return n
-}
-
-function whole(text: string | undefined, flag: string): number | undefined {
-  const n = amount(text, flag)
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number, got "${text}"`)
-  return n
-}
 
 await runScript(
   withAwsEnv({
@@ -63,12 +49,12 @@ await runScript(
       throw new UsageError(`--arch must be x86 or arm64, got "${values.arch}"`)
     }
     const assumptions = {
-      logGbPerTaskMonth: amount(values['log-gb-per-task-month'], 'log-gb-per-task-month'),
-      imageGb: amount(values['image-gb'], 'image-gb'),
-      albs: whole(values.albs, 'albs'),
-      albLcu: amount(values['alb-lcu'], 'alb-lcu'),
-      natGateways: whole(values['nat-gateways'], 'nat-gateways'),
-      natGbPerMonth: amount(values['nat-gb'], 'nat-gb'),
+      logGbPerTaskMonth: parseAssumption(values['log-gb-per-task-month'], 'log-gb-per-task-month'),
+      imageGb: parseAssumption(values['image-gb'], 'image-gb'),
+      albs: parseAssumption(values.albs, 'albs'),
+      albLcu: parseAssumption(values['alb-lcu'], 'alb-lcu'),
+      natGateways: parseAssumption(values['nat-gateways'], 'nat-gateways'),
+      natGbPerMonth: parseAssumption(values['nat-gb'], 'nat-gb'),
     }
     const run = await openContext(process.env, { mode: 'read-only', ...(values.region ? { region: values.region } : {}) }).catch((error: unknown) => {
       // Pricing needs only a region: say that --region gives one too.
@@ -82,14 +68,14 @@ await runScript(
     }
     if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
     if (values.deployed) progress(`reading desired counts (ECS) and image sizes (ECR) in ${run.region}...`)
-    const [prices, counts, imageGb] = await Promise.all([
+    const [prices, deployed, imageGb] = await Promise.all([
       values.live ? livePricesFor(run, run.region) : undefined,
-      values.deployed ? deployedCounts(run) : undefined,
+      values.deployed ? deployedServices(run) : undefined,
       values.deployed ? deployedImageGb(run) : undefined,
     ])
     const estimate = await monthlyEstimate(run, {
       ...(prices ? { prices } : {}),
-      ...(counts ? { counts } : {}),
+      ...(deployed ? deployed : {}),
       ...(imageGb ? { imageGb } : {}),
       ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
       assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),

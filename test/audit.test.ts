@@ -345,6 +345,7 @@ live('no stack yet: says what is missing, checks what exists', async () => {
   const r = await audit()
   assert.match(r.stdout, /not found in the account \(\.\/scripts\/provision creates them; not audited\): ecs cluster cruddur, ecs service backend-flask/)
   assert.match(r.stdout, /KIT-ACCT-001 {2}region:eu-west-2 {2}CloudTrail not logging in the region/)
+  assert.not.match(r.stdout, /match nothing/, 'an acceptance whose resource does not exist yet is not stale')
 })
 
 live('CloudTrail denied to the caller (scripted AccessDeniedException): its rule is not checked, the rest runs', async () => {

@@ -17,8 +17,10 @@ for (const [name, check] of [['status', () => kit.status()], ['verify', () => ki
     code = Math.max(code, error.exitCode ?? 1)
     echo(chalk.red(`${name}: ${error.message}`))
     const doc = error.document
-    for (const r of doc?.resources?.filter((r) => r.state !== 'ok') ?? []) echo(`  ${r.state} ${r.kind} ${r.name}${r.detail ? `: ${r.detail}` : ''}`)
-    for (const c of doc?.checks?.filter((c) => c.verdict === 'fail') ?? []) echo(`  ${c.service} ${c.check}: ${c.detail}`)
+    // status: its resources and what verify and audit fail on (a state each); verify: its checks (a verdict each).
+    const items = name === 'status' ? [...(doc?.resources ?? []), ...(doc?.checks ?? [])] : []
+    for (const r of items.filter((r) => r.state !== 'ok')) echo(`  ${r.state} ${r.kind} ${r.name}${r.detail ? `: ${r.detail}` : ''}`)
+    for (const c of name === 'verify' ? doc?.checks?.filter((c) => c.verdict === 'fail') ?? [] : []) echo(`  ${c.service} ${c.check}: ${c.detail}`)
     if (error.exitCode === 2) break
   }
 }

@@ -65,9 +65,10 @@ export async function bundle(stillNeeded = () => true) {
       metafile: true,
     })
     // Each bundle's own sources, for the launcher's freshness check: a script stats only what it
-    // is made of (and the lockfile and this bundler), not the whole tree, at every start.
+    // is made of (and the lockfile and this bundler), not the whole tree, at every start. Packages
+    // are left to the lockfile, wherever node_modules really is (a symlink resolves to ../...).
     for (const [output, { inputs }] of Object.entries(result.metafile.outputs)) {
-      const own = Object.keys(inputs).filter((input) => !input.startsWith('node_modules/'))
+      const own = Object.keys(inputs).filter((input) => !input.split('/').includes('node_modules'))
       writeFileSync(join(root, `${output}.inputs`), [...own, 'package-lock.json', 'scripts/bundle.mjs'].join('\n'))
     }
     writeFileSync(join(next, '.build-stamp'), '')

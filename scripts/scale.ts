@@ -9,7 +9,9 @@ import { scale } from '../lib/kit/scaling.js'
 await runScript(withAwsEnv(
   {
     name: 'scale',
-    summary: "Set a service's desired count of tasks (0 stops it; ./scripts/pause stops every service and remembers their counts).",
+    summary:
+      "Set a service's desired count of tasks (0 stops it; ./scripts/pause stops every service and remembers their counts). " +
+      'Waits while another command changes the stack.',
     positionals: [
       { name: 'SERVICE', description: 'a service declared in json/services.json, e.g. backend-flask' },
       { name: 'COUNT', description: 'tasks to run, from 0' },

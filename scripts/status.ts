@@ -4,7 +4,7 @@ import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { say } from '../lib/core/output.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
-import { status, statusSummary } from '../lib/kit/status.js'
+import { checksLines, status, statusSummary } from '../lib/kit/status.js'
 
 await runScript(withAwsEnv(
   {
@@ -12,7 +12,8 @@ await runScript(withAwsEnv(
     summary:
       'Check every resource provision manages, in provision\'s own terms (its steps run as a dry run): missing, drifted or as it should be. ' +
       'Then, per service: deployments and rollout state, running / pending / desired, each task (health, status, public IP, image digest) ' +
-      'and the last 5 events. Read-only. Exit 1 when something is missing, drifted, unreadable or could not be compared.',
+      'and the last 5 events. Once every resource exists, what scripts/verify and scripts/audit (high, critical) fail on. ' +
+      'Read-only. Exit 1 when something is missing, drifted, unreadable or could not be compared, verify or audit fails, or a rollout is failing.',
     positionals: [{ name: 'SERVICE', description: 'one declared service (default: ECS_SERVICES, else every declared one); the shared resources are always checked' }],
     options: { json: { type: 'boolean', description: 'print one JSON document (see README: "scripts/status --json")' } },
     env: [...envHelp(...(Object.keys(VARIABLES) as Variable[]).filter((name) => name !== 'ECR_REGISTRY')), ...parameterHelp()],
@@ -30,6 +31,7 @@ await runScript(withAwsEnv(
       say(`resources (${report.region}, account ${report.account}):`)
       for (const line of formatInventory(report.resources)) say(line)
       say(statusSummary(report))
+      for (const line of checksLines(report)) say(line)
       say('')
       for (const line of formatServices(report.services)) say(line)
       say(report.monthlyCost ?? COST_PLACEHOLDER)

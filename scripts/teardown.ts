@@ -1,20 +1,12 @@
 // Everything the kit made, deleted in reverse dependency order, after a plan and a yes (lib/teardown/run.ts).
-import { createInterface } from 'node:readline/promises'
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
+import { confirmOnTerminal } from '../lib/core/confirm.js'
+import { CheckFailed } from '../lib/core/errors.js'
 import { say } from '../lib/core/output.js'
 import { envHelp } from '../lib/config/variables.js'
 import { formatLeft } from '../lib/teardown/report.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
 import { teardown } from '../lib/kit/teardown.js'
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout })
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim())
-  } finally {
-    rl.close()
-  }
-}
 
 await runScript(withAwsEnv(
   {
@@ -23,7 +15,11 @@ await runScript(withAwsEnv(
       'Delete everything the kit made, in reverse dependency order: the services (scaled to 0, deleted, waited for until ' +
       'INACTIVE), the cluster, every revision of the task definitions, the security group, the roles with their policies, ' +
       'and the log group. The ECR repositories (with their images) and the SSM parameters are data: they go only with --all. ' +
-      'Prints the plan first and asks (or needs --yes). Safe to re-run: a second run changes nothing, an interrupted one completes.',
+      'With ECS_SERVICES naming some of the declared services, only what is theirs goes (their services, task definitions, and ' +
+      'with --all their repositories and parameters); what every service uses is kept, and said so, while another declared ' +
+      'service exists. Prints the plan first and asks (or needs --yes). Safe to re-run: a second run changes nothing, an ' +
+      'interrupted one completes. Exit 1 when something that is neither data nor shared is left. Waits while another ' +
+      'command changes the stack.',
     options: {
       yes: { type: 'boolean', short: 'y', description: 'do not ask: delete what the plan shows (needed when not on a terminal)' },
       all: { type: 'boolean', description: 'also delete the data: the ECR repositories with their images, and the SSM parameters' },
@@ -41,11 +37,19 @@ await runScript(withAwsEnv(
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true
     const { yes, all, timeout, poll } = values
     // The kit's teardown with this terminal's question (kit.teardown() never asks).
-    const { document, cancelled, exitCode } = await teardown(kit, { yes, all, timeout, poll, dryRun: values['dry-run'] === true }, { json, ...(interactive ? { confirm } : {}) })
+    const { document, cancelled, only, problem, exitCode } = await teardown(
+      kit,
+      { yes, all, timeout, poll, dryRun: values['dry-run'] === true },
+      { json, ...(interactive ? { confirm: confirmOnTerminal } : {}) },
+    )
+    if (cancelled) return exitCode
     const { dryRun, left } = document
+    const failed = document.summary.failed > 0
     if (json) say(JSON.stringify(document, null, 2))
-    else if (dryRun) say(left.length ? `Would be left:\n${formatLeft(left).slice(1).join('\n')}` : 'Nothing would be left.')
-    else if (!cancelled) for (const line of formatLeft(left)) say(line)
+    else if (dryRun) say(left.length ? `Would be left:\n${formatLeft(left, { failed: false, only }).slice(1).join('\n')}` : 'Nothing would be left.')
+    else for (const line of formatLeft(left, { failed, only })) say(line)
+    // Something left that is neither data nor shared: exit 1 with the line saying so.
+    if (problem) throw new CheckFailed(problem)
     return exitCode
   },
 )

@@ -1,9 +1,13 @@
 import './helpers/guard.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from '../lib/config/paths.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { evaluate, globMatch, parseAccepted, parseFailOn } from '../lib/audit/engine.js'
 import { formatHuman, toSarif } from '../lib/audit/format.js'
-import { parameterNameOf } from '../lib/audit/local.js'
+import { localSnapshot, parameterNameOf } from '../lib/audit/local.js'
+import { existsSync } from 'node:fs'
 import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
 import { parseImage, type Snapshot } from '../lib/audit/snapshot.js'
 
@@ -322,7 +326,9 @@ parts('accepted findings: globbed, listed as accepted, not counted, not failing;
   const accepted = parseAccepted({
     accepted: [
       { rule: 'KIT-ECS-001', resource: 'service:*', reason: 'no NAT gateway in the guide' },
-      { rule: 'KIT-ECR-002', resource: 'repository:old', reason: 'a repository that is gone now' },
+      { rule: 'KIT-ECR-002', resource: 'repository:app', reason: 'the tags used to be mutable' },
+      { rule: 'KIT-ECR-002', resource: 'repository:old', reason: 'a repository the audit does not read' },
+      { rule: 'KIT-ACCT-001', resource: 'region:*', reason: 'CloudTrail used to be off here' },
     ],
   })
   const report = evaluate(s, accepted, 'high')
@@ -331,14 +337,36 @@ parts('accepted findings: globbed, listed as accepted, not counted, not failing;
   assert.is(report.summary.high, 0)
   const f = report.findings.find((x) => x.ruleId === 'KIT-ECS-001')!
   assert.is(f.accepted?.reason, 'no NAT gateway in the guide')
-  assert.equal(report.unusedAcceptances.map((a) => a.resource), ['repository:old'])
+  assert.equal(report.unusedAcceptances.map((a) => a.resource), ['repository:app', 'region:*'], 'stale: checked and holding; repository:old was not checked')
   const text = formatHuman(report).join('\n')
   assert.match(text, /ACCEPTED \(1\)/)
   assert.match(text, /KIT-ECS-001 .*service:app/)
   assert.match(text, /accepted: no NAT gateway in the guide/)
-  assert.match(text, /match nothing.*KIT-ECR-002 repository:old/)
+  assert.match(text, /match nothing.*KIT-ECR-002 repository:app/)
+  assert.not.match(text, /repository:old/)
+  const local = { ...s, mode: 'local' as const, trails: undefined, recorders: undefined }
+  assert.equal(evaluate(local, accepted, 'high').unusedAcceptances.map((a) => a.resource), ['repository:app'], 'KIT-ACCT-001 not checked under --local: not stale')
   // Without the acceptance the same stack fails at high.
   assert.is(evaluate(s, [], 'high').failed, true)
+})
+
+parts('an empty account: no acceptance is stale, since none of their resources was checked', () => {
+  const empty: Snapshot = {
+    ...good(),
+    cluster: { name: 'cruddur', exists: false },
+    services: [],
+    roles: [],
+    securityGroups: [],
+    parameters: [],
+    repositories: [{ name: 'app', exists: false }],
+    logGroups: [{ name: '/cruddur/fargate-cluster', exists: false, kits: true }],
+    absent: ['ecs cluster cruddur', 'ecs service app', 'ecr repository app'],
+  }
+  const accepted = parseAccepted(JSON.parse(readFileSync(join(ROOT, 'policies/audit-accepted.json'), 'utf8')))
+  assert.ok(accepted.length >= 5)
+  const report = evaluate(empty, accepted, 'high')
+  assert.equal(report.unusedAcceptances, [])
+  assert.not.match(formatHuman(report).join('\n'), /match nothing|remove them/)
 })
 
 parts('parseAccepted refuses unknown rules, missing resources and empty reasons, naming the entry', () => {
@@ -360,6 +388,48 @@ parts('--fail-on: each threshold, none, and a bad value', () => {
   assert.is(evaluate(s, [], parseFailOn('critical')).failed, true)
   assert.is(evaluate(s, [], parseFailOn('none')).failed, false)
   assert.throws(() => parseFailOn('severe'), /--fail-on must be one of critical, high, medium, low, none/)
+})
+
+parts('SARIF under --local: every result has a physical location, the template or the step that makes the resource, and its line', () => {
+  const env = { ...process.env, AWS_DEFAULT_REGION: 'eu-west-2', ECS_SERVICES: 'backend-flask', AWS_ACCOUNT_ID: '123456789012' }
+  const s = localSnapshot(env)
+  // Break what the kit's own templates get right, so rules on every kind of resource fire.
+  s.securityGroups[0].ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' })
+  s.parameters[0].type = 'String'
+  s.roles[1].policies.push({ name: 'AmazonS3FullAccess', kind: 'aws-managed', arn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' })
+  s.logGroups[0].retentionDays = undefined
+  s.cluster.tags = []
+  const report = evaluate(s, [], 'high')
+  const fired = new Set(report.findings.map((f) => f.ruleId))
+  for (const id of ['KIT-EC2-001', 'KIT-SSM-001', 'KIT-IAM-002', 'KIT-LOGS-001', 'KIT-ECR-002', 'KIT-ECR-003', 'KIT-ECS-010', 'KIT-ECS-011']) assert.ok(fired.has(id), `${id} fired`)
+  const results = toSarif(report, '0.0.0').runs[0].results as Array<{ ruleId: string; locations: Array<{ physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number } } }> }>
+  for (const r of results) {
+    const where = r.locations[0].physicalLocation
+    assert.ok(where, `${r.ruleId}: no physical location`)
+    assert.ok(existsSync(join(ROOT, where.artifactLocation.uri)), where.artifactLocation.uri)
+    assert.type(where.region?.startLine, 'number', `${r.ruleId} ${where.artifactLocation.uri}: no line`)
+  }
+  const at = (id: string) => results.find((r) => r.ruleId === id)!.locations[0].physicalLocation!
+  assert.is(at('KIT-ECR-002').artifactLocation.uri, 'lib/steps/ecr-repositories.ts')
+  assert.is(at('KIT-ECS-010').artifactLocation.uri, 'lib/steps/cluster.ts')
+  assert.is(at('KIT-SSM-001').artifactLocation.uri, 'json/services.json')
+})
+
+parts('SARIF: what could not be checked (rules, unreadable and absent resources) is recorded as tool execution notifications', () => {
+  const s = good()
+  s.trails = undefined
+  s.unreadable = ['iam role Task (AccessDenied)']
+  s.absent = ['ecs service web']
+  const run = toSarif(evaluate(s, [], 'high'), '0.0.0').runs[0]
+  assert.is(run.invocations.length, 1)
+  assert.is(run.invocations[0].executionSuccessful, true)
+  const notes = run.invocations[0].toolExecutionNotifications as Array<{ level: string; message: { text: string }; associatedRule?: { id: string; index: number } }>
+  const rule = notes.find((n) => n.associatedRule?.id === 'KIT-ACCT-001')!
+  assert.ok(rule, JSON.stringify(notes))
+  assert.is(RULES[rule.associatedRule!.index].id, 'KIT-ACCT-001')
+  assert.ok(notes.some((n) => n.level === 'warning' && n.message.text === 'could not read iam role Task (AccessDenied): not checked'))
+  assert.ok(notes.some((n) => n.level === 'note' && n.message.text.startsWith('ecs service web does not exist')))
+  assert.equal(toSarif(evaluate(good(), [], 'high'), '0.0.0').runs[0].invocations[0].toolExecutionNotifications, [], 'everything checked: no notification')
 })
 
 parts('findings are ordered most severe first, accepted last', () => {

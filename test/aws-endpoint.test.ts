@@ -76,9 +76,13 @@ dead('an endpoint that sends its headers, then its body a byte at a time: the re
   assertOneLine(r, 1, `no answer from ${url} (2 attempts)`)
 })
 
-dead('an HTML 503 page (retried like any 5xx), an HTML 200 page, garbage: "does not speak the AWS API", exit 1', async () => {
+dead('an HTML 503 page (retried like any 5xx): "unavailable"; an HTML 200 page, garbage: "does not speak the AWS API"; exit 1', async () => {
+  const unavailable = await listen(createHttpServer((_req, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body><h1>503 Service Temporarily Unavailable</h1></body></html>')))
+  const busy = await runAgainst(unavailable.url)
+  assertOneLine(busy, 1, `${unavailable.url} is unavailable: it answered STS GetCallerIdentity in eu-west-2 with HTTP 503 and an HTML page (2 attempts)`)
+  assert.match(busy.stderr, 'try again later')
+  assert.not.match(busy.all, /does not speak|Deserialization|unexpected error/)
   const answers: Array<[number, string, string, RegExp]> = [
-    [503, 'text/html', '<!DOCTYPE html><html><body><h1>503 Service Temporarily Unavailable</h1></body></html>', /HTTP 503 and an HTML page \(2 attempts\)/],
     [200, 'text/html', '<html><head><title>Welcome to nginx!</title></head></html>', /HTTP 200 and an HTML page;/],
     [200, 'application/octet-stream', 'garbage \u0000\u0001\u0002', /HTTP 200 and a body that is neither JSON nor XML/],
   ]

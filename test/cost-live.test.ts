@@ -1,6 +1,7 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
@@ -117,14 +118,28 @@ live('a price the Price List API does not have: exit 1, naming it, and nothing p
   assert.is(r.stdout, '')
 })
 
+live('--live against an endpoint with no Price List API (moto): one line saying so, not a template problem', async () => {
+  const r = await runKit('cost', ['--live', '--region', 'eu-west-2'], { env: { AWS_ENDPOINT_URL_PRICING: undefined, ECS_SERVICES: 'backend-flask', AWS_MAX_ATTEMPTS: '1' } })
+  assert.is(r.code, 1, r.all)
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('asking the AWS Price List API'))
+  assert.is(lines.length, 1, r.stderr)
+  assert.match(lines[0], `cost: ${process.env.AWS_ENDPOINT_URL} has no AWS Price List API: it answered GetProducts with HTTP 500`)
+  assert.match(lines[0], /point AWS_ENDPOINT_URL_PRICING at one .*or run without --live to use lib\/cost\/prices\.json/)
+  assert.not.match(r.all, /template/)
+  assert.is(r.stdout, '')
+})
+
 const deployed = suite('scripts/cost --deployed against moto')
 deployed.before.each(() => resetMoto())
 
-async function deployBackend(desiredCount: number, imageBytes: number[] = []) {
+async function deployBackend(desiredCount: number, imageBytes: number[] = [], assignPublicIp: 'ENABLED' | 'DISABLED' = 'ENABLED') {
   const sdk = await openContext(process.env, { mode: 'read-only' })
   const ecs = sdk.client(ECSClient, 'ECS')
   const ecr = sdk.client(ECRClient, 'ECR')
   await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur' }))
+  const ec2 = sdk.client(EC2Client, 'EC2')
+  const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.SubnetId as string
+  const group = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups?.[0]?.GroupId as string
   await ecs.send(
     new RegisterTaskDefinitionCommand({
       family: 'backend-flask',
@@ -135,7 +150,16 @@ async function deployBackend(desiredCount: number, imageBytes: number[] = []) {
       containerDefinitions: [{ name: 'backend-flask', image: 'backend-flask:latest', essential: true }],
     }),
   )
-  await ecs.send(new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'backend-flask', taskDefinition: 'backend-flask', desiredCount, launchType: 'FARGATE' }))
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'cruddur',
+      serviceName: 'backend-flask',
+      taskDefinition: 'backend-flask',
+      desiredCount,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group], assignPublicIp } },
+    }),
+  )
   await ecr.send(new CreateRepositoryCommand({ repositoryName: 'backend-flask' }))
   // moto reports an image's size from its manifest's config.size.
   for (const [n, size] of imageBytes.entries()) {
@@ -180,10 +204,25 @@ deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a p
   assert.match(await planCostLine(elsewhere, 'current'), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1/)
 })
 
+deployed('a deployed service whose assignPublicIp is DISABLED is priced without a public IP, whatever its file says', async () => {
+  await deployBackend(2, [], 'DISABLED')
+  const r = await runKit('cost', ['--deployed', '--json', '--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask' } })
+  assert.is(r.code, 0, r.all)
+  const doc = JSON.parse(r.stdout)
+  assert.is(doc.items.find((i: { kind: string }) => i.kind === 'fargate-vcpu').quantity, 0.25 * 2 * H)
+  assert.not.ok(doc.items.some((i: { kind: string }) => i.kind === 'public-ipv4'), JSON.stringify(doc.items.map((i: { kind: string }) => i.kind)))
+  const env = { ...process.env, ECS_SERVICES: 'backend-flask' }
+  const run = await openContext(env, { mode: 'read-only', region: 'eu-west-2' })
+  const p = shippedPrices().regions['eu-west-2']
+  const task = (0.25 * p.fargate.x86.vcpuHour + 0.5 * p.fargate.x86.gbHour) * H + 0.5 * p.logs.ingestGb + (0.5 / (H / 24)) * p.logs.storageGbMonth
+  assert.match(await planCostLine(run, 'current'), new RegExp(`^monthly cost now: \\$${(2 * task).toFixed(2)} `), 'status prices what runs: no address')
+})
+
 deployed('nothing deployed: no tasks, no images, only what exists costs money', async () => {
   const r = await runKit('cost', ['--deployed', '--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask' } })
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /total: \$0\.00 a month/)
+  assert.not.match(r.stdout, /already on ARM64/, 'the templates are x86: nothing runs, which is not ARM64')
   assert.match(r.stderr, /reading desired counts \(ECS\) and image sizes \(ECR\) in eu-west-2/)
 })
 

@@ -90,6 +90,9 @@ pure('ARM64: what it would save is the Fargate difference, by hand; an ARM64 tas
   const already = estimate(workload([backend({ arch: 'arm64' })]), pricesFor(shippedPrices(), 'us-east-1'))
   close(already.arm64.savingUsd, 0)
   assert.ok(formatEstimate(already).some((l) => l.includes('already on ARM64')))
+  const idle = estimate(workload([backend({ desiredCount: 0 })]), pricesFor(shippedPrices(), 'us-east-1'))
+  assert.not.ok(formatEstimate(idle).some((l) => l.includes('already on ARM64')), 'an x86 stack with no task is not on ARM64')
+  assert.ok(formatEstimate(idle).some((l) => l.includes('on ARM64: no saving while no task runs')))
   const forced = estimate(workload([backend()]), pricesFor(shippedPrices(), 'us-east-1'), { arch: 'arm64' })
   close(forced.monthlyUsd, already.monthlyUsd, '--arch arm64 prices the x86 task as ARM64')
 })
@@ -248,7 +251,26 @@ script('--arch arm64 prices the ARM64 figure; bad flags and unpriced regions are
   assert.match(arch.stderr, /--arch must be x86 or arm64, got "sparc"/)
   const gb = await runKit('cost', ['--log-gb-per-task-month', 'lots'])
   assert.is(gb.code, 2)
-  assert.match(gb.stderr, /--log-gb-per-task-month must be a number/)
+  assert.match(gb.stderr, /--log-gb-per-task-month must be a decimal number from 0 to 10000, got "lots"/)
+  for (const [flag, value] of [
+    ['--image-gb', '1e308'],
+    ['--image-gb', '0x10'],
+    ['--image-gb', 'Infinity'],
+    ['--image-gb', '-1'],
+    ['--image-gb', '10001'],
+    ['--log-gb-per-task-month', '1e3'],
+    ['--nat-gb', ' '],
+    ['--albs', '0x10'],
+    ['--albs', '1.5'],
+    ['--albs', '51'],
+    ['--nat-gateways', '1e2'],
+  ]) {
+    const r = await runKit('cost', ['--region', 'us-east-1', `${flag}=${value}`])
+    assert.is(r.code, 2, `${flag} ${value}: ${r.all}`)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, new RegExp(`${flag} must be a (whole|decimal) number from 0 to \\d+, got "${value.replace(/[.+]/g, '\\$&')}"`))
+    assert.is(r.stdout, '', 'nothing priced')
+  }
   const noRegion = await runKit('cost', [], { env: { AWS_DEFAULT_REGION: undefined, AWS_REGION: undefined, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' } })
   assert.is(noRegion.code, 2, noRegion.all)
   assert.match(noRegion.stderr, /no region to price: pass --region/)
@@ -256,6 +278,20 @@ script('--arch arm64 prices the ARM64 figure; bad flags and unpriced regions are
   assert.is(help.code, 0)
   assert.match(help.stdout, /--live/)
   assert.match(help.stdout, /--deployed/)
+})
+
+script('the largest amounts the flags take still give a finite figure: monthlyUsd is a number, the x86 stack is offered ARM64', async () => {
+  const args = ['--image-gb', '10000', '--log-gb-per-task-month', '10000', '--albs', '50', '--alb-lcu', '10000', '--nat-gateways', '100', '--nat-gb', '1000000']
+  const json = await runKit('cost', ['--region', 'us-east-1', '--json', ...args])
+  assert.is(json.code, 0, json.all)
+  const doc = JSON.parse(json.stdout)
+  assert.type(doc.monthlyUsd, 'number')
+  assert.ok(Number.isFinite(doc.monthlyUsd) && doc.monthlyUsd > 0, String(doc.monthlyUsd))
+  assert.is(doc.arm64.already, false)
+  const table = await runKit('cost', ['--region', 'us-east-1', ...args])
+  assert.is(table.code, 0, table.all)
+  assert.not.match(table.stdout, /Infinity|NaN|already on ARM64/)
+  assert.match(table.stdout, /on ARM64 .* saving \$\d+\.\d\d/)
 })
 
 pure.run()

@@ -6,6 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CANARY_PASSWORD, startPostgres, type Postgres } from './helpers/postgres.js'
 import { freePort } from './helpers/net.js'
+import { withKitCopy } from './helpers/kit.js'
 import { emptyDir, runKit, type RunResult } from './helpers/run.js'
 import { DbTimeout, describeDbError, hasUnencodedCredentials, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
@@ -17,8 +18,8 @@ const WRONG_PASSWORD = 'wrong-canary-Xk42'
  * counts as unset, and it stops a developer's .env at the repo root from filling it in
  * (which would point a test at a real database).
  */
-function dbTest(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<RunResult> {
-  return runKit('db/test', args, { env: { PROD_CONNECTION_URL: '', CONNECTION_URL: '', PGPASSWORD: undefined, PGSSLMODE: undefined, ...env }, cwd })
+function dbTest(args: string[], env: Record<string, string | undefined> = {}, cwd?: string, root?: string): Promise<RunResult> {
+  return runKit('db/test', args, { env: { PROD_CONNECTION_URL: '', CONNECTION_URL: '', PGPASSWORD: undefined, PGSSLMODE: undefined, ...env }, cwd, root })
 }
 
 function assertNoSecret(r: RunResult): void {
@@ -112,10 +113,13 @@ live('CONNECTION_URL is used when PROD_CONNECTION_URL is not set', async () => {
 live('CONNECTION_URL from a .env file in the working directory', async () => {
   const cwd = emptyDir()
   writeFileSync(join(cwd, '.env'), `CONNECTION_URL=${db.url()}\n`)
-  const r = await dbTest([], { CONNECTION_URL: undefined }, cwd)
-  assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, '(from CONNECTION_URL)')
-  assertNoSecret(r)
+  // .env loading on (npm test turns it off), on a copy of the kit: the checkout's own .env stays out.
+  await withKitCopy(async (kit) => {
+    const r = await dbTest([], { CONNECTION_URL: undefined, KIT_DOTENV: undefined }, cwd, kit.root)
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, '(from CONNECTION_URL)')
+    assertNoSecret(r)
+  })
 })
 
 live('a server that accepts and never answers: "timed out after 1s" with --timeout 1, and returns promptly', async () => {
@@ -154,6 +158,34 @@ live('server that only accepts TLS (like RDS with rds.force_ssl): plain URL gets
 live('a URL without a password against password auth: says the password is missing', async () => {
   const r = await dbTest([], { PROD_CONNECTION_URL: `postgresql://postgres@127.0.0.1:${db.port}/cruddur` })
   assertFailure(r, /the server asks for a password but PROD_CONNECTION_URL has none/)
+})
+
+live('a URL that names no user: the failure names the user pg really used (PGUSER or the login name), not "postgres"', async () => {
+  const r = await dbTest([], { PROD_CONNECTION_URL: `postgresql://:${WRONG_PASSWORD}@127.0.0.1:${db.port}/cruddur`, PGUSER: undefined, USER: 'kit-login-name' })
+  assertFailure(r, /^db\/test: authentication failed for user "kit-login-name" \(PROD_CONNECTION_URL names no user, so pg used PGUSER or this machine's login name\): check the user name and password/)
+  assert.not.match(r.stderr, '"postgres"')
+})
+
+live('sslmode=bogus is a bad URL: exit 2 naming sslmode and its valid values, before any connection', async () => {
+  for (const [args, env, source, code] of [
+    [[], { PROD_CONNECTION_URL: db.url({ query: 'sslmode=bogus' }) }, 'PROD_CONNECTION_URL', 2],
+    [['--url', db.url({ query: 'sslmode=bogus' })], {}, '--url', 2],
+  ] as const) {
+    const r = await dbTest([...args], env)
+    assert.is(r.code, code, r.all)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, `db/test: ${source}: sslmode=bogus is not an SSL mode: use one of disable, allow, prefer, require, verify-ca, verify-full`)
+    assert.not.match(r.all, /TLS refused|attempting connection/)
+    assertNoSecret(r)
+  }
+})
+
+live("--url '' is bad usage (exit 2), not a silent fall-back to PROD_CONNECTION_URL", async () => {
+  const r = await dbTest(['--url', ''], { PROD_CONNECTION_URL: db.url() })
+  assert.is(r.code, 2, r.all)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, 'db/test: --url is empty: give postgresql://USER:PASSWORD@HOST:5432/DATABASE, or leave --url out to use PROD_CONNECTION_URL or CONNECTION_URL')
+  assert.not.match(r.all, /attempting connection|Connection successful/)
 })
 
 live('not a postgres URL: exit 2, one line, password masked', async () => {
@@ -267,11 +299,12 @@ pure('describeDbError: the hint names where the URL came from; unknown errors st
   assert.is(describe(new Error('something\nodd')), 'unexpected failure: something odd')
 })
 
-pure('resolveDbUrl: --url, then PROD_CONNECTION_URL, then CONNECTION_URL; empty counts as unset', () => {
+pure('resolveDbUrl: --url, then PROD_CONNECTION_URL, then CONNECTION_URL; an empty variable counts as unset, an empty --url is refused', () => {
   const env = { PROD_CONNECTION_URL: 'postgresql://a', CONNECTION_URL: 'postgresql://b' }
   assert.equal(resolveDbUrl('postgresql://flag', env), { url: 'postgresql://flag', source: '--url' })
   assert.equal(resolveDbUrl(undefined, env), { url: 'postgresql://a', source: 'PROD_CONNECTION_URL' })
   assert.equal(resolveDbUrl(undefined, { PROD_CONNECTION_URL: ' ', CONNECTION_URL: 'postgresql://b' }), { url: 'postgresql://b', source: 'CONNECTION_URL' })
+  assert.throws(() => resolveDbUrl(' ', env), (e: unknown) => e instanceof UsageError && /--url is empty/.test(e.message))
   assert.throws(() => resolveDbUrl(undefined, {}), (e: unknown) => e instanceof ConfigError && /PROD_CONNECTION_URL is not set \(nor CONNECTION_URL\)/.test(e.message))
 })
 
@@ -298,6 +331,10 @@ pure('parseDbUrl: accepts postgres(ql)://, rejects the rest with exit-2 errors t
   const t = parseDbUrl({ url: 'postgres://root:pw-1234@db.example:6543/cruddur?sslmode=require', source: 'PROD_CONNECTION_URL' })
   assert.equal([t.host, t.port, t.database, t.user, t.sslmode, t.masked], ['db.example', 6543, 'cruddur', 'root', 'require', 'postgres://root:****@db.example:6543/cruddur?sslmode=require'])
   assert.is(parseDbUrl({ url: 'postgresql://root:x@db.example/', source: '--url' }).port, 5432)
+  const anonymous = parseDbUrl({ url: 'postgresql://db.example/', source: '--url' })
+  assert.equal([anonymous.user, anonymous.database], [undefined, undefined], 'no user or database invented')
+  assert.is(describeDbError(pgError('28P01', 'x'), anonymous, 5000, { user: 'dev' }), 'authentication failed for user "dev" (--url names no user, so pg used PGUSER or this machine\'s login name): check the user name and password in --url')
+  assert.throws(() => parseDbUrl({ url: 'postgresql://root:pw-1234@h/db?sslmode=Require', source: 'PROD_CONNECTION_URL' }), (e: unknown) => e instanceof ConfigError && /sslmode=Require is not an SSL mode/.test((e as Error).message) && !(e as Error).message.includes('pw-1234'))
   assert.throws(() => parseDbUrl({ url: 'mysql://root:pw-1234@h/db', source: 'PROD_CONNECTION_URL' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('pw-1234'))
   assert.throws(() => parseDbUrl({ url: 'postgresql://root:pw-1234@h:port/db', source: '--url' }), (e: unknown) => e instanceof UsageError && !e.message.includes('pw-1234'))
 })

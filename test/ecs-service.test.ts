@@ -17,6 +17,7 @@ import { runSteps } from '../lib/steps/engine.js'
 import { stepContext } from '../lib/steps/step.js'
 import { serviceNamed } from '../lib/config/services.js'
 import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
+import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKitWith } from './helpers/run.js'
@@ -121,6 +122,53 @@ pure('drift: every differing field is named, ECS Exec off with how to fix it', (
   assert.ok(drift.some((d) => d.startsWith('desiredCount 0')))
   assert.ok(drift.some((d) => d.startsWith('task definition other')))
   assert.ok(drift.some((d) => d.startsWith('ECS Exec off') && d.includes('--enable-execute-command')))
+})
+
+pure('drift: every field the service file sets is compared when the answer carries it (the real file, rendered)', async () => {
+  const { loadTemplate, render } = await import('../lib/templates/template.js')
+  const file = render(loadTemplate('json/service-backend-flask.json'), (name) =>
+    ({ CLUSTER: 'cruddur', NAMESPACE: 'cruddur', SECURITY_GROUP_ID: 'sg-1', SUBNET_IDS: ['subnet-a', 'subnet-b'] })[name],
+    (name) => `set ${name}`,
+  ) as CreateServiceCommandInput
+  // What AWS answers for a service created from that file and left alone.
+  const asCreated: Service = {
+    desiredCount: 1,
+    taskDefinition: 'arn:aws:ecs:eu-west-2:123456789012:task-definition/backend-flask:1',
+    launchType: 'FARGATE',
+    enableExecuteCommand: true,
+    enableECSManagedTags: true,
+    propagateTags: 'SERVICE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-b', 'subnet-a'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' } },
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 },
+    deployments: [
+      {
+        status: 'PRIMARY',
+        serviceConnectConfiguration: {
+          enabled: true,
+          namespace: 'arn:aws:servicediscovery:eu-west-2:123456789012:namespace/ns-1',
+          services: [{ portName: 'backend-flask', discoveryName: 'backend-flask', clientAliases: [{ port: 4567 }] }],
+        },
+      },
+    ],
+  }
+  assert.equal(serviceDrift(file, asCreated), [])
+  const changed: Service = {
+    ...asCreated,
+    enableECSManagedTags: false,
+    propagateTags: 'NONE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' } },
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, maximumPercent: 100, minimumHealthyPercent: 0 },
+    deployments: [{ status: 'PRIMARY', serviceConnectConfiguration: { enabled: false } }],
+  }
+  assert.equal(serviceDrift(file, changed), [
+    'propagateTags NONE (file: SERVICE)',
+    'enableECSManagedTags false (file: true)',
+    'assignPublicIp DISABLED (file: ENABLED)',
+    'circuit breaker off, rollback off (file: on, rollback on)',
+    'maximumPercent 100 (file: 200)',
+    'minimumHealthyPercent 0 (file: 100)',
+    'Service Connect off (file: on)',
+  ])
 })
 
 pure.run()

@@ -282,3 +282,22 @@ awsErrors('matches an SDK error by name or EC2 Code, and by message when asked',
   assert.not.ok(awsErrorIs(undefined, 'X'))
 })
 awsErrors.run()
+
+const unreadable = suite('5xx answers the SDK cannot parse (scripted at a loopback server): one line wherever an error is printed')
+unreadable('a 503 with an XML body to a JSON API: the cost line is one line naming the endpoint as unavailable', async () => {
+  const { createServer } = await import('node:http')
+  const { planCostLine } = await import('../lib/cost/workload.js')
+  const server = createServer((_req, res) => res.writeHead(503, { 'content-type': 'text/xml' }).end('<?xml version="1.0"?><Error><Code>ServiceUnavailable</Code></Error>'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const ecsUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  try {
+    const run = await openContext({ ...process.env, AWS_ENDPOINT_URL_ECS: ecsUrl, AWS_MAX_ATTEMPTS: '1', AWS_ACCOUNT_ID: '123456789012' }, { mode: 'read-only' })
+    const line = await planCostLine(run, 'current')
+    assert.is(line.split('\n').length, 1, line)
+    assert.match(line, `monthly cost: not estimated (${ecsUrl} is unavailable: its answer (HTTP 503)`)
+    assert.not.match(line, /Deserialization|\$response/)
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+unreadable.run()

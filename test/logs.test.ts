@@ -7,7 +7,7 @@ import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } fro
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { UsageError } from '../lib/core/errors.js'
-import { formatLine, LogCursor, parseSince, taskIdOf, type LogLine } from '../lib/ops/logs.js'
+import { FOLLOW_RETRY_MS, formatLine, LATE_WINDOW_MS, LogCursor, parseSince, retryAfterFailure, taskIdOf, type LogLine } from '../lib/ops/logs.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { waitFor } from './helpers/net.js'
@@ -25,12 +25,18 @@ const SINCE: Array<[string, number]> = [
   ['2026-11-27T10:00:00Z', Date.parse('2026-11-27T10:00:00Z')],
 ]
 for (const [text, expected] of SINCE) pure(`--since ${text}`, () => assert.is(parseSince(text, NOW), expected))
-for (const bad of ['10', 'm', '3x', 'yesterday', '']) {
+for (const bad of ['10', 'm', '3x', 'yesterday', '', '2026-02-30', '2026-13-01', '2025-02-29T10:00:00Z']) {
   pure(`--since "${bad}" is a usage error`, () => assert.throws(() => parseSince(bad, NOW), (e: unknown) => e instanceof UsageError && /--since must be/.test((e as Error).message)))
 }
 pure('the task id is the last part of the stream name', () => {
   assert.is(taskIdOf('backend-flask/backend-flask/0123456789abcdef0123456789abcdef'), '0123456789abcdef0123456789abcdef')
   assert.is(formatLine({ eventId: '1', timestamp: NOW, stream: 'a/b/t1', taskId: 't1', message: 'hello' }), '2026-11-27T12:00:00.000Z  t1  hello')
+})
+
+pure('a message is printed on one line with its control characters escaped (no escape sequence reaches the terminal)', () => {
+  const printed = formatLine({ eventId: '1', timestamp: NOW, stream: 'a/b/t1', taskId: 't1', message: '\u001b[2J\u001b]0;pwned\u0007red\nsecond line\r\u009b31m\ttab' })
+  assert.is(printed, '2026-11-27T12:00:00.000Z  t1  \\x1b[2J\\x1b]0;pwned\\x07red\\nsecond line\\r\\x9b31m\ttab')
+  assert.not.match(printed, /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/)
 })
 
 const line = (id: string, at: number, stream = 'svc/svc/t1'): LogLine => ({ eventId: id, timestamp: NOW + at, stream, taskId: taskIdOf(stream), message: id })
@@ -48,6 +54,24 @@ pure('across polls: the overlap re-read shows nothing twice, a late event inside
   assert.equal(cursor.accept([line('c', 30_000), line('late', 25_000, 'svc/svc/t2')]), [])
   // Only ids the next read can return are remembered.
   assert.is(cursor.remembered, 2)
+})
+pure(`a line reaching CloudWatch Logs up to ${LATE_WINDOW_MS / 1000} s after its timestamp is shown, even after a line stamped in the future`, () => {
+  const cursor = new LogCursor(NOW - 600_000)
+  // A task with its clock an hour ahead: its line must not move the window past the present.
+  assert.equal(cursor.accept([line('ahead', 3_600_000)], NOW + 1000).map((l) => l.eventId), ['ahead'])
+  // The next read, 2 s later, must still cover a line stamped now that arrives 50 s late.
+  assert.ok(cursor.start <= NOW + 3000 - 50_000, `next read starts at ${new Date(cursor.start).toISOString()}`)
+  assert.equal(cursor.accept([line('ahead', 3_600_000), line('late', 3000 - 50_000 + 1000)], NOW + 3000).map((l) => l.eventId), ['late'])
+})
+pure('--follow: transient failures are retried with a growing delay until the deadline; other failures end it', () => {
+  const unavailable = Object.assign(new Error('Service Unavailable'), { name: 'NotAwsApiError', $metadata: { httpStatusCode: 503 } })
+  const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })
+  const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })
+  assert.is(retryAfterFailure(unavailable, 0, 1, 2000), 2000)
+  assert.is(retryAfterFailure(unavailable, 6000, 3, 2000), 8000)
+  assert.is(retryAfterFailure(throttled, 60_000, 10, 2000), 30_000)
+  assert.is(retryAfterFailure(unavailable, FOLLOW_RETRY_MS, 40, 2000), undefined)
+  assert.is(retryAfterFailure(denied, 0, 1, 2000), undefined)
 })
 pure('same timestamp: every event is shown, in a stable order', () => {
   const cursor = new LogCursor(NOW)
@@ -161,6 +185,36 @@ live('--follow across polls: every line once, none lost, a late-arriving line in
   assert.is(new Set(got).size, got.length, `no line twice: ${got.join(' | ')}`)
 })
 
+live('--follow through 503s (scripted at the proxy): it says so on stderr, keeps going, and shows the next line', async () => {
+  await put(BACKEND, [['before the outage', 5000]])
+  const child = spawn(join(ROOT, 'scripts/logs/tail'), ['backend-flask', '--follow', '--poll', '0.2', '--json'], {
+    env: { ...process.env, AWS_ENDPOINT_URL: proxy.url, AWS_MAX_ATTEMPTS: '2', FORCE_COLOR: undefined },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  let code: number | null | undefined
+  const exited = new Promise((resolve) => child.once('exit', (c) => ((code = c), resolve(c))))
+  const messages = () => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).message as string)
+  try {
+    await waitFor('the first line', async () => messages().includes('before the outage'), 20000)
+    // Three reads' worth of 503s (two attempts each): more than the SDK's own retries.
+    proxy.inject({ match: (c) => c.action === 'FilterLogEvents', times: 6, kind: '503' })
+    await waitFor('the 503s to be answered', async () => /read failed/.test(err) || code !== undefined, 20000)
+    await put(BACKEND, [['after the outage', 0]])
+    await waitFor('the line after the outage', async () => messages().includes('after the outage') || code !== undefined, 30000)
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+  }
+  assert.equal(messages(), ['before the outage', 'after the outage'], err)
+  assert.match(err, /logs\/tail: read failed, retrying in \d+\.\d s: .*HTTP 503/)
+  assert.match(err, /logs\/tail: reading again after \d failed read/)
+  assert.not.match(err, /does not speak the AWS API/)
+})
+
 live('an undeclared service: exit 2 naming the declared ones; a missing log group: exit 1 saying what to run', async () => {
   const r = await tail(['no-such-service'])
   assert.is(r.code, 2)
@@ -172,6 +226,9 @@ live('an undeclared service: exit 2 naming the declared ones; a missing log grou
   const missing = await tail(['backend-flask'])
   assert.is(missing.code, 1)
   assert.is(missing.stderr.trim(), 'logs/tail: log group /cruddur/fargate-cluster not found: run ./scripts/provision (or ./scripts/logs/create-log-group) first')
+  const impossible = await tail(['backend-flask', '--since', '2026-02-30'])
+  assert.is(impossible.code, 2, impossible.all)
+  assert.match(impossible.stderr, /^logs\/tail: --since must be .* got "2026-02-30"\n$/)
 })
 
 live.run()

@@ -51,4 +51,51 @@ test('every bad name and a missing region in one line, at once', async () => {
   assert.equal(proxy.calls, [])
 })
 
+// Every script that reads AWS, not only the provisioning ones.
+const AWS_SCRIPTS = [...SCRIPTS, 'verify', 'logs/tail backend-flask', 'audit', 'cost --deployed', 'deploy backend-flask', 'scale backend-flask 1', 'teardown --yes']
+for (const [name, value] of [
+  ['AWS_ENDPOINT_URL_ECS', 'notaurl'],
+  ['AWS_ENDPOINT_URL', 'ftp://127.0.0.1:5000'],
+]) {
+  test(`${name}=${value}: every AWS script stops with one line and exit 2 before any call`, async () => {
+    for (const command of AWS_SCRIPTS) {
+      proxy.reset()
+      const [script, ...args] = command.split(' ')
+      // The bad value in the variable named; the other one (when it is not the one named) at the recording proxy.
+      const r = await runKit(script, args, { env: { AWS_ENDPOINT_URL: proxy.url, [name]: value } })
+      assert.is(r.code, 2, `${command}: ${r.all}`)
+      assert.is(r.stderr.trim().split('\n').length, 1, `${command}: ${r.stderr}`)
+      assert.match(r.stderr, `${name} `, command)
+      assert.match(r.stderr, 'http', command)
+      assert.equal(proxy.calls, [], command)
+    }
+  })
+}
+
+test('no region and no parameter variables: one line naming all of them, only the service that needs them, and no SDK notice before it', async () => {
+  proxy.reset()
+  const r = await runKit('provision', ['--dry-run'], {
+    env: {
+      AWS_DEFAULT_REGION: '',
+      AWS_REGION: '',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
+      PROD_CONNECTION_URL: '',
+      ROLLBAR_ACCESS_TOKEN: '',
+      HONEYCOMB_API_KEY: '',
+      AWS_COGNITO_USER_POOL_ID: '',
+      AWS_COGNITO_USER_POOL_CLIENT_ID: '',
+      AWS_ENDPOINT_URL: proxy.url,
+    },
+  })
+  assert.is(r.code, 2, r.all)
+  const lines = r.stderr.trim().split('\n')
+  assert.is(lines.length, 1, r.stderr)
+  for (const part of ['AWS_DEFAULT_REGION is not set', 'PROD_CONNECTION_URL', 'ROLLBAR_ACCESS_TOKEN', 'HONEYCOMB_API_KEY', 'AWS_COGNITO_USER_POOL_ID']) assert.match(lines[0], part)
+  // frontend-react-js declares no parameters: it needs none of these variables.
+  assert.match(lines[0], /needed for the SSM parameters of backend-flask\)/)
+  assert.not.match(lines[0], /SSM parameters of [^)]*frontend-react-js/)
+  assert.equal(proxy.calls, [])
+})
+
 test.run()

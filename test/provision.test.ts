@@ -14,6 +14,7 @@ import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { freePort, waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
+import type { KitCopy } from './helpers/kit.js'
 import { withServices } from './helpers/services.js'
 import { spawn } from 'node:child_process'
 
@@ -39,8 +40,8 @@ const ecs = sdkContext.client(ECSClient, 'ECS')
 const iam = sdkContext.client(IAMClient, 'IAM')
 const ssm = sdkContext.client(SSMClient, 'SSM')
 
-const provision = (args: string[] = [], env: Record<string, string | undefined> = {}) =>
-  runKit('provision', args, { env: { ...CANARY, ...TASK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
+const provision = (args: string[] = [], env: Record<string, string | undefined> = {}, kit?: KitCopy) =>
+  runKit('provision', args, { env: { ...CANARY, ...TASK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env }, root: kit?.root })
 
 const assertNoCanary = (output: string) => {
   for (const canary of CANARY_FRAGMENTS) assert.not.ok(output.includes(canary), `secret ${canary.slice(0, 12)}… leaked`)
@@ -216,8 +217,8 @@ test('a missing secret: exit 2, one line naming it, nothing created', async () =
 test('an unknown placeholder and malformed JSON: named with the file, nothing created', async () => {
   const td = JSON.stringify({ family: 'zz-test-broken', containerDefinitions: [{ name: 'x', image: '${NO_SUCH_SETTING_XYZ}' }] })
   const svc = '{\n  "serviceName": "zz-test-broken",\n  "cluster": }\n'
-  await withServices({ 'zz-test-broken': { containerPort: 8080 } }, { 'task-definitions/zz-test-broken.json': td, 'json/service-zz-test-broken.json': svc }, async () => {
-    const r = await provision([], { ECS_SERVICES: 'zz-test-broken' })
+  await withServices({ 'zz-test-broken': { containerPort: 8080 } }, { 'task-definitions/zz-test-broken.json': td, 'json/service-zz-test-broken.json': svc }, async (kit) => {
+    const r = await provision([], { ECS_SERVICES: 'zz-test-broken' }, kit)
     assert.is(r.code, 2, r.all)
     assert.match(r.stderr, /task-definitions\/zz-test-broken\.json: no value for \$\{NO_SUCH_SETTING_XYZ\} \(set NO_SUCH_SETTING_XYZ/)
     assert.match(r.stderr, /json\/service-zz-test-broken\.json:3:\d+: malformed JSON/)
@@ -266,11 +267,11 @@ test('a third service, declared plus two JSON files, is provisioned with no code
   }
   const files = { 'task-definitions/kit-test-worker.json': JSON.stringify(taskDefinition, null, 2), 'json/service-kit-test-worker.json': JSON.stringify(service, null, 2) }
   const token = { KIT_TEST_WORKER_TOKEN: 'canary-worker-token-61d0' }
-  await withServices(worker, files, async () => {
-    const plan = await provision(['--dry-run'], token)
+  await withServices(worker, files, async (kit) => {
+    const plan = await provision(['--dry-run'], token, kit)
     assert.is(plan.code, 0, plan.all)
     assert.match(plan.stdout, /warning:\s+kit-test-worker opts in to long-lived AWS keys/)
-    const r = await provision([], token)
+    const r = await provision([], token, kit)
     assert.is(r.code, 0, r.all)
     assert.not.ok(r.all.includes('canary-worker-token-61d0'), 'the worker token leaked')
     assertNoCanary(r.all)
@@ -287,7 +288,7 @@ test('a third service, declared plus two JSON files, is provisioned with no code
     assert.is(key.Parameter?.Value, CANARY.AWS_ACCESS_KEY_ID)
 
     proxy.reset()
-    const again = await provision([], token)
+    const again = await provision([], token, kit)
     assert.is(again.code, 0, again.all)
     assert.equal(proxy.mutations(), [])
   })

@@ -1,7 +1,8 @@
-// `npm test`: starts a moto server on loopback when AWS_ENDPOINT_URL is unset, and a private
-// dockerd and registry on loopback when they are installed (test/helpers/docker.ts), runs every
-// test/*.test.ts with uvu, stops them, and ends with the plain line "N passed, N failed".
-import { spawn } from 'node:child_process'
+// `npm test` (after test/setup.sh): starts a moto server on loopback when AWS_ENDPOINT_URL is
+// unset, and a private dockerd and registry on loopback when they are installed
+// (test/helpers/docker.ts), runs every test/*.test.ts with uvu, stops them, and ends with the
+// plain line "N passed, N failed". The run fails if the tests changed the checkout.
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +24,20 @@ if (!given) {
 }
 process.env.AWS_DEFAULT_REGION ??= 'eu-west-2'
 delete process.env.AWS_REGION
+// A developer's .env (the README has them copy .env.example) must not reach the tests: the
+// tests of .env loading put one in a copy of the kit and turn this off there.
+process.env.KIT_DOTENV = 'off'
+
+// What `git status` says before the tests, to tell whether they changed the checkout: ignored
+// files included (a .env left behind counts), bar the build, which a script may bring up to
+// date (scripts/launch.mjs). Undefined outside a git checkout.
+const BUILD = /^!! (dist|dist\.(next|old)-\d+|\.dist-build-lock)\/$/
+const checkoutStatus = (): string | undefined => {
+  const r = spawnSync('git', ['status', '--porcelain', '--ignored'], { cwd: ROOT, encoding: 'utf8' })
+  return r.status === 0 ? r.stdout.split('\n').filter((line) => !BUILD.test(line)).join('\n') : undefined
+}
+const statusBefore = checkoutStatus()
+if (statusBefore === undefined) console.error('not a git checkout: the check that the tests leave the checkout unchanged is skipped')
 
 // The tests' temporary folder: one of this run's own (TMPDIR), so what they leave behind can be
 // told from other runs' and checked at the end. Readable by the postgres user, whose test
@@ -81,6 +96,15 @@ let failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1)
 const leftovers = readdirSync(tempRoot).filter((name) => name.startsWith('kit-'))
 if (leftovers.length > 0) {
   console.error(`the tests left ${leftovers.length} folder(s) in the temporary folder: ${leftovers.join(', ')}`)
+  failed += 1
+}
+// Tests work on copies (test/helpers/kit.ts): the checkout is as they found it.
+const statusAfter = statusBefore === undefined ? undefined : checkoutStatus()
+if (statusBefore !== undefined && statusAfter !== statusBefore) {
+  const before = new Set(statusBefore.split('\n'))
+  const after = new Set((statusAfter ?? '').split('\n'))
+  const changed = [...[...after].filter((l) => !before.has(l)), ...[...before].filter((l) => !after.has(l)).map((l) => `${l} (before)`)].filter(Boolean)
+  console.error(`the tests changed the checkout (git status): ${changed.join(', ') || 'git status failed'}`)
   failed += 1
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)

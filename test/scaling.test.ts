@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateServiceCommand, DescribeServicesCommand, ECSClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecs'
+import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, ECSClient, ListTagsForResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { UsageError } from '../lib/core/errors.js'
-import { parseCount, PAUSE_TAG, pausedCount, pausePlan, resumePlan, type ServiceCount } from '../lib/ops/scaling.js'
+import { missingLine, parseCount, PAUSE_TAG, pausedCount, pausePlan, resumePlan, type ServiceCount } from '../lib/ops/scaling.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { waitFor } from './helpers/net.js'
@@ -43,6 +43,15 @@ pure('parseCount and pausedCount', () => {
   assert.is(pausedCount([{ key: 'other', value: '1' }, { key: PAUSE_TAG, value: '4' }]), 4)
   assert.is(pausedCount([{ key: PAUSE_TAG, value: 'lots' }]), undefined)
   assert.is(pausedCount(undefined), undefined)
+})
+pure('missingLine: pause and resume end the same way when services are missing', () => {
+  const results = [
+    { service: 'a', action: 'missing' as const, detail: '' },
+    { service: 'b', action: 'paused' as const, detail: '' },
+  ]
+  assert.is(missingLine(results, 'c', 'paused'), 'a is not in cluster c: a missing service cannot be paused (./scripts/provision creates it)')
+  assert.is(missingLine([...results, { service: 'd', action: 'missing', detail: '' }], 'c', 'resumed'), 'a, d are not in cluster c: a missing service cannot be resumed (./scripts/provision creates it)')
+  assert.is(missingLine(results.slice(1), 'c', 'paused'), undefined)
 })
 pure.run()
 
@@ -172,7 +181,7 @@ live('resume keeps a count set by hand since the pause', async () => {
   assert.equal(await state('backend-flask'), { desired: 1, paused: undefined })
 })
 
-live('bad usage exits 2; a service that is not there exits 1', async () => {
+live('bad usage exits 2; a service that is not there cannot be scaled, paused or resumed: exit 1 and one line saying so, for each', async () => {
   const unknown = await kit('scale', ['no-such-service', '1'])
   assert.is(unknown.code, 2)
   assert.match(unknown.stderr, /service "no-such-service" is not declared/)
@@ -183,12 +192,26 @@ live('bad usage exits 2; a service that is not there exits 1', async () => {
   const gone = await kit('scale', ['backend-flask', '1'])
   assert.is(gone.code, 1)
   assert.match(gone.stderr, /ECS service backend-flask is not in cluster cruddur: run \.\/scripts\/provision first/)
-  const resume = await kit('resume')
-  assert.is(resume.code, 1)
-  assert.match(resume.stdout, /missing\s+backend-flask: not in cluster cruddur/)
+  for (const command of ['pause', 'resume']) {
+    const r = await kit(command)
+    assert.is(r.code, 1, `${command}: ${r.all}`)
+    assert.match(r.stdout, /missing\s+backend-flask: not in cluster cruddur/, command)
+    assert.match(r.stderr, new RegExp(`^${command}: backend-flask, frontend-react-js (is|are) not in cluster cruddur: a missing service cannot be ${command}d \\(\\./scripts/provision creates it\\)$`, 'm'), command)
+  }
+})
+
+live('pause and resume with one service missing: the other is still paused and resumed, and both exit 1 naming the missing one', async () => {
+  await ecs.send(new UpdateServiceCommand({ cluster: 'cruddur', service: 'frontend-react-js', desiredCount: 0 }))
+  await ecs.send(new DeleteServiceCommand({ cluster: 'cruddur', service: 'frontend-react-js' }))
   const pause = await kit('pause')
-  assert.is(pause.code, 0)
-  assert.match(pause.stdout, /Nothing to pause\./)
+  assert.is(pause.code, 1, pause.all)
+  assert.match(pause.stdout, /paused\s+backend-flask: desired 1 → 0/)
+  assert.match(pause.stderr, /^pause: frontend-react-js is not in cluster cruddur: a missing service cannot be paused/m)
+  assert.equal(await state('backend-flask'), { desired: 0, paused: '1' })
+  const resume = await kit('resume')
+  assert.is(resume.code, 1, resume.all)
+  assert.match(resume.stderr, /^resume: frontend-react-js is not in cluster cruddur: a missing service cannot be resumed/m)
+  assert.equal(await state('backend-flask'), { desired: 1, paused: undefined })
 })
 
 live.run()

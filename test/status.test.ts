@@ -6,14 +6,16 @@ import {
   AllocateAddressCommand,
   AssociateAddressCommand,
   CreateNetworkInterfaceCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2'
 import { ECRClient, PutImageScanningConfigurationCommand } from '@aws-sdk/client-ecr'
-import { ECSClient, RegisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import { DeleteRolePolicyCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam'
+import { ECSClient, RegisterTaskDefinitionCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, UpdateServiceCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import { AttachRolePolicyCommand, DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam'
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import {
@@ -164,7 +166,7 @@ live('after provision: all 17 resources ok, exit 0; reads only (no mutating call
   const doc = JSON.parse(json.stdout) as StatusDocument
   assert.is(doc.ok, true)
   assert.is(doc.resources.length, 17)
-  assert.equal(doc.summary, { ok: 17, missing: 0, drifted: 0, error: 0, unchecked: 0 })
+  assert.equal(doc.summary, { ok: 17, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 })
   assert.equal([...new Set(doc.resources.map((r) => r.kind))], [
     'log group', 'ecs cluster', 'ecr repository', 'ssm parameter', 'iam role', 'iam inline policy', 'iam managed policy', 'task definition', 'security group', 'security group ingress', 'ecs service',
   ])
@@ -347,6 +349,106 @@ live('per service, with a running task (scripted ECS ListTasks/DescribeTasks/Des
     const json = JSON.parse((await status(['backend-flask', '--json'], { AWS_ENDPOINT_URL: proxy.url })).stdout) as StatusDocument
     assert.equal(json.services[0].tasks[0].publicIp, address.PublicIp)
     assert.equal(json.services[0].tasks[0].containers[0].imageDigest, digest)
+  } finally {
+    await proxy.stop()
+  }
+})
+
+live('an explicit Deny on the execution role, AdministratorAccess on the task role: ✗ naming ./scripts/verify and ./scripts/audit, exit 1', async () => {
+  await provision()
+  const deny = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ssm:GetParameters', Resource: '*' }] }
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'CruddurServiceExecutionRole', PolicyName: 'NoParameters', PolicyDocument: JSON.stringify(deny) }))
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'CruddurTaskRole', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }))
+  const r = await status()
+  assert.is(r.code, 1, r.all)
+  assert.match(line(r.stdout, 'verify backend-flask read parameters'), /^ {2}✗ .*failed: .*explicitly denied.*\(\.\/scripts\/verify backend-flask\)$/)
+  assert.match(line(r.stdout, 'audit KIT-IAM-002 role:CruddurTaskRole'), /^ {2}✗ .*failed: critical: AdministratorAccess is attached.*\(\.\/scripts\/audit explains the fix\)$/)
+  assert.match(r.stdout, /^2 failed in verify or audit/m)
+  const doc = JSON.parse((await status(['--json'])).stdout) as StatusDocument
+  assert.is(doc.ok, false)
+  assert.equal(doc.checks.filter((c) => c.state === 'failed').map((c) => c.kind).sort(), ['audit KIT-IAM-002', 'verify backend-flask'])
+})
+
+live('a service on a security group that no longer exists: ✗, exit 1; assignPublicIp and the circuit breaker changed by hand: drift named', async () => {
+  await provision()
+  const vpcId = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]?.VpcId
+  const temporary = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'status-test-temporary', Description: 'deleted below', VpcId: vpcId }))
+  const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
+  const network = service?.networkConfiguration?.awsvpcConfiguration
+  await ecs.send(
+    new UpdateServiceCommand({
+      cluster: 'cruddur',
+      service: 'backend-flask',
+      networkConfiguration: { awsvpcConfiguration: { subnets: network?.subnets, securityGroups: [temporary.GroupId as string], assignPublicIp: 'DISABLED' } },
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, maximumPercent: 200, minimumHealthyPercent: 100 },
+    }),
+  )
+  await ec2.send(new DeleteSecurityGroupCommand({ GroupId: temporary.GroupId }))
+  const r = await status()
+  assert.is(r.code, 1, r.all)
+  const serviceLine = line(r.stdout, 'ecs service backend-flask')
+  assert.match(serviceLine, /^ {2}✗ .*drifted: /)
+  assert.match(serviceLine, `its security group ${temporary.GroupId} no longer exists`)
+  assert.match(serviceLine, 'assignPublicIp DISABLED (file: ENABLED)')
+  assert.match(serviceLine, 'circuit breaker off, rollback off (file: on, rollback on)')
+})
+
+live('a failing rollout (scripted ECS DescribeServices/ListTasks/DescribeTasks answers: moto rolls nothing): the header shows its failed tasks and the latest stop reason, exit 1', async () => {
+  await provision()
+  const account = '123456789012'
+  const stopped = (id: string, minute: number, reason: string) => ({
+    taskArn: `arn:aws:ecs:eu-west-2:${account}:task/cruddur/${id}`,
+    clusterArn: `arn:aws:ecs:eu-west-2:${account}:cluster/cruddur`,
+    taskDefinitionArn: `arn:aws:ecs:eu-west-2:${account}:task-definition/backend-flask:1`,
+    group: 'service:backend-flask',
+    startedBy: 'ecs-svc/2222222222222222222',
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    launchType: 'FARGATE',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    createdAt: at(minute).getTime() / 1000,
+    stoppedAt: at(minute + 1).getTime() / 1000,
+    containers: [{ name: 'backend-flask', lastStatus: 'STOPPED', exitCode: 1, reason }],
+  })
+  const proxy = await startScriptedProxy(motoUrl, ({ action, body }) => {
+    const request = body as { desiredStatus?: string }
+    if (action === 'ListTasks' && request.desiredStatus === 'STOPPED') {
+      return { json: { taskArns: ['a', 'b'].map((id) => `arn:aws:ecs:eu-west-2:${account}:task/cruddur/${id.repeat(32)}`) } }
+    }
+    if (action === 'DescribeTasks') {
+      return { json: { tasks: [stopped('a'.repeat(32), 1, 'older crash'), stopped('b'.repeat(32), 5, 'ModuleNotFoundError: No module named flask')], failures: [] } }
+    }
+    if (action === 'DescribeServices') {
+      return {
+        edit: (answer) => {
+          for (const s of (answer.services ?? []) as Array<Record<string, unknown>>) {
+            s.desiredCount = 2
+            s.runningCount = 2
+            s.pendingCount = 0
+            s.deployments = ((s.deployments ?? []) as Array<Record<string, unknown>>).map((d) => ({
+              ...d,
+              desiredCount: 2,
+              runningCount: 0,
+              pendingCount: 0,
+              failedTasks: 20,
+              rolloutState: 'IN_PROGRESS',
+              rolloutStateReason: 'ECS deployment ecs-svc/2222222222222222222 in progress.',
+            }))
+          }
+          return answer
+        },
+      }
+    }
+    return undefined
+  })
+  try {
+    const r = await status(['backend-flask'], { AWS_ENDPOINT_URL: proxy.url })
+    assert.is(r.code, 1, r.all)
+    assert.match(
+      line(r.stdout, 'backend-flask: ACTIVE'),
+      'running 2 / pending 0 / desired 2; rollout IN_PROGRESS and failing: 20 tasks failed, the latest stopped: Essential container in task exited; backend-flask: ModuleNotFoundError: No module named flask',
+    )
   } finally {
     await proxy.stop()
   }

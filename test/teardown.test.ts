@@ -8,7 +8,7 @@ import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
@@ -16,24 +16,74 @@ import { resetMoto } from './helpers/moto.js'
 import { waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import { provisionStack, STACK_ENV } from './helpers/stack.js'
-import { formatLeft, leftFrom, type TeardownDocument } from '../lib/teardown/report.js'
-import { teardownSteps, DEFAULT_TEARDOWN } from '../lib/teardown/index.js'
+import { formatLeft, leftFrom, leftProblem, type TeardownDocument } from '../lib/teardown/report.js'
+import { dataStepIds, teardownSteps, DEFAULT_TEARDOWN } from '../lib/teardown/index.js'
+import { parameterOwner, repositoryShares } from '../lib/teardown/data.js'
+import { clusterBlocked } from '../lib/teardown/ecs.js'
+import { keep, sharedWith } from '../lib/teardown/shared.js'
 import { revisionList } from '../lib/teardown/options.js'
 import { waitsFor } from '../lib/steps/engine.js'
 
 // ---- pure parts ----
 const pure = suite('lib/teardown (pure)')
+const DECLARED = [
+  { name: 'backend-flask', repository: 'backend-flask' },
+  { name: 'frontend-react-js', repository: 'frontend-react-js' },
+]
 pure('the teardown graph: services first, then cluster, group and task definitions, then roles and log group (and data)', () => {
-  const steps = teardownSteps({ services: ['backend-flask', 'frontend-react-js'] }, { ...DEFAULT_TEARDOWN, all: true })
+  const steps = teardownSteps({ services: ['backend-flask', 'frontend-react-js'] }, { ...DEFAULT_TEARDOWN, all: true }, DECLARED)
   const waits = Object.fromEntries(waitsFor(steps, { reverse: true }))
   assert.equal(waits['ecs/delete-service:backend-flask'], [])
   assert.equal(waits['ecs/delete-cluster'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
   assert.equal(waits['ec2/delete-security-group'], ['ecs/delete-service:backend-flask', 'ecs/delete-service:frontend-react-js'])
   assert.equal(waits['ecs/deregister-task-definition:frontend-react-js'], ['ecs/delete-service:frontend-react-js'])
   const families = ['ecs/deregister-task-definition:backend-flask', 'ecs/deregister-task-definition:frontend-react-js']
-  for (const id of ['iam/delete-roles', 'logs/delete-log-group', 'ecr/delete-repositories', 'ssm/delete-parameters']) assert.equal(waits[id], families, id)
-  const withoutData = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN).map((s) => s.id)
-  assert.not.ok(withoutData.includes('ecr/delete-repositories') || withoutData.includes('ssm/delete-parameters'))
+  const data = ['ecr/delete-repositories', 'ecr/delete-shared-repositories', 'ssm/delete-parameters', 'ssm/delete-shared-parameters']
+  for (const id of ['iam/delete-roles', 'logs/delete-log-group', ...data]) assert.equal(waits[id], families, id)
+  assert.equal([...dataStepIds(steps)], data)
+  const withoutData = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN, DECLARED).map((s) => s.id)
+  assert.not.ok(withoutData.some((id) => id.startsWith('ecr/') || id.startsWith('ssm/')))
+})
+pure('what is shared is a property of the step: the cluster, the group, the roles, the log group, the shared data', () => {
+  const steps = teardownSteps({ services: ['backend-flask'] }, { ...DEFAULT_TEARDOWN, all: true }, DECLARED)
+  assert.equal(steps.filter((s) => s.shared).map((s) => s.id), [
+    'ecs/delete-cluster',
+    'ec2/delete-security-group',
+    'iam/delete-roles',
+    'logs/delete-log-group',
+    'ecr/delete-shared-repositories',
+    'ssm/delete-shared-parameters',
+  ])
+})
+const SHARES: Array<[string, string[], { own: string[]; shared: string[] }]> = [
+  ['every service: all theirs, the base image shared', ['backend-flask', 'frontend-react-js'], { own: ['backend-flask', 'frontend-react-js'], shared: ['cruddur-python'] }],
+  ['one service: its own; the other\'s untouched', ['frontend-react-js'], { own: ['frontend-react-js'], shared: ['cruddur-python'] }],
+]
+for (const [name, selected, expected] of SHARES) {
+  pure(`repositoryShares: ${name}`, () => assert.equal(repositoryShares(['cruddur-python', 'backend-flask', 'frontend-react-js'], selected, DECLARED), expected))
+}
+pure('repositoryShares: a repository two services use is shared when only one is torn down', () => {
+  const declared = [{ name: 'a', repository: 'common' }, { name: 'b', repository: 'common' }]
+  assert.equal(repositoryShares(['common'], ['a'], declared), { own: [], shared: ['common'] })
+  assert.equal(repositoryShares(['common'], ['a', 'b'], declared), { own: ['common'], shared: [] })
+})
+pure('parameterOwner: by folder, a service whose name begins another\'s included', () => {
+  assert.is(parameterOwner('/cruddur/backend-flask/CONNECTION_URL', '/cruddur', ['backend', 'backend-flask']), 'backend-flask')
+  assert.is(parameterOwner('/cruddur/backend/X', '/cruddur', ['backend', 'backend-flask']), 'backend')
+  assert.is(parameterOwner('/cruddur/SHARED_KEY', '/cruddur', ['backend']), undefined)
+})
+pure('a shared step that stays reports what it would delete as kept, and why', () => {
+  const why = sharedWith([{ name: 'backend-flask', status: 'ACTIVE' }])
+  assert.is(why, 'shared with backend-flask (ACTIVE), not in ECS_SERVICES')
+  assert.equal(keep([{ resource: 'log group', name: '/x', outcome: 'deleted', detail: 'with its logs' }, { resource: 'iam role', name: 'R', outcome: 'unchanged', detail: 'already gone' }], why), [
+    { resource: 'log group', name: '/x', outcome: 'unchanged', detail: `kept: ${why}`, kept: why },
+    { resource: 'iam role', name: 'R', outcome: 'unchanged', detail: 'already gone' },
+  ])
+})
+pure('clusterBlocked: a service the kit does not declare, or one left out of ECS_SERVICES, keeps the cluster', () => {
+  assert.is(clusterBlocked('c', [], ['a'], ['a']), undefined)
+  assert.is(clusterBlocked('c', ['x'], ['a'], ['a', 'b']), 'ECS cluster c also runs x, which json/services.json does not declare: delete it, then re-run teardown')
+  assert.is(clusterBlocked('c', ['b'], ['a'], ['a', 'b']), 'ECS cluster c also runs b, not in ECS_SERVICES (a): add it to ECS_SERVICES, then re-run teardown')
 })
 const REVISIONS: Array<[number[], string]> = [
   [[], 'no revision'],
@@ -43,21 +93,29 @@ const REVISIONS: Array<[number[], string]> = [
   [[1, 3, 7], 'revisions 1, 3, 7'],
 ]
 for (const [list, expected] of REVISIONS) pure(`revisionList ${JSON.stringify(list)}`, () => assert.is(revisionList(list), expected))
-pure('what is left: data kept unless --all, anything else not deleted', () => {
+pure('what is left: data kept unless --all, shared kept while used, anything else not deleted', () => {
   const reports = [
     { id: 'ecr/delete-repositories', title: '', seconds: 0, changes: [{ resource: 'ecr repository', name: 'backend-flask', outcome: 'deleted' as const, detail: 'with 2 images' }] },
     { id: 'logs/delete-log-group', title: '', seconds: 0, changes: [{ resource: 'log group', name: '/x', outcome: 'deleted' as const }] },
     { id: 'iam/delete-roles', title: '', seconds: 0, changes: [{ resource: 'iam role', name: 'R', outcome: 'unchanged' as const, detail: 'already gone' }] },
+    { id: 'ec2/delete-security-group', title: '', seconds: 0, changes: keep([{ resource: 'security group', name: 'sg', outcome: 'deleted' }], 'shared with b (ACTIVE), not in ECS_SERVICES') },
   ]
-  const left = leftFrom(reports, false)
-  assert.equal(left.map((l) => [l.name, l.why]), [['backend-flask', 'data'], ['/x', 'not deleted']])
-  assert.equal(leftFrom(reports, true).map((l) => l.why), ['not deleted', 'not deleted'])
-  assert.equal(formatLeft(left), [
+  const data = new Set(['ecr/delete-repositories'])
+  const left = leftFrom(reports, false, data)
+  assert.equal(left.map((l) => [l.name, l.why]), [['backend-flask', 'data'], ['/x', 'not deleted'], ['sg', 'shared']])
+  assert.equal(leftFrom(reports, true, data).map((l) => l.why), ['not deleted', 'not deleted', 'shared'])
+  assert.equal(formatLeft(left, { failed: true }), [
     'Left in place:',
     '    ecr repository backend-flask (with 2 images): data, kept: ./scripts/teardown --all deletes it',
     '    log group /x: not deleted: see the errors above, then re-run',
+    '    security group sg: kept, shared with b (ACTIVE), not in ECS_SERVICES',
   ])
-  assert.equal(formatLeft([]), ['Nothing the kit made is left.'])
+  assert.is(formatLeft(left, { failed: false })[2], '    log group /x: still there after teardown (made again while it ran?): re-run teardown')
+  assert.equal(formatLeft([], { failed: false }), ['Nothing the kit made is left.'])
+  assert.equal(formatLeft([], { failed: false, only: ['a'] }), ['Nothing of a is left.'])
+  assert.is(leftProblem(left, false, false), '1 resource the kit made is still there (listed above): re-run teardown')
+  assert.is(leftProblem(left, true, true), '1 resource the kit made is still there (listed in "left"): re-run teardown once the failed steps\' errors are dealt with')
+  assert.is(leftProblem(left.filter((l) => l.why !== 'not deleted'), true, false), undefined, 'data and shared resources are meant to stay')
 })
 pure.run()
 
@@ -125,8 +183,8 @@ test('without --yes and without a terminal: exit 2, one line, no AWS call at all
   assert.is((await whatExists()).service, 'ACTIVE')
 })
 
-/** Run teardown on a terminal (util-linux `script` gives it a pseudo-terminal) and answer its question. */
-async function onTerminal(answer: string): Promise<{ code: number | null; out: string }> {
+/** Run teardown on a terminal (util-linux `script` gives it a pseudo-terminal) and answer its question (keys as typed). */
+async function onTerminal(keys: string): Promise<{ code: number | null; out: string }> {
   // script(1) takes a shell command: the path quoted for sh.
   const command = `'${join(ROOT, 'scripts/teardown').replace(/'/g, `'\\''`)}'`
   const child = spawn('script', ['-qec', command, '/dev/null'], {
@@ -138,7 +196,7 @@ async function onTerminal(answer: string): Promise<{ code: number | null; out: s
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
   try {
     await waitFor('the question', async () => out.includes('[y/N]'), 30000)
-    child.stdin.write(`${answer}\n`)
+    child.stdin.write(keys)
     return { code: await exited, out }
   } finally {
     child.kill('SIGKILL')
@@ -148,15 +206,28 @@ async function onTerminal(answer: string): Promise<{ code: number | null; out: s
 test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async () => {
   await provisionStack(motoUrl)
   proxy.reset()
-  const no = await onTerminal('n')
+  const no = await onTerminal('n\n')
   assert.is(no.code, 1, no.out)
   assert.match(no.out, /Delete the 10 resources above\? \[y\/N\]/)
   assert.match(no.out, /teardown cancelled: nothing was changed/)
   assert.equal(proxy.mutations(), [])
-  const yes = await onTerminal('y')
+  const yes = await onTerminal('y\n')
   assert.is(yes.code, 0, yes.out)
   assert.match(yes.out, /10 deleted, 0 unchanged/)
   assert.is((await whatExists()).service, undefined)
+})
+
+test('Ctrl-C or Ctrl-D at the question cancels: nothing changed, said as such (not an unexpected error)', async () => {
+  await provisionStack(motoUrl)
+  proxy.reset()
+  for (const [key, name] of [['\x03', 'Ctrl-C'], ['\x04', 'Ctrl-D']]) {
+    const r = await onTerminal(key)
+    assert.is(r.code, 1, `${name}: ${r.out}`)
+    assert.match(r.out, /teardown cancelled: nothing was changed/, name)
+    assert.not.match(r.out, /unexpected|--debug/i, name)
+  }
+  assert.equal(proxy.mutations(), [])
+  assert.is((await whatExists()).service, 'ACTIVE')
 })
 
 test('--dry-run prints the plan in reverse dependency order and changes nothing', async () => {
@@ -171,7 +242,7 @@ test('--dry-run prints the plan in reverse dependency order and changes nothing'
   assert.match(r.stdout, /would delete task definition backend-flask: revisions 1, 2 deregistered, revisions 1, 2 deleted/)
   assert.match(r.stdout, /would delete iam managed policy AWSXRayDaemonWriteAccess: detached from CruddurTaskRole/)
   assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
-  assert.match(r.stdout, /Would be left:\n\s+ecr repository cruddur-python/)
+  assert.match(r.stdout, /Would be left:\n\s+ecr repository backend-flask \(with 0 images\): data, kept/)
   // The service's line comes before the cluster's and the task definition's; the task definition before the roles and the log group.
   const at = (text: string) => r.stdout.indexOf(text)
   assert.ok(at('ecs/delete-service:backend-flask') < at('ecs/delete-cluster'))
@@ -214,7 +285,7 @@ test('--yes deletes everything but the data, lists what it leaves; a second run 
   assert.match(again.stdout, /Left in place:/)
 })
 
-test('--all also deletes the repositories with their images and the SSM parameters', async () => {
+test('--all also deletes the repositories with their images and the SSM parameters (the service\'s own, and the shared ones once no other service exists)', async () => {
   await provisionStack(motoUrl)
   const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: 'sha256:' + 'a'.repeat(64), size: 1, mediaType: 'application/vnd.docker.container.image.v1+json' }, layers: [] })
   await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageManifest: manifest, imageTag: 'latest' }))
@@ -222,9 +293,11 @@ test('--all also deletes the repositories with their images and the SSM paramete
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /deleted\s+ecr repository backend-flask: with 1 image/)
   assert.match(r.stdout, /deleted\s+ssm parameter \/cruddur\/backend-flask\/ROLLBAR_ACCESS_TOKEN/)
-  assert.match(r.stdout, /Nothing the kit made is left\./)
+  assert.match(r.stdout, /deleted\s+ecr repository cruddur-python/)
+  assert.match(r.stdout, /Nothing of backend-flask is left\./)
   assert.not.match(r.all, 'stack-test-rollbar')
-  assert.equal(await whatExists(), { ...NOTHING_BUT_DATA, repositories: [], parameters: 0 })
+  // The frontend's repository is the frontend's: a teardown of the backend leaves it.
+  assert.equal(await whatExists(), { ...NOTHING_BUT_DATA, repositories: ['frontend-react-js'], parameters: 0 })
   proxy.reset()
   const again = await teardown(['--all', '--yes'])
   assert.is(again.code, 0)
@@ -241,7 +314,7 @@ test('--json is one document: the plan, the steps, the summary and what is left'
   assert.is(doc.summary.failed, 0)
   assert.ok(doc.steps.some((s: { id: string; changes: Array<{ outcome: string }> }) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
   assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
-  assert.ok(doc.left.some((item) => item.resource === 'ecr repository' && item.name === 'frontend-react-js'))
+  assert.ok(doc.left.some((item) => item.resource === 'ecr repository' && item.name === 'cruddur-python'))
 })
 
 test('a teardown killed half-way, run again, completes; a third run changes nothing', async () => {
@@ -272,26 +345,96 @@ test('a teardown killed half-way, run again, completes; a third run changes noth
   assert.equal(proxy.mutations(), [])
 })
 
-test('a service outside ECS_SERVICES keeps the cluster: the plan says so, the rest goes, the cluster is left and named', async () => {
+test('a service the kit does not declare keeps the cluster: the plan says so, the rest goes, the cluster is left and named (exit 1)', async () => {
   await provisionStack(motoUrl)
   const backend = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
   await ecs.send(
-    new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'frontend-react-js', taskDefinition: backend?.taskDefinition, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: backend?.networkConfiguration }),
+    new CreateServiceCommand({ cluster: 'cruddur', serviceName: 'hand-made-worker', taskDefinition: backend?.taskDefinition, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: backend?.networkConfiguration }),
   )
   const r = await teardown(['--yes'])
   assert.is(r.code, 1, r.all)
-  assert.match(r.stdout, /would delete ecs cluster cruddur: .*; but it also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\)/)
-  assert.match(r.stdout, /✗ ecs\/delete-cluster\s+ECS cluster cruddur also runs frontend-react-js, not in ECS_SERVICES \(backend-flask\): add them to ECS_SERVICES \(or delete them\), then re-run teardown/)
+  assert.match(r.stdout, /would delete ecs cluster cruddur: .*; but it also runs hand-made-worker, which json\/services\.json does not declare/)
+  assert.match(r.stdout, /✗ ecs\/delete-cluster\s+ECS cluster cruddur also runs hand-made-worker, which json\/services\.json does not declare: delete it, then re-run teardown/)
   assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
   const after = await whatExists()
   assert.is(after.cluster, 'ACTIVE')
   assert.equal(after.roles, [])
   assert.is(after.service, undefined)
-  // Named in ECS_SERVICES, it goes too, and so does the cluster.
-  const both = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask,frontend-react-js' })
-  assert.is(both.code, 0, both.all)
-  assert.match(both.stdout, /deleted\s+ecs service frontend-react-js/)
-  assert.is((await whatExists()).cluster, undefined)
+})
+
+/** The two declared services' parts, read back through the SDK. */
+async function bothServices() {
+  const services = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask', 'frontend-react-js'] })).catch(() => undefined))?.services ?? []
+  const live = services.filter((s) => s.status !== 'INACTIVE').map((s) => s.serviceName).sort()
+  const families = async (family: string) => ((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? []).length
+  const parameters = ((await ssm.send(new GetParametersByPathCommand({ Path: '/cruddur', Recursive: true }))).Parameters ?? []).map((p) => p.Name).sort()
+  return { ...(await whatExists()), live, backendRevisions: await families('backend-flask'), frontendRevisions: await families('frontend-react-js'), parameterNames: parameters }
+}
+
+const SHARED_KEPT = { cluster: 'ACTIVE', roles: ['CruddurServiceExecutionRole', 'CruddurTaskRole'], securityGroups: 1, logGroups: 1 }
+
+test('a teardown of one service deletes what is its alone and keeps what the other still uses, saying so in its plan', async () => {
+  const BOTH = { ECS_SERVICES: 'backend-flask,frontend-react-js' }
+  await provisionStack(motoUrl, BOTH)
+  proxy.reset()
+  const front = await teardown(['--yes'], { ECS_SERVICES: 'frontend-react-js' })
+  assert.is(front.code, 0, front.all)
+  assert.match(front.stdout, /would delete ecs service frontend-react-js/)
+  for (const shared of ['ecs cluster cruddur', 'security group crud-srv-sg', 'iam role CruddurServiceExecutionRole', 'iam role CruddurTaskRole', 'log group /cruddur/fargate-cluster']) {
+    assert.match(front.stdout, new RegExp(`unchanged\\s+${shared.replace(/\//g, '\\/')}: kept: shared with backend-flask \\(ACTIVE\\), not in ECS_SERVICES`), shared)
+  }
+  assert.match(front.stdout, /^plan: 2 to delete, /m)
+  const after = await bothServices()
+  assert.equal(after.live, ['backend-flask'])
+  assert.is(after.frontendRevisions, 0)
+  assert.is(after.backendRevisions, 1)
+  assert.equal({ cluster: after.cluster, roles: after.roles, securityGroups: after.securityGroups, logGroups: after.logGroups }, SHARED_KEPT)
+  assert.not.ok(proxy.mutations().some((c) => /^(DeleteCluster|DeleteRole|DeleteSecurityGroup|DeleteLogGroup|DetachRolePolicy|DeleteRolePolicy)$/.test(c.action)), JSON.stringify(proxy.mutations()))
+})
+
+test('--all for one service: its repository and parameters go; the other\'s, the base image repository and the shared resources stay', async () => {
+  const BOTH = { ECS_SERVICES: 'backend-flask,frontend-react-js' }
+  await provisionStack(motoUrl, BOTH)
+  await ssm.send(new PutParameterCommand({ Name: '/cruddur/frontend-react-js/REACT_APP_FLAG', Value: 'on', Type: 'String' }))
+  const plan = await teardown(['--all', '--dry-run'])
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /would delete\s+ecr repository backend-flask/)
+  assert.match(plan.stdout, /unchanged\s+ecr repository cruddur-python: kept: shared with frontend-react-js \(ACTIVE\)/)
+  assert.not.match(plan.stdout, /ecr repository frontend-react-js|REACT_APP_FLAG/)
+  const back = await teardown(['--all', '--yes'])
+  assert.is(back.code, 0, back.all)
+  let after = await bothServices()
+  assert.equal(after.live, ['frontend-react-js'])
+  assert.equal(after.repositories, ['cruddur-python', 'frontend-react-js'])
+  assert.equal(after.parameterNames, ['/cruddur/frontend-react-js/REACT_APP_FLAG'])
+  assert.equal({ cluster: after.cluster, roles: after.roles, securityGroups: after.securityGroups, logGroups: after.logGroups }, SHARED_KEPT)
+  assert.match(back.stdout, /Nothing the kit made is left\.|Left in place:/)
+  // The last service: no other declared service is left, so the shared resources go with it.
+  const last = await teardown(['--all', '--yes'], { ECS_SERVICES: 'frontend-react-js' })
+  assert.is(last.code, 0, last.all)
+  assert.match(last.stdout, /deleted\s+ecs cluster cruddur/)
+  after = await bothServices()
+  assert.equal({ ...after, live: [], backendRevisions: 0, frontendRevisions: 0, parameterNames: [] }, { ...NOTHING_BUT_DATA, repositories: [], parameters: 0, live: [], backendRevisions: 0, frontendRevisions: 0, parameterNames: [] })
+  assert.equal(after.live, [])
+  assert.equal(after.parameterNames, [])
+})
+
+test('something still there after a run with no failed step: exit 1 and an error line, not a silent 0 (scripted: a log group made again while teardown ran)', async () => {
+  await provisionStack(motoUrl)
+  // CloudWatch Logs answers DeleteLogGroup with 200 and an empty document; the group is back
+  // (another writer made it again) by the time teardown checks what is left.
+  const again = await startScriptedProxy(motoUrl, {
+    answer: (action) => (action === 'DeleteLogGroup' ? { status: 200, type: 'application/x-amz-json-1.1', body: '{}' } : undefined),
+  })
+  try {
+    const r = await runKit('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: again.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, /deleted\s+log group \/cruddur\/fargate-cluster/)
+    assert.match(r.stdout, /Left in place:[\s\S]*log group \/cruddur\/fargate-cluster[^\n]*still there after teardown/)
+    assert.match(r.stderr, /^teardown: 1 resource the kit made is still there \(listed above\): re-run teardown/m)
+  } finally {
+    await again.stop()
+  }
 })
 
 test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {

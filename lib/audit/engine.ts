@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { ROOT } from '../config/paths.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import { RULES, type Finding, type Rule } from './rules.js'
-import { SEVERITIES, type Severity, type Snapshot } from './snapshot.js'
+import { SEVERITIES, taskDefinitions, type Severity, type Snapshot } from './snapshot.js'
 
 export const ACCEPTED_FILE = 'policies/audit-accepted.json'
 
@@ -37,7 +37,7 @@ export interface AuditReport {
   findings: ReportedFinding[]
   /** Rules this mode has no facts for (e.g. CloudTrail under --local). */
   notChecked: string[]
-  /** Acceptances that matched no finding (stale entries). */
+  /** Acceptances that matched no finding although their rule and resource were checked (stale entries). */
   unusedAcceptances: Acceptance[]
   unreadable: string[]
   /** What the kit manages that does not exist (live): provision creates it. */
@@ -89,6 +89,26 @@ export function loadAccepted(root = ROOT): Acceptance[] {
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s)
 
+/**
+ * Every resource the snapshot holds facts for, named as findings name them ("service:NAME",
+ * "container:FAMILY/NAME", ...). What does not exist (an empty account) or could not be read
+ * was not checked. Pure.
+ */
+export function checkedResources(snapshot: Snapshot): string[] {
+  const resources: string[] = []
+  if (snapshot.cluster.exists) resources.push(`cluster:${snapshot.cluster.name}`)
+  for (const svc of snapshot.services) resources.push(`service:${svc.name}`)
+  for (const td of taskDefinitions(snapshot)) {
+    resources.push(`task-definition:${td.family}`, ...td.containerDefinitions.map((c) => `container:${td.family}/${c.name ?? '?'}`))
+  }
+  resources.push(...snapshot.roles.map((r) => `role:${r.name}`), ...snapshot.securityGroups.map((g) => `security-group:${g.name}`))
+  resources.push(...snapshot.parameters.map((p) => `parameter:${p.name}`))
+  for (const r of snapshot.repositories.filter((r) => r.exists)) resources.push(`repository:${r.name}`, ...(r.scans ?? []).map((scan) => `image:${scan.image}`))
+  resources.push(...snapshot.logGroups.filter((g) => g.exists !== false).map((g) => `log-group:${g.name}`))
+  if (snapshot.trails !== undefined || snapshot.recorders !== undefined) resources.push(`region:${snapshot.region}`)
+  return resources
+}
+
 /** Parse --fail-on. Pure. */
 export function parseFailOn(text: string | undefined): FailOn {
   if (text === undefined) return 'high'
@@ -111,10 +131,13 @@ export function evaluate(snapshot: Snapshot, accepted: readonly Acceptance[], fa
     for (const f of found) {
       const acceptance = accepted.find((a) => a.rule === rule.id && globMatch(a.resource, f.resource))
       if (acceptance) used.add(acceptance)
+      // A finding with no file of its own points at where the kit defines its resource.
+      const source = f.file ? undefined : snapshot.sources?.[f.resource]
       findings.push({
         ruleId: rule.id,
         title: rule.title,
         publicIds: rule.publicIds,
+        ...(source ? { file: source.file, ...(source.key ? { key: source.key } : {}) } : {}),
         ...f,
         severity: f.severity ?? rule.severity,
         ...(acceptance ? { accepted: { reason: acceptance.reason } } : {}),
@@ -126,6 +149,7 @@ export function evaluate(snapshot: Snapshot, accepted: readonly Acceptance[], fa
   const summary = { critical: 0, high: 0, medium: 0, low: 0, accepted: findings.length - open.length }
   for (const f of open) summary[f.severity] += 1
   const failed = failOn !== 'none' && open.some((f) => rank(f.severity) <= rank(failOn))
+  const checked = checkedResources(snapshot)
   return {
     mode: snapshot.mode,
     region: snapshot.region,
@@ -133,7 +157,8 @@ export function evaluate(snapshot: Snapshot, accepted: readonly Acceptance[], fa
     rules: rules.map(({ id, title, severity, publicIds, helpUri }) => ({ id, title, severity, publicIds, helpUri })),
     findings,
     notChecked,
-    unusedAcceptances: accepted.filter((a) => !used.has(a)),
+    // Stale only when it could have matched: its rule ran and a resource it names was checked.
+    unusedAcceptances: accepted.filter((a) => !used.has(a) && !notChecked.includes(a.rule) && checked.some((r) => globMatch(a.resource, r))),
     unreadable: snapshot.unreadable,
     absent: snapshot.absent,
     summary,

@@ -82,6 +82,7 @@ export interface SarifLog {
   version: '2.1.0'
   runs: Array<{
     tool: { driver: { name: string; version: string; rules: unknown[] } }
+    invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: unknown[] }>
     results: unknown[]
   }>
 }
@@ -118,9 +119,27 @@ export function toSarif(report: AuditReport, version: string, line: typeof lineO
       properties: { severity: f.severity, resource: f.resource, fix: f.fix, ...(f.cost ? { cost: f.cost } : {}), mode: report.mode },
     }
   })
+  // What this run could not check, so a code-scanning tool does not read silence as a pass.
+  const notCheckedWhy = report.mode === 'local' ? 'it needs the live account (not checked under --local)' : 'its facts could not be read'
+  const notifications = [
+    ...report.notChecked.map((id) => ({
+      level: 'note',
+      descriptor: { id: 'rule-not-checked' },
+      associatedRule: { id, index: report.rules.findIndex((r) => r.id === id) },
+      message: { text: `${id} not checked: ${notCheckedWhy}` },
+    })),
+    ...report.unreadable.map((what) => ({ level: 'warning', descriptor: { id: 'resource-unreadable' }, message: { text: `could not read ${what}: not checked` } })),
+    ...report.absent.map((what) => ({ level: 'note', descriptor: { id: 'resource-absent' }, message: { text: `${what} does not exist (./scripts/provision creates it): not checked` } })),
+  ]
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'cruddur-ecs-kit audit', version, rules } }, results }],
+    runs: [
+      {
+        tool: { driver: { name: 'cruddur-ecs-kit audit', version, rules } },
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        results,
+      },
+    ],
   }
 }

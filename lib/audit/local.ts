@@ -8,7 +8,7 @@ import { ecrRegistry } from '../aws/arns.js'
 import { regionFromEnv } from '../aws/context.js'
 import { derivedValues, placeholderHint } from '../steps/step.js'
 import { familyOf } from '../steps/ecs-service.js'
-import { serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
+import { SERVICES_FILE, serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
 import { managedPolicyArn, roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
 import { containerPorts, wantedRules } from '../steps/security-group.js'
 import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
@@ -160,5 +160,16 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
     ],
     unreadable: [],
     absent: [],
+    // The steps that create what has no template: a finding on it points at the code to change.
+    sources: {
+      [`cluster:${names.cluster}`]: { file: 'lib/steps/cluster.ts', key: 'new CreateClusterCommand' },
+      ...Object.fromEntries(names.repositories.map((name) => [`repository:${name}`, { file: 'lib/steps/ecr-repositories.ts', key: 'new CreateRepositoryCommand' }])),
+      [`security-group:${names.securityGroup}`]: { file: 'lib/steps/security-group.ts', key: 'new AuthorizeSecurityGroupIngressCommand' },
+      [`log-group:${names.logGroup}`]: { file: 'lib/steps/log-group.ts', key: 'new PutRetentionPolicyCommand' },
+      ...Object.fromEntries(roles.map((r) => [`role:${r.name}`, { file: 'lib/steps/iam-roles.ts', key: 'export function roleSpecs' }])),
+      ...Object.fromEntries(
+        referencedParameters(tds).flatMap((p) => (declared.some((d) => d.name === p.secret) ? [[`parameter:${p.name}`, { file: SERVICES_FILE, key: p.secret }]] : [])),
+      ),
+    },
   }
 }

@@ -169,6 +169,11 @@ export interface Snapshot {
   unreadable: string[]
   /** What the kit manages that does not exist in the account (not a finding: provision creates it). */
   absent: string[]
+  /**
+   * Where the kit defines a resource that has no template of its own ("repository:NAME" → the
+   * step that creates it), so a finding on it points at the file to change (SARIF's location).
+   */
+  sources?: Record<string, { file: string; key?: string }>
 }
 
 /** The task definitions of a snapshot, each family once. Pure. */

@@ -134,20 +134,46 @@ export class AwsHttpHandler {
       throw new NotAwsApiError(endpoint, call, region, response.statusCode, kind)
     }
     response.body = Readable.from([body])
+    // For the error description: which endpoint an answer the SDK cannot parse came from (not enumerable: never logged).
+    Object.defineProperty(response, 'endpoint', { value: endpoint, enumerable: false })
     return answer
   }
 }
 
+/** What is wrong with an endpoint variable's value, or undefined when it is an http(s) URL. Pure. */
+function endpointProblem(name: string, url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `${name} is not a URL: "${url}" (e.g. http://127.0.0.1:5000 for moto; unset it for real AWS)`
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `${name} must be an http:// or https:// URL, got "${url}" (e.g. http://127.0.0.1:5000 for moto; unset it for real AWS)`
+  }
+  return undefined
+}
+
+/**
+ * Every problem with AWS_ENDPOINT_URL and each AWS_ENDPOINT_URL_<SERVICE> the environment sets
+ * (all of them, whether or not this run uses that service): a bad one is a configuration
+ * error before any call, not a failed check. Pure.
+ */
+export function endpointProblems(env: Env): string[] {
+  const names = Object.keys(env).filter((name) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(name)).sort()
+  return names.flatMap((name) => {
+    const url = get(env, name)
+    const problem = url === undefined ? undefined : endpointProblem(name, url)
+    return problem ? [problem] : []
+  })
+}
+
 /** The endpoint override for a service, if any. Pure. */
 export function endpointFor(env: Env, service: ServiceKey): string | undefined {
-  const url = get(env, `AWS_ENDPOINT_URL_${service}`) ?? get(env, 'AWS_ENDPOINT_URL')
-  if (url !== undefined) {
-    try {
-      new URL(url)
-    } catch {
-      throw new ConfigError(`AWS_ENDPOINT_URL${url === get(env, 'AWS_ENDPOINT_URL') ? '' : `_${service}`} is not a URL: "${url}"`)
-    }
-  }
+  const name = get(env, `AWS_ENDPOINT_URL_${service}`) !== undefined ? `AWS_ENDPOINT_URL_${service}` : 'AWS_ENDPOINT_URL'
+  const url = get(env, name)
+  const problem = url === undefined ? undefined : endpointProblem(name, url)
+  if (problem) throw new ConfigError(problem)
   return url
 }
 
@@ -186,4 +212,17 @@ export function awsErrorIs(error: unknown, name: string | RegExp, message?: RegE
   const id = e.Code ?? e.name ?? ''
   const named = typeof name === 'string' ? id === name || e.name === name : name.test(id) || name.test(e.name ?? '')
   return named && (message === undefined || message.test(String(e.message ?? '')))
+}
+
+/**
+ * Whether a failed call may succeed if made again later (the SDK has already retried it):
+ * throttling, a 5xx answer (including a load balancer's page, NotAwsApiError with a 5xx
+ * status), a timeout, or a dropped connection. Pure.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e.$metadata?.httpStatusCode ?? 0
+  if (status >= 500 && status <= 599) return true
+  if (awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure|ServerException|TimeoutError/)) return true
+  return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(e.code ?? '') || /socket hang up/i.test(String(e.message ?? ''))
 }

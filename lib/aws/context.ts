@@ -6,7 +6,7 @@ import { get, WHERE_TO_SET, type Env } from '../config/env.js'
 import { checkNames, selectedServices, type KitNames } from '../config/names.js'
 import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
-import { clientConfig, type ClientConfig, type ServiceKey } from './clients.js'
+import { clientConfig, endpointProblems, type ClientConfig, type ServiceKey } from './clients.js'
 import { checkAccountId } from './arns.js'
 
 /** apply: change what differs; dry-run: read and plan; read-only: a command that never changes anything. */
@@ -62,13 +62,22 @@ export interface ContextOptions {
   mode: Mode
   /** A region already known (e.g. an ECR registry's own), instead of resolving one. */
   region?: string
+  /**
+   * The run's own input problems (a provisioning script's steps' validation: missing variables,
+   * templates), reported together with a missing region so that one run names everything to set.
+   */
+  inputProblems?: (inputs: Pick<RunContext, 'env' | 'names' | 'services'>) => string[]
 }
 
 /** Make a run's context. The only way the kit builds AWS clients. */
 export async function openContext(env: Env, options: ContextOptions): Promise<RunContext> {
   // Every problem with the region and the names at once: fixing one, re-running and learning
   // of the next is the trap this avoids.
-  const problems: string[] = []
+  // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice (eight lines on
+  // stderr) would bury the kit's own output. Off before anything (the profile's region below
+  // builds an SDK client) can print it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  const problems: string[] = [...endpointProblems(env)]
   const region = await (options.region !== undefined ? Promise.resolve(options.region) : resolveRegion(env)).catch((error: unknown) => {
     if (!(error instanceof ConfigError)) throw error
     problems.push(error.message)
@@ -77,15 +86,16 @@ export async function openContext(env: Env, options: ContextOptions): Promise<Ru
   const declared = declaredServices()
   const checked = checkNames(env, declared)
   problems.push(...checked.problems)
+  if (problems.length > 0 && checked.names && options.inputProblems) {
+    const inputs = { env, names: checked.names, services: selectedServices(checked.names, declared) }
+    for (const problem of options.inputProblems(inputs)) if (!problems.includes(problem)) problems.push(problem)
+  }
   if (problems.length > 0 || !checked.names) {
     throw new ConfigError(`${options.mode === 'read-only' ? '' : 'nothing was changed: '}${problems.join('; ')}`)
   }
   const names = checked.names
   const clients = new Map<unknown, unknown>()
   const client = <C>(Client: new (config: ClientConfig) => C, service: ServiceKey): C => {
-    // Node 20 is what Gitpod and this kit run on; the SDK's end-of-support notice on every
-    // start would only bury the kit's own output.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     if (!clients.has(Client)) clients.set(Client, new Client(clientConfig(env, service, region)))
     return clients.get(Client) as C
   }

@@ -14,9 +14,13 @@ export const WHERE_TO_SET = whereToSet()
 /**
  * Load .env from the working directory and the repo root into process.env. Values already in
  * the environment win (Gitpod's `gp env` and CI variables are the source of truth). dotenv is
- * only imported when a file exists, to keep start-up cheap.
+ * only imported when a file exists, to keep start-up cheap. KIT_DOTENV=off loads no file (the
+ * tests set it: a developer's .env must not reach them).
  */
 export async function loadDotenv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<void> {
+  const switched = get(env, 'KIT_DOTENV')
+  if (switched === 'off') return
+  if (switched !== undefined && switched !== 'on') throw new ConfigError(`KIT_DOTENV must be on or off (got "${switched}"): unset it to load .env files`)
   const files = [...new Set([join(cwd, '.env'), join(ROOT, '.env')])].filter((f) => existsSync(f))
   if (files.length === 0) return
   const dotenv = await import('dotenv')

@@ -4,7 +4,7 @@
 // command that deals with a service reads it here; adding a service adds no code.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireEnv, type Env } from './env.js'
+import { get, requireEnv, type Env } from './env.js'
 import { ConfigError } from '../core/errors.js'
 import { ROOT } from './paths.js'
 
@@ -149,6 +149,10 @@ export function serviceNamed(name: string, all: readonly ServiceDeclaration[] = 
   throw new ConfigError(`service "${name}" ${why} (available: ${all.map((s) => s.name).join(', ') || 'none'})`)
 }
 
+/** The service a script's argument names, or every selected service when it names none. */
+export const selectedServices = (selected: readonly ServiceDeclaration[], name: string | undefined): readonly ServiceDeclaration[] =>
+  name === undefined ? selected : [serviceNamed(name)]
+
 /** A parameter's full path: <prefix>/<service>/<NAME>. Pure. */
 export const parameterPath = (prefix: string, service: string, parameter: string): string => `${prefix}/${service}/${parameter}`
 
@@ -166,7 +170,12 @@ export interface ParameterValue {
 export function parameterValues(services: readonly ServiceDeclaration[], env: Env, prefix: string): ParameterValue[] {
   const variables = [...new Set(services.flatMap((s) => s.parameters.map((p) => p.from)))]
   if (variables.length === 0) return []
-  const values = requireEnv(env, variables, `for the SSM parameters of ${services.map((s) => s.name).join(', ')}`)
+  // Each missing variable names the services whose parameters read it, and only those.
+  const needing = (variable: string) => services.filter((s) => s.parameters.some((p) => p.from === variable)).map((s) => s.name)
+  const missing = variables.filter((v) => get(env, v) === undefined)
+  const groups = [...new Set(missing.map((v) => needing(v).join(', ')))]
+  const purpose = groups.length === 1 ? `for the SSM parameters of ${groups[0]}` : `for the SSM parameters of ${missing.map((v) => `${needing(v).join(', ')} (${v})`).join(', ')}`
+  const values = requireEnv(env, variables, purpose)
   return services.flatMap((s) =>
     s.parameters.map((p) => ({
       path: parameterPath(prefix, s.name, p.name),

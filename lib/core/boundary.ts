@@ -7,7 +7,7 @@ import { loadDotenv, registerEnvSecrets } from '../config/env.js'
 import { declaredSecretVariables } from '../config/services.js'
 import { fail, initColour, say } from './output.js'
 import { redact, registerSecret } from './redact.js'
-import { openContext, type Mode, type RunContext } from '../aws/context.js'
+import { openContext, type ContextOptions, type Mode, type RunContext } from '../aws/context.js'
 import { VARIABLES } from '../config/variables.js'
 import { TIMEOUT_VARIABLES } from '../aws/timeouts.js'
 
@@ -63,13 +63,16 @@ export function withAwsEnv<S extends ScriptSpec>(spec: S): S {
  */
 export async function runAwsScript<const S extends ScriptSpec>(
   spec: S,
-  mode: Mode | ((args: ParsedArgs<S>) => Mode),
+  mode: Mode | ((args: ParsedArgs<S>) => Mode | ContextOptions),
   body: (args: ParsedArgs<S>, run: RunContext) => Promise<ExitCode | void>,
   argv = process.argv.slice(2),
 ): Promise<never> {
   return runScript(
     withAwsEnv(spec),
-    async (args) => body(args, await openContext(process.env, { mode: typeof mode === 'function' ? mode(args) : mode })),
+    async (args) => {
+      const chosen = typeof mode === 'function' ? mode(args) : mode
+      return body(args, await openContext(process.env, typeof chosen === 'string' ? { mode: chosen } : chosen))
+    },
     argv,
   )
 }

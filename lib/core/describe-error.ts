@@ -75,6 +75,16 @@ function describe(error: unknown, context: ErrorContext): Described {
         unexpected: false,
       }
     }
+    if (e.status !== undefined && e.status > 500) {
+      // A load balancer's or proxy's 502/503/504 page in front of the API: unavailable, not "not AWS".
+      return {
+        line:
+          `${e.endpoint} is unavailable: it answered ${e.call}${region} with HTTP ${e.status} and ${e.what}${tries}, not an AWS API answer ` +
+          `(an outage, or a proxy or load balancer in the way): try again later, or check AWS_ENDPOINT_URL`,
+        exitCode: EXIT.failed,
+        unexpected: false,
+      }
+    }
     return {
       line:
         `${e.endpoint} does not speak the AWS API: it answered ${e.call}${region} with HTTP ${e.status} and ${e.what}${tries}; ` +
@@ -92,9 +102,19 @@ function describe(error: unknown, context: ErrorContext): Described {
       unexpected: false,
     }
   }
-  if (e.$response !== undefined && (name === 'SyntaxError' || /Deserialization error|Expected (real )?(string|number|boolean|object)|Unexpected token|not valid JSON/i.test(message))) {
+  if (e.$response !== undefined && (name === 'SyntaxError' || /Deserialization error|Expected (real )?(string|number|boolean|object)|Unexpected token|not valid JSON|JSON at position/i.test(message))) {
+    // The kit's HTTP handler marks each answer with the endpoint it came from.
+    const from = (e.$response as { endpoint?: string } | null)?.endpoint ?? endpoint
+    const status = e.$metadata?.httpStatusCode
+    if (status !== undefined && status >= 500) {
+      return {
+        line: `${from} is unavailable: its answer (HTTP ${status}${tries}) was an error the AWS API does not give (an outage, or a proxy or load balancer in the way): try again later, or check AWS_ENDPOINT_URL`,
+        exitCode: EXIT.failed,
+        unexpected: false,
+      }
+    }
     return {
-      line: `${endpoint} does not speak the AWS API: its answer${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''} could not be read as one. Check AWS_ENDPOINT_URL`,
+      line: `${from} does not speak the AWS API: its answer${status ? ` (HTTP ${status})` : ''} could not be read as one. Check AWS_ENDPOINT_URL`,
       exitCode: EXIT.failed,
       unexpected: false,
     }

@@ -5,11 +5,11 @@ import { openContext } from '../aws/context.js'
 import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
-import { deployedCounts, deployedImageGb, livePricesFor, monthlyEstimate } from './workload.js'
+import { deployedImageGb, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
-/** Amounts are numbers, or a flag's text (checked the same way). */
+/** Amounts are numbers, or a flag's text (both checked by parseAssumption). */
 type Amount = number | string
 
 export interface CostOptions {
@@ -29,21 +29,6 @@ export interface CostOptions {
   natGbPerMonth?: Amount
 }
 
-/** A flag's number, 0 or more; a usage error naming the flag otherwise. */
-function amount(value: Amount | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const text = String(value)
-  const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number, 0 or more, got "${text}"`)
-  return n
-}
-
-function whole(value: Amount | undefined, flag: string): number | undefined {
-  const n = amount(value, flag)
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number, got "${value}"`)
-  return n
-}
-
 /** The monthly estimate (`cost --json` prints it through estimateJson). `progress` hears what is being asked of AWS. */
 export async function costEstimate(env: Env, values: CostOptions, progress: (line: string) => void): Promise<Estimate> {
   if (values.region !== undefined && !REGION_SHAPE.test(values.region)) {
@@ -53,12 +38,12 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     throw new UsageError(`--arch must be x86 or arm64, got "${values.arch}"`)
   }
   const assumptions = {
-    logGbPerTaskMonth: amount(values.logGbPerTaskMonth, 'log-gb-per-task-month'),
-    imageGb: amount(values.imageGb, 'image-gb'),
-    albs: whole(values.albs, 'albs'),
-    albLcu: amount(values.albLcu, 'alb-lcu'),
-    natGateways: whole(values.natGateways, 'nat-gateways'),
-    natGbPerMonth: amount(values.natGbPerMonth, 'nat-gb'),
+    logGbPerTaskMonth: parseAssumption(values.logGbPerTaskMonth, 'log-gb-per-task-month'),
+    imageGb: parseAssumption(values.imageGb, 'image-gb'),
+    albs: parseAssumption(values.albs, 'albs'),
+    albLcu: parseAssumption(values.albLcu, 'alb-lcu'),
+    natGateways: parseAssumption(values.natGateways, 'nat-gateways'),
+    natGbPerMonth: parseAssumption(values.natGbPerMonth, 'nat-gb'),
   }
   const run = await openContext(env, { mode: 'read-only', ...(values.region ? { region: values.region } : {}) }).catch((error: unknown) => {
     // Pricing needs only a region: say that --region gives one too.
@@ -69,14 +54,14 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
   })
   if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
   if (values.deployed) progress(`reading desired counts (ECS) and image sizes (ECR) in ${run.region}...`)
-  const [prices, counts, imageGb] = await Promise.all([
+  const [prices, deployed, imageGb] = await Promise.all([
     values.live ? livePricesFor(run, run.region) : undefined,
-    values.deployed ? deployedCounts(run) : undefined,
+    values.deployed ? deployedServices(run) : undefined,
     values.deployed ? deployedImageGb(run) : undefined,
   ])
   return monthlyEstimate(run, {
     ...(prices ? { prices } : {}),
-    ...(counts ? { counts } : {}),
+    ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
     ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
     assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),

@@ -62,8 +62,8 @@ export interface Estimate {
   prices: { date: string; source: string }
   items: CostItem[]
   monthlyUsd: number
-  /** The same stack with every service on ARM64 (Graviton): its total and what it saves. */
-  arm64: { monthlyUsd: number; savingUsd: number }
+  /** The same stack with every service on ARM64 (Graviton): its total, what it saves, and whether every service is on ARM64 already. */
+  arm64: { monthlyUsd: number; savingUsd: number; already: boolean }
   assumptions: string[]
 }
 
@@ -134,7 +134,7 @@ export function estimate(workload: Workload, prices: RegionPrices, options: { ar
     prices: { date: prices.date, source: prices.source },
     items,
     monthlyUsd,
-    arm64: { monthlyUsd: armTotal, savingUsd: monthlyUsd - armTotal },
+    arm64: { monthlyUsd: armTotal, savingUsd: monthlyUsd - armTotal, already: services.length > 0 && services.every((s) => s.arch === 'arm64') },
     assumptions: assumptionLines(workload),
   }
 }
@@ -200,8 +200,10 @@ export function formatEstimate(e: Estimate): string[] {
   lines.push(`  total: ${usd(e.monthlyUsd)} a month`)
   if (e.arm64.savingUsd > 0.005) {
     lines.push(`  on ARM64 (runtimePlatform.cpuArchitecture ARM64, images built for linux/arm64): ${usd(e.arm64.monthlyUsd)} a month, saving ${usd(e.arm64.savingUsd)}`)
-  } else if (e.items.some((i) => i.kind.startsWith('fargate-'))) {
+  } else if (e.arm64.already) {
     lines.push('  already on ARM64: nothing more to save by architecture')
+  } else if (e.items.some((i) => i.kind.startsWith('fargate-'))) {
+    lines.push('  on ARM64: no saving while no task runs')
   }
   lines.push('assumptions:', ...e.assumptions.map((a) => `  - ${a}`), `prices: ${e.prices.source}`)
   return lines
@@ -215,6 +217,6 @@ export function estimateJson(e: Estimate): Estimate {
     ...e,
     monthlyUsd: round(e.monthlyUsd, 2),
     items: e.items.map((i) => ({ ...i, quantity: round(i.quantity, 6), monthlyUsd: round(i.monthlyUsd, 4) })),
-    arm64: { monthlyUsd: round(e.arm64.monthlyUsd, 2), savingUsd: round(e.arm64.savingUsd, 2) },
+    arm64: { ...e.arm64, monthlyUsd: round(e.arm64.monthlyUsd, 2), savingUsd: round(e.arm64.savingUsd, 2) },
   }
 }

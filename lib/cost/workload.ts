@@ -6,10 +6,11 @@ import { get } from '../config/env.js'
 import { serviceNamed } from '../config/services.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { openContext, type RunContext } from '../aws/context.js'
-import { ConfigError } from '../core/errors.js'
+import { ConfigError, KitError, UsageError } from '../core/errors.js'
+import { describeError } from '../core/describe-error.js'
 import { loadTemplate, render } from '../templates/template.js'
 import { estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
-import { livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
+import { PRICES_FILE, livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
 
 /** The defaults of the assumptions a user can change (scripts/cost's flags). */
 export const DEFAULT_ASSUMPTIONS = {
@@ -19,6 +20,38 @@ export const DEFAULT_ASSUMPTIONS = {
   natGateways: 0,
   natGbPerMonth: 10,
 } as const
+
+/**
+ * The most each assumption flag may be: beyond any stack this kit runs (50 load balancers is
+ * a region's default quota), and small enough that every product stays a finite dollar figure.
+ */
+export const ASSUMPTION_FLAGS = {
+  'log-gb-per-task-month': { max: 10_000, whole: false },
+  'image-gb': { max: 10_000, whole: false },
+  albs: { max: 50, whole: true },
+  'alb-lcu': { max: 10_000, whole: false },
+  'nat-gateways': { max: 100, whole: true },
+  'nat-gb': { max: 1_000_000, whole: false },
+} as const
+
+/**
+ * A flag's amount: a plain decimal ("0.5", "12"), within the flag's range; no exponent, hex or
+ * sign, which Number() would read as something else. The kit's API may pass a number: finite,
+ * 0 or more, whole where the flag is. Throws a UsageError naming the flag. Pure.
+ */
+export function parseAssumption(value: string | number | undefined, flag: keyof typeof ASSUMPTION_FLAGS): number | undefined {
+  if (value === undefined) return undefined
+  const { max, whole } = ASSUMPTION_FLAGS[flag]
+  const n = Number(value)
+  const wellFormed =
+    typeof value === 'number'
+      ? Number.isFinite(n) && n >= 0 && (!whole || Number.isInteger(n))
+      : (whole ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/).test(value.trim())
+  if (!wellFormed || n > max) {
+    throw new UsageError(`--${flag} must be a ${whole ? 'whole number' : 'decimal number'} from 0 to ${max}, got "${value}"`)
+  }
+  return n
+}
 
 const fail = (file: string, field: string, what: string): never => {
   throw new ConfigError(`${file}: "${field}" ${what}`)
@@ -68,6 +101,8 @@ export interface EstimateOptions {
   counts?: Readonly<Record<string, number>>
   /** Stored image data per ECR repository in GB (measured); a repository not named gets the --image-gb assumption. */
   imageGb?: Readonly<Record<string, number>>
+  /** Whether each service's tasks get a public IP (e.g. the live services' assignPublicIp); a service not named keeps its file's. */
+  publicIp?: Readonly<Record<string, boolean>>
   /** Price every service as this architecture instead of its task definition's. */
   arch?: Arch
   /** Prices to use (e.g. live ones); default: the shipped table's for run.region. */
@@ -82,7 +117,7 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
     const size = taskSize(declared.taskDefinitionFile, renderForPricing(declared.taskDefinitionFile, run))
     const shape = serviceShape(declared.serviceFile, renderForPricing(declared.serviceFile, run))
     const count = options.counts?.[name]
-    return { name, ...size, ...shape, desiredCount: count ?? shape.desiredCount }
+    return { name, ...size, ...shape, desiredCount: count ?? shape.desiredCount, publicIp: options.publicIp?.[name] ?? shape.publicIp }
   })
   const given = options.assumptions ?? {}
   const imageGb = given.imageGb ?? DEFAULT_ASSUMPTIONS.imageGb
@@ -121,7 +156,7 @@ export async function costLineFor(run: Pick<RunContext, 'env' | 'region' | 'name
     const [b, a] = await Promise.all([before === 0 ? 0 : monthlyEstimate(run, before), after === 0 ? 0 : monthlyEstimate(run, after)])
     return formatCostLine(b, a)
   } catch (error) {
-    return `monthly cost: not estimated (${(error as Error).message})`
+    return `monthly cost: not estimated (${describeError(error).line})`
   }
 }
 
@@ -144,8 +179,8 @@ export type PlanEffect =
  */
 export async function planCostLine(run: RunContext, effect: PlanEffect, options: { counts?: Readonly<Record<string, number>> } = {}): Promise<string> {
   try {
-    const [counts, imageGb] = await Promise.all([deployedCounts(run), deployedImageGb(run)])
-    const now = await monthlyEstimate(run, { counts, imageGb })
+    const [{ counts, publicIp }, imageGb] = await Promise.all([deployedServices(run), deployedImageGb(run)])
+    const now = await monthlyEstimate(run, { counts, publicIp, imageGb })
     if (effect === 'current') {
       const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
       return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
@@ -155,26 +190,38 @@ export async function planCostLine(run: RunContext, effect: PlanEffect, options:
     const after = await monthlyEstimate(run, { imageGb, ...(effect === 'pause' ? { counts: zero } : options.counts ? { counts: options.counts } : {}) })
     return formatCostLine(now, after)
   } catch (error) {
-    return `monthly cost: not estimated (${(error as Error).message})`
+    return `monthly cost: not estimated (${describeError(error).line})`
   }
 }
 
 /** Desired counts of the run's services as ECS has them: 0 for a service (or cluster) that does not exist. */
 export async function deployedCounts(run: RunContext): Promise<Record<string, number>> {
+  return (await deployedServices(run)).counts
+}
+
+/**
+ * The run's services as ECS runs them: desired counts (0 for a service or cluster that does not
+ * exist) and whether their tasks get a public IP (assignPublicIp; ECS's default is DISABLED).
+ */
+export async function deployedServices(run: RunContext): Promise<{ counts: Record<string, number>; publicIp: Record<string, boolean> }> {
   const { DescribeServicesCommand, ECSClient } = await import('@aws-sdk/client-ecs')
   const ecs = run.client(ECSClient, 'ECS')
   const counts: Record<string, number> = Object.fromEntries(run.names.services.map((name) => [name, 0]))
+  const publicIp: Record<string, boolean> = Object.fromEntries(run.names.services.map((name) => [name, false]))
   for (let i = 0; i < run.names.services.length; i += 10) {
     try {
       const found = await ecs.send(new DescribeServicesCommand({ cluster: run.names.cluster, services: run.names.services.slice(i, i + 10) }))
       for (const s of found.services ?? []) {
-        if (s.serviceName && s.status !== 'INACTIVE' && s.serviceName in counts) counts[s.serviceName] = s.desiredCount ?? 0
+        if (s.serviceName && s.status !== 'INACTIVE' && s.serviceName in counts) {
+          counts[s.serviceName] = s.desiredCount ?? 0
+          publicIp[s.serviceName] = s.networkConfiguration?.awsvpcConfiguration?.assignPublicIp === 'ENABLED'
+        }
       }
     } catch (error) {
       if (!awsErrorIs(error, 'ClusterNotFoundException')) throw error
     }
   }
-  return counts
+  return { counts, publicIp }
 }
 
 const GB = 1024 ** 3
@@ -208,8 +255,30 @@ export async function livePricesFor(run: Pick<RunContext, 'env'>, region: string
   const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing')
   const pricing = (await openContext(run.env, { mode: 'read-only', region: pricingRegionFor(region) })).client(PricingClient, 'PRICING')
   const getProducts: GetProducts = async (input) => {
-    const page = await pricing.send(new GetProductsCommand(input))
+    let page
+    try {
+      page = await pricing.send(new GetProductsCommand(input))
+    } catch (error) {
+      throw noPriceListApi(error) ?? error
+    }
     return { PriceList: Array.isArray(page.PriceList) ? (page.PriceList as unknown[]) : [], ...(page.NextToken ? { NextToken: page.NextToken } : {}) }
   }
   return livePrices(getProducts, region)
+}
+
+/**
+ * The error to give when the endpoint asked has no Price List API (an emulator such as moto
+ * answers GetProducts with a 500 page or an unknown-operation error), or undefined when the
+ * error is something else. Without this, a 500 page reads as a template field of the wrong type. Pure.
+ */
+export function noPriceListApi(error: unknown): KitError | undefined {
+  const e = (error ?? {}) as { name?: string; endpoint?: string; status?: number; what?: string; $metadata?: { httpStatusCode?: number } }
+  const unknownOperation = awsErrorIs(error, /UnknownOperation|InvalidAction|NotImplemented|UnrecognizedClient/)
+  if (e.name !== 'NotAwsApiError' && !unknownOperation && e.$metadata?.httpStatusCode !== 404) return undefined
+  const endpoint = e.endpoint ?? 'the Price List endpoint'
+  const answer = e.name === 'NotAwsApiError' ? `HTTP ${e.status} and ${e.what}` : `${e.name ?? 'an error'}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}`
+  return new KitError(
+    `${endpoint} has no AWS Price List API: it answered GetProducts with ${answer}; ` +
+      `point AWS_ENDPOINT_URL_PRICING at one (unset it for real AWS), or run without --live to use ${PRICES_FILE}`,
+  )
 }

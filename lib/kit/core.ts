@@ -3,7 +3,7 @@
 // outcome, or a CommandFailed with the line and exit code its script would print and exit with.
 // Each verb (lib/kit/<verb>.ts) is a function over it; Kit (lib/kit/kit.ts) adds one method per
 // verb, and each script calls its verb directly, so a script's bundle holds only its own verb.
-import { openContext, type Mode, type RunContext } from '../aws/context.js'
+import { openContext, type ContextOptions, type Mode, type RunContext } from '../aws/context.js'
 import { describeError } from '../core/describe-error.js'
 import { CommandFailed, EXIT, type ExitCode } from '../core/errors.js'
 import { redact } from '../core/redact.js'
@@ -72,10 +72,11 @@ export class KitCore {
 
   /**
    * @internal The run context in a mode: opened once, at the first command (so a problem with
-   * the region or the names is that command's error, worded as its script words it).
+   * the region or the names is that command's error, worded as its script words it). `inputProblems`:
+   * the command's own missing inputs, reported with a missing region (stepContextOptions).
    */
-  async run(mode: Mode): Promise<RunContext> {
-    const opening = (this.#base ??= openContext(this.env, { mode }))
+  async run(mode: Mode, inputProblems?: ContextOptions['inputProblems']): Promise<RunContext> {
+    const opening = (this.#base ??= openContext(this.env, { mode, ...(inputProblems ? { inputProblems } : {}) }))
     let base: RunContext
     try {
       base = await opening

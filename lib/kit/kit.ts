@@ -126,7 +126,7 @@ export class Kit extends KitCore {
     return this.act('scale', async () => (await import('./scaling.js')).scale(this, service, count, options))
   }
 
-  /** Every service (ECS_SERVICES) to 0 tasks, each one's count remembered for resume(). `pause --json`'s document. */
+  /** Every service (ECS_SERVICES) to 0 tasks, each one's count remembered for resume(). `pause --json`'s document; rejects (exit 1) when a service is missing, with it (the others are paused). */
   pause(options: ScalingOptions = {}): Promise<PauseDocument> {
     return this.act('pause', async () => (await import('./scaling.js')).pause(this, options))
   }

@@ -16,7 +16,7 @@ export interface LogsOptions {
   since?: string | Date | number
   /** Only lines matching a CloudWatch Logs filter pattern. */
   filter?: string
-  /** With follow, seconds between reads (default 2). */
+  /** With follow, seconds between reads (default 2); a read that fails transiently is retried for up to 5 minutes, said on progress. */
   poll?: number | string
 }
 
@@ -36,6 +36,6 @@ export async function* readLogs(
   const pollMs = parseSeconds(options.poll === undefined ? undefined : String(options.poll), 'poll', 2) * 1000
   const logs = run.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
   onStart?.({ service: service.name, since, logGroup: run.names.logGroup })
-  const lines = logLines(logs, { logGroup: run.names.logGroup, service: service.name, since, filter: options.filter, follow: options.follow === true, pollMs })
+  const lines = logLines(logs, { logGroup: run.names.logGroup, service: service.name, since, filter: options.filter, follow: options.follow === true, pollMs, notice: (text) => kit.out.warn(`logs/tail: ${text}`) })
   for await (const line of lines) yield { ...line, timestamp: new Date(line.timestamp).toISOString() }
 }

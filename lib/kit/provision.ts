@@ -1,7 +1,7 @@
 // kit.provision(): the whole stack of the week-6 guide in one idempotent run (scripts/provision).
 import { EXIT } from '../core/errors.js'
 import { planCostLine } from '../cost/workload.js'
-import { applySteps, type StepsDocument } from '../steps/apply.js'
+import { applySteps, validateSteps, type StepsDocument } from '../steps/apply.js'
 import { formatSummary } from '../steps/engine.js'
 import { allSteps } from '../steps/index.js'
 import type { KitCore as Kit, Outcome } from './core.js'
@@ -9,7 +9,8 @@ import type { KitCore as Kit, Outcome } from './core.js'
 export type { StepsDocument }
 
 export async function provision(kit: Kit, options: { dryRun?: boolean }): Promise<Outcome<StepsDocument>> {
-  const run = await kit.run(options.dryRun === true ? 'dry-run' : 'apply')
+  // A missing region is reported with every other missing input, as the script does (stepContextOptions).
+  const run = await kit.run(options.dryRun === true ? 'dry-run' : 'apply', (inputs) => validateSteps(allSteps(inputs.services), inputs))
   const { summary, document } = await applySteps(allSteps(run.services), run, {
     json: false,
     print: kit.out.line,

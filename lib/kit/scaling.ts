@@ -2,7 +2,8 @@
 import { EXIT, UsageError } from '../core/errors.js'
 import { declaredServices, serviceNamed } from '../config/services.js'
 import { planCostLine } from '../cost/workload.js'
-import { parseCount, pauseServices, resumeServices, scaleService, type PausedCounts, type ScalingResult } from '../ops/scaling.js'
+import { withRunLock } from '../core/lock.js'
+import { missingLine, parseCount, pauseServices, resumeServices, scaleService, type PausedCounts, type ScalingResult } from '../ops/scaling.js'
 import type { KitCore as Kit, Outcome } from './core.js'
 
 export interface ScalingOptions {
@@ -31,28 +32,33 @@ export async function scale(kit: Kit, name: string | undefined, count: number | 
   const run = await kit.run(modeOf(options))
   if (!name) throw new UsageError(`name a service (declared: ${declaredServices().map((s) => s.name).join(', ')}) and a count; see scale --help`)
   const service = serviceNamed(name)
-  const result = await scaleService(run, service.name, parseCount(count === undefined ? undefined : String(count)))
+  const wanted = parseCount(count === undefined ? undefined : String(count))
+  const result = await withRunLock(run, kit.out.warn, () => scaleService(run, service.name, wanted))
   return { document: { dryRun: run.dryRun, ...result }, exitCode: EXIT.ok }
 }
 
 export async function pause(kit: Kit, options: ScalingOptions): Promise<Outcome<PauseDocument>> {
   const run = await kit.run(modeOf(options))
   const names = run.names.services.map((name) => serviceNamed(name).name)
-  // What the pause saves a month: priced from the counts as they are before it.
-  const saving = await planCostLine(run, 'pause')
-  const { results, counts } = await pauseServices(run, names)
-  const savings = Object.keys(counts).length > 0 ? saving : undefined
-  return { document: { dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) }, exitCode: EXIT.ok }
+  const { results, counts, savings } = await withRunLock(run, kit.out.warn, async () => {
+    // What the pause saves a month: priced from the counts as they are before it.
+    const saving = await planCostLine(run, 'pause')
+    const paused = await pauseServices(run, names)
+    return { ...paused, savings: Object.keys(paused.counts).length > 0 ? saving : undefined }
+  })
+  // A missing service can be neither paused nor resumed: exit 1, the others paused all the same.
+  const missing = missingLine(results, run.names.cluster, 'paused')
+  return {
+    document: { dryRun: run.dryRun, services: results, paused: counts, ...(savings ? { savings } : {}) },
+    exitCode: missing ? EXIT.failed : EXIT.ok,
+    ...(missing ? { message: missing } : {}),
+  }
 }
 
 export async function resume(kit: Kit, options: ScalingOptions): Promise<Outcome<ResumeDocument>> {
   const run = await kit.run(modeOf(options))
   const names = run.names.services.map((name) => serviceNamed(name).name)
-  const results = await resumeServices(run, names)
-  const missing = results.filter((r) => r.action === 'missing')
-  return {
-    document: { dryRun: run.dryRun, services: results },
-    exitCode: missing.length ? EXIT.failed : EXIT.ok,
-    message: `missing: ${missing.map((r) => `${r.service} (${r.detail})`).join(', ')}`,
-  }
+  const results = await withRunLock(run, kit.out.warn, () => resumeServices(run, names))
+  const missing = missingLine(results, run.names.cluster, 'resumed')
+  return { document: { dryRun: run.dryRun, services: results }, exitCode: missing ? EXIT.failed : EXIT.ok, ...(missing ? { message: missing } : {}) }
 }

@@ -18,8 +18,9 @@ export interface DbUrl {
 export interface DbTarget extends DbUrl {
   host: string
   port: number
-  database: string
-  user: string
+  /** As the URL names them; undefined when it names none (pg then uses PGDATABASE/PGUSER or the login name). */
+  database?: string
+  user?: string
   /** The URL's sslmode parameter, if any. */
   sslmode?: string
   /** The URL with its password masked, safe to print. */
@@ -28,7 +29,13 @@ export interface DbTarget extends DbUrl {
 
 /** The URL to test: --url, else PROD_CONNECTION_URL, else CONNECTION_URL. Pure. */
 export function resolveDbUrl(flag: string | undefined, env: Env): DbUrl {
-  if (flag !== undefined && flag.trim() !== '') return { url: flag.trim(), source: '--url' }
+  if (flag !== undefined) {
+    // An explicitly empty --url (an unset shell variable, say) is a mistake, not a request for the environment's URL.
+    if (flag.trim() === '') {
+      throw new UsageError(`--url is empty: give postgresql://USER:PASSWORD@HOST:5432/DATABASE, or leave --url out to use ${DB_URL_VARIABLES.join(' or ')}`)
+    }
+    return { url: flag.trim(), source: '--url' }
+  }
   for (const name of DB_URL_VARIABLES) {
     const value = get(env, name)
     if (value !== undefined) return { url: value.trim(), source: name }
@@ -103,6 +110,9 @@ export function maskDbUrl(url: string): string {
     .replace(/([?&]password=)[^&#\s]*/gi, `$1${MASK}`)
 }
 
+/** libpq's sslmode values (the URL is psql's and psycopg's); anything else is a typo. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
+
 /** Check the URL's form and pick out what the hints name. Exit 2 (usage or config) if it is wrong. Pure. */
 export function parseDbUrl({ url, source }: DbUrl): DbTarget {
   const masked = maskDbUrl(url)
@@ -134,13 +144,18 @@ export function parseDbUrl({ url, source }: DbUrl): DbTarget {
     }
   }
   const sslmode = parsed.searchParams.get('sslmode') ?? undefined
+  if (sslmode !== undefined && !(SSL_MODES as readonly string[]).includes(sslmode)) {
+    throw new Invalid(`${source}: sslmode=${sslmode} is not an SSL mode: use one of ${SSL_MODES.join(', ')} (require encrypts without verifying the certificate); got "${masked}"`)
+  }
+  const database = decode(parsed.pathname.slice(1))
+  const user = decode(parsed.username)
   return {
     url,
     source,
     host: decode(host),
     port: parsed.port ? Number(parsed.port) : 5432,
-    database: decode(parsed.pathname.slice(1)) || decode(parsed.username) || 'postgres',
-    user: decode(parsed.username) || 'postgres',
+    ...(database ? { database } : {}),
+    ...(user ? { user } : {}),
     ...(sslmode ? { sslmode } : {}),
     masked,
   }
@@ -184,13 +199,27 @@ const TLS_TRUST_CODES = new Set([
   'CERT_UNTRUSTED',
 ])
 
-/** One line: which failure, and how to fix it. Pure. */
-export function describeDbError(error: unknown, target: DbTarget, timeoutMs: number): string {
+/** The user and database pg connected as: the URL's, or (when it names none) pg's defaults. */
+export interface DbUsed {
+  user?: string
+  database?: string
+}
+
+/**
+ * One line: which failure, and how to fix it. `used` is what pg connected as, for a URL that
+ * names no user or database. Pure.
+ */
+export function describeDbError(error: unknown, target: DbTarget, timeoutMs: number, used: DbUsed = {}): string {
   const e = (error ?? {}) as PgLikeError
   // Node's happy-eyeballs connect reports every address tried in an AggregateError.
   const code = e.code ?? e.errors?.find((inner) => inner.code)?.code
   const message = String(e.message ?? error).replace(/\s+/g, ' ').trim()
-  const { source, host, port, user, database } = target
+  const { source, host, port } = target
+  // A URL without a user: pg connects as PGUSER or the login name, so that is the name to report.
+  const user = target.user
+    ? `"${target.user}"`
+    : `"${used.user ?? ''}" (${source} names no user, so pg used PGUSER or this machine's login name)`
+  const database = `"${target.database ?? used.database ?? ''}"`
   const where = `${host}:${port}`
   const seconds = `${timeoutMs / 1000}s`
 
@@ -215,14 +244,14 @@ export function describeDbError(error: unknown, target: DbTarget, timeoutMs: num
     case 'ECONNRESET':
       return `connection reset by ${where} during start-up: check that ${where} is a PostgreSQL server and the port in ${source}`
     case '28P01':
-      return `authentication failed for user "${user}": check the user name and password in ${source}`
+      return `authentication failed for user ${user}: check the user name and password in ${source}`
     case '28000':
       if (/no encryption/i.test(message)) {
         return `TLS required: ${where} only accepts encrypted connections (pg_hba.conf has no entry without encryption); add ?sslmode=require to ${source}`
       }
-      return `not allowed to connect as "${user}" to database "${database}" (${message}); check the user in ${source} and the server's pg_hba.conf`
+      return `not allowed to connect as ${user} to database ${database} (${message}); check the user in ${source} and the server's pg_hba.conf`
     case '3D000':
-      return `database does not exist: there is no database "${database}" on ${where}; check the database name (after the last /) in ${source}`
+      return `database does not exist: there is no database ${database} on ${where}; check the database name (after the last /) in ${source}`
     case '53300':
       return `too many connections: ${where} refuses new ones (${message}); close idle clients or retry later`
     case '57P03':
@@ -286,7 +315,7 @@ export async function probeDatabase(target: DbTarget, timeoutMs: number): Promis
     const result = await Promise.race([query, deadline])
     return { version: String((result.rows[0] as { version?: unknown } | undefined)?.version ?? 'unknown') }
   } catch (error) {
-    throw new CheckFailed(describeDbError(error, target, timeoutMs))
+    throw new CheckFailed(describeDbError(error, target, timeoutMs, { user: client.user, database: client.database }))
   } finally {
     clearTimeout(guard)
     if (opened) {

@@ -23,13 +23,18 @@ import { serviceStep } from '../steps/ecs-service.js'
 import { taskDefinitionStep } from '../steps/task-definition.js'
 import { ssmParametersStep } from '../steps/ssm-parameters.js'
 import { stepContext, type Change, type Step } from '../steps/step.js'
+import type { CheckResult } from '../verify/checks.js'
+import { verifyService, VerifyReader } from '../verify/verify.js'
+import { evaluate, loadAccepted, type AuditReport } from '../audit/engine.js'
+import { liveSnapshot } from '../audit/live.js'
 
 /**
  * ok: as provision would leave it; missing: provision would create it; drifted: provision
  * would update it; error: it could not be read; unchecked: the check needs configuration
- * that is not set (the detail says what).
+ * that is not set (the detail says what); failed: a check of scripts/verify, or a high or critical
+ * rule of scripts/audit, fails on it (the detail names the command that explains it).
  */
-export type ItemState = 'ok' | 'missing' | 'drifted' | 'error' | 'unchecked'
+export type ItemState = 'ok' | 'missing' | 'drifted' | 'error' | 'unchecked' | 'failed'
 
 export interface Item {
   /** The provisioning step that manages it (its script). */
@@ -64,10 +69,10 @@ export function itemsFromReports(reports: readonly StepReport[]): Item[] {
       step: report.id,
       kind: change.resource,
       name: change.name,
-      state: STATE_OF[change.outcome],
+      state: change.fault ? 'drifted' : STATE_OF[change.outcome],
       ...(change.detail ? { detail: change.detail } : {}),
       ...(change.warning ? { warning: change.warning } : {}),
-      ...(change.warning || (change.outcome === 'unchanged' && /drifted/.test(change.detail ?? '')) ? { notice: true } : {}),
+      ...(!change.fault && (change.warning || (change.outcome === 'unchanged' && /drifted/.test(change.detail ?? ''))) ? { notice: true } : {}),
     }))
   })
 }
@@ -122,7 +127,48 @@ export async function inventory(run: RunContext, options: { services?: readonly 
   return [...itemsFromReports(reports), ...items].sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step))
 }
 
-const MARK: Record<ItemState, string> = { ok: '✓', missing: '✗', drifted: '✗', error: '✗', unchecked: '?' }
+const MARK: Record<ItemState, string> = { ok: '✓', missing: '✗', drifted: '✗', error: '✗', unchecked: '?', failed: '✗' }
+
+// ---------------------------------------------------------------- what verify and audit say
+
+/** Verify's checks that provision does not make pass (the image is pushed by deploy): worth a look, not a failure. */
+const PUSHED_BY_DEPLOY = new Set(['image', 'platform'])
+
+/** Items for scripts/verify's failed checks. Pure. */
+export function itemsFromChecks(results: readonly CheckResult[]): Item[] {
+  return results
+    .filter((r) => r.verdict === 'fail')
+    .map((r): Item => {
+      const command = `./scripts/verify ${r.service}`
+      if (PUSHED_BY_DEPLOY.has(r.check)) return { step: 'verify', kind: `verify ${r.service}`, name: r.check, state: 'ok', notice: true, detail: `${r.detail} (${command}; ./scripts/image/build and ./scripts/image/push ${r.service} put it there)` }
+      return { step: 'verify', kind: `verify ${r.service}`, name: r.check, state: 'failed', detail: `${r.detail} (${command})` }
+    })
+}
+
+/** Items for scripts/audit's open findings at high or critical severity. Pure. */
+export function itemsFromAudit(report: Pick<AuditReport, 'findings'>): Item[] {
+  return report.findings
+    .filter((f) => !f.accepted && (f.severity === 'critical' || f.severity === 'high'))
+    .map((f): Item => {
+      const detail = `${f.severity}: ${f.message} (./scripts/audit explains the fix)`
+      // The account's own settings (CloudTrail, Config) are not the kit's to make: worth a look.
+      if (f.ruleId.startsWith('KIT-ACCT-')) return { step: 'audit', kind: `audit ${f.ruleId}`, name: f.resource, state: 'ok', notice: true, detail }
+      return { step: 'audit', kind: `audit ${f.ruleId}`, name: f.resource, state: 'failed', detail }
+    })
+}
+
+/**
+ * What scripts/verify and scripts/audit (at --fail-on high) would fail on, as items: their own
+ * reads and rules, called, not repeated. Reads only.
+ */
+export async function checkItems(run: RunContext, options: { services?: readonly string[] } = {}): Promise<Item[]> {
+  const scoped = runFor(run, options.services)
+  const ctx = await stepContext(scoped)
+  const reader = new VerifyReader(ctx)
+  // The audit sees what ./scripts/audit sees (ECS_SERVICES): the shared security group opens every service's ports.
+  const [checks, snapshot] = await Promise.all([Promise.all(scoped.services.map((s) => verifyService(reader, s))), liveSnapshot(run)])
+  return [...itemsFromChecks(checks.flat()), ...itemsFromAudit(evaluate(snapshot, loadAccepted(), 'high'))]
+}
 
 /** One line per resource. Pure. */
 export function formatInventory(items: readonly Item[]): string[] {
@@ -177,6 +223,20 @@ export interface ServiceStatus {
   tasks: TaskStatus[]
   /** The last five events, oldest first. */
   events: Array<{ at?: string; message: string }>
+  /** The PRIMARY deployment's rollout when it is failing: its state, failed tasks and the latest stopped task's reason. */
+  failing?: { rolloutState: string; failed: number; lastStopped?: string }
+}
+
+/** Whether a PRIMARY deployment is failing: its rollout FAILED, or tasks failed and it has not completed. Pure. */
+export function isFailing(d: Pick<DeploymentStatus, 'status' | 'rolloutState' | 'failed'> | undefined): boolean {
+  return !!d && d.status === 'PRIMARY' && (d.rolloutState === 'FAILED' || (d.failed > 0 && d.rolloutState !== 'COMPLETED'))
+}
+
+/** Why a stopped task stopped: its reason and its essential containers'. Pure. */
+export function stopReason(task: Task): string | undefined {
+  const containers = (task.containers ?? []).filter((c) => c.reason || c.exitCode !== undefined).map((c) => `${c.name}: ${c.reason ?? `exit ${c.exitCode}`}`)
+  const parts = [task.stoppedReason, ...containers].filter(Boolean)
+  return parts.length ? parts.join('; ') : undefined
 }
 
 /** family:revision of a task definition ARN. Pure. */
@@ -212,7 +272,7 @@ export function taskStatus(task: Task, publicIps: ReadonlyMap<string, string>): 
 }
 
 /** A service as status shows it, from DescribeServices' answer and its tasks. Pure. */
-export function serviceStatus(name: string, service: Service | undefined, tasks: TaskStatus[], latest?: string): ServiceStatus {
+export function serviceStatus(name: string, service: Service | undefined, tasks: TaskStatus[], latest?: string, lastStopped?: string): ServiceStatus {
   if (!service) return { name, status: 'MISSING', desired: 0, running: 0, pending: 0, deployments: [], tasks: [], events: [] }
   const current = revisionOf(service.taskDefinition)
   return {
@@ -240,7 +300,24 @@ export function serviceStatus(name: string, service: Service | undefined, tasks:
       .slice(0, 5)
       .reverse()
       .map((e) => ({ ...(e.createdAt ? { at: iso(e.createdAt) } : {}), message: e.message ?? '' })),
+    ...failingOf(service, lastStopped),
   }
+}
+
+function failingOf(service: Service, lastStopped: string | undefined): Pick<ServiceStatus, 'failing'> {
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY')
+  const failed = primary?.failedTasks ?? 0
+  if (!primary || !isFailing({ status: 'PRIMARY', rolloutState: primary.rolloutState, failed })) return {}
+  return { failing: { rolloutState: primary.rolloutState ?? 'IN_PROGRESS', failed, ...(lastStopped ? { lastStopped } : {}) } }
+}
+
+/** The latest stopped task's reason, for a service whose rollout is failing. Reads only. */
+async function latestStopReason(ecs: ECSClient, cluster: string, service: string): Promise<string | undefined> {
+  const arns = (await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED' }))).taskArns ?? []
+  if (arns.length === 0) return undefined
+  const tasks = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }))).tasks ?? []
+  const latest = [...tasks].sort((a, b) => new Date(b.stoppedAt ?? 0).getTime() - new Date(a.stoppedAt ?? 0).getTime())[0]
+  return latest ? stopReason(latest) : undefined
 }
 
 /** Deployments, tasks (with public IPs) and events of each service. Reads only. */
@@ -279,7 +356,11 @@ export async function servicesStatus(run: RunContext, services: readonly string[
         })
         for (const eni of enis?.NetworkInterfaces ?? []) if (eni.NetworkInterfaceId && eni.Association?.PublicIp) publicIps.set(eni.NetworkInterfaceId, eni.Association.PublicIp)
       }
-      return serviceStatus(name, service, tasks.map((t) => taskStatus(t, publicIps)), latest)
+      const primary = service.deployments?.find((d) => d.status === 'PRIMARY')
+      const lastStopped = isFailing(primary && { status: 'PRIMARY', rolloutState: primary.rolloutState, failed: primary.failedTasks ?? 0 })
+        ? await latestStopReason(ecs, cluster, name)
+        : undefined
+      return serviceStatus(name, service, tasks.map((t) => taskStatus(t, publicIps)), latest, lastStopped)
     }),
   )
 }
@@ -296,7 +377,10 @@ export function formatServices(services: readonly ServiceStatus[]): string[] {
       continue
     }
     const behind = s.latestRevision ? ` (latest is ${s.latestRevision}: not rolled out yet)` : ''
-    lines.push(`${s.name}: ${s.status}, ${s.taskDefinition}${behind}, running ${s.running} / pending ${s.pending} / desired ${s.desired}`)
+    const failing = s.failing
+      ? `; rollout ${s.failing.rolloutState} and failing: ${s.failing.failed} task${s.failing.failed === 1 ? '' : 's'} failed${s.failing.lastStopped ? `, the latest stopped: ${s.failing.lastStopped}` : ''}`
+      : ''
+    lines.push(`${s.name}: ${s.status}, ${s.taskDefinition}${behind}, running ${s.running} / pending ${s.pending} / desired ${s.desired}${failing}`)
     for (const d of s.deployments) {
       const rollout = d.rolloutState ? ` ${d.rolloutState}${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}` : ''
       lines.push(`  deployment ${d.status}${rollout}, ${d.taskDefinition}: running ${d.running} / pending ${d.pending} / desired ${d.desired}${d.failed ? `, ${d.failed} failed` : ''}`)
@@ -332,11 +416,15 @@ export interface StatusDocument {
   services: ServiceStatus[]
   /** The cost module's line, or null when there is none. */
   monthlyCost: string | null
+  /** What scripts/verify and scripts/audit (high and critical) fail on: state failed, or ok with a notice when worth a look. */
+  checks: Item[]
+  /** Whether verify's checks and audit's rules ran (only when every resource exists). */
+  checked: boolean
 }
 
 /** Counts per state. Pure. */
 export function countStates(items: readonly Item[]): Record<ItemState, number> {
-  const counts: Record<ItemState, number> = { ok: 0, missing: 0, drifted: 0, error: 0, unchecked: 0 }
+  const counts: Record<ItemState, number> = { ok: 0, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 }
   for (const item of items) counts[item.state] += 1
   return counts
 }
@@ -345,7 +433,11 @@ export function countStates(items: readonly Item[]): Record<ItemState, number> {
 export async function statusReport(run: RunContext, options: { services?: readonly string[]; costLine?: CostLine } = {}): Promise<StatusDocument> {
   const services = options.services ?? run.services.map((s) => s.name)
   const [resources, live, account] = await Promise.all([inventory(run, { services: options.services }), servicesStatus(run, services), run.account()])
+  // What verify and audit would fail on, once every resource is there to check (until then, provision comes first).
+  const complete = resources.every((r) => r.state !== 'missing' && r.state !== 'error')
+  const checks = complete ? await checkItems(run, { services: options.services }) : []
   const monthlyCost = options.costLine ? ((await options.costLine(run)) ?? null) : null
   const summary = countStates(resources)
-  return { ok: resources.every((r) => r.state === 'ok'), region: run.region, account, resources, summary, services: live, monthlyCost }
+  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing)
+  return { ok, region: run.region, account, resources, summary, checks, checked: complete, services: live, monthlyCost }
 }

@@ -10,6 +10,8 @@
 // take without the client option disableHostPrefix. Polling loses nothing and works everywhere.
 import { CloudWatchLogsClient, paginateFilterLogEvents, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { CheckFailed, UsageError } from '../core/errors.js'
+import { isTransientAwsError } from '../aws/clients.js'
+import { describeError } from '../core/describe-error.js'
 
 export interface LogLine {
   eventId: string
@@ -22,11 +24,21 @@ export interface LogLine {
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
+/** YYYY-MM-DD...: a date only when its day exists in its month (Date.parse rolls 2026-02-30 over to March 2). Pure. */
+function realDate(text: string): number {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (!parts) return NaN
+  const [year, month, day] = parts.slice(1).map(Number)
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return NaN
+  return Date.parse(text)
+}
+
 /** --since: "30s", "10m", "2h", "1d", or an ISO date; the start time in ms. Pure. */
 export function parseSince(text: string, now: number): number {
   const relative = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim())
   if (relative) return now - Number(relative[1]) * UNITS[relative[2]]
-  const absolute = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN
+  const absolute = realDate(text.trim())
   if (Number.isFinite(absolute)) return absolute
   throw new UsageError(`--since must be a duration such as 30s, 10m, 2h or 1d, or a date such as 2026-11-27T10:00:00Z, got "${text}"`)
 }
@@ -45,36 +57,60 @@ export function toLine(event: FilteredLogEvent): LogLine | undefined {
     timestamp: event.timestamp,
     stream: event.logStreamName,
     taskId: taskIdOf(event.logStreamName),
-    message: (event.message ?? '').replace(/\n$/, ''),
+    message: (event.message ?? '').replace(/\r?\n$/, ''),
   }
 }
 
-/** "2026-11-27T10:00:00.123Z  <task id>  message". Pure. */
-export const formatLine = (line: LogLine): string => `${new Date(line.timestamp).toISOString()}  ${line.taskId}  ${line.message}`
+/**
+ * A message made safe for a terminal: control characters (escape sequences, carriage returns,
+ * embedded newlines, C1 controls) are printed escaped, so a log line is one line and cannot
+ * move the cursor, recolour or retitle the terminal. Tabs stay. Pure.
+ */
+export function escapeControls(message: string): string {
+  return message.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n'
+    if (c === '\r') return '\\r'
+    const code = c.charCodeAt(0)
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+}
+
+/** "2026-11-27T10:00:00.123Z  <task id>  message", the message escaped. Pure. */
+export const formatLine = (line: LogLine): string => `${new Date(line.timestamp).toISOString()}  ${escapeControls(line.taskId)}  ${escapeControls(line.message)}`
+
+/** How late (after its own timestamp) a line may reach CloudWatch Logs and still be shown by --follow. */
+export const LATE_WINDOW_MS = 60_000
 
 /**
  * Where the next read starts and what was shown, across polls. Each read starts `overlapMs`
- * before the newest event shown, so events that reach CloudWatch late (a task's buffered
- * batch) are still found; ids already shown are dropped. Pure (no I/O).
+ * before the earlier of the newest event shown and the previous read's time, so an event that
+ * reaches CloudWatch Logs up to `overlapMs` after its own timestamp is still found (a line
+ * stamped in the future cannot push the window past the present); ids already shown are
+ * dropped. Pure (no I/O).
  */
 export class LogCursor {
   private readonly seen = new Map<string, number>()
   private newest: number
+  private lastRead = Infinity
 
   constructor(
     private readonly since: number,
-    private readonly overlapMs = 60_000,
+    private readonly overlapMs = LATE_WINDOW_MS,
   ) {
     this.newest = since
   }
 
   /** The startTime of the next read. */
   get start(): number {
-    return Math.max(this.since, this.newest - this.overlapMs)
+    return Math.max(this.since, Math.min(this.newest, this.lastRead) - this.overlapMs)
   }
 
-  /** The lines of a read not shown before, oldest first; they count as shown from now on. */
-  accept(lines: readonly LogLine[]): LogLine[] {
+  /**
+   * The lines of a read not shown before, oldest first; they count as shown from now on.
+   * `readAt`: when that read was sent (ms since the epoch).
+   */
+  accept(lines: readonly LogLine[], readAt = Infinity): LogLine[] {
+    this.lastRead = readAt
     const fresh = lines
       .filter((l) => !this.seen.has(l.eventId))
       .sort((a, b) => a.timestamp - b.timestamp || a.stream.localeCompare(b.stream) || a.eventId.localeCompare(b.eventId))
@@ -125,13 +161,30 @@ export async function readLines(logs: CloudWatchLogsClient, { logGroup, service,
   return lines
 }
 
+/** How long --follow keeps retrying reads that fail transiently (throttling, 5xx, timeouts) before it gives up. */
+export const FOLLOW_RETRY_MS = 5 * 60_000
+
+/**
+ * What --follow does after a failed read: retry (after how long), or give up. A transient
+ * failure is retried with a doubling delay (from the poll interval, at most 30 s) until
+ * failures have lasted `deadlineMs`; anything else ends the follow. Pure.
+ */
+export function retryAfterFailure(error: unknown, failingForMs: number, failures: number, pollMs: number, deadlineMs = FOLLOW_RETRY_MS): number | undefined {
+  if (!isTransientAwsError(error) || failingForMs >= deadlineMs) return undefined
+  return Math.min(30_000, pollMs * 2 ** Math.max(0, failures - 1), Math.max(0, deadlineMs - failingForMs))
+}
+
+/** What showLogs and logLines take: what to read, whether to follow, how often, and where a retried read is said. */
+export type FollowOptions = ReadOptions & { follow: boolean; pollMs: number; stop?: () => boolean; retryForMs?: number; notice?: (text: string) => void }
+
 /**
  * Show the service's lines since `since`; with `follow`, keep polling every `pollMs` until
- * `stop()` says so (never, for a user: Ctrl-C ends it).
+ * `stop()` says so (never, for a user: Ctrl-C ends it). While following, a read that fails
+ * transiently is said on `notice` and retried (retryAfterFailure).
  */
 export async function showLogs(
   logs: CloudWatchLogsClient,
-  options: ReadOptions & { follow: boolean; pollMs: number; stop?: () => boolean },
+  options: FollowOptions,
   emit: (line: LogLine) => void,
 ): Promise<number> {
   let shown = 0
@@ -142,16 +195,35 @@ export async function showLogs(
   return shown
 }
 
-/** The same lines as they come, for `for await` (the kit's API); a caller that stops iterating stops the polling. */
-export async function* logLines(
-  logs: CloudWatchLogsClient,
-  options: ReadOptions & { follow: boolean; pollMs: number; stop?: () => boolean },
-): AsyncGenerator<LogLine, void, undefined> {
+/**
+ * The same lines as they come, for `for await` (the kit's API and showLogs); a caller that
+ * stops iterating stops the polling. While following, a read that fails transiently is said on
+ * `notice` and retried (retryAfterFailure).
+ */
+export async function* logLines(logs: CloudWatchLogsClient, options: FollowOptions): AsyncGenerator<LogLine, void, undefined> {
   const cursor = new LogCursor(options.since)
+  let failingSince: number | undefined
+  let failures = 0
   for (;;) {
-    const fresh = cursor.accept(await readLines(logs, options, cursor.start))
+    const readAt = Date.now()
+    let delay = options.pollMs
+    let fresh: LogLine[] = []
+    try {
+      fresh = cursor.accept(await readLines(logs, options, cursor.start), readAt)
+      if (failingSince !== undefined) options.notice?.(`reading again after ${failures} failed read${failures === 1 ? '' : 's'}`)
+      failingSince = undefined
+      failures = 0
+    } catch (error) {
+      if (!options.follow) throw error
+      failingSince ??= readAt
+      failures += 1
+      const retryIn = retryAfterFailure(error, Date.now() - failingSince, failures, options.pollMs, options.retryForMs)
+      if (retryIn === undefined) throw error
+      options.notice?.(`read failed, retrying in ${(retryIn / 1000).toFixed(1)} s: ${describeError(error).line}`)
+      delay = retryIn
+    }
     yield* fresh
     if (!options.follow || options.stop?.()) return
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs))
+    await new Promise((resolve) => setTimeout(resolve, delay))
   }
 }

@@ -160,6 +160,16 @@ export async function resumeServices(run: RunContext, names: readonly string[]):
   )
 }
 
+/**
+ * The one line pause and resume end with when services are missing (exit 1 for both: a
+ * service that is not there can be neither paused nor resumed), or undefined. Pure.
+ */
+export function missingLine(results: readonly ScalingResult[], cluster: string, verb: 'paused' | 'resumed'): string | undefined {
+  const missingNames = results.filter((r) => r.action === 'missing').map((r) => r.service)
+  if (missingNames.length === 0) return undefined
+  return `${missingNames.join(', ')} ${missingNames.length === 1 ? 'is' : 'are'} not in cluster ${cluster}: a missing service cannot be ${verb} (./scripts/provision creates it)`
+}
+
 const VERBS: Record<Action, [done: string, planned: string]> = {
   scaled: ['scaled', 'would scale'],
   paused: ['paused', 'would pause'],

@@ -2,12 +2,11 @@
 // validate every input, then run the steps, printing progress lines or one JSON document.
 import type { ParsedArgs, ScriptSpec } from '../core/cli.js'
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
-import { get } from '../config/env.js'
-import { holdStackLock } from '../core/lock.js'
+import { withRunLock } from '../core/lock.js'
 import { say, warn } from '../core/output.js'
 import { formatReport, formatSummary, runSteps, summarize, type StepReport, type Summary } from './engine.js'
 import { stepContext, type Step, type StepInputs } from './step.js'
-import type { Mode, RunContext } from '../aws/context.js'
+import type { ContextOptions, Mode, RunContext } from '../aws/context.js'
 
 export const STEP_OPTIONS = {
   'dry-run': { type: 'boolean', description: 'read what exists and print the plan; change nothing' },
@@ -31,9 +30,22 @@ export function validateSteps(steps: readonly Step[], run: StepInputs): string[]
   return [...new Set(steps.flatMap((step) => step.validate?.(run) ?? []))]
 }
 
+type StepArgs = ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>
+
 /** A provisioning script's mode: dry-run under --dry-run, else apply. Pure. */
-export const stepMode = (args: ParsedArgs<ScriptSpec & { options: typeof STEP_OPTIONS }>): Mode =>
+export const stepMode = (args: StepArgs): Mode =>
   args.values['dry-run'] === true ? 'dry-run' : 'apply'
+
+/**
+ * A provisioning script's context options: its mode, and its steps' validation, so that a
+ * missing region is reported together with every other missing input. Pure.
+ */
+export const stepContextOptions =
+  (stepsOf: (inputs: StepInputs, args: StepArgs) => readonly Step[]) =>
+  (args: StepArgs): ContextOptions => ({
+    mode: stepMode(args),
+    inputProblems: (inputs) => validateSteps(stepsOf(inputs, args), inputs),
+  })
 
 export async function runStepsScript(
   steps: readonly Step[],
@@ -70,23 +82,9 @@ export async function applySteps(
   const problems = validateSteps(steps, run)
   if (problems.length > 0) throw new ConfigError(`nothing was changed: ${problems.join('; ')}`)
 
-  const { dryRun } = run
-  // Only a run that changes things needs the stack to itself.
-  const release = dryRun
-    ? () => {}
-    : await holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
-        onWait,
-        timeoutMs: 15 * 60 * 1000,
-      })
-  try {
-    return await applyLocked(steps, run, json, epilogue, print)
-  } finally {
-    release()
-  }
+  // Only a run that changes things needs the stack to itself (holdRunLock takes none under --dry-run).
+  return withRunLock(run, onWait, () => applyLocked(steps, run, json, epilogue, print))
 }
-
-/** The command as the user typed it, for the lock's owner. */
-const commandName = (): string => (process.argv[1] ?? 'the kit').split('/scripts/').pop() ?? 'the kit'
 
 async function applyLocked(
   steps: readonly Step[],

@@ -12,6 +12,7 @@ import {
   type CreateServiceCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs'
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import type { Env } from '../config/env.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import { ConfigError, KitError } from '../core/errors.js'
@@ -32,21 +33,34 @@ export function familyOf(taskDefinition: string): string {
 const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',')
 
+const onOff = (v: boolean | undefined) => (v ? 'on' : 'off')
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Service Connect entries as comparable text: portName/discoveryName/ports. Pure. */
+function connectEntries(config: { services?: Array<{ portName?: string; discoveryName?: string; clientAliases?: Array<{ port?: number }> }> } | undefined): string[] {
+  return (config?.services ?? []).map((s) => `${s.portName}/${s.discoveryName ?? s.portName}/${(s.clientAliases ?? []).map((a) => a.port).join('+')}`).sort()
+}
+
 /**
- * How a running service differs from its definition, one phrase per field. Only fields the
- * response carries are compared (moto, for one, leaves enableExecuteCommand out). Pure.
+ * How a running service differs from its definition, one phrase per field the service file
+ * sets. Only fields the response carries are compared: moto's CreateService, for one, keeps no
+ * deploymentConfiguration, enableExecuteCommand or Service Connect; AWS always returns them. Pure.
  */
 export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service): string[] {
   const drift: string[] = []
-  if (actual.desiredCount !== undefined && wanted.desiredCount !== undefined && actual.desiredCount !== wanted.desiredCount) {
-    drift.push(`desiredCount ${actual.desiredCount} (file: ${wanted.desiredCount})`)
+  const field = (label: string, have: unknown, want: unknown, note = '') => {
+    if (have !== undefined && want !== undefined && !same(have, want)) drift.push(`${label} ${String(have)} (file: ${String(want)}${note})`)
   }
+  field('desiredCount', actual.desiredCount, wanted.desiredCount)
   if (actual.taskDefinition && wanted.taskDefinition && familyOf(actual.taskDefinition) !== familyOf(wanted.taskDefinition)) {
     drift.push(`task definition ${familyOf(actual.taskDefinition)} (file: ${familyOf(wanted.taskDefinition)})`)
   }
-  if (actual.launchType && wanted.launchType && actual.launchType !== wanted.launchType) {
-    drift.push(`launchType ${actual.launchType} (file: ${wanted.launchType})`)
-  }
+  field('launchType', actual.launchType, wanted.launchType)
+  field('platformVersion', actual.platformVersion, wanted.platformVersion)
+  field('schedulingStrategy', actual.schedulingStrategy, wanted.schedulingStrategy)
+  field('healthCheckGracePeriodSeconds', actual.healthCheckGracePeriodSeconds, wanted.healthCheckGracePeriodSeconds)
+  field('propagateTags', actual.propagateTags, wanted.propagateTags)
+  field('enableECSManagedTags', actual.enableECSManagedTags, wanted.enableECSManagedTags)
   const have = actual.networkConfiguration?.awsvpcConfiguration
   const want = wanted.networkConfiguration?.awsvpcConfiguration
   if (have?.subnets && want?.subnets && !sameSet(have.subnets, want.subnets)) {
@@ -55,9 +69,29 @@ export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service)
   if (have?.securityGroups && want?.securityGroups && !sameSet(have.securityGroups, want.securityGroups)) {
     drift.push(`security groups ${have.securityGroups.join(',')} (wanted: ${want.securityGroups.join(',')})`)
   }
+  field('assignPublicIp', have?.assignPublicIp, want?.assignPublicIp)
   if (actual.enableExecuteCommand !== undefined && wanted.enableExecuteCommand !== undefined && actual.enableExecuteCommand !== wanted.enableExecuteCommand) {
-    const on = (v: boolean) => (v ? 'on' : 'off')
-    drift.push(`ECS Exec ${on(actual.enableExecuteCommand)} (file: ${on(wanted.enableExecuteCommand)}; needs update-service --enable-execute-command and a new deployment)`)
+    drift.push(`ECS Exec ${onOff(actual.enableExecuteCommand)} (file: ${onOff(wanted.enableExecuteCommand)}; needs update-service --enable-execute-command and a new deployment)`)
+  }
+  const deployment = actual.deploymentConfiguration
+  const wantedDeployment = wanted.deploymentConfiguration
+  if (deployment && wantedDeployment) {
+    const breaker = deployment.deploymentCircuitBreaker
+    const wantedBreaker = wantedDeployment.deploymentCircuitBreaker
+    if (wantedBreaker && (onOff(breaker?.enable) !== onOff(wantedBreaker.enable) || onOff(breaker?.rollback) !== onOff(wantedBreaker.rollback))) {
+      drift.push(`circuit breaker ${onOff(breaker?.enable)}, rollback ${onOff(breaker?.rollback)} (file: ${onOff(wantedBreaker.enable)}, rollback ${onOff(wantedBreaker.rollback)})`)
+    }
+    field('maximumPercent', deployment.maximumPercent, wantedDeployment.maximumPercent)
+    field('minimumHealthyPercent', deployment.minimumHealthyPercent, wantedDeployment.minimumHealthyPercent)
+  }
+  // Service Connect lives on the deployments in DescribeServices' answer: the PRIMARY one is what runs.
+  const connect = actual.deployments?.find((d) => d.status === 'PRIMARY')?.serviceConnectConfiguration
+  const wantedConnect = wanted.serviceConnectConfiguration
+  if (connect && wantedConnect) {
+    if (onOff(connect.enabled) !== onOff(wantedConnect.enabled)) drift.push(`Service Connect ${onOff(connect.enabled)} (file: ${onOff(wantedConnect.enabled)})`)
+    else if (!same(connectEntries(connect), connectEntries(wantedConnect))) {
+      drift.push(`Service Connect ${connectEntries(connect).join(',') || 'no services'} (file: ${connectEntries(wantedConnect).join(',')})`)
+    }
   }
   return drift
 }
@@ -120,6 +154,20 @@ async function latestRevision(ecs: ECSClient, family: string, known: string | un
   }
 }
 
+/** The security groups of these ids that do not exist. */
+async function missingSecurityGroups(ec2: EC2Client, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  try {
+    const found = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...ids] }))
+    return ids.filter((id) => !found.SecurityGroups?.some((g) => g.GroupId === id))
+  } catch (error) {
+    if (!awsErrorIs(error, 'InvalidGroup.NotFound')) throw error
+    if (ids.length === 1) return [...ids]
+    // EC2 names only the first missing group: ask for each.
+    return (await Promise.all(ids.map((id) => missingSecurityGroups(ec2, [id])))).flat()
+  }
+}
+
 const steps = new Map<string, Step>()
 
 /** The step that creates a service (one object per service, so steps can refer to it). */
@@ -171,6 +219,14 @@ export function serviceStep(service: ServiceDeclaration): Step {
           'unchanged',
           drift.length === 0 ? `in cluster ${cluster}, as ${file} defines` : `in cluster ${cluster}; drifted from ${file} (left as is): ${drift.join('; ')}`,
         )
+        const gone = await missingSecurityGroups(ctx.client(EC2Client, 'EC2'), existing.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? [])
+        if (gone.length) {
+          unchanged.fault =
+            `its security group${gone.length === 1 ? '' : 's'} ${gone.join(', ')} no longer exist${gone.length === 1 ? 's' : ''}: no task of it can start; ` +
+            `delete the service (./scripts/teardown) and run ./scripts/provision, or update-service --network-configuration`
+          unchanged.warning = unchanged.fault
+          return [unchanged]
+        }
         const behind = olderRevision(existing.taskDefinition, await latestRevision(ecs, name, ctx.discovered.taskDefinitionArns?.[name]))
         if (behind) unchanged.warning = `${behind}: roll it out with ./scripts/deploy ${name}`
         return [unchanged]

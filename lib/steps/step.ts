@@ -16,6 +16,8 @@ export interface Change {
   detail?: string
   /** Something the user should know and may not want (e.g. long-lived keys in a container). */
   warning?: string
+  /** Something broken that the step leaves as is (a service on a deleted security group): status shows it as ✗. */
+  fault?: string
 }
 
 /** Facts that steps learn and later steps use: the network a service runs in. */

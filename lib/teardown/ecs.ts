@@ -17,9 +17,10 @@ import {
 } from '@aws-sdk/client-ecs'
 import { awsErrorIs } from '../aws/clients.js'
 import { KitError } from '../core/errors.js'
+import { SERVICES_FILE } from '../config/services.js'
 import { familyOf } from '../steps/ecs-service.js'
 import type { Step, StepContext } from '../steps/step.js'
-import { alreadyGone, deleted, pollUntil, revisionList, TEARDOWN_IDS, type TeardownOptions } from './options.js'
+import { alreadyGone, deleted, pollUntil, revisionList, TEARDOWN_IDS, type TeardownOptions, type TeardownStep } from './options.js'
 
 const clusterMissing = (error: unknown): boolean => awsErrorIs(error, 'ClusterNotFoundException')
 const serviceMissing = (error: unknown): boolean => awsErrorIs(error, /^Service(NotFound|NotActive)Exception$/)
@@ -81,6 +82,22 @@ export function deleteServiceStep(name: string, options: TeardownOptions, needs:
   }
 }
 
+/** The services among `names` that exist in the cluster (not INACTIVE), with their status; none when the cluster is missing. */
+export async function liveServices(ecs: ECSClient, cluster: string, names: readonly string[]): Promise<Array<{ name: string; status: string }>> {
+  const live: Array<{ name: string; status: string }> = []
+  for (let i = 0; i < names.length; i += 10) {
+    let found
+    try {
+      found = await ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }))
+    } catch (error) {
+      if (clusterMissing(error)) return []
+      throw error
+    }
+    for (const s of found.services ?? []) if (s.serviceName && s.status !== 'INACTIVE') live.push({ name: s.serviceName, status: s.status ?? 'ACTIVE' })
+  }
+  return live.sort((a, b) => a.name.localeCompare(b.name))
+}
+
 /** Services in the cluster that are not INACTIVE and not among `ours`: they keep the cluster from being deleted. */
 async function otherServices(ecs: ECSClient, cluster: string, ours: readonly string[]): Promise<string[]> {
   const names: string[] = []
@@ -92,20 +109,31 @@ async function otherServices(ecs: ECSClient, cluster: string, ours: readonly str
     if (clusterMissing(error)) return []
     throw error
   }
-  const live: string[] = []
-  for (let i = 0; i < names.length; i += 10) {
-    const found = await ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }))
-    for (const s of found.services ?? []) if (s.serviceName && s.status !== 'INACTIVE') live.push(s.serviceName)
-  }
-  return live.sort()
+  return (await liveServices(ecs, cluster, names)).map((s) => s.name)
 }
 
-/** The cluster, once the services in it are gone. Services the kit was not asked to delete keep it (and say so). */
-export function deleteClusterStep(): Step {
+/** Why the cluster cannot go while these services run in it, or undefined. Pure. */
+export function clusterBlocked(cluster: string, others: readonly string[], selected: readonly string[], declared: readonly string[]): string | undefined {
+  if (others.length === 0) return undefined
+  const unknown = others.filter((name) => !declared.includes(name))
+  const known = others.filter((name) => declared.includes(name))
+  const parts = [
+    ...(unknown.length ? [`${unknown.join(', ')}, which ${SERVICES_FILE} does not declare: delete ${unknown.length === 1 ? 'it' : 'them'}`] : []),
+    ...(known.length ? [`${known.join(', ')}, not in ECS_SERVICES (${selected.join(', ')}): add ${known.length === 1 ? 'it' : 'them'} to ECS_SERVICES`] : []),
+  ]
+  return `ECS cluster ${cluster} also runs ${parts.join('; and ')}, then re-run teardown`
+}
+
+/**
+ * The cluster, once the services in it are gone. Shared: a teardown of some services keeps it
+ * while another declared service exists. A service the kit does not know keeps it (and says so).
+ */
+export function deleteClusterStep(declared: readonly string[]): TeardownStep {
   return {
     id: TEARDOWN_IDS.cluster,
     title: 'delete ECS cluster',
     needs: [],
+    shared: true,
     async run(ctx) {
       const ecs = ctx.client(ECSClient, 'ECS')
       const name = ctx.names.cluster
@@ -113,12 +141,7 @@ export function deleteClusterStep(): Step {
       const existing = described.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE')
       if (!existing) return [alreadyGone('ecs cluster', name)]
       const detail = `${existing.status}, Service Connect namespace ${existing.serviceConnectDefaults?.namespace ?? 'none'} (the namespace itself stays in Cloud Map)`
-      const others = await otherServices(ecs, name, ctx.names.services)
-      const blocked =
-        others.length > 0
-          ? `ECS cluster ${name} also runs ${others.join(', ')}, not in ECS_SERVICES (${ctx.names.services.join(', ')}): ` +
-            'add them to ECS_SERVICES (or delete them), then re-run teardown'
-          : undefined
+      const blocked = clusterBlocked(name, await otherServices(ecs, name, ctx.names.services), ctx.names.services, declared)
       if (ctx.dryRun) return [deleted('ecs cluster', name, blocked ? `${detail}; but it ${blocked.slice(blocked.indexOf('also runs'))}` : detail)]
       if (blocked) throw new KitError(blocked)
       try {

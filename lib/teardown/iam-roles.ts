@@ -11,8 +11,8 @@ import {
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam'
 import { awsErrorIs } from '../aws/clients.js'
-import type { Change, Step, StepContext } from '../steps/step.js'
-import { alreadyGone, deleted, TEARDOWN_IDS } from './options.js'
+import type { Change, StepContext } from '../steps/step.js'
+import { alreadyGone, deleted, TEARDOWN_IDS, type TeardownStep } from './options.js'
 
 const isNoSuchEntity = (error: unknown): boolean => awsErrorIs(error, /^NoSuchEntity(Exception)?$/)
 
@@ -52,11 +52,13 @@ async function deleteRole(iam: IAMClient, ctx: StepContext, role: string): Promi
   return changes
 }
 
-export function deleteRolesStep(): Step {
+export function deleteRolesStep(): TeardownStep {
   return {
     id: TEARDOWN_IDS.roles,
     title: 'delete the IAM execution and task roles',
     needs: [],
+    // Every service uses it: kept while another declared service exists (lib/teardown/shared.ts).
+    shared: true,
     async run(ctx) {
       const iam = ctx.client(IAMClient, 'IAM')
       const roles = [...new Set([ctx.names.executionRole, ctx.names.taskRole])]

@@ -2,28 +2,42 @@
 // step needs (a service needs its cluster, task definition and security group; a task
 // definition its roles and log group, and the repositories and parameters it refers to), and
 // they run in REVERSE dependency order: what refers to a resource goes before the resource.
+// A teardown of some of the declared services deletes what is theirs alone, and keeps what is
+// shared (a step's `shared`) while another declared service exists (./shared.ts).
 import type { KitNames } from '../config/names.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import type { Step } from '../steps/step.js'
-import { deleteParametersStep, deleteRepositoriesStep } from './data.js'
+import { deleteParametersStep, deleteRepositoriesStep, deleteSharedParametersStep, deleteSharedRepositoriesStep } from './data.js'
 import { deleteClusterStep, deleteServiceStep, deregisterTaskDefinitionStep } from './ecs.js'
 import { deleteRolesStep } from './iam-roles.js'
 import { deleteLogGroupStep } from './log-group.js'
-import type { TeardownOptions } from './options.js'
+import type { TeardownOptions, TeardownStep } from './options.js'
 import { deleteSecurityGroupStep } from './security-group.js'
+import { keptWhileUsed } from './shared.js'
 
-/** The steps deleting the data (teardown --all): the ECR repositories and the SSM parameters. */
-export const dataSteps = (): Step[] => [deleteRepositoriesStep(), deleteParametersStep()]
+type Declared = ReadonlyArray<Pick<ServiceDeclaration, 'name' | 'repository'>>
+
+/** The steps deleting the data (teardown --all): the selected services' repositories and parameters, and the shared ones. */
+function dataSteps(selected: readonly string[], declared: Declared): TeardownStep[] {
+  const all = declared.map((s) => s.name)
+  return [
+    deleteRepositoriesStep(selected, declared),
+    deleteSharedRepositoriesStep(selected, declared),
+    deleteParametersStep(selected, all),
+    deleteSharedParametersStep(all),
+  ]
+}
 
 /** The teardown steps for the selected services (ECS_SERVICES), in the order they are reported. */
-export function teardownSteps(names: Pick<KitNames, 'services'>, options: TeardownOptions): Step[] {
+export function teardownSteps(names: Pick<KitNames, 'services'>, options: TeardownOptions, declared: Declared = declaredServices()): TeardownStep[] {
   const services = [...new Set(names.services)]
-  const data = options.all ? dataSteps() : []
-  const cluster = deleteClusterStep()
+  const data = options.all ? dataSteps(services, declared) : []
+  const cluster = deleteClusterStep(declared.map((s) => s.name))
   const securityGroup = deleteSecurityGroupStep(options)
   const roles = deleteRolesStep()
   const logGroup = deleteLogGroupStep()
   const taskDefinitions = new Map(services.map((family) => [family, deregisterTaskDefinitionStep(family, [roles, logGroup, ...data])]))
-  return [
+  const steps: TeardownStep[] = [
     ...services.map((name) => deleteServiceStep(name, options, [cluster, taskDefinitions.get(name) as Step, securityGroup])),
     cluster,
     ...taskDefinitions.values(),
@@ -32,6 +46,12 @@ export function teardownSteps(names: Pick<KitNames, 'services'>, options: Teardo
     logGroup,
     ...data,
   ]
+  // The declared services this teardown leaves: while one of them exists, what is shared stays.
+  const others = declared.map((s) => s.name).filter((name) => !services.includes(name))
+  return steps.map((step) => keptWhileUsed(step, others))
 }
 
-export { TEARDOWN_IDS, DEFAULT_TEARDOWN, type TeardownOptions } from './options.js'
+/** The ids of the steps deleting data (kept unless --all). Pure. */
+export const dataStepIds = (steps: readonly TeardownStep[]): Set<string> => new Set(steps.filter((s) => s.data).map((s) => s.id))
+
+export { TEARDOWN_IDS, DEFAULT_TEARDOWN, type TeardownOptions, type TeardownStep } from './options.js'

@@ -1,8 +1,7 @@
 // Teardown of lib/steps/log-group.ts: the one log group, with the containers' logs in it.
 import { CloudWatchLogsClient, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { awsErrorIs } from '../aws/clients.js'
-import type { Step } from '../steps/step.js'
-import { alreadyGone, deleted, TEARDOWN_IDS } from './options.js'
+import { alreadyGone, deleted, TEARDOWN_IDS, type TeardownStep } from './options.js'
 
 /** "12.3 MB" for a byte count. Pure. */
 export function bytes(n: number): string {
@@ -16,11 +15,13 @@ export function bytes(n: number): string {
   return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`
 }
 
-export function deleteLogGroupStep(): Step {
+export function deleteLogGroupStep(): TeardownStep {
   return {
     id: TEARDOWN_IDS.logGroup,
     title: 'delete the CloudWatch log group',
     needs: [],
+    // Every service uses it: kept while another declared service exists (lib/teardown/shared.ts).
+    shared: true,
     async run(ctx) {
       const logs = ctx.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
       const name = ctx.names.logGroup

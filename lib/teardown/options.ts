@@ -2,7 +2,7 @@
 // one bounded poll for what AWS finishes in its own time (a service draining, a security
 // group's network interfaces going away).
 import { KitError } from '../core/errors.js'
-import type { Change } from '../steps/step.js'
+import type { Change, Step } from '../steps/step.js'
 
 export interface TeardownOptions {
   /** Also delete the data: ECR repositories with their images, and the SSM parameters. */
@@ -17,6 +17,22 @@ export interface TeardownOptions {
 
 export const DEFAULT_TEARDOWN: TeardownOptions = { all: false, pollSeconds: 5, timeoutSeconds: 600 }
 
+/**
+ * A teardown step, with what kind of resource it deletes as data: `shared` when every service
+ * of the kit uses it (the cluster, the roles, the security group, the log group, the base image
+ * repository, a load balancer), so that a teardown of some services keeps it while another
+ * declared service exists; `data` when it is kept unless --all.
+ */
+export interface TeardownStep extends Step {
+  shared?: boolean
+  data?: boolean
+}
+
+/** A change a teardown step reports; `kept` says why a resource it would delete stays (shared with whom). */
+export interface TeardownChange extends Change {
+  kept?: string
+}
+
 /** Each teardown step's id: the provisioning step's script, with delete for create. */
 export const TEARDOWN_IDS = {
   service: (name: string) => `ecs/delete-service:${name}`,
@@ -26,7 +42,9 @@ export const TEARDOWN_IDS = {
   roles: 'iam/delete-roles',
   logGroup: 'logs/delete-log-group',
   repositories: 'ecr/delete-repositories',
+  sharedRepositories: 'ecr/delete-shared-repositories',
   parameters: 'ssm/delete-parameters',
+  sharedParameters: 'ssm/delete-shared-parameters',
 } as const
 
 export const deleted = (resource: string, name: string, detail?: string): Change => ({ resource, name, outcome: 'deleted', ...(detail ? { detail } : {}) })

@@ -4,10 +4,11 @@ import type { RunContext } from '../aws/context.js'
 import { planCostLine } from '../cost/workload.js'
 import { parseSeconds } from '../core/cli.js'
 import { CheckFailed, UsageError } from '../core/errors.js'
-import { serviceNamed } from '../config/services.js'
+import { withRunLock } from '../core/lock.js'
+import { declaredServices, serviceNamed } from '../config/services.js'
 import { formatReport, formatSummary, fullSummary, runSteps, summarize, type StepReport } from '../steps/engine.js'
 import { stepContext, type StepContext } from '../steps/step.js'
-import { dataSteps, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from './index.js'
+import { dataStepIds, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from './index.js'
 import { leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from './report.js'
 
 export interface TeardownRequest {
@@ -34,8 +35,19 @@ export interface TeardownIo {
 
 const asText = (value: number | string | undefined): string | undefined => (value === undefined ? undefined : String(value))
 
-/** Plan, ask, delete, and work out what is left. `cancelled` when the question was answered no. */
-export async function teardownStack(run: RunContext, request: TeardownRequest, io: TeardownIo): Promise<{ document: TeardownDocument; cancelled: boolean }> {
+/** What teardownStack gives back: the --json document, whether the question was answered no, and whose resources were torn down. */
+export interface TeardownRun {
+  document: TeardownDocument
+  cancelled: boolean
+  /** The services torn down, when not every declared one (ECS_SERVICES): formatLeft's `only`. */
+  only?: readonly string[]
+}
+
+/**
+ * Plan, ask, delete, and work out what is left, holding the stack's lock throughout (none
+ * under dry-run): the plan shown is the plan run. `cancelled` when the question was answered no.
+ */
+export async function teardownStack(run: RunContext, request: TeardownRequest, io: TeardownIo): Promise<TeardownRun> {
   const json = io.json === true
   const all = request.all === true
   const dryRun = run.dryRun
@@ -53,6 +65,13 @@ export async function teardownStack(run: RunContext, request: TeardownRequest, i
       `teardown deletes the stack and needs --yes ${json ? 'with --json' : 'when not run on a terminal'} (see what it would delete with --dry-run): nothing was changed`,
     )
   }
+  // Nothing may change the stack meanwhile: the plan shown is the plan run (no lock under dry-run).
+  return withRunLock(run, io.warn, () => teardownLocked(run, request, io, options))
+}
+
+async function teardownLocked(run: RunContext, request: TeardownRequest, io: TeardownIo, options: TeardownOptions): Promise<TeardownRun> {
+  const { all } = options
+  const dryRun = run.dryRun
   const say = io.line
 
   const t0 = performance.now()
@@ -62,6 +81,11 @@ export async function teardownStack(run: RunContext, request: TeardownRequest, i
     for (const line of formatReport(report, isPlan)) say(line)
   }
   const steps = teardownSteps(run.names, options)
+  // Every step, data included, for what is left.
+  const everything = teardownSteps(run.names, { ...options, all: true })
+  const dataIds = dataStepIds(everything)
+  const partial = declaredServices().some((s) => !run.names.services.includes(s.name))
+  const only = partial ? run.names.services : undefined
 
   say(`Plan for account ${ctx.accountId}, ${ctx.region} (nothing is changed yet):`)
   const plan = await runSteps(steps, planning, print(true), { reverse: true })
@@ -87,13 +111,13 @@ export async function teardownStack(run: RunContext, request: TeardownRequest, i
     say('Nothing to tear down.')
   }
 
-  // What is left: a plan of everything, data included, made after the run. Under --dry-run,
-  // what the plan does not delete: the data, unless --all.
+  // What is left: a plan of everything, data included, made after the run. Under dry-run, what
+  // that plan keeps (the data unless --all, what is shared): what it would delete is the plan.
+  // Nothing is worked out after a no: nothing was changed.
   let left: LeftItem[] = []
-  if (dryRun) {
-    left = all ? [] : leftFrom(await runSteps(dataSteps(), planning), false)
-  } else if (!cancelled) {
-    left = leftFrom(await runSteps(teardownSteps(run.names, { ...options, all: true }), planning, () => {}, { reverse: true }), all)
+  if (!cancelled) {
+    left = leftFrom(await runSteps(everything, planning, () => {}, { reverse: true }), all, dataIds)
+    if (dryRun) left = left.filter((item) => item.why !== 'not deleted')
   }
   const summary = fullSummary(summarize(reports))
   const document: TeardownDocument = {
@@ -109,5 +133,5 @@ export async function teardownStack(run: RunContext, request: TeardownRequest, i
     monthlyCost,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
   }
-  return { document, cancelled }
+  return { document, cancelled, ...(only ? { only } : {}) }
 }

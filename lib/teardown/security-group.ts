@@ -5,14 +5,15 @@ import { DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { awsErrorIs } from '../aws/clients.js'
 import { findDefaultVpc, findSecurityGroup } from '../aws/network.js'
 import { KitError } from '../core/errors.js'
-import type { Step } from '../steps/step.js'
-import { alreadyGone, deleted, pollUntil, TEARDOWN_IDS, type TeardownOptions } from './options.js'
+import { alreadyGone, deleted, pollUntil, TEARDOWN_IDS, type TeardownOptions, type TeardownStep } from './options.js'
 
-export function deleteSecurityGroupStep(options: TeardownOptions): Step {
+export function deleteSecurityGroupStep(options: TeardownOptions): TeardownStep {
   return {
     id: TEARDOWN_IDS.securityGroup,
     title: 'delete the services’ security group',
     needs: [],
+    // Every service uses it: kept while another declared service exists (lib/teardown/shared.ts).
+    shared: true,
     async run(ctx) {
       const ec2 = ctx.client(EC2Client, 'EC2')
       const name = ctx.names.securityGroup

@@ -170,7 +170,27 @@ async function guarded(service: string, checks: readonly string[], body: () => P
   }
 }
 
-/** Every check for one service, in a fixed order. */
+/**
+ * The checks verify runs for each service, in order: one line each (per image and log group),
+ * but no 'image platform' line for an image that is not in the registry. The README states this count.
+ */
+export const VERIFY_CHECKS = [
+  'task definition',
+  'execution role',
+  'task role',
+  'pull from ECR',
+  'write logs',
+  'read parameters',
+  'ssm parameters',
+  'image',
+  'image platform',
+  'log group',
+  'cluster',
+  'ports',
+  'ecs exec',
+] as const
+
+/** Every check for one service, in a fixed order (VERIFY_CHECKS). */
 export async function verifyService(reader: VerifyReader, declaration: ServiceDeclaration): Promise<CheckResult[]> {
   const { ctx } = reader
   const service = declaration.name

@@ -1,7 +1,7 @@
 // The guide's `describe-vpcs` + `create-security-group` + `authorize-security-group-ingress`,
 // idempotent, opening the containers' ports (4567) instead of the guide's port 80.
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { securityGroupStep } from '../../lib/steps/security-group.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -15,6 +15,6 @@ await runAwsScript(
     options: STEP_OPTIONS,
     env: envHelp('SECURITY_GROUP_NAME', 'INGRESS_CIDR', 'ECS_SERVICES', 'AWS_DEFAULT_REGION'),
   },
-  stepMode,
+  stepContextOptions(() => [securityGroupStep]),
   (args, run) => runStepsScript([securityGroupStep], args, run),
 )

@@ -1,6 +1,6 @@
 // The guide's three `aws ecr create-repository --image-tag-mutability MUTABLE`, idempotent, with scan on push.
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { ecrRepositoriesStep } from '../../lib/steps/ecr-repositories.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -13,6 +13,6 @@ await runAwsScript(
     options: STEP_OPTIONS,
     env: envHelp('ECR_REPOSITORIES', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
-  stepMode,
+  stepContextOptions(() => [ecrRepositoriesStep]),
   (args, run) => runStepsScript([ecrRepositoriesStep], args, run),
 )

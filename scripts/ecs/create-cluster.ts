@@ -1,6 +1,6 @@
 // The guide's `aws ecs create-cluster --cluster-name cruddur --service-connect-defaults namespace=cruddur`, idempotent.
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { clusterStep } from '../../lib/steps/cluster.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -12,6 +12,6 @@ await runAwsScript(
     options: STEP_OPTIONS,
     env: envHelp('ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
   },
-  stepMode,
+  stepContextOptions(() => [clusterStep]),
   (args, run) => runStepsScript([clusterStep], args, run),
 )

@@ -1,8 +1,8 @@
 // The guide's `aws ecs create-service --cli-input-json file://aws/json/service-backend-flask.json`,
 // idempotent, with the security group and the default VPC's subnets filled in.
-import { serviceNamed } from '../../lib/config/services.js'
+import { selectedServices } from '../../lib/config/services.js'
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { serviceStep } from '../../lib/steps/ecs-service.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -18,10 +18,6 @@ await runAwsScript(
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'SECURITY_GROUP_NAME', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
     notes: ['Needs: ./scripts/ecs/create-cluster, ./scripts/ecs/register-task-definition, ./scripts/ec2/create-security-group.'],
   },
-  stepMode,
-  (args, run) => {
-    const [name] = args.positionals
-    const services = name !== undefined ? [serviceNamed(name)] : run.services
-    return runStepsScript(services.map(serviceStep), args, run)
-  },
+  stepContextOptions((inputs, args) => selectedServices(inputs.services, args.positionals[0]).map(serviceStep)),
+  (args, run) => runStepsScript(selectedServices(run.services, args.positionals[0]).map(serviceStep), args, run),
 )

@@ -1,7 +1,7 @@
 // The guide's `aws iam create-role` / `put-role-policy` / `attach-role-policy` for the ECS
 // execution role and task role, idempotent, without CloudWatchFullAccess (policies/README.md).
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { iamRolesStep } from '../../lib/steps/iam-roles.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -15,6 +15,6 @@ await runAwsScript(
     env: envHelp('EXECUTION_ROLE_NAME', 'TASK_ROLE_NAME', 'LOG_GROUP', 'SSM_PREFIX', 'AWS_ACCOUNT_ID', 'AWS_DEFAULT_REGION'),
     notes: ['Why each permission is granted, and why CloudWatchFullAccess is not: policies/README.md'],
   },
-  stepMode,
+  stepContextOptions(() => [iamRolesStep]),
   (args, run) => runStepsScript([iamRolesStep], args, run),
 )

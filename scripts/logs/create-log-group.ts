@@ -1,6 +1,6 @@
 // The guide's `aws logs create-log-group` + `put-retention-policy`, idempotent.
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { logGroupStep } from '../../lib/steps/log-group.js'
 import { envHelp } from '../../lib/config/variables.js'
 
@@ -11,6 +11,6 @@ await runAwsScript(
     options: STEP_OPTIONS,
     env: envHelp('LOG_GROUP', 'LOG_RETENTION_DAYS', 'AWS_DEFAULT_REGION'),
   },
-  stepMode,
+  stepContextOptions(() => [logGroupStep]),
   (args, run) => runStepsScript([logGroupStep], args, run),
 )

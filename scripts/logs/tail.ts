@@ -12,7 +12,8 @@ await runScript(withAwsEnv(
     name: 'logs/tail',
     summary:
       "Print a service's container log lines (timestamp, task id, message) from the kit's log group, oldest first. " +
-      '--follow keeps printing new lines, none twice and none lost across polls. Read-only.',
+      '--follow keeps printing new lines, none twice, none lost that reaches CloudWatch Logs within 60 s of its timestamp; ' +
+      'failed reads are retried for up to 5 minutes. Control characters in messages are printed escaped. Read-only.',
     positionals: [{ name: 'SERVICE', description: 'a service declared in json/services.json, e.g. backend-flask' }],
     options: {
       follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until Ctrl-C' },

@@ -1,6 +1,6 @@
 // The guide's `aws ssm put-parameter --type SecureString` commands, from the service declarations, idempotent, values never printed.
 import { runAwsScript } from '../../lib/core/boundary.js'
-import { runStepsScript, STEP_OPTIONS, stepMode } from '../../lib/steps/apply.js'
+import { runStepsScript, STEP_OPTIONS, stepContextOptions } from '../../lib/steps/apply.js'
 import { ssmParametersStep } from '../../lib/steps/ssm-parameters.js'
 import { envHelp, parameterHelp } from '../../lib/config/variables.js'
 
@@ -14,6 +14,6 @@ await runAwsScript(
     env: [...parameterHelp(), ...envHelp('SSM_PREFIX', 'ECS_SERVICES', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID')],
     notes: ['Rotating a secret: change the variable and re-run; only that parameter is rewritten.'],
   },
-  stepMode,
+  stepContextOptions(() => [ssmParametersStep]),
   (args, run) => runStepsScript([ssmParametersStep], args, run),
 )

@@ -17,6 +17,8 @@ export interface RunOptions {
   cwd?: string
   input?: string
   timeoutMs?: number
+  /** The kit whose script runs: the checkout unless given (a copy: test/helpers/kit.ts). */
+  root?: string
 }
 
 /**
@@ -37,7 +39,7 @@ export function runKit(script: string, args: string[] = [], options: RunOptions 
     if (!options.cwd) removeTemp(cwd)
   }
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(join(ROOT, 'scripts', script), args, {
+    const child = spawn(join(options.root ?? ROOT, 'scripts', script), args, {
       cwd,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

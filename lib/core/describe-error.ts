@@ -75,6 +75,14 @@ function describe(error: unknown, context: ErrorContext): Described {
         unexpected: false,
       }
     }
+    if (e.status !== undefined && e.status > 500 && e.status < 600) {
+      // A gateway or load balancer in front of the API with no backend to send to: it speaks HTTP, the API is just away.
+      return {
+        line: `${e.endpoint} is unavailable: it answered ${e.call}${region} with HTTP ${e.status} and ${e.what}${tries}; try again in a moment`,
+        exitCode: EXIT.failed,
+        unexpected: false,
+      }
+    }
     return {
       line:
         `${e.endpoint} does not speak the AWS API: it answered ${e.call}${region} with HTTP ${e.status} and ${e.what}${tries}; ` +

@@ -63,18 +63,20 @@ export async function applySteps(
 
   const { dryRun } = run
   // Only a run that changes things needs the stack to itself.
-  const release = dryRun
-    ? () => {}
-    : await holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
-        onWait: warn,
-        timeoutMs: 15 * 60 * 1000,
-      })
+  const release = dryRun ? () => {} : await holdRunLock(run)
   try {
     return await applyLocked(steps, run, json, epilogue)
   } finally {
     release()
   }
 }
+
+/** Hold the stack's lock for a run that changes the stack (provision, deploy, rollback...); returns its release. */
+export const holdRunLock = (run: RunContext): Promise<() => void> =>
+  holdStackLock(`${get(run.env, 'AWS_ENDPOINT_URL') ?? 'aws'} ${run.region} ${run.names.cluster}`, `the stack (cluster ${run.names.cluster} in ${run.region})`, commandName(), {
+    onWait: warn,
+    timeoutMs: 15 * 60 * 1000,
+  })
 
 /** The command as the user typed it, for the lock's owner. */
 const commandName = (): string => (process.argv[1] ?? 'the kit').split('/scripts/').pop() ?? 'the kit'

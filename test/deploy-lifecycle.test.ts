@@ -162,6 +162,9 @@ lifecycle('after deploy --tag, the task-definition step compares against the dep
   const plan = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: ENV })
   assert.is(plan.code, 0, plan.all)
   assert.match(plan.stdout, /unchanged\s+task definition backend-flask: backend-flask:2/)
+  const status = await runKit('status', ['backend-flask'], { env: ENV })
+  const line = status.stdout.split('\n').find((l) => /task definition backend-flask/.test(l)) ?? ''
+  assert.match(line, /✓/, status.all)
   // Asked for by name, the tag is what counts.
   const named = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: { ...ENV, IMAGE_TAG: 'latest' } })
   assert.match(named.stdout, /would update\s+task definition backend-flask: new revision after backend-flask:2, differs in containerDefinitions\[backend-flask\]\.image/)

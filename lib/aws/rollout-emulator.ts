@@ -197,11 +197,23 @@ export const events = {
 const crash = (c: RolloutContext, exitCode = 1, reason?: string) =>
   stoppedTask(c, { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode, ...(reason ? { reason } : {}) })
 
+/**
+ * The same task each time a frame is shown, for one deployment: timelines are shared (module
+ * constants), so a task made for an earlier deployment must not be shown for a later one.
+ */
+function oncePerDeployment(make: (c: RolloutContext) => TaskJson): (c: RolloutContext) => TaskJson {
+  const made = new WeakMap<RolloutContext, TaskJson>()
+  return (c) => {
+    let task = made.get(c)
+    if (!task) made.set(c, (task = make(c)))
+    return task
+  }
+}
+
 /** Frames where each one stops a task (and starts another), with the given stop. */
 function stoppingFrames(stops: Array<(c: RolloutContext) => TaskJson>, fields: (i: number, c: RolloutContext) => Partial<DeploymentJson> = () => ({})): Frame[] {
   return stops.map((stop, i) => {
-    let task: TaskJson | undefined
-    const made = (c: RolloutContext) => (task ??= stop(c))
+    const made = oncePerDeployment(stop)
     return {
       deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i + 1, ...fields(i, c) }), ...before(c)],
       stopped: (c) => [made(c)],
@@ -297,9 +309,9 @@ export const TIMELINES = {
       starting,
       { deployments: (c) => [ours(c, { runningCount: 1 }), ...before(c)] },
       ...[1, 2, 3].flatMap((i): Frame[] => {
-        let task: TaskJson | undefined
-        const made = (c: RolloutContext) =>
-          (task ??= stoppedTask(c, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', exitCode: 143, health: 'UNHEALTHY' }))
+        const made = oncePerDeployment((c) =>
+          stoppedTask(c, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', exitCode: 143, health: 'UNHEALTHY' }),
+        )
         return [
           {
             deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i }), ...before(c)],

@@ -210,8 +210,9 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
         progress.done()
         throw error
       }
-      const status = (error as { $metadata?: { httpStatusCode?: number }; status?: number }).$metadata?.httpStatusCode ?? (error as { status?: number }).status
-      progress.line(`  ${colour.yellow('!')} polling ECS failed after the SDK's retries (${(error as Error).name}${status ? `, HTTP ${status}` : ''}); trying again`)
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const http = status !== undefined && status >= 500 ? `, HTTP ${status}` : ''
+      progress.line(`  ${colour.yellow('!')} polling ECS failed after the SDK's retries (${(error as Error).name}${http}); trying again`)
     }
     if (performance.now() - t0 + intervalMs > timeoutMs) {
       const where =

@@ -1,12 +1,15 @@
 // Back to the task definition of the last deployment that succeeded (not merely the previous
 // revision): an older deployment the service still lists as COMPLETED, else the newest
 // revision the kit tagged when its deployment succeeded. Then the same wait as deploy.
-import { ECSClient } from '@aws-sdk/client-ecs'
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
+import { isMissingDefinition } from '../lib/steps/task-definition.js'
 import { runAwsScript } from '../lib/core/boundary.js'
 import { CheckFailed } from '../lib/core/errors.js'
 import { envHelp } from '../lib/config/variables.js'
 import { checkRevision, lastSucceeded, taggedSuccesses } from '../lib/deploy/deploy.js'
 import { revisionName } from '../lib/deploy/verdict.js'
+import { holdRunLock } from '../lib/core/lock.js'
+import { warn } from '../lib/core/output.js'
 import { COMMON_OPTIONS, describeService, finish, judge, outcomeOf, printer, serviceArgument, startDeployment, waitSettings } from '../lib/deploy/command.js'
 
 await runAwsScript(
@@ -22,7 +25,11 @@ await runAwsScript(
       ...COMMON_OPTIONS,
     },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
-    notes: ['Exit 0: the rollback deployment succeeded. Exit 1: it failed, or no revision is known to have succeeded (give --to).'],
+    notes: [
+      'Exit 0: the rollback deployment succeeded, or the service already runs the last revision that deployed successfully ' +
+        '(as after ECS’s own circuit-breaker rollback): then nothing changes. Exit 1: it failed, or no revision is known to have succeeded (give --to).',
+      'Holds the stack lock provision and teardown take until its deployment has started.',
+    ],
   },
   'apply',
   async (args, run) => {
@@ -35,28 +42,64 @@ await runAwsScript(
     const out = printer(json)
     const seconds = () => Number(((performance.now() - t0) / 1000).toFixed(3))
 
-    const service = await describeService(ecs, cluster, name)
-    if (!service || service.status !== 'ACTIVE') {
-      throw new CheckFailed(`ECS service ${name} ${service ? `is ${service.status}` : 'does not exist'} in cluster ${cluster}: nothing to roll back`)
-    }
-    const current = service.deployments?.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? service.taskDefinition
+    // Checked before any call: ECS would refuse a bad reference only after the plan was printed.
+    const asked = args.values.to !== undefined ? checkRevision(args.values.to, name) : undefined
+
+    const release = await holdRunLock(run, warn)
+    let started: Awaited<ReturnType<typeof startDeployment>>
     let target: string
-    let how: string
-    if (args.values.to !== undefined) {
-      target = checkRevision(args.values.to, name)
-      how = 'as asked'
-    } else {
-      const found = lastSucceeded(service, await taggedSuccesses(ecs, name), current)
-      if (!found) {
-        throw new CheckFailed(
-          `no revision of ${name} other than the running ${revisionName(current)} is known to have deployed successfully: give one with --to ${name}:N`,
-        )
+    try {
+      const service = await describeService(ecs, cluster, name)
+      if (!service || service.status !== 'ACTIVE') {
+        throw new CheckFailed(`ECS service ${name} ${service ? `is ${service.status}` : 'does not exist'} in cluster ${cluster}: nothing to roll back`)
       }
-      target = found.taskDefinition
-      how = found.how
+      const primary = service.deployments?.find((d) => d.status === 'PRIMARY')
+      const current = primary?.taskDefinition ?? service.taskDefinition
+      let how: string
+      if (asked !== undefined) {
+        // The revision's ARN (what the success tag goes on), and a clear line when there is no such revision.
+        try {
+          target = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: asked }))).taskDefinition?.taskDefinitionArn ?? asked
+        } catch (error) {
+          if (isMissingDefinition(error)) throw new CheckFailed(`there is no task definition ${revisionName(asked)}: give a revision that exists with --to ${name}:N`)
+          throw error
+        }
+        how = 'as asked'
+      } else {
+        const tagged = await taggedSuccesses(ecs, name)
+        // Already on the last revision that deployed successfully (ECS's circuit breaker went back to it): nothing to do.
+        const newest = lastSucceeded(service, tagged, undefined)
+        if (newest && current && newest.taskDefinition === current && primary?.rolloutState !== 'FAILED') {
+          const still = primary?.rolloutState === 'IN_PROGRESS' ? ` (deployment ${primary.id} is still rolling out: follow it with scripts/wait ${name})` : ''
+          return finish(
+            {
+              command: 'rollback',
+              service: name,
+              cluster,
+              taskDefinition: current,
+              deploymentId: primary?.id,
+              changed: false,
+              outcome: 'unchanged',
+              reason: `already there: ${name} runs ${revisionName(current)}, the last revision that deployed successfully (${newest.how}); nothing changed (--to ${name}:N goes further back)${still}`,
+              seconds: seconds(),
+            },
+            json,
+          )
+        }
+        const found = lastSucceeded(service, tagged, current)
+        if (!found) {
+          throw new CheckFailed(
+            `no revision of ${name} other than the running ${revisionName(current)} is known to have deployed successfully: give one with --to ${name}:N`,
+          )
+        }
+        target = found.taskDefinition
+        how = found.how
+      }
+      out.line(`rollback ${name}: from ${revisionName(current)} to ${revisionName(target)} (${how})`)
+      started = await startDeployment(ecs, { cluster, service: name, taskDefinition: target })
+    } finally {
+      release()
     }
-    out.line(`rollback ${name}: from ${revisionName(current)} to ${revisionName(target)} (${how})`)
-    const started = await startDeployment(ecs, { cluster, service: name, taskDefinition: target })
     const base = { command: 'rollback' as const, service: name, cluster, taskDefinition: started.service.taskDefinition ?? target, deploymentId: started.deploymentId, changed: true }
     if (args.values['no-wait'] === true) {
       return finish({ ...base, outcome: 'not-waited', reason: `deployment ${started.deploymentId} of ${revisionName(target)} started; follow it with scripts/wait ${name}`, seconds: seconds() }, json)

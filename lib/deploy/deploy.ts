@@ -203,7 +203,8 @@ export async function taggedSuccesses(ecs: ECSClient, family: string, limit = 25
 /** A revision given on the command line (family:N or an ARN) checked against the family. Pure. */
 export function checkRevision(given: string, family: string): string {
   const name = revisionName(given)
-  if (!/^[A-Za-z0-9_-]+:\d+$/.test(name) || name.replace(/:\d+$/, '') !== family) {
+  // Revisions count from 1: ECS would refuse :0 only after a plan was printed.
+  if (!/^[A-Za-z0-9_-]+:[1-9]\d*$/.test(name) || name.replace(/:\d+$/, '') !== family) {
     throw new UsageError(`--to must be a revision of ${family}, e.g. ${family}:3, got "${given}"`)
   }
   return given

@@ -1,7 +1,8 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { elapsed, Progress, transientPollFailure } from '../lib/deploy/wait.js'
+import { elapsed, Progress } from '../lib/deploy/wait.js'
+import { isTransientAwsError } from '../lib/aws/clients.js'
 import { NotAwsApiError } from '../lib/aws/clients.js'
 import { describeError } from '../lib/core/describe-error.js'
 
@@ -49,12 +50,12 @@ p('elapsed time reads as seconds, then minutes', () => {
 
 p('a wait polls again after a timeout, a 5xx page or throttling, not after an AWS refusal', () => {
   const page503 = new NotAwsApiError('http://127.0.0.1:4566', 'ECS DescribeServices', 'eu-west-2', 503, 'an HTML page')
-  assert.ok(transientPollFailure(page503))
-  assert.ok(transientPollFailure(Object.assign(new Error('a request has exceeded the configured 4000 ms requestTimeout'), { name: 'TimeoutError' })))
-  assert.ok(transientPollFailure(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })))
-  assert.ok(transientPollFailure(Object.assign(new Error('internal'), { name: 'ServerException', $metadata: { httpStatusCode: 500 } })))
-  assert.not.ok(transientPollFailure(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })))
-  assert.not.ok(transientPollFailure(Object.assign(new Error('no'), { name: 'ClusterNotFoundException', $metadata: { httpStatusCode: 400 } })))
+  assert.ok(isTransientAwsError(page503))
+  assert.ok(isTransientAwsError(Object.assign(new Error('a request has exceeded the configured 4000 ms requestTimeout'), { name: 'TimeoutError' })))
+  assert.ok(isTransientAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })))
+  assert.ok(isTransientAwsError(Object.assign(new Error('internal'), { name: 'ServerException', $metadata: { httpStatusCode: 500 } })))
+  assert.not.ok(isTransientAwsError(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })))
+  assert.not.ok(isTransientAwsError(Object.assign(new Error('no'), { name: 'ClusterNotFoundException', $metadata: { httpStatusCode: 400 } })))
   // The same 503 page, when it ends a command: an unavailable endpoint, not one that does not speak the API.
   const line = describeError(page503).line
   assert.match(line, /http:\/\/127\.0\.0\.1:4566 is unavailable: it answered ECS DescribeServices in eu-west-2 with HTTP 503/)

@@ -15,7 +15,7 @@ import {
   type ServiceDeploymentBrief,
   type Task,
 } from '@aws-sdk/client-ecs'
-import { awsErrorIs } from '../aws/clients.js'
+import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
 import { colour } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
@@ -112,21 +112,6 @@ async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): P
 }
 
 /**
- * A failure that says nothing about the deployment, worth another poll: throttling, a timeout,
- * a dropped connection, any 5xx (an AWS error or a front door's page). Pure.
- */
-export function transientPollFailure(error: unknown): boolean {
-  const e = (error ?? {}) as { name?: string; code?: string; message?: string; status?: number; $metadata?: { httpStatusCode?: number } }
-  const status = e.$metadata?.httpStatusCode ?? (e.name === 'NotAwsApiError' ? e.status : undefined)
-  return (
-    awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable|InternalFailure|InternalError|RequestTimeout/) ||
-    e.name === 'TimeoutError' ||
-    (status !== undefined && status >= 500) ||
-    /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up/i.test(`${e.code ?? ''} ${String(e.message ?? '')}`)
-  )
-}
-
-/**
  * ECS's deployment records for the service (ListServiceDeployments, newest page), or undefined
  * where the API does not answer it: an emulator that does not implement it (moto answers HTTP
  * 500), a partition without it, a role not allowed it. Absent records are not a verdict.
@@ -206,7 +191,7 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}`
       progress.live(`  ${colour.yellow('…')} ${v.phase}: ${counts} (${time})`, `${v.phase} ${counts}`)
     } catch (error) {
-      if (!transientPollFailure(error)) {
+      if (!isTransientAwsError(error)) {
         progress.done()
         throw error
       }

@@ -44,18 +44,32 @@ export function registryRegion(registry: string): string | undefined {
   return /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$/.exec(registry)?.[1]
 }
 
-/** When the login stops working, as a line to print; `expired` when that time has passed already. Pure. */
-export function describeExpiry(expiresAt: Date | undefined, now: Date): { text: string; expired: boolean } {
+/**
+ * When the login stops working, as a line to print. A past expiry is said as what it is:
+ * `emulator` (its endpoint) when the token came from a local emulator, whose tokens carry a
+ * fixed expiry in the past that its registry never checks; otherwise `expired`, which from
+ * AWS means this machine's clock is wrong. Pure.
+ */
+export function describeExpiry(expiresAt: Date | undefined, now: Date, emulator?: string): { text: string; expired: boolean } {
   const at = expiresAt ?? new Date(now.getTime() + TOKEN_LIFETIME_MS)
-  const stamp = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+  const stamp = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
   const minutes = Math.round((at.getTime() - now.getTime()) / 60000)
+  if (minutes <= 0 && emulator) {
+    return {
+      text: `The emulator (${emulator}) gives its tokens a fixed expiry in the past (${stamp(at)}), which its registry does not check: this login does not expire (on AWS a login lasts 12 h)`,
+      expired: false,
+    }
+  }
   if (minutes <= 0) {
-    return { text: `ECR says this token expired at ${stamp}, which has passed: check the system clock`, expired: true }
+    return {
+      text: `ECR says this token expired at ${stamp(at)}, before now by this machine's clock (${stamp(now)}): the clock is wrong by over 12 h, so logins will not last; fix the clock (timedatectl), then run ./scripts/ecr/login again`,
+      expired: true,
+    }
   }
   const left = minutes >= 90 ? `${Math.round(minutes / 60)} h` : `${minutes} min`
   return {
     text:
-      `The login expires ${stamp} (in ${left}${expiresAt ? '' : '; ECR tokens last 12 h'}): after that pulls and pushes ` +
+      `The login expires ${stamp(at)} (in ${left}${expiresAt ? '' : '; ECR tokens last 12 h'}): after that pulls and pushes ` +
       'fail with "no basic auth credentials" or 403, so run ./scripts/ecr/login again',
     expired: false,
   }

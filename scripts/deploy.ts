@@ -3,13 +3,13 @@
 // (or created), then the verdict on the deployment this update started: success only when it
 // completed, is still PRIMARY, runs the new revision and all desired tasks; a rollback is a
 // failure, however stable the service looks afterwards.
-import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { deployedCounts, planCostLine } from '../lib/cost/workload.js'
 import { runAwsScript } from '../lib/core/boundary.js'
 import { ConfigError, KitError, UsageError } from '../lib/core/errors.js'
 import { envHelp } from '../lib/config/variables.js'
 import { stepContext } from '../lib/steps/step.js'
+import { contextHome, imageDigest } from '../lib/images/image-home.js'
 import { serviceStep } from '../lib/steps/ecs-service.js'
 import { resolveServiceNetwork } from '../lib/steps/security-group.js'
 import {
@@ -19,7 +19,6 @@ import {
   liveSettings,
   pinImage,
   registerIfChanged,
-  resolveDigest,
   settingsDrift,
   taggedSuccesses,
 } from '../lib/deploy/deploy.js'
@@ -72,7 +71,8 @@ await runAwsScript(
 
     const ctx = await stepContext(run)
     const ecs = ctx.client(ECSClient, 'ECS')
-    const ecr = ctx.client(ECRClient, 'ECR')
+    // The image's digest from where it was pushed (ECR, or the registry ECR_REGISTRY names).
+    const images = contextHome(ctx)
 
     // What to run: the rendered definition, its image pinned by digest.
     const rendered = ctx.render(declaration.taskDefinitionFile) as RegisterTaskDefinitionCommandInput
@@ -81,7 +81,7 @@ await runAwsScript(
       throw new ConfigError(`${declaration.taskDefinitionFile}: no container runs an image of the repository ${declaration.repository} (json/services.json)`)
     }
     const [digest, , existing] = await Promise.all([
-      resolveDigest(ecr, declaration.repository, tag),
+      imageDigest(images.home, declaration.repository, tag, images.access),
       resolveServiceNetwork(ctx),
       describeService(ecs, run.names.cluster, name),
     ])

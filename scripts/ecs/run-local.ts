@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../../lib/core/errors.js'
 import { bad, ok, say } from '../../lib/core/output.js'
 import { serviceNamed } from '../../lib/config/services.js'
 import { envHelp } from '../../lib/config/variables.js'
-import { docker, dockerStream } from '../../lib/images/docker.js'
+import { docker, dockerStream, DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
 import { taskTemplate } from '../../lib/images/images.js'
 import { containerState } from '../../lib/images/docker.js'
 import { lastLogs, localContainerName, removeContainer, startLocal, verdictLine } from '../../lib/images/run-local.js'
@@ -27,6 +27,7 @@ await runAwsScript(
     env: [
       ...envHelp('ECR_REGISTRY', 'IMAGE_TAG', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'SSM_PREFIX', 'AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_USER_POOL_CLIENT_ID'),
       { name: 'DOCKER_HOST', description: "docker's daemon" },
+      DOCKER_TIMEOUT_HELP,
     ],
     notes: [
       'The container is SERVICE-local, on the host network (one port each, as awsvpc gives a task its own).',
@@ -61,7 +62,7 @@ await runAwsScript(
     // Without --detach, the container's output from its start, as it comes (redacted like every
     // line the kit prints), while the health check decides.
     const follow = (container: string) => {
-      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line))
+      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line), Infinity)
     }
     const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
     const container = local.container

@@ -5,7 +5,7 @@ import { startFlask, type Flask } from './helpers/flask.js'
 import { freePort } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import { createServer, type Server } from 'node:http'
-import { judgeResponse, parseHealthUrl, requestFailureReason, shownUrl, waitForHealth } from '../lib/ops/health.js'
+import { judgeResponse, parseHealthUrl, shownUrl, waitForHealth } from '../lib/ops/health.js'
 
 /** A server that sends 200 and its headers at once, then its body one byte a second, forever. */
 async function trickling(): Promise<{ url: string; server: Server }> {
@@ -148,28 +148,6 @@ live('credentials in --url are never printed: [BAD] and usage errors show them m
   }
 })
 
-live('https:// against a plain-HTTP server: one plain line, "the server does not speak TLS", no OpenSSL text', async () => {
-  const flask = await startFlask('ok')
-  servers.push(flask)
-  const url = flask.url.replace(/^http:/, 'https:')
-  const r = await runKit('flask/health-check', ['--url', url])
-  assert.is(r.code, 1, r.all)
-  assert.is(r.all.trim().split('\n').length, 1, r.all)
-  assert.match(r.stdout, `[BAD] Flask server is not healthy at ${url}: the server does not speak TLS (is it plain HTTP? try http://`)
-  assert.not.match(r.all, /ssl3_|openssl|EPROTO|\.c:\d+/i)
-})
-
-live('secret-looking query values (?token=, api_key, X-Amz-Signature) are masked like credentials, in every line', async () => {
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}/api/health-check`
-  const r = await runKit('flask/health-check', ['--url', `${base}?token=tok-Secret-881&page=2&api_key=key-Secret-882&X-Amz-Signature=sig-Secret-883`])
-  assert.is(r.code, 1, r.all)
-  assert.match(r.stdout, `at ${base}?token=****&page=2&api_key=****&X-Amz-Signature=****: connection refused`)
-  const unparsable = await runKit('flask/health-check', ['--url', 'http://exa mple/x?token=tok-Secret-881'])
-  assert.is(unparsable.code, 2, unparsable.all)
-  for (const run of [r, unparsable]) assert.not.match(run.all, /Secret-88/)
-})
-
 live('--help describes the flags and exits 0', async () => {
   const r = await runKit('flask/health-check', ['--help'])
   assert.is(r.code, 0)
@@ -205,15 +183,5 @@ pure('shownUrl masks user and password; a URL without them is unchanged', () => 
   assert.is(shownUrl(new URL('http://u:p@h:1/x')), 'http://****:****@h:1/x')
   assert.is(shownUrl(new URL('https://h/x?y=1')), 'https://h/x?y=1')
   assert.match(String(parseHealthUrl('gopher://u:pw-123@h/x')), 'gopher://****:****@h/x')
-  assert.is(shownUrl(new URL('https://h/x?password=p&signature=s&Credential=c&q=token')), 'https://h/x?password=****&signature=****&Credential=****&q=token')
-})
-pure('requestFailureReason: TLS failures in words, one line, no OpenSSL text', () => {
-  const url = new URL('https://h:1/api/health-check')
-  const err = (code: string, message: string) => Object.assign(new Error(message), { code })
-  assert.is(requestFailureReason(err('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), url), 'its TLS certificate is self-signed, so it is not trusted')
-  assert.is(requestFailureReason(err('CERT_HAS_EXPIRED', 'certificate has expired'), url), 'its TLS certificate has expired')
-  const alert = 'write EPROTO 80AC:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:\n'
-  assert.is(requestFailureReason(err('EPROTO', alert), url), 'the TLS handshake failed (sslv3 alert handshake failure)')
-  assert.is(requestFailureReason(err('ECONNREFUSED', 'x'), url), 'connection refused (is the Flask server running on that port?)')
 })
 pure.run()

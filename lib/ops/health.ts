@@ -15,34 +15,6 @@ const NETWORK_REASONS: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
 }
 
-/** What a TLS failure means, in words: OpenSSL's own text is a code, a function and a source path. */
-const TLS_REASONS: Record<string, string> = {
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed, so it is not trusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain ends in a self-signed certificate that is not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not signed by a trusted authority',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its TLS certificate is not signed by a trusted authority',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host name',
-}
-
-/**
- * One plain line for a failed request: a network or TLS failure in words, never OpenSSL's
- * multi-line text with its source path. Pure.
- */
-export function requestFailureReason(error: NodeJS.ErrnoException, url: URL): string {
-  const code = error.code ?? ''
-  const message = String(error.message ?? error)
-  if (NETWORK_REASONS[code]) return NETWORK_REASONS[code]
-  if (TLS_REASONS[code]) return TLS_REASONS[code]
-  // A plain-HTTP server answers the TLS hello with HTTP: OpenSSL reads it as a record of an unknown version.
-  if (/wrong version number|packet length too long|unknown protocol|http request/i.test(message)) {
-    return `the server does not speak TLS (is it plain HTTP? try http://${url.host}${url.pathname})`
-  }
-  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1]
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || openssl) return `the TLS handshake failed${openssl ? ` (${openssl.trim()})` : ''}`
-  return message.replace(/\s+/g, ' ').trim()
-}
-
 /** Judge a response: healthy only for HTTP 200 with a JSON body whose `success` is true. Pure. */
 export function judgeResponse(status: number, body: string): HealthResult {
   if (status !== 200) return { healthy: false, reason: `HTTP ${status} from the health check` }
@@ -84,7 +56,7 @@ export async function checkHealth(url: URL, timeoutMs: number): Promise<HealthRe
       response.on('error', (e) => settle({ healthy: false, reason: `response broke off: ${e.message}` }))
     })
     request.on('error', (e: NodeJS.ErrnoException) => {
-      settle({ healthy: false, reason: requestFailureReason(e, url) })
+      settle({ healthy: false, reason: (e.code && NETWORK_REASONS[e.code]) ?? e.message })
     })
   })
 }
@@ -113,55 +85,23 @@ export async function waitForHealth(
   }
 }
 
-/** Query parameters whose values are secrets (signed URLs, API keys), judged by name. */
-const SECRET_PARAMETER = /token|secret|passw|pwd|key|signature|^sig$|credential|auth|session|jwt/i
-
-/** A query string's secret-looking parameters, as written ("name", "raw value"). Pure. */
-function secretParameters(query: string): Array<{ name: string; value: string }> {
-  const found: Array<{ name: string; value: string }> = []
-  for (const pair of query.replace(/^\?/, '').split('&')) {
-    const equals = pair.indexOf('=')
-    if (equals <= 0) continue
-    const name = pair.slice(0, equals)
-    let decoded = name
-    try {
-      decoded = decodeURIComponent(name.replace(/\+/g, ' '))
-    } catch {
-      // a stray %: judged as written
-    }
-    if (SECRET_PARAMETER.test(decoded) && pair.length > equals + 1) found.push({ name, value: pair.slice(equals + 1) })
-  }
-  return found
-}
-
-/** A URL as it may be printed: any user name and password in it, and secret-looking query values, masked. Pure. */
+/** A URL as it may be printed: any user name and password in it masked. Pure. */
 export function shownUrl(url: URL): string {
-  const secrets = secretParameters(url.search)
-  if (!url.username && !url.password && secrets.length === 0) return url.href
+  if (!url.username && !url.password) return url.href
   const copy = new URL(url.href)
   if (copy.username) copy.username = MASK
   if (copy.password) copy.password = MASK
-  if (secrets.length) {
-    copy.search = copy.search
-      .replace(/^\?/, '')
-      .split('&')
-      .map((pair) => (secrets.some((s) => pair.startsWith(`${s.name}=`)) ? `${pair.slice(0, pair.indexOf('='))}=${MASK}` : pair))
-      .join('&')
-  }
   return copy.href
 }
 
 /**
  * Parse the --url value; a usage-level problem is returned as a message. Credentials in it
- * (user:password@, and secret-looking query values such as ?token=) are registered as secrets
- * first, so no line can print them.
+ * (user:password@) are registered as secrets first, so no line can print them.
  */
 export function parseHealthUrl(text: string): URL | string {
   // Whatever sits between "//" and "@" is credentials, even in text that does not parse.
   const userinfo = /^[^:/?#\s]*:\/\/([^/?#\s]*)@/.exec(text)?.[1]
-  const query = /\?([^#\s]*)/.exec(text)?.[1] ?? ''
-  const values = secretParameters(query).map((p) => p.value)
-  for (const part of [...(userinfo ? [userinfo, ...userinfo.split(':')] : []), ...values]) {
+  for (const part of userinfo ? [userinfo, ...userinfo.split(':')] : []) {
     registerSecret(part)
     try {
       registerSecret(decodeURIComponent(part))

@@ -3,7 +3,6 @@
 // (or created), then the verdict on the deployment this update started: success only when it
 // completed, is still PRIMARY, runs the new revision and all desired tasks; a rollback is a
 // failure, however stable the service looks afterwards.
-import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { deployedCounts, planCostLine } from '../lib/cost/workload.js'
 import { runAwsScript } from '../lib/core/boundary.js'
@@ -13,6 +12,7 @@ import { stepContext } from '../lib/steps/step.js'
 import { holdRunLock } from '../lib/core/lock.js'
 import { warn } from '../lib/core/output.js'
 import { pausedCount } from '../lib/ops/scaling.js'
+import { contextHome, imageDigest } from '../lib/images/image-home.js'
 import { serviceStep } from '../lib/steps/ecs-service.js'
 import { resolveServiceNetwork } from '../lib/steps/security-group.js'
 import {
@@ -22,7 +22,6 @@ import {
   liveSettings,
   pinImage,
   registerIfChanged,
-  resolveDigest,
   settingsDrift,
   taggedSuccesses,
 } from '../lib/deploy/deploy.js'
@@ -78,7 +77,8 @@ await runAwsScript(
 
     const ctx = await stepContext(run)
     const ecs = ctx.client(ECSClient, 'ECS')
-    const ecr = ctx.client(ECRClient, 'ECR')
+    // The image's digest from where it was pushed (ECR, or the registry ECR_REGISTRY names).
+    const images = contextHome(ctx)
 
     // What to run: the rendered definition (checked before anything is read or locked).
     const rendered = ctx.render(declaration.taskDefinitionFile) as RegisterTaskDefinitionCommandInput
@@ -139,7 +139,7 @@ await runAwsScript(
     /** Everything up to a started (or followed) deployment; nothing changes before every check passed. */
     async function startLocked(): Promise<Started> {
       const [digest, , existing] = await Promise.all([
-        resolveDigest(ecr, declaration.repository, tag),
+        imageDigest(images.home, declaration.repository, tag, images.access),
         resolveServiceNetwork(ctx),
         describeService(ecs, run.names.cluster, name),
       ])

@@ -1,12 +1,13 @@
 // Run a service's task definition on the local docker as Fargate would, before any money is
 // spent: the image, environment, entry point and command, host networking, secrets from SSM,
 // and ECS's health check, ending in a verdict (healthy or unhealthy, with the last output).
+import { constants } from 'node:os'
 import { runAwsScript } from '../../lib/core/boundary.js'
 import { EXIT, UsageError } from '../../lib/core/errors.js'
 import { bad, ok, say } from '../../lib/core/output.js'
 import { serviceNamed } from '../../lib/config/services.js'
 import { envHelp } from '../../lib/config/variables.js'
-import { docker, dockerStream } from '../../lib/images/docker.js'
+import { docker, dockerStream, DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
 import { taskTemplate } from '../../lib/images/images.js'
 import { containerState } from '../../lib/images/docker.js'
 import { lastLogs, localContainerName, removeContainer, startLocal, verdictLine } from '../../lib/images/run-local.js'
@@ -27,13 +28,16 @@ await runAwsScript(
     env: [
       ...envHelp('ECR_REGISTRY', 'IMAGE_TAG', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'SSM_PREFIX', 'AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_USER_POOL_CLIENT_ID'),
       { name: 'DOCKER_HOST', description: "docker's daemon" },
+      DOCKER_TIMEOUT_HELP,
     ],
     notes: [
       'The container is SERVICE-local, on the host network (one port each, as awsvpc gives a task its own).',
       'Secrets are read from SSM (decrypted) and handed to docker in its environment (`--env NAME`): never in a',
       'process argument, the output, or a file. The health check keeps ECS meaning: CMD-SHELL, interval, timeout,',
       'retries and startPeriod become docker --health-* flags (the first check runs one interval after start).',
-      'Without --detach it follows the logs until Ctrl-C, then stops and removes the container.',
+      'Without --detach it follows the logs until Ctrl-C (or SIGTERM, or the terminal closing), then stops and removes the',
+      'container; a signal before the verdict removes it with --detach too. A port already taken is refused before',
+      'anything starts, naming the process that holds it when this user can see it.',
     ],
   },
   'read-only',
@@ -49,19 +53,24 @@ await runAwsScript(
     let following = false
     let wake: (() => void) | undefined
     const stopped = new Promise<'interrupt'>((resolve) => (wake = () => resolve('interrupt')))
-    // Ctrl-C (the terminal sends it to docker logs too): while following, stop and remove the
-    // container below; before that, remove what was started and leave.
-    const onSigint = () => {
+    // Ctrl-C, a kill (SIGTERM) or a closed terminal (SIGHUP): while following, stop and remove the
+    // container below; before that (with --detach too, until the verdict), remove what was
+    // started and leave, so no container is left holding the port.
+    const onSignal = (signal: NodeJS.Signals) => {
       interrupted = true
       if (following) wake?.()
-      else void removeContainer(localContainerName(service.name), env).finally(() => process.exit(130))
+      else void removeContainer(localContainerName(service.name), env).catch(() => undefined).finally(() => process.exit(128 + (constants.signals[signal] ?? 1)))
     }
-    if (!values.detach) process.on('SIGINT', onSigint)
+    const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+    for (const signal of SIGNALS) process.on(signal, onSignal)
+    const release = () => {
+      for (const signal of SIGNALS) process.off(signal, onSignal)
+    }
 
     // Without --detach, the container's output from its start, as it comes (redacted like every
     // line the kit prints), while the health check decides.
     const follow = (container: string) => {
-      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line))
+      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line), Infinity)
     }
     const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
     const container = local.container
@@ -72,8 +81,10 @@ await runAwsScript(
     else bad(line)
 
     if (values.detach) {
-      if (values.json) say(JSON.stringify({ container, image: local.image, verdict: local.verdict.kind, seconds: Number(local.seconds.toFixed(2)), lastHealthOutput: 'output' in local.verdict ? local.verdict.output : undefined }))
+      release()
       say(`The container ${container} is left ${local.verdict.kind === 'exited' ? 'stopped' : 'running'}: docker logs -f ${container}; remove it with docker rm -f ${container}`)
+      // --json: the document is the last line, as --help promises.
+      if (values.json) say(JSON.stringify({ container, image: local.image, verdict: local.verdict.kind, seconds: Number(local.seconds.toFixed(2)), lastHealthOutput: 'output' in local.verdict ? local.verdict.output : undefined }))
       return healthy ? EXIT.ok : EXIT.failed
     }
     if (local.verdict.kind === 'exited') {
@@ -95,7 +106,7 @@ await runAwsScript(
     logs?.stop()
     await docker(['stop', container], env)
     await removeContainer(container, env)
-    process.off('SIGINT', onSigint)
+    release()
     return healthy ? EXIT.ok : EXIT.failed
   },
 )

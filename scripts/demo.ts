@@ -8,8 +8,8 @@ await runScript(
     name: 'demo',
     summary:
       'Provision the whole stack into a local moto emulator (started here unless AWS_ENDPOINT_URL points at one), ' +
-      'run provision again to show nothing changes, list what exists; build, push and run an image locally when Docker is there; ' +
-      'deploy the backend (with a scripted clean rollout), show its status and logs, tear everything down, and stop the emulator. ' +
+      'run provision again to show nothing changes, list what exists; when Docker is there, build, push and run an image locally, ' +
+      'then deploy that image (with a scripted clean rollout) and show its status; show logs, tear everything down, and stop the emulator. ' +
       'Uses throwaway secrets; never real AWS.',
     options: {},
     env: [{ name: 'AWS_ENDPOINT_URL', description: 'a running local emulator to use instead of starting moto (loopback only)' }],

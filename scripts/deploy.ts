@@ -21,20 +21,22 @@ await runScript(withAwsEnv(
     options: {
       tag: { type: 'string', placeholder: 'TAG', description: 'image tag to deploy, resolved to its digest in ECR (default IMAGE_TAG)' },
       'no-wait': { type: 'boolean', description: 'start the deployment and exit; follow it later with scripts/wait' },
+      force: { type: 'boolean', description: 'start a fresh deployment even of the revision that runs or is rolling out (as update-service --force-new-deployment)' },
       'rollback-on-failure': { type: 'boolean', description: 'when the deployment fails and ECS did not roll back, go back to the last revision that deployed successfully' },
       ...COMMON_OPTIONS,
     },
     env: envHelp('IMAGE_TAG', 'ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
     notes: [
       'Exit 0: the deployment succeeded (or nothing differs from what runs). Exit 1: it failed, was rolled back, superseded, or timed out.',
-      'Needs what ./scripts/provision creates, and the image pushed to ECR.',
+      'Needs what ./scripts/provision creates, and the image pushed to ECR. Refuses a paused service: ./scripts/resume it first.',
+      'Holds the stack lock provision and teardown take until its deployment has started (a second run waits).',
     ],
   }),
   async ({ values, positionals }) => {
     const json = values.json === true
     const kit = await scriptKit(scriptOutput(json, { underJson: 'stderr' }))
     const { tag, timeout, interval } = values
-    const options = { tag, timeout, interval, wait: values['no-wait'] !== true, rollbackOnFailure: values['rollback-on-failure'] === true }
+    const options = { tag, timeout, interval, force: values.force === true, wait: values['no-wait'] !== true, rollbackOnFailure: values['rollback-on-failure'] === true }
     return finish((await deploy(kit, positionals[0], options)).document, json)
   },
 )

@@ -20,7 +20,11 @@ await runScript(withAwsEnv(
       ...COMMON_OPTIONS,
     },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
-    notes: ['Exit 0: the rollback deployment succeeded. Exit 1: it failed, or no revision is known to have succeeded (give --to).'],
+    notes: [
+      'Exit 0: the rollback deployment succeeded, or the service already runs the last revision that deployed successfully ' +
+        '(as after ECS’s own circuit-breaker rollback): then nothing changes. Exit 1: it failed, or no revision is known to have succeeded (give --to).',
+      'Holds the stack lock provision and teardown take until its deployment has started.',
+    ],
   }),
   async ({ values, positionals }) => {
     const json = values.json === true

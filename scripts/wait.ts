@@ -12,7 +12,8 @@ await runScript(withAwsEnv(
     name: 'wait',
     summary:
       'Wait for the verdict on SERVICE’s deployment in progress (or its latest one), showing service events and stopped ' +
-      'tasks grouped by reason as they happen. When ECS is rolling a failed deployment back, the verdict is that failure.',
+      'tasks grouped by reason as they happen. When ECS rolled a failed deployment back (seen in its deployments, its ' +
+      'deployment records or its events), the verdict is that failure, with the revision the service now runs.',
     positionals: [{ name: 'SERVICE', description: 'the service (default: the one in ECS_SERVICES)' }],
     options: COMMON_OPTIONS,
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),

@@ -8,7 +8,8 @@ import { CANARY_PASSWORD, startPostgres, type Postgres } from './helpers/postgre
 import { freePort } from './helpers/net.js'
 import { withKitCopy } from './helpers/kit.js'
 import { emptyDir, runKit, type RunResult } from './helpers/run.js'
-import { DbTimeout, describeDbError, hasUnencodedCredentials, maskDbUrl, parseDbUrl, passwordsOf, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
+import { DbTimeout, describeDbError, maskDbUrl, parseDbUrl, pgConnectionString, resolveDbUrl, type DbTarget } from '../lib/ops/db.js'
+import { hasUnencodedCredentials, passwordsOf } from '../lib/core/redact.js'
 import { ConfigError, UsageError } from '../lib/core/errors.js'
 
 const WRONG_PASSWORD = 'wrong-canary-Xk42'
@@ -78,6 +79,15 @@ live('refused port: "connection refused" with host:port, exit 1', async () => {
   const port = await freePort()
   const r = await dbTest([], { PROD_CONNECTION_URL: `postgresql://postgres:${CANARY_PASSWORD}@127.0.0.1:${port}/cruddur` })
   assertFailure(r, new RegExp(`connection refused by 127\\.0\\.0\\.1:${port}: .*check the port in PROD_CONNECTION_URL`))
+})
+
+live('a URL without a password is shown whole, its host included (nothing in it is secret)', async () => {
+  const port = await freePort()
+  const r = await dbTest([], { PROD_CONNECTION_URL: `postgresql://cruddur@127.0.0.1:${port}/cruddur` })
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, `attempting connection to postgresql://cruddur@127.0.0.1:${port}/cruddur (from PROD_CONNECTION_URL)`)
+  assert.match(r.stderr, `connection refused by 127.0.0.1:${port}`)
+  assert.not.match(r.all, '****')
 })
 
 live('unresolvable host (.invalid): "DNS name not found" naming the host, exit 1', async () => {

@@ -1,6 +1,7 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { dockerTestEnv } from './helpers/docker.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import type { StatusDocument } from '../lib/ops/inventory.js'
@@ -8,7 +9,9 @@ import type { StatusDocument } from '../lib/ops/inventory.js'
 const demo = suite('npm run demo (scripts/demo)')
 demo.before.each(() => resetMoto())
 
-demo('against a running local emulator: provisions twice, lists what exists, deploys (scripted clean rollout), shows status and logs, tears down', async () => {
+demo('against a running local emulator: provisions twice, lists what exists, builds, pushes and deploys that image (scripted clean rollout), shows status and logs, tears down', async () => {
+  const stack = dockerTestEnv()
+  if ('missing' in stack) throw new Error(stack.missing)
   const r = await runKit('demo', [], { timeoutMs: 240000 })
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /^\d+ created, 0 updated, 0 unchanged/m)
@@ -17,8 +20,13 @@ demo('against a running local emulator: provisions twice, lists what exists, dep
   assert.match(listed, /✓ ecs service backend-flask\s+in cluster cruddur/)
   assert.match(listed, /✓ ecs service frontend-react-js\s+in cluster cruddur/)
   assert.not.match(listed, /✗/)
-  // The image part ran to a healthy verdict, or said plainly why it was skipped.
-  assert.ok(/is healthy/.test(r.stdout) || /Skipped the image part: /.test(r.stdout), r.stdout)
+  // The image part ran to a healthy verdict.
+  assert.match(r.stdout, /\[OK\] backend-flask is healthy/)
+  // The deploy pins the very image the demo pushed: its digest is the registry's, not one the
+  // demo put into the emulator's ECR itself.
+  const pushed = /Pushed 127\.0\.0\.1:\d+\/backend-flask:demo (sha256:[0-9a-f]{64})/.exec(r.stdout)?.[1]
+  assert.ok(pushed, r.stdout)
+  assert.match(r.all, `deploy backend-flask: backend-flask:demo is ${pushed}`)
   // The deploy says its rollout is scripted, and succeeds on it.
   assert.match(r.stdout, "ECS's answers for a clean rollout are scripted")
   assert.match(r.all, /\[OK\] deploy backend-flask: deployment \S+ completed: 1\/1 tasks run backend-flask:\d+/)

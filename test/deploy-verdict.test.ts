@@ -5,6 +5,7 @@ import type { Deployment, Service, Task } from '@aws-sdk/client-ecs'
 import {
   alreadyRunning,
   deploymentToJudge,
+  rollbackSeen,
   failFast,
   groupStopped,
   stopSignature,
@@ -200,7 +201,7 @@ for (const c of cases) {
   })
 }
 
-v('the rollback reason names the revision ECS went back to and why', () => {
+v('the rollback reason says what the service now runs, and why the deployment failed', () => {
   const got = verdict(
     {
       service: service([
@@ -211,7 +212,7 @@ v('the rollback reason names the revision ECS went back to and why', () => {
     },
     EXPECTED,
   )
-  assert.match((got as { reason: string }).reason, /rolled back to backend-flask:4.*backend-flask:5 failed \(ECS deployment circuit breaker: tasks failed to start\.\)/)
+  assert.match((got as { reason: string }).reason, /^ECS rolled back: the service now runs backend-flask:4 \(the rollback is still rolling out\); deployment ecs-svc\/1+ of backend-flask:5 failed \(ECS deployment circuit breaker: tasks failed to start\.\)$/)
 })
 
 v('fail-fast thresholds are configurable', () => {
@@ -234,6 +235,39 @@ v('wait judges the failed deployment while ECS rolls it back, else the PRIMARY',
   ])
   assert.is(deploymentToJudge(rolling)?.id, EXPECTED.deploymentId)
   assert.is(deploymentToJudge(service([dep({}), old()]))?.id, EXPECTED.deploymentId)
+})
+
+v('ECS rolled back, whatever the reason strings say: a FAILED deployment beside the PRIMARY one, the records, the events', () => {
+  // The PRIMARY's reason says nothing of a rollback: the FAILED deployment beside it does.
+  const failedBeside = service([dep({ id: 'ecs-svc/3333', taskDefinition: OLD, rolloutStateReason: 'ECS deployment ecs-svc/3333 in progress.' }), dep({ status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'tasks failed' })])
+  assert.is(deploymentToJudge(failedBeside)?.id, EXPECTED.deploymentId)
+  assert.is(rollbackSeen(failedBeside)?.seenIn, 'deployments')
+
+  // The rollback completed, the failed deployment gone, its reason "completed": ECS's records tell.
+  const after = service([dep({ id: 'ecs-svc/3333', taskDefinition: OLD, runningCount: 1, rolloutState: 'COMPLETED', rolloutStateReason: 'ECS deployment ecs-svc/3333 completed.' })], { events: [] })
+  const record = (status: 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_IN_PROGRESS' | 'SUCCESSFUL', at: Date) => ({
+    serviceDeploymentArn: `arn:aws:ecs:eu-west-2:${ACCOUNT}:service-deployment/cruddur/backend-flask/${at.getTime()}`,
+    serviceArn: `arn:aws:ecs:eu-west-2:${ACCOUNT}:service/cruddur/backend-flask`,
+    clusterArn: `arn:aws:ecs:eu-west-2:${ACCOUNT}:cluster/cruddur`,
+    createdAt: at,
+    startedAt: at,
+    targetServiceRevisionArn: `arn:aws:ecs:eu-west-2:${ACCOUNT}:service-revision/cruddur/backend-flask/${at.getTime()}`,
+    status,
+  })
+  assert.is(rollbackSeen(after), undefined, 'nothing shows a rollback')
+  const seen = rollbackSeen(after, [record('SUCCESSFUL', new Date(T0.getTime() - 3600_000)), record('ROLLBACK_SUCCESSFUL', T0)])
+  assert.equal([seen?.seenIn, seen?.done, seen?.nowRuns], ['records', true, OLD])
+  assert.is(rollbackSeen(after, [record('ROLLBACK_SUCCESSFUL', new Date(T0.getTime() - 3600_000)), record('SUCCESSFUL', T0)]), undefined, 'a deployment since the rollback')
+  assert.is(rollbackSeen(after, [record('ROLLBACK_IN_PROGRESS', T0)])?.done, false)
+
+  // No records (the API absent): the events of when the PRIMARY deployment was created.
+  const events = [
+    { id: 'e2', createdAt: new Date(T0.getTime() + 1000), message: '(service backend-flask) rolling back to deployment ecs-svc/2222.' },
+    { id: 'e1', createdAt: T0, message: '(service backend-flask) (deployment ecs-svc/1111111111111111111) deployment failed: tasks failed to start.' },
+  ]
+  const byEvents = rollbackSeen({ ...after, deployments: [{ ...after.deployments![0], createdAt: T0 }], events })
+  assert.equal([byEvents?.seenIn, byEvents?.failedId], ['events', EXPECTED.deploymentId])
+  assert.is(rollbackSeen({ ...after, deployments: [{ ...after.deployments![0], createdAt: new Date(T0.getTime() + 86400_000) }], events }), undefined, 'a later deployment is not the rollback')
 })
 
 v('alreadyRunning: only one completed deployment of that revision, all tasks up', () => {
@@ -306,6 +340,7 @@ d('checkRevision and waitSettings reject bad values', () => {
   assert.is(checkRevision('backend-flask:3', 'backend-flask'), 'backend-flask:3')
   assert.throws(() => checkRevision('frontend-react-js:3', 'backend-flask'), /--to must be a revision of backend-flask/)
   assert.throws(() => checkRevision('backend-flask', 'backend-flask'), /--to must/)
+  assert.throws(() => checkRevision('backend-flask:0', 'backend-flask'), /--to must be a revision of backend-flask, e\.g\. backend-flask:3, got "backend-flask:0"/)
   assert.equal(waitSettings({}), { intervalMs: 5000, timeoutMs: 900000 })
   assert.equal(waitSettings({ interval: '0.05', timeout: '2' }), { intervalMs: 50, timeoutMs: 2000 })
   assert.throws(() => waitSettings({ timeout: 'soon' }), /--timeout must be a positive number/)

@@ -2,6 +2,9 @@ import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { elapsed, Progress } from '../lib/deploy/wait.js'
+import { isTransientAwsError } from '../lib/aws/clients.js'
+import { NotAwsApiError } from '../lib/aws/clients.js'
+import { describeError } from '../lib/core/describe-error.js'
 
 /** A stream that records what is written, as a terminal or not. */
 function recorder(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
@@ -43,6 +46,20 @@ p('elapsed time reads as seconds, then minutes', () => {
   assert.is(elapsed(4999), '4s')
   assert.is(elapsed(61000), '1m01s')
   assert.is(elapsed(900000), '15m00s')
+})
+
+p('a wait polls again after a timeout, a 5xx page or throttling, not after an AWS refusal', () => {
+  const page503 = new NotAwsApiError('http://127.0.0.1:4566', 'ECS DescribeServices', 'eu-west-2', 503, 'an HTML page')
+  assert.ok(isTransientAwsError(page503))
+  assert.ok(isTransientAwsError(Object.assign(new Error('a request has exceeded the configured 4000 ms requestTimeout'), { name: 'TimeoutError' })))
+  assert.ok(isTransientAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })))
+  assert.ok(isTransientAwsError(Object.assign(new Error('internal'), { name: 'ServerException', $metadata: { httpStatusCode: 500 } })))
+  assert.not.ok(isTransientAwsError(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })))
+  assert.not.ok(isTransientAwsError(Object.assign(new Error('no'), { name: 'ClusterNotFoundException', $metadata: { httpStatusCode: 400 } })))
+  // The same 503 page, when it ends a command: an unavailable endpoint, not one that does not speak the API.
+  const line = describeError(page503).line
+  assert.match(line, /http:\/\/127\.0\.0\.1:4566 is unavailable: it answered ECS DescribeServices in eu-west-2 with HTTP 503/)
+  assert.not.match(line, /does not speak/)
 })
 
 p.run()

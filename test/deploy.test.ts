@@ -81,9 +81,9 @@ rollout('after deploy pinned the image by digest, the task-definition step sees 
   const plan = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: ENV })
   assert.is(plan.code, 0, plan.all)
   assert.match(plan.stdout, /unchanged\s+task definition backend-flask: backend-flask:2/)
-  // A new image under the tag is a change again.
+  // With IMAGE_TAG set, a new image under the tag is a change again.
   await pushImage('v3')
-  const next = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: ENV })
+  const next = await runKit('ecs/register-task-definition', ['backend-flask', '--dry-run'], { env: { ...ENV, IMAGE_TAG: 'latest' } })
   assert.match(next.stdout, /would update\s+task definition backend-flask: new revision after backend-flask:2, differs in containerDefinitions\[backend-flask\]\.image/)
 })
 
@@ -103,7 +103,7 @@ rollout('a circuit-breaker rollback is a failure; waitUntilServicesStable calls 
   await pushImage('v2')
   const r = await deploy()
   assert.is(r.code, 1, r.all)
-  assert.match(r.all, /rollback: ECS rolled back to backend-flask:1: deployment ecs-svc\/\d+ of backend-flask:2 failed \(ECS deployment circuit breaker/)
+  assert.match(r.all, /rollback: ECS rolled back: the service now runs backend-flask:1 \(the rollback is still rolling out\); deployment ecs-svc\/\d+ of backend-flask:2 failed \(ECS deployment circuit breaker/)
   assert.match(r.stdout, /OutOfMemoryError/)
   assert.ok(timeline.polls() <= TIMELINES.rollback.shows + 1, `verdict after ${timeline.polls()} polls`)
 

@@ -90,8 +90,10 @@ login('success: docker gets exactly `login --username AWS --password-stdin -- <r
   assert.is(record.stdin, password)
   assert.ok(password.length > 8)
   assert.not.ok(r.all.includes(password), 'the password was printed')
-  // moto's token "expires" on 2015-01-01: the kit says when, and that the time has passed.
-  assert.match(r.all, /expired at (2015-01-01|2014-12-31)/)
+  // moto's token "expires" on 2015-01-01: said plainly as the emulator's fixed past expiry, not as a
+  // future expiry nor as a clock problem, and the login that worked exits 0.
+  assert.match(r.stdout, /The emulator \(http:\/\/127\.0\.0\.1:\d+\) gives its tokens a fixed expiry in the past \((2015-01-01|2014-12-31) \d\d:\d\d UTC\)/)
+  assert.not.match(r.all, /expires (2015|2014)|clock|in -?\d+ h/)
 })
 
 login('the expiry is printed with the success (a stale 12 h login is the common trap)', async () => {
@@ -256,7 +258,12 @@ pure('describeExpiry: hours left, or a passed expiry flagged', () => {
   const ahead = describeExpiry(new Date('2024-05-01T12:00:00Z'), now)
   assert.is(ahead.expired, false)
   assert.match(ahead.text, '2024-05-01 12:00 UTC (in 12 h)')
-  assert.is(describeExpiry(new Date('2024-04-30T00:00:00Z'), now).expired, true)
+  const past = describeExpiry(new Date('2024-04-30T00:00:00Z'), now)
+  assert.is(past.expired, true)
+  assert.match(past.text, 'expired at 2024-04-30 00:00 UTC, before now by this machine\'s clock (2024-05-01 00:00 UTC)')
+  const emulated = describeExpiry(new Date('2015-01-01T00:00:00Z'), now, 'http://127.0.0.1:5000')
+  assert.is(emulated.expired, false)
+  assert.match(emulated.text, 'The emulator (http://127.0.0.1:5000) gives its tokens a fixed expiry in the past (2015-01-01 00:00 UTC)')
   assert.match(describeExpiry(undefined, now).text, '2024-05-01 12:00 UTC')
 })
 pure("dockerReason: docker's last line, skipping log and warning lines", () => {

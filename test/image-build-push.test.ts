@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert'
 import { blobUploads, busyboxContext, dockerSuite, immutableRegistry, type DockerTestEnv } from './helpers/docker.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import { freePort } from './helpers/net.js'
 
 const { test, docker } = dockerSuite('image/build, image/push, image/mirror against a real dockerd and registry')
 
@@ -203,6 +204,110 @@ test('push refused by an immutable tag (scripted ECR answer to the manifest PUT,
   } finally {
     await proxy.stop()
   }
+})
+
+/** A TCP port that takes connections and never answers (a hung daemon or registry). */
+async function silentPort(): Promise<{ port: number; stop(): Promise<void> }> {
+  const { createServer } = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    stop: () => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+test('a Docker daemon that takes the connection and never answers: build and push end in one line naming it, within DOCKER_TIMEOUT', async () => {
+  const app = appRepository(docker)
+  const hung = await silentPort()
+  try {
+    const env = kitEnv({ DOCKER_HOST: `tcp://127.0.0.1:${hung.port}`, DOCKER_TIMEOUT: '2' })
+    for (const [script, args] of [['image/build', ['backend-flask', '--tag', 'hung']], ['image/push', ['backend-flask', '--tag', 'hung']]] as const) {
+      const started = Date.now()
+      const r = await runKit(script, [...args], { cwd: app.root, env, timeoutMs: 30000 })
+      assert.is(r.code, 1, `${script}: ${r.all}`)
+      assert.ok(Date.now() - started < 20000, `${script} took ${Date.now() - started} ms`)
+      assert.match(r.stderr, `the Docker daemon at tcp://127.0.0.1:${hung.port} (DOCKER_HOST) gave no answer to docker`)
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    }
+  } finally {
+    await hung.stop()
+  }
+})
+
+test('push to a registry that hangs, or is down: one line naming the registry, "timed out" or "refused", not the AWS endpoint', async () => {
+  const app = appRepository(docker)
+  assert.is((await runKit('image/build', ['backend-flask', '--tag', 'nowhere'], { cwd: app.root, env: kitEnv() })).code, 0)
+  const hung = await silentPort()
+  try {
+    const registry = `127.0.0.1:${hung.port}`
+    const r = await runKit('image/push', ['backend-flask', '--tag', 'nowhere'], { cwd: app.root, env: kitEnv({ ECR_REGISTRY: registry, REGISTRY_TIMEOUT: '2' }), timeoutMs: 40000 })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stderr, `the registry ${registry} timed out: no answer in 2 s`, r.all)
+    assert.not.match(r.stderr, /AWS_ENDPOINT_URL|no answer from http/)
+  } finally {
+    await hung.stop()
+  }
+  const closed = await freePort()
+  const r = await runKit('image/push', ['backend-flask', '--tag', 'nowhere'], { cwd: app.root, env: kitEnv({ ECR_REGISTRY: `127.0.0.1:${closed}` }) })
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stderr, `the registry 127.0.0.1:${closed} refused the connection`)
+  assert.not.match(r.stderr, 'unexpected error')
+})
+
+test('push refused with 401 (scripted: the first manifest upload refused, at the HTTP level in front of the real registry): logs in again, retries once, succeeds', async () => {
+  const app = appRepository(docker)
+  assert.is((await runKit('image/build', ['backend-flask', '--tag', 'relogin'], { cwd: app.root, env: kitEnv() })).code, 0)
+  const { createServer, request } = await import('node:http')
+  const [host, port] = docker.registry.split(':')
+  let refused = 0
+  const server = createServer((req, res) => {
+    if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '') && refused === 0) {
+      refused++
+      req.resume()
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="cruddur-kit-local-registry"', 'docker-distribution-api-version': 'registry/2.0' })
+      return res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] }))
+    }
+    const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const proxy = `127.0.0.1:${(server.address() as { port: number }).port}`
+  try {
+    const r = await runKit('image/push', ['backend-flask', '--tag', 'relogin'], { cwd: app.root, env: kitEnv({ ECR_REGISTRY: proxy }) })
+    assert.is(refused, 1, 'the scripted refusal was not reached')
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, `${proxy} refused the push`)
+    assert.is(r.stdout.split(`Logging docker in`).length - 1 + r.stdout.split('logging docker in again').length - 1, 2, r.stdout)
+    assert.match(r.stdout, `Pushed ${proxy}/backend-flask:relogin sha256:`)
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+})
+
+test('emulator + local registry: push, then verify finds the image where it was pushed, with the digest and platform the registry holds', async () => {
+  const app = appRepository(docker)
+  const env = kitEnv({ IMAGE_TAG: 'verified', ECS_SERVICES: 'backend-flask', AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool', AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id' })
+  assert.is((await runKit('image/build', ['backend-flask', '--tag', 'verified'], { cwd: app.root, env })).code, 0)
+  assert.is((await runKit('image/push', ['backend-flask', '--tag', 'verified'], { cwd: app.root, env })).code, 0)
+  const digest = await registryDigest('backend-flask', 'verified')
+  assert.ok(digest)
+  const r = await runKit('verify', [], { env })
+  const line = (check: string) => r.stdout.split('\n').find((l) => l.split(/\s{2,}/)[1] === check && /backend-flask/.test(l)) ?? ''
+  assert.match(line('image'), /^✓/, r.stdout)
+  assert.match(line('image'), `backend-flask:verified exists (${(digest as string).slice(0, 19)}…)`)
+  assert.match(line('image platform'), /^✓/, r.stdout)
 })
 
 test('mirror: a local base image copied into cruddur-<name> with its tag; the second run skips it', async () => {

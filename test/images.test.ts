@@ -48,6 +48,8 @@ naming('parseReference / formatReference: registries, ports, tags, digests, as d
   }
   assert.throws(() => parseReference('Upper/Case'), /not an image reference/)
   assert.throws(() => parseReference('x:bad tag'), /not an image reference/)
+  assert.throws(() => parseReference('name@sha256:deadbeef'), /"sha256:deadbeef" is not an image digest/)
+  assert.throws(() => parseReference(`name@md5:${'a'.repeat(64)}`), /is not an image digest/)
 })
 naming("localImage swaps only the account's ECR host for ECR_REGISTRY; isAwsHost; mirrorRepository", () => {
   const ecr = '123456789012.dkr.ecr.eu-west-2.amazonaws.com'
@@ -197,5 +199,16 @@ cli('no SERVICE, or an unknown one: exit 2 with one line', async () => {
   const r3 = await runKit('ecs/run-local', ['backend-flask', '--json'], { env: { AWS_DEFAULT_REGION: 'eu-west-2' } })
   assert.is(r3.code, 2, r3.all)
   assert.match(r3.stderr, '--json goes with --detach')
+})
+cli('a bad digest in image/mirror is bad usage (exit 2), found before docker; --context naming a file says it is not a directory', async () => {
+  const env = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_ACCOUNT_ID: '123456789012', ECR_REGISTRY: '127.0.0.1:9' }
+  const r1 = await runKit('image/mirror', ['name@sha256:deadbeef'], { env })
+  assert.is(r1.code, 2, r1.all)
+  assert.match(r1.stderr, '"sha256:deadbeef" is not an image digest')
+  assert.is(r1.stderr.trim().split('\n').length, 1, r1.stderr)
+  const r2 = await runKit('image/build', ['backend-flask', '--context', '/etc/passwd', '--tag', 't'], { env })
+  assert.is(r2.code, 2, r2.all)
+  assert.match(r2.stderr, '/etc/passwd is not a directory')
+  assert.not.match(r2.stderr, 'does not exist')
 })
 cli.run()

@@ -174,7 +174,8 @@ test('--detach, unhealthy (the health check probes the wrong port): exit 1 with 
   const r = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', td, '--json'], { env: kitEnv() })
   assert.is(r.code, 1, r.all)
   assert.match(r.stdout, /\[BAD\] backend-flask is unhealthy after \d+\.\d s: 1 health check failed in a row; last exit 1, output: ".*(refused|can't connect).*"/)
-  const doc = JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) as string)
+  // --json: the document is the very last line, as --help says.
+  const doc = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
   assert.is(doc.verdict, 'unhealthy')
   assert.ok(containerExists(), '--detach leaves the container')
 })
@@ -213,6 +214,108 @@ test('following the logs (secret masked in them) until Ctrl-C, then the containe
   assert.match(out, `Stopping and removing ${CONTAINER}`)
   assert.not.ok(out.includes(`run-local-canary-${process.pid}`), 'the secret was printed')
   assert.not.ok(containerExists(), 'the container is still there')
+})
+
+/** run-local following the logs, as a user runs it in a terminal. */
+function followRunLocal(td: string, extra: Record<string, string> = {}): { out: () => string; child: ReturnType<typeof spawn>; exited: Promise<number | null> } {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries({ ...process.env, FORCE_COLOR: undefined, ...kitEnv(), ...extra })) if (v !== undefined) env[k] = v
+  const child = spawn(join(ROOT, 'scripts/ecs/run-local'), ['backend-flask', '--task-definition', td], { cwd: temp('kit-cwd-'), env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { out: () => out, child, exited }
+}
+
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  test(`${signal} (a kill, a closed terminal) while following: the container is stopped and removed, the port freed`, async () => {
+    const port = await freePort()
+    const run = followRunLocal(template({ port }))
+    try {
+      await waitFor('the healthy verdict', async () => run.out().includes('Ctrl-C stops and removes it'), 40000)
+      run.child.kill(signal)
+      await run.exited
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+    assert.match(run.out(), `Stopping and removing ${CONTAINER}`)
+    assert.not.ok(containerExists(), `the container is still there after ${signal}`)
+    const holder = await fetch(`http://127.0.0.1:${port}/health`).then(() => 'answered', () => 'free')
+    assert.is(holder, 'free')
+  })
+}
+
+test('SIGTERM with --detach before the verdict: the container is removed, not left running', async () => {
+  const port = await freePort()
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries({ ...process.env, FORCE_COLOR: undefined, ...kitEnv() })) if (v !== undefined) env[k] = v
+  const child = spawn(join(ROOT, 'scripts/ecs/run-local'), ['backend-flask', '--detach', '--task-definition', template({ port, interval: 30 })], { cwd: temp('kit-cwd-'), env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  try {
+    await waitFor('the container to start', async () => out.includes('Starting backend-flask-local') && containerExists(), 40000)
+    child.kill('SIGTERM')
+    assert.is(await exited, 143, out)
+  } finally {
+    child.kill('SIGKILL')
+  }
+  assert.not.ok(containerExists(), 'the container was left running')
+})
+
+test('the wait for the verdict follows docker events, not a 200 ms docker inspect loop', async () => {
+  // A docker on PATH that records each call, then runs the real one.
+  const bin = temp('kit-docker-wrap-')
+  const log = join(bin, 'calls.log')
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 })
+  const port = await freePort()
+  const r = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', template({ port, interval: 5 })], { env: { ...kitEnv(), PATH: `${bin}:${process.env.PATH}` } })
+  assert.is(r.code, 0, r.all)
+  const seconds = Number(/healthy after (\d+\.\d) s/.exec(r.stdout)?.[1])
+  assert.ok(seconds >= 5, r.stdout)
+  const calls = readFileSync(log, 'utf8').trim().split('\n')
+  const inspects = calls.filter((c) => c.startsWith('container inspect')).length
+  // 200 ms polling made 25 or more over a 5 s wait; events and the check's own pace make a handful.
+  assert.ok(inspects <= 6, `${inspects} docker inspect calls:\n${calls.join('\n')}`)
+  assert.ok(calls.some((c) => c.startsWith('events ')), calls.join('\n'))
+})
+
+test('a port already taken: refused before anything starts, naming the process that holds it', async () => {
+  const { createServer } = await import('node:net')
+  const server = createServer(() => {})
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
+  const port = (server.address() as { port: number }).port
+  try {
+    const r = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', template({ port })], { env: kitEnv() })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stderr, `port ${port} is already taken by pid ${process.pid} (`)
+    assert.not.match(r.stdout, 'Starting backend-flask-local')
+    assert.not.ok(containerExists())
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+})
+
+test('a Docker daemon that takes the connection and never answers: run-local ends in one line naming it, within DOCKER_TIMEOUT', async () => {
+  const { createServer } = await import('node:net')
+  const sockets: import('node:net').Socket[] = []
+  const server = createServer((socket) => void sockets.push(socket.on('error', () => {})))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  try {
+    const started = Date.now()
+    const r = await runKit('ecs/run-local', ['backend-flask', '--detach', '--task-definition', template({ port: await freePort() })], { env: { ...kitEnv(), DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TIMEOUT: '2' }, timeoutMs: 30000 })
+    assert.is(r.code, 1, r.all)
+    assert.ok(Date.now() - started < 20000)
+    assert.match(r.stderr, `the Docker daemon at tcp://127.0.0.1:${port} (DOCKER_HOST) gave no answer to docker`)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
 })
 
 test('a secret missing from SSM: exit 1 naming it, before docker starts anything', async () => {

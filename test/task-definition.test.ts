@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { serviceNamed } from '../lib/config/services.js'
-import { pinnedPair } from '../lib/steps/task-definition.js'
+import { pinnedImageStands, pinnedPair } from '../lib/steps/task-definition.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKitWith, type RunOptions } from './helpers/run.js'
@@ -241,6 +241,16 @@ subset('pinnedPair: a digest-pinned image of the same repository as the template
   assert.is(pinnedPair(`${reg}/backend-flask:latest`, `${reg}/other@${digest}`), undefined)
   assert.is(pinnedPair(`${reg}/backend-flask:latest`, `${reg}/backend-flask:v2`), undefined)
   assert.is(pinnedPair(`${reg}/backend-flask:latest`, undefined), undefined)
+})
+
+subset('pinnedImageStands: with IMAGE_TAG unset and the default tag, what deploy pinned stands; with IMAGE_TAG set, while the tag names it', () => {
+  const pair = { tag: 'latest', digest: `sha256:${'a'.repeat(64)}` }
+  const other = `sha256:${'b'.repeat(64)}`
+  assert.ok(pinnedImageStands({}, pair, other), 'deploy --tag v2 pinned another digest than :latest names')
+  assert.ok(pinnedImageStands({}, pair, undefined))
+  assert.not.ok(pinnedImageStands({ IMAGE_TAG: 'latest' }, pair, other))
+  assert.ok(pinnedImageStands({ IMAGE_TAG: 'latest' }, pair, pair.digest))
+  assert.not.ok(pinnedImageStands({}, { ...pair, tag: 'v3' }, other), 'a template that names its own tag')
 })
 
 subset('summarizePaths shortens long lists', () => {

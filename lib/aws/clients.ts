@@ -220,9 +220,9 @@ export function awsErrorIs(error: unknown, name: string | RegExp, message?: RegE
  * status), a timeout, or a dropped connection. Pure.
  */
 export function isTransientAwsError(error: unknown): boolean {
-  const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } }
-  const status = e.$metadata?.httpStatusCode ?? 0
+  const e = (error ?? {}) as { name?: string; code?: string; message?: string; status?: number; $metadata?: { httpStatusCode?: number } }
+  const status = e.$metadata?.httpStatusCode ?? (e.name === 'NotAwsApiError' ? e.status : undefined) ?? 0
   if (status >= 500 && status <= 599) return true
-  if (awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure|ServerException|TimeoutError/)) return true
+  if (awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure|InternalError|ServerException|RequestTimeout|TimeoutError/)) return true
   return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(e.code ?? '') || /socket hang up/i.test(String(e.message ?? ''))
 }

@@ -34,6 +34,8 @@ export interface RolloutContext {
   desiredCount: number
   /** How the deployment before this one was left (by the previous timeline): its state carries over. */
   oldState?: Partial<DeploymentJson>
+  /** Epoch seconds when the circuit breaker tripped (set when a timeline first shows it). */
+  rolledBackAt?: number
 }
 
 export interface DeploymentJson extends Json {
@@ -58,6 +60,10 @@ export interface Frame {
   stopped?(c: RolloutContext): TaskJson[]
   /** Answer this many DescribeServices calls with ThrottlingException before showing the frame. */
   throttle?: number
+  /** Answer this many DescribeServices calls with a load balancer's HTTP 503 page before showing the frame. */
+  unavailable?: number
+  /** Hold this many DescribeServices answers for `ms` (longer than the client's request timeout) before showing the frame. */
+  stall?: { count: number; ms: number }
 }
 
 export interface Timeline {
@@ -191,11 +197,23 @@ export const events = {
 const crash = (c: RolloutContext, exitCode = 1, reason?: string) =>
   stoppedTask(c, { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode, ...(reason ? { reason } : {}) })
 
+/**
+ * The same task each time a frame is shown, for one deployment: timelines are shared (module
+ * constants), so a task made for an earlier deployment must not be shown for a later one.
+ */
+function oncePerDeployment(make: (c: RolloutContext) => TaskJson): (c: RolloutContext) => TaskJson {
+  const made = new WeakMap<RolloutContext, TaskJson>()
+  return (c) => {
+    let task = made.get(c)
+    if (!task) made.set(c, (task = make(c)))
+    return task
+  }
+}
+
 /** Frames where each one stops a task (and starts another), with the given stop. */
 function stoppingFrames(stops: Array<(c: RolloutContext) => TaskJson>, fields: (i: number, c: RolloutContext) => Partial<DeploymentJson> = () => ({})): Frame[] {
   return stops.map((stop, i) => {
-    let task: TaskJson | undefined
-    const made = (c: RolloutContext) => (task ??= stop(c))
+    const made = oncePerDeployment(stop)
     return {
       deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i + 1, ...fields(i, c) }), ...before(c)],
       stopped: (c) => [made(c)],
@@ -208,15 +226,18 @@ function stoppingFrames(stops: Array<(c: RolloutContext) => TaskJson>, fields: (
 function rollbackFrames(failedTasks: number): Frame[] {
   const failed = (c: RolloutContext) =>
     ours(c, { status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.', failedTasks, pendingCount: 0, desiredCount: 0 })
+  // ECS creates the rollback deployment when the breaker trips, with its events.
+  const tripped = (c: RolloutContext) => (c.rolledBackAt ??= Date.now() / 1000)
   const back = (c: RolloutContext, fields: Partial<DeploymentJson>) =>
     deployment(c, c.rollbackId, c.oldTd as string, {
       status: 'PRIMARY',
       rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${c.oldId}.`,
-      createdAt: c.t0 + 120,
+      createdAt: tripped(c),
+      updatedAt: tripped(c),
       ...fields,
     })
   return [
-    { deployments: (c) => [back(c, { pendingCount: 1 }), failed(c), ...before(c)], events: (c) => [events.failed(c), events.rollingBack(c)] },
+    { deployments: (c) => [back(c, { pendingCount: 1 }), failed(c), ...before(c)], events: (c) => (tripped(c), [events.failed(c), events.rollingBack(c)]) },
     { deployments: (c) => [back(c, { runningCount: 1 }), ...before(c)] },
     {
       deployments: (c) => [back(c, { runningCount: c.desiredCount, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${c.rollbackId} completed.` })],
@@ -288,9 +309,9 @@ export const TIMELINES = {
       starting,
       { deployments: (c) => [ours(c, { runningCount: 1 }), ...before(c)] },
       ...[1, 2, 3].flatMap((i): Frame[] => {
-        let task: TaskJson | undefined
-        const made = (c: RolloutContext) =>
-          (task ??= stoppedTask(c, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', exitCode: 143, health: 'UNHEALTHY' }))
+        const made = oncePerDeployment((c) =>
+          stoppedTask(c, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', exitCode: 143, health: 'UNHEALTHY' }),
+        )
         return [
           {
             deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: i }), ...before(c)],
@@ -398,6 +419,8 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   let polls = 0
   let throttles = 0
   const throttledFrames = new Map<number, number>()
+  const unavailableFrames = new Map<number, number>()
+  const stalledFrames = new Map<number, number>()
   const shownAt = new Map<number, number>()
   const eventLog: Json[] = []
   const stoppedLog: TaskJson[] = []
@@ -463,7 +486,9 @@ export async function startEcsTimeline(target: string, account = '123456789012')
     appliedUpTo = -1
     shownAt.clear()
     throttledFrames.clear()
-    stoppedLog.length = 0
+    unavailableFrames.clear()
+    stalledFrames.clear()
+    // Stopped tasks stay listed (ECS keeps them for about an hour); ListTasks filters by startedBy.
     return ctx
   }
 
@@ -537,13 +562,32 @@ export async function startEcsTimeline(target: string, account = '123456789012')
         reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' })
         return
       }
+      const down = timeline.frames[frameIndex].unavailable ?? 0
+      if ((unavailableFrames.get(frameIndex) ?? 0) < down) {
+        unavailableFrames.set(frameIndex, (unavailableFrames.get(frameIndex) ?? 0) + 1)
+        call.scripted = true
+        // What a load balancer in front of an API answers when no backend is available.
+        const page = '<html><body><b>Http/1.1 Service Unavailable</b></body> </html>'
+        res.writeHead(503, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) }).end(page)
+        return
+      }
+      const stall = timeline.frames[frameIndex].stall
+      if (stall && (stalledFrames.get(frameIndex) ?? 0) < stall.count) {
+        stalledFrames.set(frameIndex, (stalledFrames.get(frameIndex) ?? 0) + 1)
+        call.scripted = true
+        // A slow answer: the client's request timeout ends it first.
+        await new Promise((resolve) => setTimeout(resolve, stall.ms))
+        if (!res.destroyed) reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' })
+        return
+      }
     }
     if (isEcs && (action === 'ListTasks' || action === 'DescribeTasks') && ctx) {
       const known = new Map(stoppedLog.map((t) => [t.taskArn, t]))
-      if (action === 'ListTasks' && typeof input.startedBy === 'string' && [ctx.newId, ctx.otherId, ctx.rollbackId].includes(input.startedBy)) {
+      const startedBy = input.startedBy
+      if (action === 'ListTasks' && typeof startedBy === 'string' && ([ctx.newId, ctx.otherId, ctx.rollbackId].includes(startedBy) || stoppedLog.some((t) => t.startedBy === startedBy))) {
         call.scripted = true
         const status = input.desiredStatus ?? 'RUNNING'
-        reply(res, 200, { taskArns: status === 'STOPPED' ? stoppedLog.filter((t) => t.startedBy === input.startedBy).map((t) => t.taskArn) : [] })
+        reply(res, 200, { taskArns: status === 'STOPPED' ? stoppedLog.filter((t) => t.startedBy === startedBy).map((t) => t.taskArn) : [] })
         return
       }
       const asked = Array.isArray(input.tasks) ? (input.tasks as string[]) : []

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '../core/errors.js'
+import { passwordsOf } from '../core/redact.js'
 import { ROOT } from './paths.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -53,17 +54,21 @@ export function requireEnv<const N extends string>(env: Env, names: readonly N[]
  */
 export const SECRET_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PROD_CONNECTION_URL', 'CONNECTION_URL'] as const
 
-/** Register every secret the environment holds (and a connection URL's password) with the redactor. */
+/** The database URLs db/test reads, in order; the backend's CONNECTION_URL comes from the first. */
+export const DB_URL_VARIABLES = ['PROD_CONNECTION_URL', 'CONNECTION_URL'] as const
+
+/**
+ * Register every secret the environment holds with the redactor, and every form of a URL's
+ * password. A database URL without a password carries no secret: it is not registered, so its
+ * host stays readable in errors.
+ */
 export function registerEnvSecrets(env: Env, register: (value: string | undefined) => void, declared: readonly string[] = []): void {
   for (const name of new Set([...SECRET_VARIABLES, ...declared])) {
     const value = get(env, name)
-    register(value)
-    if (value && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-      try {
-        register(decodeURIComponent(new URL(value).password))
-      } catch {
-        // not a URL after all: the whole value is registered already
-      }
-    }
+    if (!value) continue
+    const passwords = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? passwordsOf(value) : []
+    const plainDatabaseUrl = (DB_URL_VARIABLES as readonly string[]).includes(name) && /^[a-z][a-z0-9+.-]*:\/\//i.test(value) && passwords.length === 0
+    if (!plainDatabaseUrl) register(value)
+    passwords.forEach(register)
   }
 }

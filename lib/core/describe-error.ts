@@ -75,7 +75,7 @@ function describe(error: unknown, context: ErrorContext): Described {
         unexpected: false,
       }
     }
-    if (e.status !== undefined && e.status > 500) {
+    if (e.status !== undefined && e.status > 500 && e.status < 600) {
       // A load balancer's or proxy's 502/503/504 page in front of the API: unavailable, not "not AWS".
       return {
         line:

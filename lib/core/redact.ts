@@ -51,3 +51,53 @@ export function maskUrl(url: string): string {
 export function clearSecrets(): void {
   secrets.clear()
 }
+
+/** The credentials part of a URL-like text: from after "//" to its last "@", as written. Pure. */
+export function userinfoOf(url: string): { start: number; end: number; text: string } | undefined {
+  const scheme = /^[^:/?#\s]*:?\/\//.exec(url)
+  if (!scheme) return undefined
+  const start = scheme[0].length
+  const end = url.lastIndexOf('@')
+  return end < start ? undefined : { start, end, text: url.slice(start, end) }
+}
+
+/**
+ * Whether a URL's credentials cannot be read as written: an unencoded @ / ? or # in them (the
+ * URL parser would end the user name or password there and read the rest as the host), or a %
+ * that does not start a %XX escape. Pure.
+ */
+export function hasUnencodedCredentials(url: string): boolean {
+  const userinfo = userinfoOf(url)
+  return userinfo !== undefined && /[@/?#\s]|%(?![0-9a-fA-F]{2})/.test(userinfo.text)
+}
+
+/**
+ * Every form of the password a URL carries (as written and percent-decoded, and a
+ * ?password= parameter), for registerSecret. Works on text that is not a valid URL too,
+ * since a typo'd URL is exactly the one an error message might echo. Pure.
+ */
+export function passwordsOf(url: string): string[] {
+  const found = new Set<string>()
+  const add = (value: string | null | undefined) => {
+    if (!value) return
+    found.add(value)
+    try {
+      found.add(decodeURIComponent(value))
+    } catch {
+      // a stray % is not an encoding; the raw form is already added
+    }
+  }
+  add(/^[^:/?#\s]*:?\/\/[^:@/?#\s]*:([^@/\s]*)@/.exec(url)?.[1])
+  // A password with an unencoded @ / ? #: everything from the first colon to the last @.
+  const userinfo = userinfoOf(url)?.text
+  if (userinfo?.includes(':') && hasUnencodedCredentials(url)) add(userinfo.slice(userinfo.indexOf(':') + 1))
+  add(/[?&]password=([^&#\s]*)/i.exec(url)?.[1])
+  try {
+    const parsed = new URL(url)
+    add(parsed.password)
+    add(parsed.searchParams.get('password'))
+  } catch {
+    // not a URL: the patterns above are all there is
+  }
+  return [...found]
+}

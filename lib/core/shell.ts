@@ -75,8 +75,8 @@ export function interactive(program: string, args: readonly string[], env: Env):
 export interface Streaming {
   /** Resolves when the program ends, with everything it wrote. */
   done: Promise<Ran>
-  /** Ask it to end (SIGTERM). */
-  stop(): void
+  /** Ask it to end (SIGTERM unless another signal is given). */
+  stop(signal?: NodeJS.Signals): void
 }
 
 /**
@@ -112,5 +112,5 @@ export function stream(
       resolve({ code: code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1), stdout: out.stdout, stderr: out.stderr })
     })
   })
-  return { done, stop: () => void child.kill('SIGTERM') }
+  return { done, stop: (signal: NodeJS.Signals = 'SIGTERM') => void child.kill(signal) }
 }

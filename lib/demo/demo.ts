@@ -1,13 +1,12 @@
 // The demo behind `npm run demo` (moved from scripts/demo.ts): provision the whole stack into a
-// local AWS emulator twice (the second run must change nothing), show what exists, images,
-// deploy, status, logs, teardown, and stop the emulator.
+// local AWS emulator twice (the second run must change nothing), show what exists, images
+// (and, with them, deploy the image built and pushed, and its status), logs, teardown, and stop the emulator.
 import { isLoopbackUrl, startMoto, type Emulator } from '../aws/emulator.js'
 import { registerEnvSecrets } from '../config/env.js'
 import { declaredSecretVariables } from '../config/services.js'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { startEcsTimeline } from '../aws/rollout-emulator.js'
 import { ROOT } from '../config/paths.js'
 import { imageDemo } from '../images/demo.js'
@@ -52,35 +51,30 @@ function runKitScript(script: string, args: string[], env: NodeJS.ProcessEnv): P
 }
 
 /**
- * Deploy the backend, show its status and logs, and tear everything down. moto does not roll
+ * Deploy the backend image the demo built and pushed (imageEnv: ECR_REGISTRY is the local
+ * registry it went to, IMAGE_TAG its tag), and show its status. moto does not roll
  * deployments, so ECS's answers for a clean rollout are scripted in front of it (and said so).
  */
-async function deployAndTearDown(env: NodeJS.ProcessEnv, emulatorUrl: string): Promise<ExitCode> {
-  const run = await openContext(env, { mode: 'apply' })
-  // The image deploy pins by digest: in the emulator's ECR (moto holds manifests, not layers).
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1024, digest: `sha256:${'c'.repeat(64)}` },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 2048, digest: `sha256:${'d'.repeat(64)}` }],
-  })
-  await run.client(ECRClient, 'ECR').send(new PutImageCommand({ repositoryName: 'backend-flask', imageTag: run.names.imageTag, imageManifest: manifest }))
-
-  const rollout = await startEcsTimeline(emulatorUrl, await run.account())
+async function deployAndStatus(imageEnv: NodeJS.ProcessEnv, emulatorUrl: string, account: string): Promise<boolean> {
+  const rollout = await startEcsTimeline(emulatorUrl, account)
   try {
-    const throughRollout = { ...env, AWS_ENDPOINT_URL: rollout.url }
-    say(colour.bold("\n5. deploy backend-flask (moto does not roll deployments: ECS's answers for a clean rollout are scripted in front of it)"))
-    const deployed = await runKitScript('deploy', ['backend-flask', '--interval', '0.5'], throughRollout)
-    if (deployed !== EXIT.ok) {
+    const throughRollout = { ...imageEnv, AWS_ENDPOINT_URL: rollout.url }
+    say(colour.bold("\n5. deploy backend-flask, the image just pushed (moto does not roll deployments: ECS's answers for a clean rollout are scripted in front of it)"))
+    if ((await runKitScript('deploy', ['backend-flask', '--interval', '0.5'], throughRollout)) !== EXIT.ok) {
       warn('\nThe deploy did not succeed: see above.')
-      return EXIT.failed
+      return false
     }
     say(colour.bold('\n6. status of backend-flask'))
     await runKitScript('status', ['backend-flask'], throughRollout)
+    return true
   } finally {
     await rollout.stop()
   }
+}
 
+/** Show the backend's logs, and tear everything down. */
+async function logsAndTearDown(env: NodeJS.ProcessEnv): Promise<ExitCode> {
+  const run = await openContext(env, { mode: 'apply' })
   say(colour.bold('\n7. its logs (moto runs no containers: the demo writes two lines as the task would)'))
   const logs = run.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
   const stream = `backend-flask/backend-flask/${'0a1b2c3d4e5f60718293a4b5c6d7e8f9'}`
@@ -137,14 +131,16 @@ export async function runDemo(): Promise<ExitCode> {
     say(colour.green(`\nProvisioned: ${first.summary.created} resources created, then all ${second.summary.unchanged} unchanged on the second run.`))
 
     say(colour.bold('\n4. images: build, push to a local registry, run locally to a healthy verdict'))
-    const images = await imageDemo(env, say)
-    if (images.skipped) say(`Skipped the image part: ${images.skipped}`)
+    const account = await run.account()
+    let deployed: boolean | undefined
+    const images = await imageDemo(env, say, 'backend-flask', async (imageEnv) => (deployed = await deployAndStatus(imageEnv, emulatorUrl, account)))
+    if (images.skipped) say(`Skipped the image part, and with it the deploy (it deploys the image built and pushed here): ${images.skipped}`)
     else if (!images.ok) {
-      warn('\nThe image part of the demo failed: see above.')
+      if (deployed === undefined) warn('\nThe image part of the demo failed: see above.')
       return EXIT.failed
     }
 
-    const code = await deployAndTearDown(env, emulatorUrl)
+    const code = await logsAndTearDown(env)
     if (code === EXIT.ok) say(colour.green('\nDone: provisioned, deployed, inspected and torn down, all on this machine.'))
     return code
   } finally {

@@ -1,7 +1,7 @@
 // What deploy, wait and rollback share: the service argument, the wait flags, starting a
 // deployment and recording its id from UpdateService's answer, the wait with its verdict
 // printed, and the one --json document.
-import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient, type Service, type UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
+import { DescribeClustersCommand, DescribeServicesCommand, UpdateServiceCommand, type ECSClient, type Service, type UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { parseSeconds } from '../core/cli.js'
 import { CheckFailed, EXIT, KitError, UsageError, type ExitCode } from '../core/errors.js'
 import { bad, colour, ok, say } from '../core/output.js'
@@ -70,19 +70,26 @@ export function printer(json: boolean): Printer {
   return { line: (text) => process.stderr.write(redact(text) + '\n'), stream: process.stderr }
 }
 
-/** The service as ECS describes it, or undefined when missing. */
+const noCluster = (cluster: string) => new CheckFailed(`ECS cluster ${cluster} not found: run ./scripts/provision (or ./scripts/ecs/create-cluster) first`)
+
+/**
+ * The service as ECS describes it (with its tags), or undefined when missing; a CheckFailed when
+ * the cluster itself is missing, which some endpoints report only as a MISSING service.
+ */
 export async function describeService(ecs: ECSClient, cluster: string, name: string): Promise<Service | undefined> {
   let described
   try {
-    described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))
+    described = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ['TAGS'] }))
   } catch (error) {
-    if (awsErrorIs(error, 'ClusterNotFoundException')) throw new CheckFailed(`ECS cluster ${cluster} not found: run ./scripts/provision (or ./scripts/ecs/create-cluster) first`)
+    if (awsErrorIs(error, 'ClusterNotFoundException')) throw noCluster(cluster)
     throw error
   }
   const found = described.services?.find((s) => s.serviceName === name)
   if (!found) {
     const failure = described.failures?.find((f) => f.reason !== 'MISSING')
     if (failure) throw new KitError(`cannot describe ECS service ${name}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`)
+    const clusters = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))
+    if (!clusters.clusters?.some((c) => c.status === 'ACTIVE')) throw noCluster(cluster)
   }
   return found
 }
@@ -111,7 +118,7 @@ export interface Judged {
 /** Wait for the deployment's verdict, printing progress; on success remember the revision for rollback. */
 export async function judge(
   ecs: ECSClient,
-  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date; out?: Printer },
+  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date; tasksSince?: Date; out?: Printer },
 ): Promise<Judged> {
   const out = options.out ?? printer(options.json)
   out.line(
@@ -125,6 +132,7 @@ export async function judge(
     intervalMs: options.settings.intervalMs,
     timeoutMs: options.settings.timeoutMs,
     since: options.since,
+    tasksSince: options.tasksSince,
     stream: out.stream,
   })
   if (result.verdict.kind === 'success') await markSucceeded(ecs, options.taskDefinition)

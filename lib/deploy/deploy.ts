@@ -2,7 +2,6 @@
 // registered only when it differs from the latest revision, the service file's settings that
 // can change on a live service, and the memory of which revision last deployed successfully
 // (a tag on that task-definition revision), which rollback goes back to.
-import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import {
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
@@ -15,8 +14,7 @@ import {
   type Service,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs'
-import { awsErrorIs } from '../aws/clients.js'
-import { CheckFailed, UsageError } from '../core/errors.js'
+import { UsageError } from '../core/errors.js'
 import { differences, summarizePaths } from '../core/diff.js'
 import { isMissingDefinition } from '../steps/task-definition.js'
 import { revisionName } from './verdict.js'
@@ -66,21 +64,6 @@ export function pinImage(definition: RegisterTaskDefinitionCommandInput, reposit
       c.image && parseImage(c.image).repository === repository ? { ...c, image: `${parseImage(c.image).name}@${digest}` } : c,
     ),
   }
-}
-
-/** The digest ECR holds for repository:tag, or a CheckFailed saying what to push. */
-export async function resolveDigest(ecr: ECRClient, repository: string, tag: string): Promise<string> {
-  try {
-    const found = await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }))
-    const digest = found.imageDetails?.[0]?.imageDigest
-    if (digest) return digest
-  } catch (error) {
-    if (awsErrorIs(error, 'RepositoryNotFoundException')) {
-      throw new CheckFailed(`ECR repository ${repository} does not exist: run ./scripts/ecr/create-repositories, then build and push the image`)
-    }
-    if (!awsErrorIs(error, 'ImageNotFoundException')) throw error
-  }
-  throw new CheckFailed(`no image ${repository}:${tag} in ECR: build and push it first (or pick another with --tag)`)
 }
 
 // ---- task definition ----------------------------------------------------------------------
@@ -203,7 +186,8 @@ export async function taggedSuccesses(ecs: ECSClient, family: string, limit = 25
 /** A revision given on the command line (family:N or an ARN) checked against the family. Pure. */
 export function checkRevision(given: string, family: string): string {
   const name = revisionName(given)
-  if (!/^[A-Za-z0-9_-]+:\d+$/.test(name) || name.replace(/:\d+$/, '') !== family) {
+  // Revisions count from 1: ECS would refuse :0 only after a plan was printed.
+  if (!/^[A-Za-z0-9_-]+:[1-9]\d*$/.test(name) || name.replace(/:\d+$/, '') !== family) {
     throw new UsageError(`--to must be a revision of ${family}, e.g. ${family}:3, got "${given}"`)
   }
   return given

@@ -6,7 +6,7 @@
 // is only: the deployment this update started is COMPLETED, still PRIMARY, runs the task
 // definition just registered, and runs as many tasks as desired (> 0). Everything that can
 // never become that is a failure at once (fail fast), with the reason ECS gave.
-import type { Deployment, Service, Task } from '@aws-sdk/client-ecs'
+import type { Deployment, Service, ServiceDeploymentBrief, Task } from '@aws-sdk/client-ecs'
 
 export interface Expected {
   /** The deployment this update started (UpdateService's PRIMARY deployment id, ecs-svc/...). */
@@ -20,6 +20,8 @@ export interface Snapshot {
   service: Service | undefined
   /** Every stopped task this deployment started (startedBy = the deployment id) seen so far. */
   stoppedTasks: readonly Task[]
+  /** ECS's deployment records (ListServiceDeployments), where the API answers. */
+  records?: readonly ServiceDeploymentBrief[]
 }
 
 export type FailureCause =
@@ -147,7 +149,70 @@ export function failFast(tasks: readonly Task[], rules: Rules = DEFAULT_RULES): 
   return undefined
 }
 
-// ---- the verdict --------------------------------------------------------------------------
+// ---- ECS's own rollback -------------------------------------------------------------------
+
+/** What shows that ECS (its circuit breaker) rolled a failed deployment back. */
+export interface RollbackSeen {
+  /** The deployment that failed, when ECS still lists it or an event names it. */
+  failedId?: string
+  failedTd?: string
+  failedReason?: string
+  /** The revision the service runs now: the rollback's. */
+  nowRuns?: string
+  /** The rollback deployment has completed (else it is still rolling out). */
+  done: boolean
+  /** Which signal showed it. */
+  seenIn: 'deployments' | 'records' | 'events'
+}
+
+const ROLLBACK_STATUSES = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
+/** How far apart ECS's "rolling back" event and the rollback deployment's creation may be. */
+const ROLLBACK_EVENT_SLACK_MS = 60_000
+
+/**
+ * Whether the service's PRIMARY deployment is ECS's rollback of a failed one, from every signal
+ * there is, none of them a single reason string: a FAILED deployment beside the PRIMARY one;
+ * ECS's deployment records (ListServiceDeployments), when the API gave them, whose newest one
+ * says ROLLBACK_*; else the events ("rolling back to deployment ..." when the PRIMARY one was
+ * created, "(deployment ID) deployment failed") or the PRIMARY's rollout reason. Pure.
+ */
+export function rollbackSeen(service: Service, records?: readonly ServiceDeploymentBrief[]): RollbackSeen | undefined {
+  const deployments = service.deployments ?? []
+  const primary = deployments.find((d) => d.status === 'PRIMARY')
+  if (!primary) return undefined
+  const done = primary.rolloutState === 'COMPLETED'
+  const failed = deployments.find((d) => d.rolloutState === 'FAILED' && d.id !== primary.id)
+  if (failed) {
+    return { failedId: failed.id, failedTd: failed.taskDefinition, failedReason: failed.rolloutStateReason, nowRuns: primary.taskDefinition, done, seenIn: 'deployments' }
+  }
+  const events = service.events ?? []
+  const failedEvent = events.find((e) => /\(deployment ([^)\s]+)\) deployment failed/i.test(e.message ?? ''))
+  const failedId = failedEvent ? /\(deployment ([^)\s]+)\) deployment failed/i.exec(failedEvent.message ?? '')?.[1] : undefined
+  const at = (r: ServiceDeploymentBrief) => (r.createdAt ?? r.startedAt ?? new Date(0)).getTime()
+  const newest = [...(records ?? [])].sort((a, b) => at(b) - at(a))[0]
+  if (newest) {
+    // The records are ECS's own account: when the API gives them, they decide.
+    if (!ROLLBACK_STATUSES.has(newest.status ?? '')) return undefined
+    return { failedId, failedReason: newest.statusReason, nowRuns: primary.taskDefinition, done: newest.status !== 'ROLLBACK_IN_PROGRESS' && newest.status !== 'ROLLBACK_REQUESTED', seenIn: 'records' }
+  }
+  const created = primary.createdAt?.getTime()
+  const rollingBack = events.find(
+    (e) => /rolling back to deployment/i.test(e.message ?? '') && created !== undefined && e.createdAt !== undefined && Math.abs(e.createdAt.getTime() - created) <= ROLLBACK_EVENT_SLACK_MS,
+  )
+  if (rollingBack || /circuit breaker.*rolling back/i.test(primary.rolloutStateReason ?? '')) {
+    return { failedId, failedReason: failedEvent?.message, nowRuns: primary.taskDefinition, done, seenIn: 'events' }
+  }
+  return undefined
+}
+
+/** The failure verdict for a deployment ECS rolled back: it says what the service runs now. Pure. */
+export function rolledBackVerdict(back: RollbackSeen, failed: { id?: string; taskDefinition?: string; reason?: string }): Extract<Verdict, { kind: 'failure' }> {
+  const now = `the service now runs ${revisionName(back.nowRuns)}${back.done ? '' : ' (the rollback is still rolling out)'}`
+  const td = failed.taskDefinition ?? back.failedTd
+  const which = `deployment ${failed.id ?? back.failedId ?? '(unknown)'}${td ? ` of ${revisionName(td)}` : ''}`
+  const why = failed.reason ?? back.failedReason
+  return { kind: 'failure', cause: 'rollback', reason: `ECS rolled back: ${now}; ${which} failed${why ? ` (${why})` : ''}` }
+}
 
 const rolloutReason = (d: Deployment): string => (d.rolloutStateReason ? ` (${d.rolloutStateReason})` : '')
 
@@ -163,8 +228,9 @@ export function verdict(snapshot: Snapshot, expected: Expected, rules: Rules = D
   const td = revisionName(expected.taskDefinition)
 
   if (!ours) {
-    if (primary && primary.taskDefinition !== expected.taskDefinition && /circuit breaker.*rolling back/i.test(primary.rolloutStateReason ?? '')) {
-      return { kind: 'failure', cause: 'rollback', reason: `ECS rolled back to ${revisionName(primary.taskDefinition)}: deployment ${expected.deploymentId} of ${td} failed (${primary.rolloutStateReason})` }
+    const back = primary && primary.taskDefinition !== expected.taskDefinition ? rollbackSeen(service, snapshot.records) : undefined
+    if (back && (back.failedId === undefined || back.failedId === expected.deploymentId)) {
+      return rolledBackVerdict(back, { id: expected.deploymentId, taskDefinition: expected.taskDefinition })
     }
     const now = primary ? ` (PRIMARY is now ${primary.id} running ${revisionName(primary.taskDefinition)})` : ''
     return { kind: 'failure', cause: 'gone', reason: `deployment ${expected.deploymentId} is gone${now}` }
@@ -179,11 +245,10 @@ export function verdict(snapshot: Snapshot, expected: Expected, rules: Rules = D
   if (ours.rolloutState === 'FAILED') {
     const back = primary && primary.id !== ours.id ? primary : undefined
     if (back && back.taskDefinition !== expected.taskDefinition) {
-      return {
-        kind: 'failure',
-        cause: 'rollback',
-        reason: `ECS rolled back to ${revisionName(back.taskDefinition)}: deployment ${ours.id} of ${td} failed${rolloutReason(ours)}`,
-      }
+      return rolledBackVerdict(
+        { nowRuns: back.taskDefinition, done: back.rolloutState === 'COMPLETED', seenIn: 'deployments' },
+        { id: ours.id, taskDefinition: expected.taskDefinition, reason: ours.rolloutStateReason },
+      )
     }
     return { kind: 'failure', cause: 'failed', reason: `deployment ${ours.id} of ${td} failed${rolloutReason(ours)}` }
   }
@@ -220,17 +285,15 @@ export function verdict(snapshot: Snapshot, expected: Expected, rules: Rules = D
 // ---- what `wait` and `rollback` follow -----------------------------------------------------
 
 /**
- * The deployment `wait` should judge: the PRIMARY one; but when ECS is rolling back a failed
- * deployment, the failed one (so the verdict is the failure it is). Pure.
+ * The deployment `wait` should judge: the PRIMARY one; but when ECS rolled a failed deployment
+ * back (rollbackSeen), the failed one while ECS still lists it (so the verdict is the failure
+ * it is). Pure.
  */
-export function deploymentToJudge(service: Service): Deployment | undefined {
+export function deploymentToJudge(service: Service, records?: readonly ServiceDeploymentBrief[]): Deployment | undefined {
   const deployments = service.deployments ?? []
-  const primary = deployments.find((d) => d.status === 'PRIMARY')
-  if (primary && /rolling back/i.test(primary.rolloutStateReason ?? '')) {
-    const failed = deployments.find((d) => d.rolloutState === 'FAILED')
-    if (failed) return failed
-  }
-  return primary
+  const back = rollbackSeen(service, records)
+  const failed = back?.failedId !== undefined ? deployments.find((d) => d.id === back.failedId) : undefined
+  return failed ?? deployments.find((d) => d.status === 'PRIMARY')
 }
 
 /** The service already runs this task definition, completed, and nothing else: a re-deploy has nothing to do. Pure. */

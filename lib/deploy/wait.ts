@@ -2,10 +2,20 @@
 // DescribeServices and the deployment's stopped tasks (ListTasks startedBy = the deployment
 // id, DescribeTasks), prints new service events and stopped tasks grouped by reason as they
 // happen, keeps a live progress line on a terminal (plain lines otherwise), and stops at the
-// first verdict lib/deploy/verdict.ts gives, or at its own timeout. Throttling is the SDK's
-// retries' business; a poll that still fails after them is reported and the wait goes on.
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs'
-import { awsErrorIs } from '../aws/clients.js'
+// first verdict lib/deploy/verdict.ts gives, or at its own timeout. Transient failures are
+// first the SDK's retries' business; a poll that still fails after them (a timeout, a 5xx,
+// throttling) is reported and the wait goes on, within its own deadline.
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
+  ListTasksCommand,
+  type ECSClient,
+  type Service,
+  type ServiceDeploymentBrief,
+  type Task,
+} from '@aws-sdk/client-ecs'
+import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
 import { colour } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
@@ -21,6 +31,8 @@ export interface WaitOptions {
   rules?: Rules
   /** Show service events from this moment on (default: the deployment's start). */
   since?: Date
+  /** Judge only tasks that stopped from this moment on (a deployment followed, not started, by this run). */
+  tasksSince?: Date
   /** Where progress goes: stdout normally, stderr under --json. */
   stream?: NodeJS.WriteStream
 }
@@ -99,8 +111,21 @@ async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): P
   return tasks
 }
 
-const transient = (error: unknown) =>
-  awsErrorIs(error, /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable/) || /ECONNRESET|ETIMEDOUT|socket hang up/i.test(String((error as Error)?.message))
+/**
+ * ECS's deployment records for the service (ListServiceDeployments, newest page), or undefined
+ * where the API does not answer it: an emulator that does not implement it (moto answers HTTP
+ * 500), a partition without it, a role not allowed it. Absent records are not a verdict.
+ */
+export async function deploymentRecords(ecs: ECSClient, cluster: string, service: string): Promise<ServiceDeploymentBrief[] | undefined> {
+  try {
+    return (await ecs.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: 20 }))).serviceDeployments ?? []
+  } catch (error) {
+    const e = error as { name?: string; status?: number }
+    if (e?.name === 'NotAwsApiError' && (e.status === 500 || e.status === 501)) return undefined
+    if (awsErrorIs(error, /UnknownOperation|InvalidAction|NotImplemented|Unsupported|AccessDenied|UnrecognizedClient/)) return undefined
+    throw error
+  }
+}
 
 /** Poll until the deployment's verdict, printing what happens. */
 export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): Promise<WaitResult> {
@@ -110,6 +135,8 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
   const t0 = performance.now()
   const seenEvents = new Set<string>()
   const stopped = new Map<string, Task>()
+  /** Stopped tasks of a followed deployment from before this run: seen, not judged. */
+  const earlier = new Set<string>()
   let since = options.since
   let polls = 0
   let last: Service | undefined
@@ -142,9 +169,12 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       }
 
       const arns = await stoppedTaskArns(ecs, cluster, expected.deploymentId)
-      const unseen = arns.filter((arn) => !stopped.has(arn))
+      const unseen = arns.filter((arn) => !stopped.has(arn) && !earlier.has(arn))
       if (unseen.length > 0) {
-        const tasks = await describeTasks(ecs, cluster, unseen)
+        const described = await describeTasks(ecs, cluster, unseen)
+        const cutoff = options.tasksSince
+        const tasks = cutoff ? described.filter((t) => !t.stoppedAt || t.stoppedAt >= cutoff) : described
+        for (const task of described) if (task.taskArn && !tasks.includes(task)) earlier.add(task.taskArn)
         for (const task of tasks) if (task.taskArn) stopped.set(task.taskArn, task)
         const all = [...stopped.values()]
         for (const group of groupStopped(tasks)) {
@@ -161,11 +191,13 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}`
       progress.live(`  ${colour.yellow('…')} ${v.phase}: ${counts} (${time})`, `${v.phase} ${counts}`)
     } catch (error) {
-      if (!transient(error)) {
+      if (!isTransientAwsError(error)) {
         progress.done()
         throw error
       }
-      progress.line(`  ${colour.yellow('!')} polling ECS failed after the SDK's retries (${(error as Error).name}); trying again`)
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const http = status !== undefined && status >= 500 ? `, HTTP ${status}` : ''
+      progress.line(`  ${colour.yellow('!')} polling ECS failed after the SDK's retries (${(error as Error).name}${http}); trying again`)
     }
     if (performance.now() - t0 + intervalMs > timeoutMs) {
       const where =

@@ -1,7 +1,8 @@
 // The image part of `npm run demo`, when Docker is available: build a tiny offline image
 // (FROM scratch, the static busybox serving a health file), push it to a throwaway local
-// registry whose user is the emulator's ECR login, and run it with ecs/run-local to a healthy
-// verdict, with a secret from the emulator's SSM. Each step is the kit's own script, run as a
+// registry whose user is the emulator's ECR login, run it with ecs/run-local to a healthy
+// verdict, with a secret from the emulator's SSM, and hand the same environment on (the demo
+// deploys that very image from that registry). Each step is the kit's own script, run as a
 // user would; everything is removed afterwards. When something is missing it says what and
 // does nothing.
 import { spawn } from 'node:child_process'
@@ -84,7 +85,13 @@ function runScriptLine(script: string, args: string[], env: NodeJS.ProcessEnv, p
  * loopback; it puts its own throwaway secret in the emulator's SSM). `print` shows progress.
  * Never touches the user's docker login: it uses its own DOCKER_CONFIG.
  */
-export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) => void, service = 'backend-flask'): Promise<ImageDemoResult> {
+export async function imageDemo(
+  env: NodeJS.ProcessEnv,
+  print: (line: string) => void,
+  service = 'backend-flask',
+  /** Run after the image is pushed and runs, while the registry is up, with the environment the steps used (ECR_REGISTRY, IMAGE_TAG): the demo deploys it. */
+  then?: (imageEnv: NodeJS.ProcessEnv) => Promise<boolean>,
+): Promise<ImageDemoResult> {
   if (!isLoopbackUrl(env.AWS_ENDPOINT_URL)) return { skipped: 'AWS_ENDPOINT_URL is not a local emulator', ok: false }
   if (!onPath('docker', env.PATH)) return { skipped: 'docker is not installed (Debian/Ubuntu: sudo apt-get install docker.io)', ok: false }
   try {
@@ -158,7 +165,7 @@ export async function imageDemo(env: NodeJS.ProcessEnv, print: (line: string) =>
     for (const [script, args] of steps) {
       if ((await runScriptLine(script, args, runEnv, print)) !== 0) return { ok: false }
     }
-    return { ok: true }
+    return { ok: then ? await then(runEnv) : true }
   } finally {
     await docker(['rm', '--force', localContainerName(service)], runEnv).catch(() => undefined)
     const images = [`${service}:${tag}`, ...(runEnv.ECR_REGISTRY ? [`${runEnv.ECR_REGISTRY}/${service}:${tag}`] : [])]

@@ -4,25 +4,49 @@
 import type { Env } from '../config/env.js'
 import { CheckFailed } from '../core/errors.js'
 import { stream, type Ran, type Streaming } from '../core/shell.js'
-import { DAEMON_DOWN, DAEMON_DOWN_MESSAGE, DOCKER_INSTALL_HINT, dockerReason } from '../ops/ecr-login.js'
+import { DAEMON_DOWN, DAEMON_DOWN_MESSAGE, DOCKER_INSTALL_HINT, daemonSilent, dockerReason, dockerTimeoutMs } from '../ops/ecr-login.js'
+export { daemonName, daemonSilent, dockerTimeoutMs } from '../ops/ecr-login.js'
 import type { ContainerState } from './health.js'
 
 export const DOCKER_MISSING_MESSAGE = `docker is not installed (not found on PATH): ${DOCKER_INSTALL_HINT}`
 
 function missing(error: unknown): never {
-  if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckFailed(DOCKER_MISSING_MESSAGE)
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(error instanceof CheckFailed)) throw new CheckFailed(DOCKER_MISSING_MESSAGE)
   throw error
 }
 
+/** The bound of a build, push or pull: long, but a bound (a daemon that stops answering midway ends it). */
+export const LONG_DOCKER_CALL_MS = 60 * 60 * 1000
+
+export const DOCKER_TIMEOUT_HELP = { name: 'DOCKER_TIMEOUT', description: 'seconds the Docker daemon has to answer each short docker call (default 30; builds, pushes and pulls get 60 min)' } as const
+
+/** A running docker that is stopped at its deadline; `done` then rejects with daemonSilent. */
+function bounded(running: Streaming, env: Env, args: readonly string[], ms: number): Streaming {
+  let late = false
+  const timer = setTimeout(() => {
+    late = true
+    running.stop('SIGKILL')
+  }, ms)
+  return {
+    stop: running.stop,
+    done: running.done.finally(() => clearTimeout(timer)).then((ran) => {
+      if (late) throw daemonSilent(env, args, ms)
+      return ran
+    }),
+  }
+}
+
 /**
- * docker with its output captured. Throws CheckFailed when docker is missing or its daemon is
- * down. Spawned directly (shell.stream, no zx): these calls are many and short, and zx's load
- * alone would cost a third of a second.
+ * docker with its output captured, bounded by DOCKER_TIMEOUT. Throws CheckFailed when docker
+ * is missing, its daemon is down, or it does not answer in time. Spawned directly
+ * (shell.stream, no zx): these calls are many and short, and zx's load alone would cost a
+ * third of a second.
  */
 export async function docker(args: readonly string[], env: Env, input?: string): Promise<Ran> {
   let ran: Ran
   try {
-    ran = await stream('docker', args, { env, ...(input !== undefined ? { input } : {}), onLine: () => {} }).done
+    const running = stream('docker', args, { env, ...(input !== undefined ? { input } : {}), onLine: () => {} })
+    ran = await bounded(running, env, args, dockerTimeoutMs(env)).done
   } catch (error) {
     missing(error)
   }
@@ -37,14 +61,23 @@ export async function dockerOk(args: readonly string[], env: Env, what: string, 
   return ran.stdout
 }
 
-/** docker with each output line handed to onLine as it comes (build, push, pull, logs -f). */
-export function dockerStream(args: readonly string[], env: Env, onLine: (line: string, from: 'stdout' | 'stderr') => void): Streaming {
+/**
+ * docker with each output line handed to onLine as it comes (build, push, pull), bounded by
+ * `deadlineMs` (default LONG_DOCKER_CALL_MS); Infinity only for what the user ends (logs -f, events).
+ */
+export function dockerStream(
+  args: readonly string[],
+  env: Env,
+  onLine: (line: string, from: 'stdout' | 'stderr') => void,
+  deadlineMs: number = LONG_DOCKER_CALL_MS,
+): Streaming {
   let running: Streaming
   try {
     running = stream('docker', args, { env, onLine })
   } catch (error) {
     missing(error)
   }
+  if (Number.isFinite(deadlineMs)) running = bounded(running, env, args, deadlineMs)
   return {
     stop: running.stop,
     done: running.done.then((ran) => {

@@ -10,9 +10,9 @@ import { say, colour } from '../core/output.js'
 import { registerSecret } from '../core/redact.js'
 import { decodeAuthorizationToken, dockerReason, ecrLogin, resolveTarget, type EcrLoginDeps } from '../ops/ecr-login.js'
 import { loadTemplate, parseTemplate, type Template } from '../templates/template.js'
-import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, requireDaemon, type ImageInfo } from './docker.js'
+import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, needsLogin, requireDaemon, type ImageInfo } from './docker.js'
 import { platformMismatch, taskPlatform, type Platform } from './naming.js'
-import { remoteImage, type Credentials } from './registry.js'
+import { registryTimeoutMs, remoteImage, type Credentials } from './registry.js'
 import { gitSourceTag, sourceFolder } from './source.js'
 
 /** The task-definition template a command reads: --task-definition FILE, else the service's own. */
@@ -148,7 +148,7 @@ export async function pushLocalImage(
   const progress = print ? indented(print) : dockerProgress
   const remoteRef = `${target.registry}/${repository}:${tag}`
   const credentials = await registryCredentials(target.region, deps)
-  const remote = await remoteImage(target.registry, repository, tag, credentials)
+  const remote = await remoteImage(target.registry, repository, tag, credentials, { timeoutMs: registryTimeoutMs(env) })
   const base = { image: remoteRef, registry: target.registry, repository, tag }
   if (remote?.configDigest === info.id) return { ...base, digest: remote.digest, pushed: false }
   await dockerOk(['tag', local, remoteRef], env, `docker tag ${local} ${remoteRef}`)
@@ -156,7 +156,13 @@ export async function pushLocalImage(
   say(`Logging docker in to ${target.registry}`)
   await ecrLogin(target.registry, deps)
   say(`Pushing ${remoteRef}${remote ? ` (the registry's ${tag} is another image: ${remote.digest.slice(0, 19)})` : ''}`)
-  const ran = await dockerStream(['push', remoteRef], env, progress).done
+  let ran = await dockerStream(['push', remoteRef], env, progress).done
+  if (ran.code !== 0 && needsLogin(ran.stderr)) {
+    // Refused for want of a login all the same (a token that expired or was replaced meanwhile): once more, freshly logged in.
+    say(`${target.registry} refused the push (${dockerReason(ran.stderr)}): logging docker in again and retrying once`)
+    await ecrLogin(target.registry, deps)
+    ran = await dockerStream(['push', remoteRef], env, progress).done
+  }
   if (ran.code !== 0) {
     if (immutableTagRefusal(ran.stderr)) {
       throw new CheckFailed(

@@ -62,6 +62,9 @@ export interface Reference {
   digest?: string
 }
 
+/** A content digest as registries give it: sha256 and 64 lower-case hex digits. */
+export const DIGEST = /^sha256:[0-9a-f]{64}$/
+
 /** Split an image reference as docker does: the first part is a registry when it has a "." or ":" or is localhost. Pure. */
 export function parseReference(text: string): Reference {
   let rest = text.trim()
@@ -85,6 +88,9 @@ export function parseReference(text: string): Reference {
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1)
     rest = rest.slice(0, colon)
+  }
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    throw new ConfigError(`"${text}": "${digest}" is not an image digest (sha256: and 64 hex digits, as docker push prints it)`)
   }
   if (!rest || !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(rest) || (tag !== undefined && !TAG.test(tag))) {
     throw new ConfigError(`"${text}" is not an image reference such as python:3.10-slim-buster or 123456789012.dkr.ecr.eu-west-2.amazonaws.com/backend-flask:abc1234`)

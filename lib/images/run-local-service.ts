@@ -2,6 +2,7 @@
 // service's task definition on the local docker as Fargate would run it, before any money is
 // spent: the image, environment, entry point and command, host networking, secrets from SSM,
 // and ECS's health check, ending in a verdict (healthy or unhealthy, with the last output).
+import { constants } from 'node:os'
 import type { RunContext } from '../aws/context.js'
 import { EXIT, UsageError, type ExitCode } from '../core/errors.js'
 import { serviceNamed } from '../config/services.js'
@@ -54,53 +55,66 @@ export async function runLocalService(
   let following = false
   let wake: (() => void) | undefined
   const stopped = new Promise<'interrupt'>((resolve) => (wake = () => resolve('interrupt')))
-  // Ctrl-C (the terminal sends it to docker logs too): while following, stop and remove the
-  // container below; before that, remove what was started and leave.
-  const onSigint = () => {
+  // Ctrl-C, a kill (SIGTERM) or a closed terminal (SIGHUP): while following, stop and remove the
+  // container below; before that (with detach too, until the verdict), remove what was
+  // started and leave, so no container is left holding the port.
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupted = true
     if (following) wake?.()
-    else void removeContainer(localContainerName(service.name), env).finally(() => process.exit(130))
+    else void removeContainer(localContainerName(service.name), env).catch(() => undefined).finally(() => process.exit(128 + (constants.signals[signal] ?? 1)))
   }
-  if (!values.detach) process.on('SIGINT', onSigint)
+  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+  const release = () => {
+    for (const signal of SIGNALS) process.off(signal, onSignal)
+  }
+  try {
+    return await runLocalUntilDone()
+  } finally {
+    release()
+  }
 
-  // Without --detach, the container's output from its start, as it comes (redacted like every
-  // line the kit prints), while the health check decides.
-  const follow = (container: string) => {
-    logs = dockerStream(['logs', '--follow', container], env, (line) => say(line))
-  }
-  const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
-  const container = local.container
-  const healthy = local.verdict.kind === 'healthy' || local.verdict.kind === 'running'
-  const tail = local.verdict.kind === 'exited' ? await lastLogs(container, env) : undefined
-  const line = verdictLine(service.name, local.verdict, local.seconds, tail)
-  if (healthy) ok(line)
-  else bad(line)
-  const document: LocalRunDocument = { container, image: local.image, verdict: local.verdict.kind, seconds: Number(local.seconds.toFixed(2)), lastHealthOutput: 'output' in local.verdict ? local.verdict.output : undefined }
+  async function runLocalUntilDone(): Promise<{ exitCode: ExitCode; document?: LocalRunDocument; verdict?: string }> {
+    // Without detach, the container's output from its start, as it comes (redacted like every
+    // line the kit prints), while the health check decides.
+    const follow = (container: string) => {
+      logs = dockerStream(['logs', '--follow', container], env, (line) => say(line), Infinity)
+    }
+    const local = await startLocal(service, template, run, started, values.detach ? undefined : follow)
+    const container = local.container
+    const healthy = local.verdict.kind === 'healthy' || local.verdict.kind === 'running'
+    const tail = local.verdict.kind === 'exited' ? await lastLogs(container, env) : undefined
+    const line = verdictLine(service.name, local.verdict, local.seconds, tail)
+    if (healthy) ok(line)
+    else bad(line)
+    const document: LocalRunDocument = { container, image: local.image, verdict: local.verdict.kind, seconds: Number(local.seconds.toFixed(2)), lastHealthOutput: 'output' in local.verdict ? local.verdict.output : undefined }
 
-  if (values.detach) {
-    if (values.json) say(JSON.stringify(document))
-    say(`The container ${container} is left ${local.verdict.kind === 'exited' ? 'stopped' : 'running'}: docker logs -f ${container}; remove it with docker rm -f ${container}`)
-    return { exitCode: healthy ? EXIT.ok : EXIT.failed, document, verdict: line }
-  }
-  if (local.verdict.kind === 'exited') {
-    await logs?.done
+    if (values.detach) {
+      release()
+      say(`The container ${container} is left ${local.verdict.kind === 'exited' ? 'stopped' : 'running'}: docker logs -f ${container}; remove it with docker rm -f ${container}`)
+      // --json: the document is the last line, as --help promises.
+      if (values.json) say(JSON.stringify(document))
+      return { exitCode: healthy ? EXIT.ok : EXIT.failed, document, verdict: line }
+    }
+    if (local.verdict.kind === 'exited') {
+      await logs?.done
+      await removeContainer(container, env)
+      return { exitCode: EXIT.failed }
+    }
+    say(`Following ${container}'s output; Ctrl-C stops and removes it`)
+    following = true
+    if (interrupted) wake?.()
+    await Promise.race([stopped, (logs as NonNullable<typeof logs>).done])
+    const state = interrupted ? undefined : await containerState(container, env)
+    if (!interrupted && state?.Running !== true) {
+      if (state) bad(`[BAD] ${service.name} exited with code ${state.ExitCode}`)
+      await removeContainer(container, env)
+      return { exitCode: EXIT.failed }
+    }
+    say(`Stopping and removing ${container}`)
+    logs?.stop()
+    await docker(['stop', container], env)
     await removeContainer(container, env)
-    return { exitCode: EXIT.failed }
+    return { exitCode: healthy ? EXIT.ok : EXIT.failed }
   }
-  say(`Following ${container}'s output; Ctrl-C stops and removes it`)
-  following = true
-  if (interrupted) wake?.()
-  await Promise.race([stopped, (logs as NonNullable<typeof logs>).done])
-  const state = interrupted ? undefined : await containerState(container, env)
-  if (!interrupted && state?.Running !== true) {
-    if (state) bad(`[BAD] ${service.name} exited with code ${state.ExitCode}`)
-    await removeContainer(container, env)
-    return { exitCode: EXIT.failed }
-  }
-  say(`Stopping and removing ${container}`)
-  logs?.stop()
-  await docker(['stop', container], env)
-  await removeContainer(container, env)
-  process.off('SIGINT', onSigint)
-  return { exitCode: healthy ? EXIT.ok : EXIT.failed }
 }

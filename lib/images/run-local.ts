@@ -11,6 +11,7 @@ import { get, type Env } from '../config/env.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import { CheckFailed } from '../core/errors.js'
 import { say, warn } from '../core/output.js'
+import { portHolder, portTakenLine } from './ports.js'
 import { registerSecret } from '../core/redact.js'
 import { stepContext } from '../steps/step.js'
 import type { Template } from '../templates/template.js'
@@ -53,7 +54,7 @@ export async function fetchSecrets(run: RunContext, secrets: RunPlan['secrets'])
   return Object.fromEntries(secrets.map((s) => [s.name, values.get(s.parameter) as string]))
 }
 
-function portInUse(port: number): Promise<boolean> {
+function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     socket.setTimeout(500)
@@ -61,6 +62,14 @@ function portInUse(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false))
     socket.once('timeout', () => (socket.destroy(), resolve(false)))
   })
+}
+
+/** Refuse, before anything starts, a port something on this machine already listens on, naming it when it can be seen. */
+async function refuseTakenPort(port: number): Promise<void> {
+  const holder = portHolder(port)
+  if (holder?.listening) throw new CheckFailed(portTakenLine(port, holder))
+  // Without /proc, a connection that succeeds is the evidence.
+  if (holder === undefined && (await portAnswers(port))) throw new CheckFailed(portTakenLine(port, {}))
 }
 
 /** The image local, pulled for the task's platform when not (logging in when the registry asks). */
@@ -130,32 +139,48 @@ export async function startLocal(
   for (const note of plan.notes) warn(`${template.file}: ${note}`)
   // Secrets first: a missing one fails here, before docker does anything.
   const secretValues = await fetchSecrets(run, plan.secrets)
-  // (inspect fails in one line when docker is missing or its daemon is down)
-  const info = await ensureImage(image, platform.name, env)
-  checkPlatform(image, info, platform)
+  // (inspect fails in one line when docker is missing, its daemon is down or does not answer)
   if (await containerState(name, env)) {
     say(`Replacing the container ${name} of an earlier run-local`)
     await dockerOk(['rm', '--force', name], env, `docker rm ${name}`)
   }
-  for (const port of plan.ports) {
-    if (await portInUse(port)) warn(`port ${port} is already in use on this machine: the container shares the host's network and may fail to listen on it`)
-  }
+  for (const port of plan.ports) await refuseTakenPort(port)
+  const info = await ensureImage(image, platform.name, env)
+  checkPlatform(image, info, platform)
   say(`Starting ${name} from ${image} (${platform.name}, host network${plan.ports.length ? `, port ${plan.ports.join(', ')}` : ''}${plan.secrets.length ? `, secrets ${plan.secrets.map((s) => s.name).join(', ')} from SSM` : ''})`)
+  // Docker's own events wake the wait (health status, death), from just before the start.
+  const since = Math.floor(Date.now() / 1000) - 1
   // The secrets' values only in docker's environment: `--env NAME` makes docker read them there.
   const ran = await docker(plan.args, { ...env, ...secretValues })
   if (ran.code !== 0) throw new CheckFailed(`docker run failed: ${dockerReason(ran.stderr || ran.stdout)}`)
   onStarted?.(name)
   const deadline = Date.now() + verdictDeadlineSeconds(plan.health) * 1000
   const settleAt = Date.now() + 2000
-  for (;;) {
-    const state = await containerState(name, env)
-    if (!state) throw new CheckFailed(`the container ${name} disappeared (removed by someone else?)`)
-    const verdict = verdictOf(state, plan.health !== undefined, Date.now() >= settleAt)
-    if (verdict.kind !== 'pending') return { container: name, image, verdict, seconds: (performance.now() - started) / 1000, plan }
-    if (Date.now() > deadline) {
-      return { container: name, image, verdict: { kind: 'unhealthy', output: 'no verdict from docker in time', failingStreak: 0 }, seconds: (performance.now() - started) / 1000, plan }
+  let wake: (() => void) | undefined
+  const events = dockerStream(['events', '--since', String(since), '--filter', `container=${name}`, '--format', '{{.Action}}'], env, () => wake?.(), Infinity)
+  events.done.catch(() => undefined)
+  try {
+    for (;;) {
+      const state = await containerState(name, env)
+      if (!state) throw new CheckFailed(`the container ${name} disappeared (removed by someone else?)`)
+      const verdict = verdictOf(state, plan.health !== undefined, Date.now() >= settleAt)
+      if (verdict.kind !== 'pending') return { container: name, image, verdict, seconds: (performance.now() - started) / 1000, plan }
+      if (Date.now() > deadline) {
+        return { container: name, image, verdict: { kind: 'unhealthy', output: 'no verdict from docker in time', failingStreak: 0 }, seconds: (performance.now() - started) / 1000, plan }
+      }
+      // Until an event, or else at the health check's own pace (settle time without one), never past the deadline.
+      const pace = plan.health ? plan.health.interval * 1000 : Math.max(0, settleAt - Date.now()) + 50
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(pace, Math.max(0, deadline - Date.now()) + 50))
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      wake = undefined
     }
-    await new Promise((r) => setTimeout(r, 200))
+  } finally {
+    events.stop()
   }
 }
 

@@ -45,7 +45,10 @@ export async function sourceFolder(service: ServiceDeclaration, context: string 
     }
     dir = join(top, service.source)
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new ConfigError(`${context !== undefined ? `--context ${context}` : `the source folder of ${service.name}`}: ${dir} is not a directory: give the folder that holds the Dockerfile`)
+  }
+  if (!existsSync(dir)) {
     throw new ConfigError(`the source folder of ${service.name}, ${dir}, does not exist: run this from the app's repository (it has ${service.source}/ at its top), or pass --context DIR`)
   }
   const dockerfile = join(dir, 'Dockerfile')

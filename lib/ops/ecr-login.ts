@@ -5,8 +5,8 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { openContext, resolveRegion, type RunContext } from '../aws/context.js'
 import { ecrRegistry } from '../aws/arns.js'
 import { checkRegistry, refuseRealAwsUnderEmulator, registryFromEnv } from '../aws/registry.js'
-import type { Env } from '../config/env.js'
-import { CheckFailed } from '../core/errors.js'
+import { get, type Env } from '../config/env.js'
+import { CheckFailed, ConfigError } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { capture } from '../core/shell.js'
 
@@ -44,18 +44,32 @@ export function registryRegion(registry: string): string | undefined {
   return /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$/.exec(registry)?.[1]
 }
 
-/** When the login stops working, as a line to print; `expired` when that time has passed already. Pure. */
-export function describeExpiry(expiresAt: Date | undefined, now: Date): { text: string; expired: boolean } {
+/**
+ * When the login stops working, as a line to print. A past expiry is said as what it is:
+ * `emulator` (its endpoint) when the token came from a local emulator, whose tokens carry a
+ * fixed expiry in the past that its registry never checks; otherwise `expired`, which from
+ * AWS means this machine's clock is wrong. Pure.
+ */
+export function describeExpiry(expiresAt: Date | undefined, now: Date, emulator?: string): { text: string; expired: boolean } {
   const at = expiresAt ?? new Date(now.getTime() + TOKEN_LIFETIME_MS)
-  const stamp = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+  const stamp = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
   const minutes = Math.round((at.getTime() - now.getTime()) / 60000)
+  if (minutes <= 0 && emulator) {
+    return {
+      text: `The emulator (${emulator}) gives its tokens a fixed expiry in the past (${stamp(at)}), which its registry does not check: this login does not expire (on AWS a login lasts 12 h)`,
+      expired: false,
+    }
+  }
   if (minutes <= 0) {
-    return { text: `ECR says this token expired at ${stamp}, which has passed: check the system clock`, expired: true }
+    return {
+      text: `ECR says this token expired at ${stamp(at)}, before now by this machine's clock (${stamp(now)}): the clock is wrong by over 12 h, so logins will not last; fix the clock (timedatectl), then run ./scripts/ecr/login again`,
+      expired: true,
+    }
   }
   const left = minutes >= 90 ? `${Math.round(minutes / 60)} h` : `${minutes} min`
   return {
     text:
-      `The login expires ${stamp} (in ${left}${expiresAt ? '' : '; ECR tokens last 12 h'}): after that pulls and pushes ` +
+      `The login expires ${stamp(at)} (in ${left}${expiresAt ? '' : '; ECR tokens last 12 h'}): after that pulls and pushes ` +
       'fail with "no basic auth credentials" or 403, so run ./scripts/ecr/login again',
     expired: false,
   }
@@ -70,8 +84,40 @@ export interface DockerResult {
 /** Runs docker with args and stdin; rejects with the spawn error (ENOENT) when docker is missing. */
 export type DockerRunner = (args: readonly string[], input: string, env: Env) => Promise<DockerResult>
 
-/** docker from PATH (and only PATH), through zx, its output captured so the kit words the result. */
-export const runDocker: DockerRunner = (args, input, env) => capture('docker', args, { env, input })
+/** Seconds a docker call that should answer promptly may take (DOCKER_TIMEOUT, default 30). Pure. */
+export function dockerTimeoutMs(env: Env): number {
+  const text = get(env, 'DOCKER_TIMEOUT')
+  if (text === undefined) return 30000
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new ConfigError(`DOCKER_TIMEOUT must be a number of seconds from 0 to 3600, got "${text}"`)
+  return Math.round(n * 1000)
+}
+
+/** The daemon docker talks to, as a user would name it. Pure. */
+export function daemonName(env: Env): string {
+  const host = get(env, 'DOCKER_HOST')
+  if (host) return `${host} (DOCKER_HOST)`
+  const context = get(env, 'DOCKER_CONTEXT')
+  if (context) return `docker context ${context} (DOCKER_CONTEXT)`
+  return 'unix:///var/run/docker.sock (docker\'s default)'
+}
+
+/** A daemon that took the connection but gave no answer in time, in one line naming it. Pure. */
+export function daemonSilent(env: Env, args: readonly string[], ms: number): CheckFailed {
+  return new CheckFailed(
+    `the Docker daemon at ${daemonName(env)} gave no answer to docker ${args[0]} in ${Math.round(ms / 100) / 10} s: ` +
+      'check that dockerd is running and healthy and DOCKER_HOST names it (raise DOCKER_TIMEOUT if it is just slow)',
+  )
+}
+
+/** docker from PATH (and only PATH), through zx, its output captured so the kit words the result; bounded by DOCKER_TIMEOUT. */
+export const runDocker: DockerRunner = async (args, input, env) => {
+  const ms = dockerTimeoutMs(env)
+  const started = performance.now()
+  const ran = await capture('docker', args, { env, input, timeoutMs: ms })
+  if (ran.code === null && performance.now() - started >= ms) throw daemonSilent(env, args, ms)
+  return ran
+}
 
 /** docker's own reason, one line: its last line that is not a log or warning line. Pure. */
 export function dockerReason(stderr: string): string {

@@ -6,7 +6,8 @@
 // then has no role to open its ssmmessages channels with.
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import type { Env } from '../config/env.js'
+import { get, type Env } from '../config/env.js'
+import { NAME_VARIABLES } from '../config/names.js'
 import { secretsProblem, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
 import { awsErrorIs } from '../aws/clients.js'
@@ -90,16 +91,37 @@ export function pinnedPair(wanted: unknown, running: unknown): { repository: str
   return { repository: tagged[2], tag: tagged[3], digest: pinned[3] }
 }
 
-/** Take the pinned image into `desired` wherever ECR says the template's tag still names that digest. */
-async function adoptPinnedImages(ecr: ECRClient, desired: Record<string, unknown>, latest: { containerDefinitions?: Array<{ name?: string; image?: string }> }): Promise<void> {
+/**
+ * Whether the image a deploy pinned is what the template means: the one rule status and
+ * provision share. When the user left IMAGE_TAG unset and the template's tag is the default,
+ * the template names no image on purpose, and what `deploy` put in place (whatever its --tag)
+ * stands until the user deploys something else. When IMAGE_TAG is set, the pin stands while
+ * ECR's tag still names that digest. Pure over ECR's answer (`taggedDigest`).
+ */
+export function pinnedImageStands(env: Env, pair: { tag: string; digest: string }, taggedDigest: string | undefined): boolean {
+  if (get(env, 'IMAGE_TAG') === undefined && pair.tag === NAME_VARIABLES.IMAGE_TAG) return true
+  return taggedDigest === pair.digest
+}
+
+/** Take the pinned image into `desired` wherever it stands (pinnedImageStands). */
+async function adoptPinnedImages(
+  ecr: ECRClient,
+  env: Env,
+  desired: Record<string, unknown>,
+  latest: { containerDefinitions?: Array<{ name?: string; image?: string }> },
+): Promise<void> {
   const containers = (desired.containerDefinitions ?? []) as Array<{ name?: string; image?: unknown }>
   for (const container of containers) {
     const running = latest.containerDefinitions?.find((c) => c.name === container.name)?.image
     const pair = pinnedPair(container.image, running)
     if (!pair) continue
+    if (pinnedImageStands(env, pair, undefined)) {
+      container.image = running
+      continue
+    }
     try {
       const found = await ecr.send(new DescribeImagesCommand({ repositoryName: pair.repository, imageIds: [{ imageTag: pair.tag }] }))
-      if (found.imageDetails?.[0]?.imageDigest === pair.digest) container.image = running
+      if (pinnedImageStands(env, pair, found.imageDetails?.[0]?.imageDigest)) container.image = running
     } catch (error) {
       // The tag is gone or the repository elsewhere: the template's image is then a change.
       if (!awsErrorIs(error, /ImageNotFoundException|RepositoryNotFoundException/)) throw error
@@ -148,8 +170,8 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
         if (ctx.dryRun) return [change('created', 'first revision')]
         return [change('created', `${family}:${await register()}`)]
       }
-      // An image deploy pinned by digest is the template's image while the tag still points at it.
-      await adoptPinnedImages(ctx.client(ECRClient, 'ECR'), desired, latest)
+      // An image deploy pinned by digest is the template's image where it stands (pinnedImageStands).
+      await adoptPinnedImages(ctx.client(ECRClient, 'ECR'), ctx.env, desired, latest)
       // Tags come back beside the definition, not in it.
       const paths = differences(desired, { ...latest, tags: current?.tags ?? [] })
       if (paths.length === 0) {

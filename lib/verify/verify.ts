@@ -2,7 +2,8 @@
 // read once (roles and groups shared across services), then judged by the pure checks.
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
-import { BatchGetImageCommand, DescribeImagesCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr'
+import { ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr'
+import { contextHome, lookUpImage, registryConfig, type ImageHome } from '../images/image-home.js'
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { readRolePolicies } from '../aws/iam.js'
@@ -46,12 +47,6 @@ import {
   type TaskDefinitionSpec,
 } from './task.js'
 
-const MANIFEST_TYPES = [
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-]
 
 /** Reads shared by every service of one verify run (a role is read once). */
 export class VerifyReader {
@@ -119,26 +114,31 @@ export class VerifyReader {
     return { label: securityGroup, groups: group ? [{ name: `${group.GroupName} (${group.GroupId})`, permissions: group.IpPermissions ?? [] }] : [] }
   }
 
-  /** Whether the image exists, and its manifest's platforms (from the registry, for a single image's config). */
+  /**
+   * Whether the image exists, and its manifest's platforms, asked where the image was pushed
+   * (lib/images/image-home.ts): the account's images where ECR_REGISTRY says, another
+   * account's in its ECR.
+   */
   async image(ref: ImageReference): Promise<{ fact: ImageFact; manifest?: ManifestFacts; unavailable?: string }> {
     if (!ref.ecr) return { fact: { image: ref.image, found: false, why: 'not ecr' } }
-    const ecr = this.ctx.client(ECRClient, 'ECR')
     const { registryId, repository: repositoryName, tag, digest } = ref.ecr
-    const imageId = digest ? { imageDigest: digest } : { imageTag: tag }
-    let found
-    try {
-      found = (await ecr.send(new DescribeImagesCommand({ registryId, repositoryName, imageIds: [imageId] }))).imageDetails?.[0]
-    } catch (error) {
-      if (awsErrorIs(error, 'RepositoryNotFoundException')) return { fact: { image: ref.image, found: false, why: 'no repository' } }
-      if (awsErrorIs(error, 'ImageNotFoundException')) return { fact: { image: ref.image, found: false, why: 'no image' } }
-      throw error
-    }
-    if (!found) return { fact: { image: ref.image, found: false, why: 'no image' } }
-    const fact: ImageFact = { image: ref.image, found: true, digest: found.imageDigest }
-    const got = await ecr.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds: [imageId], acceptedMediaTypes: MANIFEST_TYPES }))
-    const image = got.images?.[0]
-    const manifest = parseManifest(image?.imageManifest, image?.imageManifestMediaType)
+    const { home, access } = contextHome(this.ctx)
+    const ours = registryId === this.ctx.accountId && ref.ecr.region === this.ctx.region
+    const where: ImageHome = ours ? home : { registry: ref.image.split('/')[0], kind: 'ecr' }
+    const looked = await lookUpImage(where, repositoryName, digest ? { digest } : { tag: tag ?? 'latest' }, access, { manifest: true, registryId })
+    if (!looked.found) return { fact: { image: ref.image, found: false, why: looked.why } }
+    const fact: ImageFact = { image: ref.image, found: true, digest: looked.image.digest }
+    const manifest = parseManifest(looked.image.manifest, looked.image.mediaType)
     if (manifest.kind !== 'single' || !manifest.configDigest) return { fact, manifest }
+    if (where.kind === 'registry') {
+      try {
+        const config = await registryConfig(where, repositoryName, manifest.configDigest, access)
+        return { fact, manifest: { ...manifest, platform: { os: config.os, architecture: config.architecture, variant: config.variant } } }
+      } catch (error) {
+        return { fact, manifest, unavailable: `the registry did not give its config: ${describeError(error).line}` }
+      }
+    }
+    const ecr = this.ctx.client(ECRClient, 'ECR')
     // A single image's platform is in its config blob: ask the registry for it.
     try {
       const { downloadUrl } = await ecr.send(new GetDownloadUrlForLayerCommand({ registryId, repositoryName, layerDigest: manifest.configDigest }))

@@ -2,7 +2,9 @@
 // bin/db/test). Exit 0 connected, 1 the connection failed (one line: which way, and the fix),
 // 2 no URL or a malformed one.
 import { parseSeconds } from '../../lib/core/cli.js'
-import { DB_URL_VARIABLES, parseDbUrl, passwordsOf, probeDatabase, resolveDbUrl } from '../../lib/ops/db.js'
+import { DB_URL_VARIABLES } from '../../lib/config/env.js'
+import { passwordsOf } from '../../lib/core/redact.js'
+import { parseDbUrl, probeDatabase, resolveDbUrl } from '../../lib/ops/db.js'
 import { EXIT } from '../../lib/core/errors.js'
 import { runScript } from '../../lib/core/boundary.js'
 import { ok, say } from '../../lib/core/output.js'

@@ -2,6 +2,7 @@
 // spent, ending in a verdict (healthy or unhealthy, with the last output): lib/images/run-local-service.ts.
 import { runScript, withAwsEnv } from '../../lib/core/boundary.js'
 import { envHelp } from '../../lib/config/variables.js'
+import { DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
 import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
 import { runLocal } from '../../lib/kit/run-local.js'
 
@@ -21,13 +22,16 @@ await runScript(withAwsEnv(
     env: [
       ...envHelp('ECR_REGISTRY', 'IMAGE_TAG', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'SSM_PREFIX', 'AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_USER_POOL_CLIENT_ID'),
       { name: 'DOCKER_HOST', description: "docker's daemon" },
+      DOCKER_TIMEOUT_HELP,
     ],
     notes: [
       'The container is SERVICE-local, on the host network (one port each, as awsvpc gives a task its own).',
       'Secrets are read from SSM (decrypted) and handed to docker in its environment (`--env NAME`): never in a',
       'process argument, the output, or a file. The health check keeps ECS meaning: CMD-SHELL, interval, timeout,',
       'retries and startPeriod become docker --health-* flags (the first check runs one interval after start).',
-      'Without --detach it follows the logs until Ctrl-C, then stops and removes the container.',
+      'Without --detach it follows the logs until Ctrl-C (or SIGTERM, or the terminal closing), then stops and removes the',
+      'container; a signal before the verdict removes it with --detach too. A port already taken is refused before',
+      'anything starts, naming the process that holds it when this user can see it.',
     ],
   }),
   async ({ values, positionals }) => {

@@ -5,6 +5,7 @@ import { ok, say } from '../../lib/core/output.js'
 import { formatSize } from '../../lib/images/naming.js'
 import { scriptOutput } from '../../lib/kit/script.js'
 import { build } from '../../lib/kit/build.js'
+import { DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
 
 await runScript(
   {
@@ -19,7 +20,7 @@ await runScript(
       'task-definition': { type: 'string', placeholder: 'FILE', description: 'task-definition template to read the platform from (default task-definitions/SERVICE.json)' },
       json: { type: 'boolean', description: 'print one JSON document as the last line' },
     },
-    env: [{ name: 'DOCKER_HOST', description: "docker's daemon (docker's own default otherwise)" }],
+    env: [{ name: 'DOCKER_HOST', description: "docker's daemon (docker's own default otherwise)" }, DOCKER_TIMEOUT_HELP],
     notes: [
       'Platform: linux/amd64, or linux/arm64 when runtimePlatform.cpuArchitecture is ARM64. An image of another',
       'architecture fails on Fargate with "exec format error", so the build is refused (and untagged).',

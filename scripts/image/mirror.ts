@@ -7,6 +7,8 @@ import { envHelp } from '../../lib/config/variables.js'
 import { mirrorImage } from '../../lib/images/images.js'
 import { mirrorRepository, parseReference, taskPlatform } from '../../lib/images/naming.js'
 import { defaultEcrLoginDeps } from '../../lib/ops/ecr-login.js'
+import { DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
+import { REGISTRY_TIMEOUT_HELP } from '../../lib/images/registry.js'
 
 await runScript(
   withAwsEnv({
@@ -20,7 +22,7 @@ await runScript(
       arch: { type: 'string', placeholder: 'ARCH', description: 'X86_64 (default, as Fargate) or ARM64: the platform to pull and check' },
       json: { type: 'boolean', description: 'print one JSON document as the last line' },
     },
-    env: [...envHelp('ECR_REGISTRY', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'), { name: 'DOCKER_HOST', description: "docker's daemon" }],
+    env: [...envHelp('ECR_REGISTRY', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'), { name: 'DOCKER_HOST', description: "docker's daemon" }, DOCKER_TIMEOUT_HELP, REGISTRY_TIMEOUT_HELP],
     notes: ['Example (the guide): ./scripts/image/mirror python:3.10-slim-buster cruddur-python'],
   }),
   async ({ values, positionals }) => {

@@ -5,6 +5,8 @@ import { ok, say } from '../../lib/core/output.js'
 import { envHelp } from '../../lib/config/variables.js'
 import { scriptKit, scriptOutput } from '../../lib/kit/script.js'
 import { push } from '../../lib/kit/push.js'
+import { DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
+import { REGISTRY_TIMEOUT_HELP } from '../../lib/images/registry.js'
 
 await runScript(
   withAwsEnv({
@@ -19,7 +21,7 @@ await runScript(
       'task-definition': { type: 'string', placeholder: 'FILE', description: 'task-definition template giving the platform to check (default task-definitions/SERVICE.json)' },
       json: { type: 'boolean', description: 'print one JSON document as the last line' },
     },
-    env: [...envHelp('ECR_REGISTRY', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'), { name: 'DOCKER_HOST', description: "docker's daemon" }],
+    env: [...envHelp('ECR_REGISTRY', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'), { name: 'DOCKER_HOST', description: "docker's daemon" }, DOCKER_TIMEOUT_HELP, REGISTRY_TIMEOUT_HELP],
     notes: [
       'Whether the registry holds the image is asked of the registry itself (GET /v2/REPOSITORY/manifests/TAG):',
       'the same image id means no upload at all. The login password goes to docker on stdin only.',

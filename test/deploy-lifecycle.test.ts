@@ -131,7 +131,8 @@ lifecycle('deploy and rollback wait for the stack lock a teardown holds, changin
 
 lifecycle('deploy refuses a paused service before any change and points at resume (scripted ECS rollout)', async () => {
   useTimeline(TIMELINES.clean)
-  const paused = await runKit('pause', [], { env: { ...ENV, AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL as string } })
+  // The fixture has the backend alone: pause exits 1 for a declared service that is missing (teardown's fix).
+  const paused = await runKit('pause', [], { env: { ...ENV, ECS_SERVICES: 'backend-flask', AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL as string } })
   assert.is(paused.code, 0, paused.all)
   await pushImage('v2')
   timeline.calls.length = 0

@@ -8,6 +8,7 @@ import { envHelp } from '../lib/config/variables.js'
 import { COMMON_OPTIONS, finish } from '../lib/deploy/command.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
 import { deploy } from '../lib/kit/deploy.js'
+import { REGISTRY_TIMEOUT_HELP } from '../lib/images/registry.js'
 
 await runScript(withAwsEnv(
   {
@@ -25,7 +26,8 @@ await runScript(withAwsEnv(
       'rollback-on-failure': { type: 'boolean', description: 'when the deployment fails and ECS did not roll back, go back to the last revision that deployed successfully' },
       ...COMMON_OPTIONS,
     },
-    env: envHelp('IMAGE_TAG', 'ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
+    // The image is looked up where it was pushed: ECR, or the registry ECR_REGISTRY names.
+    env: [...envHelp('IMAGE_TAG', 'ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'ECR_REGISTRY'), REGISTRY_TIMEOUT_HELP],
     notes: [
       'Exit 0: the deployment succeeded (or nothing differs from what runs). Exit 1: it failed, was rolled back, superseded, or timed out.',
       'Needs what ./scripts/provision creates, and the image pushed to ECR. Refuses a paused service: ./scripts/resume it first.',

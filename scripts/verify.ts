@@ -5,6 +5,7 @@ import { envHelp } from '../lib/config/variables.js'
 import { formatChecks } from '../lib/verify/checks.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
 import { verify } from '../lib/kit/verify.js'
+import { REGISTRY_TIMEOUT_HELP } from '../lib/images/registry.js'
 
 export type { VerifyDocument } from '../lib/kit/verify.js'
 
@@ -18,7 +19,8 @@ await runScript(withAwsEnv(
       'ssmmessages actions. One line per check; exit 1 when any fails.',
     positionals: [{ name: 'SERVICE', description: 'one declared service (default: ECS_SERVICES, else every service in json/services.json)' }],
     options: { json: { type: 'boolean', description: 'print one JSON document instead of lines' } },
-    env: envHelp('AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'AWS_ENDPOINT_URL', 'ECS_SERVICES', 'ECS_CLUSTER', 'SECURITY_GROUP_NAME', 'IMAGE_TAG', 'LOG_GROUP', 'SSM_PREFIX'),
+    // The image is looked up where it was pushed: ECR, or the registry ECR_REGISTRY names.
+    env: [...envHelp('AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'AWS_ENDPOINT_URL', 'ECS_SERVICES', 'ECS_CLUSTER', 'SECURITY_GROUP_NAME', 'IMAGE_TAG', 'LOG_GROUP', 'SSM_PREFIX', 'ECR_REGISTRY'), REGISTRY_TIMEOUT_HELP],
   }),
   async ({ values, positionals }) => {
     const kit = await scriptKit(scriptOutput(values.json === true))

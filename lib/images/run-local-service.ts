@@ -58,10 +58,11 @@ export async function runLocalService(
   // Ctrl-C, a kill (SIGTERM) or a closed terminal (SIGHUP): while following, stop and remove the
   // container below; before that (with detach too, until the verdict), remove what was
   // started and leave, so no container is left holding the port.
+  let leaving: Promise<never> | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = true
     if (following) wake?.()
-    else void removeContainer(localContainerName(service.name), env).catch(() => undefined).finally(() => process.exit(128 + (constants.signals[signal] ?? 1)))
+    else leaving ??= removeContainer(localContainerName(service.name), env).catch(() => undefined).then(() => process.exit(128 + (constants.signals[signal] ?? 1)))
   }
   const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of SIGNALS) process.on(signal, onSignal)
@@ -70,6 +71,11 @@ export async function runLocalService(
   }
   try {
     return await runLocalUntilDone()
+  } catch (error) {
+    // The wait may see the container the signal removed gone before the removal ends: the
+    // signal's exit, not that error.
+    if (leaving) await leaving
+    throw error
   } finally {
     release()
   }

@@ -138,7 +138,8 @@ export async function imageDemo(
   const release = cleanUpOnSignal(cleanUp)
   try {
     if (daemon.daemon === 'private') {
-      privateDaemon = await startPrivateDockerd(join(dir, 'dockerd'), { path: env.PATH })
+      // A folder of its own, not one inside dir: the shorter path leaves room for its sockets.
+      privateDaemon = await startPrivateDockerd(mkdtempSync(join(tmpdir(), 'kit-dockerd-')), { path: env.PATH })
       runEnv = { ...env, ...privateDaemon.env }
       print('Started a private Docker daemon for the demo (stopped at the end)')
     }

@@ -45,17 +45,27 @@ export function mountsUnder(procMounts: string, dir: string): string[] {
     .sort((a, b) => b.length - a.length)
 }
 
+/** The longest unix socket path the daemon makes under `dir` (its containerd's ttrpc socket). */
+const longestSocket = (dir: string) => join(dir, 'exec', 'containerd', 'containerd.sock.ttrpc')
+/** A unix socket's path fits in 107 bytes (sockaddr_un's 108, its NUL included). */
+export const SOCKET_PATH_MAX = 107
+
 const run = (program: string, args: string[]) => new Promise<void>((resolve) => execFile(program, args, { timeout: 15000 }, () => resolve()))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Start dockerd in `dir` (a new, empty folder it then owns: stop() removes it) and wait until it
+ * Start dockerd in `dir` (a new folder, empty or not yet made, that it then owns: stop() removes it) and wait until it
  * answers (`timeoutMs`, default 30 s). `path` is the PATH its clients use (default this
  * process's). Throws CheckFailed when dockerd is missing, this is not root, or it does not come
  * up (with the end of its log); nothing is left behind then.
  */
 export async function startPrivateDockerd(dir: string, options: { path?: string; timeoutMs?: number } = {}): Promise<PrivateDockerd> {
   const path = options.path ?? process.env.PATH ?? ''
+  // Too long a path and containerd cannot bind its socket: dockerd then fails after a timeout, saying only that.
+  const socketBytes = Buffer.byteLength(longestSocket(dir))
+  if (socketBytes > SOCKET_PATH_MAX) {
+    throw new CheckFailed(`the private Docker daemon's folder ${dir} is too deep for its sockets (${socketBytes} bytes, at most ${SOCKET_PATH_MAX}): set TMPDIR to a shorter folder`)
+  }
   if (!onPath('dockerd', path)) throw new CheckFailed(`dockerd is not installed: sudo apt-get install ${DOCKERD_PACKAGES}`)
   if (process.getuid?.() !== 0) throw new CheckFailed('a private Docker daemon needs root: run this as root')
   const bin = join(dir, 'bin')

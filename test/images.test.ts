@@ -10,7 +10,7 @@ import { immutableTagRefusal, needsLogin } from '../lib/images/docker.js'
 import { verdictLine } from '../lib/images/run-local.js'
 import { daemonChoice } from '../lib/images/demo.js'
 import { mountsUnder, privateDockerdArgs, startPrivateDockerd } from '../lib/images/private-dockerd.js'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runKit } from './helpers/run.js'
@@ -209,8 +209,8 @@ daemon('mountsUnder: the mounts under the folder, deepest first, octal escapes d
   ].join('\n')
   assert.equal(mountsUnder(mounts, '/tmp/d'), ['/tmp/d/data/overlay2/abc/merged', '/tmp/d/exec/netns/default', '/tmp/d/a b'])
 })
-daemon('startPrivateDockerd: a folder too deep for its sockets is refused up front, saying how to fix it, and nothing is made', async () => {
-  const dir = join(tmpdir(), 'kit-deep-' + 'x'.repeat(90))
+daemon('startPrivateDockerd: a folder too deep for its sockets is refused up front, saying how to fix it, and the folder is removed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-deep-' + 'x'.repeat(90)))
   const refused = await startPrivateDockerd(dir).then(() => 'started', (error: Error) => error.message)
   assert.match(refused, /is too deep for its sockets \(\d+ bytes, at most 107\): set TMPDIR to a shorter folder/)
   assert.not.ok(existsSync(dir))

@@ -19,7 +19,7 @@ import { registerSecret } from '../core/redact.js'
 import { cleanUpOnSignal } from '../core/on-signal.js'
 import { decodeAuthorizationToken } from '../ops/ecr-login.js'
 import { docker } from './docker.js'
-import { startLocalRegistry } from './local-registry.js'
+import { startLocalRegistry, type LocalRegistry } from './local-registry.js'
 import { startPrivateDockerd, type PrivateDockerd } from './private-dockerd.js'
 import { localContainerName } from './run-local.js'
 
@@ -118,8 +118,9 @@ export async function imageDemo(
 
   const dir = mkdtempSync(join(tmpdir(), 'kit-demo-images-'))
   const tag = 'demo'
-  let stopRegistry: (() => Promise<void>) | undefined
-  let privateDaemon: PrivateDockerd | undefined
+  // Started, or being started when a signal comes: either way the end stops them.
+  let registryStart: Promise<LocalRegistry> | undefined
+  let daemonStart: Promise<PrivateDockerd> | undefined
   let runEnv: NodeJS.ProcessEnv = env
   // What the end does, also when a signal ends the demo first (once, whichever comes first).
   let cleaning: Promise<void> | undefined
@@ -131,16 +132,16 @@ export async function imageDemo(
         const images = [`${service}:${tag}`, ...(runEnv.ECR_REGISTRY ? [`${runEnv.ECR_REGISTRY}/${service}:${tag}`] : [])]
         await docker(['image', 'rm', ...images], runEnv).catch(() => undefined)
       }
-      await stopRegistry?.()
-      await privateDaemon?.stop()
+      await registryStart?.then((local) => local.stop(), () => undefined)
+      await daemonStart?.then((started) => started.stop(), () => undefined)
       rmSync(dir, { recursive: true, force: true })
     })())
   const release = cleanUpOnSignal(cleanUp)
   try {
     if (daemon.daemon === 'private') {
       // A folder of its own, not one inside dir: the shorter path leaves room for its sockets.
-      privateDaemon = await startPrivateDockerd(mkdtempSync(join(tmpdir(), 'kit-dockerd-')), { path: env.PATH })
-      runEnv = { ...env, ...privateDaemon.env }
+      daemonStart = startPrivateDockerd(mkdtempSync(join(tmpdir(), 'kit-dockerd-')), { path: env.PATH })
+      runEnv = { ...env, ...(await daemonStart).env }
       print('Started a private Docker daemon for the demo (stopped at the end)')
     }
     // The registry's user is the emulator's ECR login, so the kit logs in the way it does with ECR.
@@ -150,8 +151,8 @@ export async function imageDemo(
     registerSecret(token)
     const { username, password } = decodeAuthorizationToken(token)
     registerSecret(password)
-    const local = await startLocalRegistry(dir, username, password)
-    stopRegistry = local.stop
+    registryStart = startLocalRegistry(dir, username, password)
+    const local = await registryStart
     print(`A local registry on ${local.registry} stands in for ECR (its login is the emulator's ECR token)`)
 
     // Its own throwaway secret in the emulator's SSM, which run-local fetches and hands to the container.

@@ -56,18 +56,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /**
  * Start dockerd in `dir` (a new folder, empty or not yet made, that it then owns: stop() removes it) and wait until it
  * answers (`timeoutMs`, default 30 s). `path` is the PATH its clients use (default this
- * process's). Throws CheckFailed when dockerd is missing, this is not root, or it does not come
- * up (with the end of its log); nothing is left behind then.
+ * process's). Throws CheckFailed when the folder is too deep for its sockets, dockerd is
+ * missing, this is not root, or it does not come up (with the end of its log); nothing is left
+ * behind then, the folder included.
  */
 export async function startPrivateDockerd(dir: string, options: { path?: string; timeoutMs?: number } = {}): Promise<PrivateDockerd> {
   const path = options.path ?? process.env.PATH ?? ''
   // Too long a path and containerd cannot bind its socket: dockerd then fails after a timeout, saying only that.
-  const socketBytes = Buffer.byteLength(longestSocket(dir))
-  if (socketBytes > SOCKET_PATH_MAX) {
-    throw new CheckFailed(`the private Docker daemon's folder ${dir} is too deep for its sockets (${socketBytes} bytes, at most ${SOCKET_PATH_MAX}): set TMPDIR to a shorter folder`)
+  // Refused: the folder it was given goes too, as it would at stop().
+  const refuse = (why: string): never => {
+    rmSync(dir, { recursive: true, force: true })
+    throw new CheckFailed(why)
   }
-  if (!onPath('dockerd', path)) throw new CheckFailed(`dockerd is not installed: sudo apt-get install ${DOCKERD_PACKAGES}`)
-  if (process.getuid?.() !== 0) throw new CheckFailed('a private Docker daemon needs root: run this as root')
+  const socketBytes = Buffer.byteLength(longestSocket(dir))
+  if (socketBytes > SOCKET_PATH_MAX) refuse(`the private Docker daemon's folder ${dir} is too deep for its sockets (${socketBytes} bytes, at most ${SOCKET_PATH_MAX}): set TMPDIR to a shorter folder`)
+  if (!onPath('dockerd', path)) refuse(`dockerd is not installed: sudo apt-get install ${DOCKERD_PACKAGES}`)
+  if (process.getuid?.() !== 0) refuse('a private Docker daemon needs root: run this as root')
   const bin = join(dir, 'bin')
   for (const folder of [dir, join(dir, 'data'), join(dir, 'exec'), bin]) mkdirSync(folder, { recursive: true })
   // Debian's client first: it matches Debian's dockerd, and its DOCKER_BUILDKIT=1 uses the

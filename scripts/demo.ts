@@ -8,7 +8,7 @@ await runScript(
     name: 'demo',
     summary:
       'Provision the whole stack into a local moto emulator (started here unless AWS_ENDPOINT_URL points at one), ' +
-      'run provision again to show nothing changes, list what exists; when Docker is there, build, push and run an image locally, ' +
+      'run provision again to show nothing changes, list what exists; when Docker is there (a private dockerd it starts as root when no daemon answers), build, push and run an image locally, ' +
       'then deploy that image (with a scripted clean rollout) and show its status; show logs, tear everything down, and stop the emulator. ' +
       'Uses throwaway secrets; never real AWS.',
     options: {},

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import { imageDemo } from '../lib/images/demo.js'
+import { onPath } from '../lib/core/shell.js'
 import { dockerSuite } from './helpers/docker.js'
 import { resetMoto } from './helpers/moto.js'
 
@@ -28,8 +29,15 @@ test('without docker it does nothing and says plainly why', async () => {
     symlinkSync(process.execPath, join(dir, 'node'))
     const result = await imageDemo({ ...process.env, PATH: dir }, () => {})
     assert.equal(result, { skipped: 'docker is not installed (Debian/Ubuntu: sudo apt-get install docker.io)', ok: false })
-    const down = await imageDemo({ ...process.env, DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }, () => {})
-    assert.match(down.skipped ?? '', 'the Docker daemon is not running')
+    // docker, the registry and htpasswd, but no dockerd to start a private daemon with.
+    const tools = mkdtempSync(join(tmpdir(), 'kit-tools-'))
+    try {
+      for (const program of ['docker', 'docker-registry', 'htpasswd']) symlinkSync(onPath(program) as string, join(tools, program))
+      const down = await imageDemo({ ...process.env, PATH: `${dir}:${tools}`, DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }, () => {})
+      assert.equal(down, { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)', ok: false })
+    } finally {
+      rmSync(tools, { recursive: true, force: true })
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

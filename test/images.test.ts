@@ -8,6 +8,11 @@ import { mainContainer, runPlan, ssmParameterName } from '../lib/images/task.js'
 import { bearerChallenge, registryUrl } from '../lib/images/registry.js'
 import { immutableTagRefusal, needsLogin } from '../lib/images/docker.js'
 import { verdictLine } from '../lib/images/run-local.js'
+import { daemonChoice } from '../lib/images/demo.js'
+import { mountsUnder, privateDockerdArgs, startPrivateDockerd } from '../lib/images/private-dockerd.js'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { runKit } from './helpers/run.js'
 
 const naming = suite('lib/images/naming (pure)')
@@ -174,6 +179,43 @@ misc("ECR's refusals: login needed, immutable tag (ECR's own wording)", () => {
   assert.not.ok(immutableTagRefusal('received unexpected HTTP status: 500'))
 })
 misc.run()
+
+const daemon = suite("the demo's Docker daemon: which one, and a private one's arguments and mounts (pure)")
+daemon('daemonChoice: the one that answers; else a private one as root with dockerd installed; else skipped, saying why', () => {
+  const table: Array<[boolean, boolean, boolean, ReturnType<typeof daemonChoice>]> = [
+    [true, true, true, { daemon: 'running' }],
+    [true, false, false, { daemon: 'running' }],
+    [false, true, true, { daemon: 'private' }],
+    [false, false, true, { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)' }],
+    [false, false, false, { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)' }],
+    [false, true, false, { skipped: 'the Docker daemon is not running, and the private one the demo would start needs root (run the demo as root, or start Docker: sudo systemctl start docker)' }],
+  ]
+  for (const [answers, installed, root, want] of table) assert.equal(daemonChoice(answers, installed, root), want, `${answers} ${installed} ${root}`)
+})
+daemon('privateDockerdArgs: no bridge, no iptables, every file under its folder', () => {
+  assert.equal(privateDockerdArgs('/tmp/d'), [
+    '--bridge=none', '--iptables=false', '--ip6tables=false',
+    '--data-root', '/tmp/d/data', '--exec-root', '/tmp/d/exec', '--pidfile', '/tmp/d/docker.pid', '-H', 'unix:///tmp/d/docker.sock',
+  ])
+})
+daemon('mountsUnder: the mounts under the folder, deepest first, octal escapes decoded; not the folder, not a sibling', () => {
+  const mounts = [
+    'proc /proc proc rw 0 0',
+    'nsfs /tmp/d/exec/netns/default nsfs rw 0 0',
+    'overlay /tmp/d/data/overlay2/abc/merged overlay rw 0 0',
+    'tmpfs /tmp/d tmpfs rw 0 0',
+    'nsfs /tmp/dd/exec/netns/default nsfs rw 0 0',
+    'overlay /tmp/d/a\\040b overlay rw 0 0',
+  ].join('\n')
+  assert.equal(mountsUnder(mounts, '/tmp/d'), ['/tmp/d/data/overlay2/abc/merged', '/tmp/d/exec/netns/default', '/tmp/d/a b'])
+})
+daemon('startPrivateDockerd: a folder too deep for its sockets is refused up front, saying how to fix it, and the folder is removed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-deep-' + 'x'.repeat(90)))
+  const refused = await startPrivateDockerd(dir).then(() => 'started', (error: Error) => error.message)
+  assert.match(refused, /is too deep for its sockets \(\d+ bytes, at most 107\): set TMPDIR to a shorter folder/)
+  assert.not.ok(existsSync(dir))
+})
+daemon.run()
 
 const cli = suite('image/build, image/push, image/mirror, ecs/run-local: --help and usage (no docker needed)')
 cli('--help names the flags and the promises; exit 0', async () => {

@@ -14,6 +14,7 @@ import { ConfigError, EXIT, type ExitCode } from '../core/errors.js'
 import { formatInventory, inventory } from '../ops/inventory.js'
 import { colour, say, warn } from '../core/output.js'
 import { registerSecret } from '../core/redact.js'
+import { cleanUpOnSignal } from '../core/on-signal.js'
 import { openContext } from '../aws/context.js'
 import { applySteps } from '../steps/apply.js'
 import { allSteps } from '../steps/index.js'
@@ -111,6 +112,8 @@ export async function runDemo(): Promise<ExitCode> {
     say(colour.bold('Starting a local AWS emulator (moto) on 127.0.0.1...'))
     emulator = await startMoto()
   }
+  // Ctrl-C stops it too (the image part stops what it started first).
+  const release = cleanUpOnSignal(async () => emulator?.stop())
   try {
     const emulatorUrl = given ?? (emulator as Emulator).url
     const env = demoEnv(emulatorUrl)
@@ -145,5 +148,6 @@ export async function runDemo(): Promise<ExitCode> {
     return code
   } finally {
     await emulator?.stop()
+    release()
   }
 }

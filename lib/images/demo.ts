@@ -16,9 +16,11 @@ import { freePort, isLoopbackUrl } from '../aws/emulator.js'
 import { ROOT } from '../config/paths.js'
 import { onPath } from '../core/shell.js'
 import { registerSecret } from '../core/redact.js'
+import { cleanUpOnSignal } from '../core/on-signal.js'
 import { decodeAuthorizationToken } from '../ops/ecr-login.js'
 import { docker } from './docker.js'
-import { startLocalRegistry } from './local-registry.js'
+import { startLocalRegistry, type LocalRegistry } from './local-registry.js'
+import { startPrivateDockerd, type PrivateDockerd } from './private-dockerd.js'
 import { localContainerName } from './run-local.js'
 
 /** A static busybox (the demo and test images are FROM scratch), or undefined. */
@@ -52,6 +54,17 @@ export function writeBusyboxContext(dir: string, busybox: string, port: number, 
       '',
     ].join('\n'),
   )
+}
+
+/**
+ * Which Docker daemon the image part uses: the one that answers; else, as root with dockerd
+ * installed, a private one it starts (as the tests do); else it is skipped, saying why. Pure.
+ */
+export function daemonChoice(answers: boolean, dockerdInstalled: boolean, root: boolean): { daemon: 'running' | 'private' } | { skipped: string } {
+  if (answers) return { daemon: 'running' }
+  if (!dockerdInstalled) return { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)' }
+  if (!root) return { skipped: 'the Docker daemon is not running, and the private one the demo would start needs root (run the demo as root, or start Docker: sudo systemctl start docker)' }
+  return { daemon: 'private' }
 }
 
 export interface ImageDemoResult {
@@ -94,23 +107,43 @@ export async function imageDemo(
 ): Promise<ImageDemoResult> {
   if (!isLoopbackUrl(env.AWS_ENDPOINT_URL)) return { skipped: 'AWS_ENDPOINT_URL is not a local emulator', ok: false }
   if (!onPath('docker', env.PATH)) return { skipped: 'docker is not installed (Debian/Ubuntu: sudo apt-get install docker.io)', ok: false }
-  try {
-    const up = await docker(['version', '--format', '{{.Server.Version}}'], env)
-    if (up.code !== 0) return { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)', ok: false }
-  } catch {
-    return { skipped: 'the Docker daemon is not running (start it: sudo systemctl start docker)', ok: false }
-  }
   if (!onPath('docker-registry', env.PATH) || !onPath('htpasswd', env.PATH)) {
     return { skipped: 'no local registry to push to (sudo apt-get install docker-registry apache2-utils)', ok: false }
   }
   const busybox = staticBusybox()
   if (!busybox) return { skipped: 'no static busybox to build the offline demo image from (sudo apt-get install busybox-static)', ok: false }
+  const answers = await docker(['version', '--format', '{{.Server.Version}}'], env).then((up) => up.code === 0, () => false)
+  const daemon = daemonChoice(answers, onPath('dockerd', env.PATH) !== undefined, process.getuid?.() === 0)
+  if ('skipped' in daemon) return { skipped: daemon.skipped, ok: false }
 
   const dir = mkdtempSync(join(tmpdir(), 'kit-demo-images-'))
   const tag = 'demo'
-  let stopRegistry: (() => Promise<void>) | undefined
+  // Started, or being started when a signal comes: either way the end stops them.
+  let registryStart: Promise<LocalRegistry> | undefined
+  let daemonStart: Promise<PrivateDockerd> | undefined
   let runEnv: NodeJS.ProcessEnv = env
+  // What the end does, also when a signal ends the demo first (once, whichever comes first).
+  let cleaning: Promise<void> | undefined
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      // A private daemon's container and images go with it.
+      if (daemon.daemon === 'running') {
+        await docker(['rm', '--force', localContainerName(service)], runEnv).catch(() => undefined)
+        const images = [`${service}:${tag}`, ...(runEnv.ECR_REGISTRY ? [`${runEnv.ECR_REGISTRY}/${service}:${tag}`] : [])]
+        await docker(['image', 'rm', ...images], runEnv).catch(() => undefined)
+      }
+      await registryStart?.then((local) => local.stop(), () => undefined)
+      await daemonStart?.then((started) => started.stop(), () => undefined)
+      rmSync(dir, { recursive: true, force: true })
+    })())
+  const release = cleanUpOnSignal(cleanUp)
   try {
+    if (daemon.daemon === 'private') {
+      // A folder of its own, not one inside dir: the shorter path leaves room for its sockets.
+      daemonStart = startPrivateDockerd(mkdtempSync(join(tmpdir(), 'kit-dockerd-')), { path: env.PATH })
+      runEnv = { ...env, ...(await daemonStart).env }
+      print('Started a private Docker daemon for the demo (stopped at the end)')
+    }
     // The registry's user is the emulator's ECR login, so the kit logs in the way it does with ECR.
     const context = await openContext(env, { mode: 'apply' })
     const ecr = context.client(ECRClient, 'ECR')
@@ -118,8 +151,8 @@ export async function imageDemo(
     registerSecret(token)
     const { username, password } = decodeAuthorizationToken(token)
     registerSecret(password)
-    const local = await startLocalRegistry(dir, username, password)
-    stopRegistry = local.stop
+    registryStart = startLocalRegistry(dir, username, password)
+    const local = await registryStart
     print(`A local registry on ${local.registry} stands in for ECR (its login is the emulator's ECR token)`)
 
     // Its own throwaway secret in the emulator's SSM, which run-local fetches and hands to the container.
@@ -156,7 +189,7 @@ export async function imageDemo(
         2,
       ),
     )
-    runEnv = { ...env, ECR_REGISTRY: local.registry, IMAGE_TAG: tag, DOCKER_CONFIG: join(dir, 'docker-config'), FORCE_COLOR: undefined }
+    runEnv = { ...runEnv, ECR_REGISTRY: local.registry, IMAGE_TAG: tag, DOCKER_CONFIG: join(dir, 'docker-config'), FORCE_COLOR: undefined }
     const steps: Array<[string, string[]]> = [
       ['image/build', [service, '--context', source, '--tag', tag, '--task-definition', taskDefinition]],
       ['image/push', [service, '--tag', tag, '--task-definition', taskDefinition]],
@@ -167,10 +200,7 @@ export async function imageDemo(
     }
     return { ok: then ? await then(runEnv) : true }
   } finally {
-    await docker(['rm', '--force', localContainerName(service)], runEnv).catch(() => undefined)
-    const images = [`${service}:${tag}`, ...(runEnv.ECR_REGISTRY ? [`${runEnv.ECR_REGISTRY}/${service}:${tag}`] : [])]
-    await docker(['image', 'rm', ...images], runEnv).catch(() => undefined)
-    await stopRegistry?.()
-    rmSync(dir, { recursive: true, force: true })
+    await cleanUp()
+    release()
   }
 }

@@ -1,20 +1,20 @@
 // A real Docker daemon and a real registry for the test run, on this machine only: test/run.ts
 // starts them (when dockerd and docker-registry are installed) before uvu and stops them after.
-// dockerd gets its own data root, exec root, pid file and unix socket under a temp folder, no
+// dockerd is lib/images/private-dockerd.ts's (the demo starts the same one when no daemon
+// answers): its own data root, exec root, pid file and unix socket under a temp folder, no
 // bridge and no iptables (containers use --network host); the registry listens on 127.0.0.1
 // with htpasswd (bcrypt) auth, so `docker login --password-stdin` runs for real. Test files
 // learn where they are from the environment (dockerTestEnv), and fail with one line saying
 // what to install when they are absent.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { startLocalRegistry, type LocalRegistry } from '../../lib/images/local-registry.js'
 import { staticBusybox, writeBusyboxContext } from '../../lib/images/demo.js'
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { startPrivateDockerd, type PrivateDockerd } from '../../lib/images/private-dockerd.js'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite, type Test } from 'uvu'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { onPath } from '../../lib/core/shell.js'
-import { waitFor } from './net.js'
 
 export const DOCKER_PACKAGES = 'docker.io containerd runc docker-registry apache2-utils busybox-static'
 export const DOCKER_MISSING =
@@ -49,23 +49,6 @@ export function missingPrograms(): string[] {
 
 const busyboxPath = (): string => staticBusybox() as string
 
-function startChild(program: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; exited: Promise<void> } {
-  const fd = openSync(log, 'a')
-  const child = spawn(program, args, { stdio: ['ignore', fd, fd], env, detached: false })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.once('error', () => {})
-  return { child, exited }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>, what: string): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
-  process.kill(child.pid, 'SIGTERM')
-  const timer = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 15000)
-  await exited
-  clearTimeout(timer)
-  void what
-}
-
 /** moto's ECR credentials (what ecr/login hands docker), so the registry accepts the kit's real login path. */
 async function motoEcrCredentials(endpoint: string): Promise<{ user: string; password: string }> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -89,30 +72,23 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
   if (missing.length) throw new Error(`${missing.join(', ')} not found on PATH: ${DOCKER_MISSING}`)
   if (process.getuid?.() !== 0) throw new Error('the Docker tests start their own dockerd, which needs root: run them as root (as CI does)')
   const dir = mkdtempSync(join(tmpdir(), 'kit-dockerd-'))
-  const dataRoot = join(dir, 'data')
-  const execRoot = join(dir, 'exec')
-  const bin = join(dir, 'bin')
-  for (const d of [dataRoot, execRoot, bin]) mkdirSync(d)
-  // Debian's client first: its DOCKER_BUILDKIT=1 uses the daemon's BuildKit (the newer client
-  // in /usr/local/bin has no buildx); the legacy builder works with either.
-  if (existsSync('/usr/bin/docker')) symlinkSync('/usr/bin/docker', join(bin, 'docker'))
-  const socket = join(dir, 'docker.sock')
-  const host = `unix://${socket}`
-
-  const dockerd = startChild(
-    'dockerd',
-    [
-      '--bridge=none', '--iptables=false', '--ip6tables=false',
-      '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(dir, 'docker.pid'), '-H', host,
-    ],
-    join(dir, 'dockerd.log'),
-  )
-  const { user, password } = await motoEcrCredentials(awsEndpoint)
-  let local: LocalRegistry
+  // The daemon is lib/images/private-dockerd.ts's, as the demo's is; the registry sits beside it.
+  let dockerd: PrivateDockerd
   try {
+    dockerd = await startPrivateDockerd(join(dir, 'dockerd'))
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+  const host = dockerd.host
+  let local: LocalRegistry
+  let user: string
+  let password: string
+  try {
+    ;({ user, password } = await motoEcrCredentials(awsEndpoint))
     local = await startLocalRegistry(dir, user, password)
   } catch (error) {
-    await stopChild(dockerd.child, dockerd.exited, 'dockerd')
+    await dockerd.stop()
     rmSync(dir, { recursive: true, force: true })
     throw error
   }
@@ -120,8 +96,7 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
   const registryLog = local.log
 
   const env: Record<string, string> = {
-    DOCKER_HOST: host,
-    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    ...dockerd.env,
     KIT_TEST_DOCKER_HOST: host,
     KIT_TEST_REGISTRY: registry,
     KIT_TEST_REGISTRY_USER: user,
@@ -133,39 +108,14 @@ export async function startDockerStack(awsEndpoint: string): Promise<DockerStack
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
-    // Containers the tests left behind go with the daemon; then the daemon and the registry.
-    try {
-      const ids = execFileSync('docker', ['ps', '-aq'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10000 }).split('\n').filter(Boolean)
-      if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 30000 })
-    } catch {
-      // the daemon may be down already
-    }
+    // The daemon goes with the containers the tests left behind; then the registry.
+    await dockerd.stop()
     await local.stop()
-    await stopChild(dockerd.child, dockerd.exited, 'dockerd')
-    // dockerd leaves its network namespace's nsfs mount under the exec root.
-    for (const mount of [join(execRoot, 'netns', 'default')]) {
-      try {
-        execFileSync('umount', [mount], { stdio: 'ignore' })
-      } catch {
-        // not mounted
-      }
-    }
     try {
       rmSync(dir, { recursive: true, force: true })
     } catch (error) {
       process.stderr.write(`could not remove ${dir}: ${(error as Error).message}\n`)
     }
-  }
-  try {
-    await waitFor('dockerd to answer', async () => {
-      if (dockerd.child.exitCode !== null) throw new Error('dockerd exited')
-      execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 5000 })
-      return true
-    }, 30000)
-  } catch (error) {
-    const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') : '')
-    await stop()
-    throw new Error(`${(error as Error).message}: dockerd: ${tail(join(dir, 'dockerd.log'))} registry: ${tail(registryLog)}`)
   }
   return { host, registry, user, password, registryLog, busybox: env.KIT_TEST_BUSYBOX, env, stop }
 }

@@ -5,6 +5,8 @@ import { helpText, parseCli, parseSeconds } from '../lib/core/cli.js'
 import { kitNames } from '../lib/config/names.js'
 import { clientConfig, sniffBody } from '../lib/aws/clients.js'
 import { timeoutsFrom, worstCaseSeconds } from '../lib/aws/timeouts.js'
+import { dockerTimeoutMs } from '../lib/ops/ecr-login.js'
+import { registryTimeoutMs } from '../lib/images/registry.js'
 import { describeError, oneLine } from '../lib/core/describe-error.js'
 import { registerEnvSecrets, requireEnv } from '../lib/config/env.js'
 import { declaredSecretVariables } from '../lib/config/services.js'
@@ -77,6 +79,16 @@ aws('every client gets connect and request timeouts (AWS_CONNECT_TIMEOUT, AWS_RE
   // The README's figure: 5 attempts of (5 s + 20 s), plus at most 0.2+0.4+0.8+1.6 s of backoff.
   assert.is(worstCaseSeconds(timeoutsFrom({}), 5), 128)
   assert.is(worstCaseSeconds({ connectMs: 500, requestMs: 500 }, 1), 1)
+})
+aws('DOCKER_TIMEOUT and REGISTRY_TIMEOUT: seconds above 0 and at most an hour, the same rule as the AWS timeouts', () => {
+  assert.is(dockerTimeoutMs({}), 30000)
+  assert.is(dockerTimeoutMs({ DOCKER_TIMEOUT: '2.5' }), 2500)
+  assert.is(registryTimeoutMs({}), 15000)
+  assert.is(registryTimeoutMs({ REGISTRY_TIMEOUT: '3600' }), 3600000)
+  for (const bad of ['0', '-1', 'soon', '3601', 'Infinity']) {
+    throwsWith(() => dockerTimeoutMs({ DOCKER_TIMEOUT: bad }), ConfigError, /^DOCKER_TIMEOUT must be a number of seconds between 0 and 3600, got "/)
+    throwsWith(() => registryTimeoutMs({ REGISTRY_TIMEOUT: bad }), ConfigError, /^REGISTRY_TIMEOUT must be a number of seconds between 0 and 3600, got "/)
+  }
 })
 aws('sniffBody tells the AWS API (JSON, XML, nothing) from HTML pages and anything else', () => {
   for (const body of ['', '{"a":1}', '<?xml version="1.0"?><X/>', '<GetCallerIdentityResponse xmlns="x">', '  \n[]']) assert.is(sniffBody(body), 'aws', body)

@@ -1,9 +1,8 @@
 // How long an AWS call may take: the connect and request timeouts every client gets
 // (lib/aws/clients.ts), from AWS_CONNECT_TIMEOUT and AWS_REQUEST_TIMEOUT, and the worst case
 // they give with the retries. Pure, and light: --help of every AWS script names the defaults.
-import { get, type Env } from '../config/env.js'
+import { secondsVariable, type Env } from '../config/env.js'
 import { MAX_SECONDS } from '../core/cli.js'
-import { ConfigError } from '../core/errors.js'
 
 /** Default seconds to open a connection, and to get a whole answer once the request is sent. */
 export const DEFAULT_CONNECT_TIMEOUT = 5
@@ -14,22 +13,11 @@ export interface Timeouts {
   requestMs: number
 }
 
-/** A timeout variable in seconds (fractions allowed); a ConfigError naming it otherwise. Pure. */
-function timeoutSeconds(env: Env, name: string, fallback: number): number {
-  const text = get(env, name)
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) {
-    throw new ConfigError(`${name} must be a number of seconds between 0 and ${MAX_SECONDS}, got "${text}"`)
-  }
-  return n
-}
-
 /** The timeouts from AWS_CONNECT_TIMEOUT and AWS_REQUEST_TIMEOUT (seconds). Pure. */
 export function timeoutsFrom(env: Env): Timeouts {
   return {
-    connectMs: Math.round(timeoutSeconds(env, 'AWS_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT) * 1000),
-    requestMs: Math.round(timeoutSeconds(env, 'AWS_REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT) * 1000),
+    connectMs: Math.round(secondsVariable(env, 'AWS_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT, MAX_SECONDS) * 1000),
+    requestMs: Math.round(secondsVariable(env, 'AWS_REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT, MAX_SECONDS) * 1000),
   }
 }
 

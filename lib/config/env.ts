@@ -34,6 +34,15 @@ export function get(env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
 }
 
+/** A variable holding seconds (fractions allowed, above 0, at most `max`), or a ConfigError naming it. Pure. */
+export function secondsVariable(env: Env, name: string, fallback: number, max: number): number {
+  const text = get(env, name)
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new ConfigError(`${name} must be a number of seconds between 0 and ${max}, got "${text}"`)
+  return n
+}
+
 /**
  * The values of the named variables, or one ConfigError naming every missing one at once
  * (fixing one, re-running, and learning about the next is the trap this avoids).

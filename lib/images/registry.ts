@@ -3,8 +3,8 @@
 // local image's id when the two are the same image. Basic auth (ECR, htpasswd), or a bearer
 // token fetched from the realm the registry names.
 import { createHash } from 'node:crypto'
-import { get, type Env } from '../config/env.js'
-import { CheckFailed, ConfigError } from '../core/errors.js'
+import { secondsVariable, type Env } from '../config/env.js'
+import { CheckFailed } from '../core/errors.js'
 import { isLoopbackRegistry } from './naming.js'
 
 const ACCEPT = [
@@ -42,11 +42,7 @@ export function bearerChallenge(header: string | null): Record<string, string> |
 
 /** Seconds a registry has to answer one request (REGISTRY_TIMEOUT, default 15). Pure. */
 export function registryTimeoutMs(env: Env): number {
-  const text = get(env, 'REGISTRY_TIMEOUT')
-  if (text === undefined) return 15000
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new ConfigError(`REGISTRY_TIMEOUT must be a number of seconds from 0 to 3600, got "${text}"`)
-  return Math.round(n * 1000)
+  return Math.round(secondsVariable(env, 'REGISTRY_TIMEOUT', 15, 3600) * 1000)
 }
 
 export const REGISTRY_TIMEOUT_HELP = { name: 'REGISTRY_TIMEOUT', description: 'seconds a registry has to answer one request (default 15)' } as const

@@ -5,8 +5,8 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { openContext, resolveRegion, type RunContext } from '../aws/context.js'
 import { ecrRegistry } from '../aws/arns.js'
 import { checkRegistry, refuseRealAwsUnderEmulator, registryFromEnv } from '../aws/registry.js'
-import { get, type Env } from '../config/env.js'
-import { CheckFailed, ConfigError } from '../core/errors.js'
+import { get, secondsVariable, type Env } from '../config/env.js'
+import { CheckFailed } from '../core/errors.js'
 import { registerSecret } from '../core/redact.js'
 import { capture } from '../core/shell.js'
 
@@ -86,11 +86,7 @@ export type DockerRunner = (args: readonly string[], input: string, env: Env) =>
 
 /** Seconds a docker call that should answer promptly may take (DOCKER_TIMEOUT, default 30). Pure. */
 export function dockerTimeoutMs(env: Env): number {
-  const text = get(env, 'DOCKER_TIMEOUT')
-  if (text === undefined) return 30000
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new ConfigError(`DOCKER_TIMEOUT must be a number of seconds from 0 to 3600, got "${text}"`)
-  return Math.round(n * 1000)
+  return Math.round(secondsVariable(env, 'DOCKER_TIMEOUT', 30, 3600) * 1000)
 }
 
 /** The daemon docker talks to, as a user would name it. Pure. */

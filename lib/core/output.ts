@@ -64,3 +64,6 @@ export function warn(line: string): void {
 export function fail(line: string): void {
   process.stderr.write(redact(errColour.red(line)) + '\n')
 }
+
+/** Seconds since `t0` (a performance.now() reading), to the millisecond, for a document's `seconds`. */
+export const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3))

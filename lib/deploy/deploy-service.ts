@@ -9,7 +9,7 @@ import type { RunContext } from '../aws/context.js'
 import { deployedCounts, planCostLine } from '../cost/workload.js'
 import { CheckFailed, ConfigError, KitError, UsageError } from '../core/errors.js'
 import { holdRunLock } from '../core/lock.js'
-import { warn } from '../core/output.js'
+import { secondsSince, warn } from '../core/output.js'
 import { contextHome, imageDigest } from '../images/image-home.js'
 import { pausedCount } from '../ops/scaling.js'
 import { stepContext } from '../steps/step.js'
@@ -76,7 +76,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
   const tag = options.tag ?? run.names.imageTag
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) throw new UsageError(`--tag must be an image tag (letters, digits, . _ -), got "${tag}"`)
   const force = options.force === true
-  const seconds = () => Number(((performance.now() - t0) / 1000).toFixed(3))
+  const seconds = () => secondsSince(t0)
   const json = false
   const onWait = out.warn ?? warn
 
@@ -253,7 +253,7 @@ export async function waitService(run: RunContext, given: string | undefined, op
   if (back && back.failedId !== deployment.id) {
     // ECS rolled back and no longer lists the failed deployment: the PRIMARY one is the rollback, not a success.
     const verdict = rolledBackVerdict(back, {})
-    return { ...base, taskDefinition: back.nowRuns, deploymentId: back.failedId, ...outcomeOf(verdict), seconds: Number(((performance.now() - t0) / 1000).toFixed(3)) }
+    return { ...base, taskDefinition: back.nowRuns, deploymentId: back.failedId, ...outcomeOf(verdict), seconds: secondsSince(t0) }
   }
   out.line(`wait ${name}: deployment ${deployment.id} of ${revisionName(deployment.taskDefinition)} (${deployment.rolloutState ?? 'no rollout state'})`)
   const { result, verdict } = await judge(ecs, {
@@ -272,7 +272,7 @@ export async function waitService(run: RunContext, given: string | undefined, op
     deploymentId: deployment.id,
     ...outcomeOf(verdict),
     stopped: result.stopped,
-    seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+    seconds: secondsSince(t0),
   }
 }
 
@@ -288,7 +288,7 @@ export async function rollbackService(run: RunContext, given: string | undefined
   const settings = settingsOf(options)
   const cluster = run.names.cluster
   const ecs = run.client(ECSClient, 'ECS')
-  const seconds = () => Number(((performance.now() - t0) / 1000).toFixed(3))
+  const seconds = () => secondsSince(t0)
 
   // Checked before any call: ECS would refuse a bad reference only after the plan was printed.
   const asked = options.to !== undefined ? checkRevision(options.to, name) : undefined

@@ -16,7 +16,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs'
 import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
-import { colour } from '../core/output.js'
+import { colour, secondsSince } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
 
@@ -146,7 +146,7 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
     progress.done()
     return {
       verdict: v,
-      seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+      seconds: secondsSince(t0),
       polls,
       stopped: groupStopped([...stopped.values()]).map((g) => ({ reason: g.signature, count: g.count })),
       service: last,

@@ -5,6 +5,7 @@ import { planCostLine } from '../cost/workload.js'
 import { parseSeconds } from '../core/cli.js'
 import { CheckFailed, UsageError } from '../core/errors.js'
 import { withRunLock } from '../core/lock.js'
+import { secondsSince } from '../core/output.js'
 import { declaredServices, serviceNamed } from '../config/services.js'
 import { formatReport, formatSummary, fullSummary, runSteps, summarize, type StepReport } from '../steps/engine.js'
 import { stepContext, type StepContext } from '../steps/step.js'
@@ -131,7 +132,7 @@ async function teardownLocked(run: RunContext, request: TeardownRequest, io: Tea
     summary,
     left,
     monthlyCost,
-    seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+    seconds: secondsSince(t0),
   }
   return { document, cancelled, ...(only ? { only } : {}) }
 }

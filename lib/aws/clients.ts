@@ -10,7 +10,23 @@ import { ConfigError } from '../core/errors.js'
 import { timeoutsFrom, type Timeouts } from './timeouts.js'
 
 /** The per-service suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs spell it. */
-export type ServiceKey = 'ECS' | 'ECR' | 'SSM' | 'IAM' | 'EC2' | 'CLOUDWATCH_LOGS' | 'STS' | 'PRICING' | 'CLOUDTRAIL' | 'CONFIG_SERVICE'
+export type ServiceKey =
+  | 'ECS'
+  | 'ECR'
+  | 'SSM'
+  | 'IAM'
+  | 'EC2'
+  | 'CLOUDWATCH_LOGS'
+  | 'STS'
+  | 'PRICING'
+  | 'CLOUDTRAIL'
+  | 'CONFIG_SERVICE'
+  | 'ELASTIC_LOAD_BALANCING_V2'
+  | 'ACM'
+  | 'ROUTE_53'
+  | 'SERVICEDISCOVERY'
+  | 'CLOUDWATCH'
+  | 'APPLICATION_AUTO_SCALING'
 
 export interface ClientConfig {
   region: string

@@ -16,6 +16,13 @@ export interface KitNames {
   taskRole: string
   taskRolePolicy: string
   securityGroup: string
+  /** The application load balancer in front of the routed services (the bootcamp's cruddur-alb). */
+  loadBalancer: string
+  /** The load balancer's own security group: 80 and 443 from ingressCidr. */
+  loadBalancerSecurityGroup: string
+  /** The user's domain, whose public hosted zone exists in Route 53; undefined: plain HTTP on the load balancer's name. */
+  domainName?: string
+  /** Who may reach the front door (the load balancer's 80 and 443). */
   ingressCidr: string
   /** The root of every service's SSM parameters: <ssmPrefix>/<service>/<NAME>. */
   ssmPrefix: string
@@ -37,6 +44,8 @@ export const NAME_VARIABLES = {
   EXECUTION_ROLE_NAME: 'CruddurServiceExecutionRole',
   TASK_ROLE_NAME: 'CruddurTaskRole',
   SECURITY_GROUP_NAME: 'crud-srv-sg',
+  LOAD_BALANCER_NAME: 'cruddur-alb',
+  LOAD_BALANCER_SECURITY_GROUP_NAME: 'cruddur-alb-sg',
   INGRESS_CIDR: '0.0.0.0/0',
   SSM_PREFIX: '/cruddur',
   ECS_SERVICES: `every service in ${SERVICES_FILE}`,
@@ -53,12 +62,30 @@ const RULES: Record<string, { pattern: RegExp; says: string }> = {
   LOG_GROUP: { pattern: /^[.\-_/#A-Za-z0-9]{1,512}$/, says: 'letters, digits and . - _ / # (up to 512)' },
   EXECUTION_ROLE_NAME: { pattern: /^[\w+=,.@-]{1,64}$/, says: 'letters, digits and + = , . @ _ - (up to 64)' },
   TASK_ROLE_NAME: { pattern: /^[\w+=,.@-]{1,64}$/, says: 'letters, digits and + = , . @ _ - (up to 64)' },
+  LOAD_BALANCER_SECURITY_GROUP_NAME: { pattern: /^(?!sg-)[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/, says: 'up to 255 of letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-' },
   SECURITY_GROUP_NAME: { pattern: /^(?!sg-)[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/, says: 'up to 255 of letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-' },
   IMAGE_TAG: { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, says: 'a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)' },
   SSM_PREFIX: { pattern: /^(\/[A-Za-z0-9_.-]+){1,14}$/, says: 'an SSM path such as /cruddur (segments of letters, digits, _ . -; no spaces)' },
 }
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/
+/** ELB's rule for load balancer and target group names: up to 32 letters, digits and hyphens, no hyphen at either end. */
+const ELB_NAME = /^(?!-)(?!internal-)[A-Za-z0-9-]{1,32}(?<!-)$/
+/** A public DNS name: two or more labels, lower case. */
+const DOMAIN = /^(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/
+
+/**
+ * A service's target group name: the bootcamp's cruddur-<service>-tg. ELB allows 32 characters,
+ * so a longer service name is cut and given a short hash of the whole, keeping names distinct. Pure.
+ */
+export function targetGroupName(service: string): string {
+  const whole = `cruddur-${service}-tg`.replace(/_/g, '-')
+  if (whole.length <= 32) return whole
+  let hash = 0
+  for (const c of service) hash = (hash * 31 + c.charCodeAt(0)) >>> 0
+  const suffix = `-${hash.toString(36).slice(0, 6)}-tg`
+  return `${`cruddur-${service}`.replace(/_/g, '-').slice(0, 32 - suffix.length).replace(/-+$/, '')}${suffix}`
+}
 const ARN = /^arn:/
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
 
@@ -127,6 +154,13 @@ export function checkNames(env: Env, declared: readonly ServiceDeclaration[]): {
   const repositoriesText = get(env, 'ECR_REPOSITORIES')
   const repositories = repositoriesText === undefined ? [BASE_IMAGE_REPOSITORY, ...new Set(declared.map((s) => s.repository))] : list(repositoriesText)
   problems.push(...repositoryProblems(repositories))
+  const loadBalancer = value('LOAD_BALANCER_NAME')
+  if (!ELB_NAME.test(loadBalancer)) problems.push(`LOAD_BALANCER_NAME "${loadBalancer}" is not valid: up to 32 letters, digits and hyphens, not starting or ending with a hyphen`)
+  const domainText = get(env, 'DOMAIN_NAME')
+  const domainName = domainText?.trim().toLowerCase().replace(/\.$/, '')
+  if (domainName !== undefined && !DOMAIN.test(domainName)) {
+    problems.push(`DOMAIN_NAME "${domainText}" is not a domain name such as cruddur.example.com: set it to the name of your Route 53 public hosted zone, or unset it`)
+  }
   const cluster = value('ECS_CLUSTER')
   const namespace = value('SERVICE_CONNECT_NAMESPACE')
   problems.push(...clusterProblems({ cluster, namespace }))
@@ -142,6 +176,9 @@ export function checkNames(env: Env, declared: readonly ServiceDeclaration[]): {
     taskRole: named('TASK_ROLE_NAME'),
     taskRolePolicy: 'CruddurTaskPolicy',
     securityGroup: named('SECURITY_GROUP_NAME'),
+    loadBalancer,
+    loadBalancerSecurityGroup: named('LOAD_BALANCER_SECURITY_GROUP_NAME'),
+    ...(domainName ? { domainName } : {}),
     ingressCidr: cidr,
     ssmPrefix,
     services,

@@ -22,6 +22,27 @@ export interface ParameterDeclaration {
   description: string
 }
 
+/**
+ * How the front door (the application load balancer) reaches a service. A routed service gets
+ * a target group checking `healthCheckPath`; requests reach it by `paths` on any host, by the
+ * host `<host>.<DOMAIN_NAME>` when a domain is set, or as the listener's default.
+ */
+export interface FrontDoorRoute {
+  /** The target group's health check: an HTTP GET that must answer 200-399. */
+  healthCheckPath: string
+  /** Path patterns sent to this service on every listener, e.g. /api/* (ELB's wildcards * and ?). */
+  paths: string[]
+  /** The host label under DOMAIN_NAME that is this service's alone: "api" → api.<domain>. */
+  host?: string
+  /** The service that answers whatever no rule matches (at most one). */
+  default: boolean
+  /** Seconds ECS ignores failed load-balancer health checks after a task starts. */
+  healthCheckGracePeriodSeconds: number
+}
+
+/** ECS's default grace period would be 0: a Flask app needs its start-up before the first check counts. */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 60
+
 export interface ServiceDeclaration {
   /** The ECS service, its task-definition family, its main container and its log stream prefix. */
   name: string
@@ -37,6 +58,13 @@ export interface ServiceDeclaration {
   /** Opt-in: ship long-lived AWS keys to the container as secrets (they override the task role). */
   awsKeys: boolean
   parameters: ParameterDeclaration[]
+  /** Undefined when the service opts out of the front door (internal only, reached through Service Connect). */
+  frontDoor?: FrontDoorRoute
+  /**
+   * Docker build arguments image/build passes (--build-arg NAME=VALUE): templates over the kit's
+   * derived values, e.g. "${SERVICE_URL_BACKEND_FLASK}", so no URL is ever typed by hand.
+   */
+  buildArgs: Record<string, string>
   taskDefinitionFile: string
   serviceFile: string
 }
@@ -59,10 +87,54 @@ const fail = (file: string, where: string, what: string): never => {
   throw new ConfigError(`${file}: ${where} ${what}`)
 }
 
+/** A DNS label (RFC 1123): letters, digits and hyphens, not at either end, up to 63. */
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/
+/** What an ALB path pattern accepts: up to 128 of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?, starting with /. */
+const PATH_PATTERN = /^\/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$/
+
+/** A service's front-door route from its declaration, or undefined when it opts out (`"frontDoor": false`). Pure. */
+function parseFrontDoor(file: string, name: string, raw: unknown): FrontDoorRoute | undefined {
+  const where = `${name}.frontDoor`
+  if (raw === false || raw === undefined) return undefined
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(file, where, 'must be an object (its route) or false (internal only)')
+  const d = raw as Record<string, unknown>
+  const health = d.healthCheckPath
+  if (typeof health !== 'string' || !/^\/\S{0,1023}$/.test(health)) fail(file, `${where}.healthCheckPath`, 'must be a path starting with /, e.g. /api/health-check')
+  const paths = d.paths ?? []
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || !PATH_PATTERN.test(p))) {
+    fail(file, `${where}.paths`, 'must be a list of path patterns starting with /, e.g. ["/api/*"]')
+  }
+  if (d.host !== undefined && (typeof d.host !== 'string' || !DNS_LABEL.test(d.host))) fail(file, `${where}.host`, 'must be one DNS label, e.g. "api"')
+  if (d.default !== undefined && typeof d.default !== 'boolean') fail(file, `${where}.default`, 'must be true or false')
+  const grace = d.healthCheckGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS
+  if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > 2147483647) fail(file, `${where}.healthCheckGracePeriodSeconds`, 'must be a whole number of seconds')
+  if (d.default !== true && (paths as string[]).length === 0 && d.host === undefined) {
+    fail(file, where, 'routes nothing to the service: give it "paths", a "host", or "default": true')
+  }
+  return {
+    healthCheckPath: health as string,
+    paths: paths as string[],
+    ...(d.host !== undefined ? { host: (d.host as string).toLowerCase() } : {}),
+    default: d.default === true,
+    healthCheckGracePeriodSeconds: grace as number,
+  }
+}
+
+/** Build arguments: an object of variable names to (template) strings. Pure. */
+function parseBuildArgs(file: string, name: string, raw: unknown): Record<string, string> {
+  if (raw === undefined) return {}
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(file, `${name}.buildArgs`, 'must be an object of NAME: "value"')
+  for (const [key, value] of Object.entries(raw)) {
+    if (!VARIABLE_NAME.test(key)) fail(file, `${name}.buildArgs`, `names "${key}", which is not a build argument name`)
+    if (typeof value !== 'string') fail(file, `${name}.buildArgs.${key}`, 'must be a string')
+  }
+  return { ...(raw as Record<string, string>) }
+}
+
 /** Check and complete the declarations read from `file`. Throws a ConfigError naming the field. Pure. */
 export function parseServices(file: string, json: unknown): ServiceDeclaration[] {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(file, 'the file', 'must be an object keyed by service name')
-  return Object.entries(json as Record<string, unknown>).map(([name, raw]) => {
+  const services = Object.entries(json as Record<string, unknown>).map(([name, raw]) => {
     if (!SERVICE_NAME.test(name)) fail(file, `service "${name}"`, 'is not a valid ECS service name (letters, digits, - and _, up to 255)')
     const d = (raw ?? {}) as Record<string, unknown>
     const port = d.containerPort
@@ -97,6 +169,7 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
         description: typeof p.description === 'string' ? p.description : '',
       }
     })
+    const frontDoor = parseFrontDoor(file, name, d.frontDoor)
     const awsKeys = d.awsKeys === true
     const all = awsKeys ? [...AWS_KEY_PARAMETERS, ...parameters] : parameters
     const duplicate = all.find((p, i) => all.findIndex((q) => q.name === p.name) !== i)
@@ -110,10 +183,18 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       source,
       awsKeys,
       parameters: all,
+      ...(frontDoor ? { frontDoor } : {}),
+      buildArgs: parseBuildArgs(file, name, d.buildArgs),
       taskDefinitionFile: taskDefinitionFileOf(name),
       serviceFile: serviceFileOf(name),
     }
   })
+  const defaults = services.filter((s) => s.frontDoor?.default).map((s) => s.name)
+  if (defaults.length > 1) fail(file, `services ${defaults.join(' and ')}`, 'are both the front door\'s default: make at most one "default": true')
+  const hosts = services.flatMap((s) => (s.frontDoor?.host ? [s.frontDoor.host] : []))
+  const twice = hosts.find((h, i) => hosts.indexOf(h) !== i)
+  if (twice) fail(file, `host "${twice}"`, 'is routed to two services: give each its own')
+  return services
 }
 
 const cache = new Map<string, ServiceDeclaration[]>()

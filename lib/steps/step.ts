@@ -5,6 +5,7 @@ import { get, type Env } from '../config/env.js'
 import { ecrRegistry, partitionOf, roleArn, ssmParameterArn } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
 import { loadTemplate, render, type Lookup, type Template, type TemplateValue } from '../templates/template.js'
+import { URL_PLACEHOLDER_PREFIX } from '../front-door/routes.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted'
 
@@ -27,6 +28,17 @@ export interface Discovered {
   subnetIds?: string[]
   /** Each family's latest ACTIVE revision, as the task-definition step left it. */
   taskDefinitionArns?: Record<string, string>
+  /** The front door (lib/front-door/lookup.ts resolves what a step of this run has not recorded). */
+  loadBalancerArn?: string
+  loadBalancerDnsName?: string
+  /** The load balancer's Route 53 zone, for alias records. */
+  loadBalancerZoneId?: string
+  loadBalancerSecurityGroupId?: string
+  /** Each routed service's target group, by service name. */
+  targetGroupArns?: Record<string, string>
+  certificateArn?: string
+  /** Each routed service's public URL, by its placeholder (SERVICE_URL_BACKEND_FLASK). */
+  serviceUrls?: Record<string, string>
 }
 
 /** The run's context, with what steps share: the account (resolved once), and what they discovered. */
@@ -76,6 +88,12 @@ export const DERIVED: Record<string, string> = {
   SUBNET_IDS: 'the default VPC (the security-group step)',
 }
 
+/** What a service's URL placeholder (SERVICE_URL_<SERVICE>) is worked out from. */
+const URL_SOURCE = 'DOMAIN_NAME, else the load balancer\'s DNS name (the load-balancer step), for a service json/services.json routes through the front door'
+
+/** Where a derived placeholder comes from, or undefined when the user sets it. Pure. */
+export const derivedFrom = (name: string): string | undefined => DERIVED[name] ?? (name.startsWith(URL_PLACEHOLDER_PREFIX) ? URL_SOURCE : undefined)
+
 /** The values of the derived placeholders for a context. Pure. */
 export function derivedValues(
   ctx: Pick<StepContext, 'names' | 'region' | 'accountId' | 'discovered'>,
@@ -96,12 +114,14 @@ export function derivedValues(
     IMAGE_TAG: names.imageTag,
     SECURITY_GROUP_ID: discovered.securityGroupId,
     SUBNET_IDS: discovered.subnetIds,
+    ...discovered.serviceUrls,
   }
 }
 
 /** Where a placeholder's value comes from, for the error when it has none. Pure. */
 export function placeholderHint(name: string): string {
-  return DERIVED[name] ? `worked out from ${DERIVED[name]}: create that first` : `set ${name} in .env or the environment`
+  const source = derivedFrom(name)
+  return source ? `worked out from ${source}: create that first` : `set ${name} in .env or the environment`
 }
 
 /** placeholderHint, naming the step to run first for what a step works out. Pure. */
@@ -124,7 +144,7 @@ export function lookupIn(derived: Record<string, TemplateValue | undefined>, env
 export function checkTemplate(path: string, env: Env): string | undefined {
   try {
     const template = loadTemplate(path)
-    const standIn = (name: string) => (DERIVED[name] ? `<${name}>` : get(env, name))
+    const standIn = (name: string) => (derivedFrom(name) ? `<${name}>` : get(env, name))
     render(template, standIn, placeholderHint)
     return undefined
   } catch (error) {

@@ -1,0 +1,66 @@
+// What of the front door exists, read-only: the load balancer (its ARN, DNS name and hosted
+// zone) and each routed service's target group, by the kit's names. The provisioning steps
+// record these in ctx.discovered as they create them; everything else (a single step's
+// script, deploy, status, render) asks here, once per run.
+import {
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+  paginateDescribeTargetGroups,
+  type LoadBalancer,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { awsErrorIs } from '../aws/clients.js'
+import type { RunContext } from '../aws/context.js'
+import { targetGroupName } from '../config/names.js'
+import { declaredServices } from '../config/services.js'
+import type { Discovered } from '../steps/step.js'
+import { routedServices, serviceUrls } from './routes.js'
+
+export const elbv2 = (run: Pick<RunContext, 'client'>): ElasticLoadBalancingV2Client => run.client(ElasticLoadBalancingV2Client, 'ELASTIC_LOAD_BALANCING_V2')
+
+/** The load balancer with this name, if any. */
+export async function findLoadBalancer(client: ElasticLoadBalancingV2Client, name: string): Promise<LoadBalancer | undefined> {
+  try {
+    const found = await client.send(new DescribeLoadBalancersCommand({ Names: [name] }))
+    return found.LoadBalancers?.find((lb) => lb.LoadBalancerName === name)
+  } catch (error) {
+    if (awsErrorIs(error, 'LoadBalancerNotFound') || awsErrorIs(error, 'LoadBalancerNotFoundException')) return undefined
+    throw error
+  }
+}
+
+/** The target groups with these names that exist, by name (one paginated listing, not a call per name). */
+export async function findTargetGroups(client: ElasticLoadBalancingV2Client, names: readonly string[]): Promise<Map<string, TargetGroup>> {
+  const found = new Map<string, TargetGroup>()
+  if (names.length === 0) return found
+  for await (const page of paginateDescribeTargetGroups({ client }, {})) {
+    for (const group of page.TargetGroups ?? []) if (group.TargetGroupName && names.includes(group.TargetGroupName)) found.set(group.TargetGroupName, group)
+  }
+  return found
+}
+
+/**
+ * Fill ctx.discovered with the front door as it exists: the load balancer's ARN, DNS name and
+ * zone, each routed service's target group ARN, and every routed service's URL (with a domain,
+ * the URLs need no lookup). What a step of this run already recorded is kept.
+ */
+export async function resolveFrontDoor(ctx: Pick<RunContext, 'client' | 'names'> & { discovered: Discovered }): Promise<Discovered> {
+  const known = ctx.discovered
+  const routed = routedServices(declaredServices())
+  if (routed.length === 0) return known
+  const client = elbv2(ctx)
+  if (!known.loadBalancerArn) {
+    const lb = await findLoadBalancer(client, ctx.names.loadBalancer)
+    if (lb) Object.assign(known, { loadBalancerArn: lb.LoadBalancerArn, loadBalancerDnsName: lb.DNSName, loadBalancerZoneId: lb.CanonicalHostedZoneId })
+  }
+  const missing = routed.filter((s) => !known.targetGroupArns?.[s.name])
+  if (missing.length > 0) {
+    const groups = await findTargetGroups(client, missing.map((s) => targetGroupName(s.name)))
+    for (const service of missing) {
+      const arn = groups.get(targetGroupName(service.name))?.TargetGroupArn
+      if (arn) known.targetGroupArns = { ...known.targetGroupArns, [service.name]: arn }
+    }
+  }
+  known.serviceUrls = serviceUrls(routed, { domainName: ctx.names.domainName, dnsName: known.loadBalancerDnsName })
+  return known
+}

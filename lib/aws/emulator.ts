@@ -43,7 +43,8 @@ export async function startMoto(): Promise<Emulator> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    // ACM keeps a certificate PENDING_VALIDATION this long (moto's default 60 s): a few seconds shows the wait without slowing runs.
+    env: { MOTO_ACM_VALIDATION_WAIT: '3', ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
     stdio: 'ignore',
   })
   let exited = false

@@ -247,14 +247,17 @@ live('a secret set as an environment value in a template never shows', async () 
     { name: 'ROLLBAR_ACCESS_TOKEN', value: '${ROLLBAR_ACCESS_TOKEN}' },
     { name: 'HONEYCOMB_HEADER', value: 'x-honeycomb-team=${HONEYCOMB_API_KEY}' },
     { name: 'DB', value: '${PROD_CONNECTION_URL}' },
+    // Registered nowhere: its name says it is a secret.
+    { name: 'PARTNER_API_TOKEN', value: 'literal-partner-token-4711' },
   )
   copy.write(file, JSON.stringify(template, null, 2))
   for (const args of [[], ['--json']]) {
     const r = await copy.run('diff', args, { env: ENV })
     assert.is(r.code, 1, r.all)
-    for (const secret of [STACK_ENV.ROLLBAR_ACCESS_TOKEN, STACK_ENV.HONEYCOMB_API_KEY, 'stack-test-pw']) assert.not.ok(r.all.includes(secret), `${secret} in diff ${args.join(' ')}`)
+    for (const secret of [STACK_ENV.ROLLBAR_ACCESS_TOKEN, STACK_ENV.HONEYCOMB_API_KEY, 'stack-test-pw', 'literal-partner-token-4711']) assert.not.ok(r.all.includes(secret), `${secret} in diff ${args.join(' ')}`)
     assert.match(r.stdout, /ROLLBAR_ACCESS_TOKEN/)
     assert.match(r.stdout, /x-honeycomb-team=\*\*\*\*/)
+    assert.match(r.stdout, /PARTNER_API_TOKEN/)
   }
 })
 

@@ -8,6 +8,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, Regi
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openContext } from '../lib/aws/context.js'
+import { ROOT } from '../lib/config/paths.js'
 import { differences, inShapeOf } from '../lib/core/diff.js'
 import { carriedOnly, comparableRequest, compareDocuments, maskBoth, maskText, secretValues, serviceAsRequested } from '../lib/diff/normalise.js'
 import { unifiedDiff } from '../lib/diff/unified.js'
@@ -221,6 +222,13 @@ live('a template changed (memory, an environment value): exit 1, the diff names 
   const file = 'task-definitions/backend-flask.json'
   const template = JSON.parse(readFileSync(join(copy.root, file), 'utf8'))
   template.memory = '1024'
+  copy.write(file, JSON.stringify(template, null, 2))
+  // The README's sample is this run's output, line for line.
+  const memory = await copy.run('diff', ['backend-flask'], { env: ENV })
+  assert.is(memory.code, 1, memory.all)
+  const sample = /\$ \.\/scripts\/diff backend-flask .*\n([\s\S]*?)\n```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1]
+  assert.ok(sample, 'the diff sample is in the README')
+  assert.is(memory.stdout.replace(/backend-flask:\d+ \(deployed\)/, 'backend-flask:1 (deployed)'), sample + '\n')
   template.containerDefinitions[0].environment.find((e: { name: string }) => e.name === 'FRONTEND_URL').value = 'https://cruddur.example'
   copy.write(file, JSON.stringify(template, null, 2))
   const r = await copy.run('diff', [], { env: ENV })

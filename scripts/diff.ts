@@ -1,6 +1,6 @@
 // Per service, what its templates render against what ECS runs, as unified diffs (read-only).
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
-import { say } from '../lib/core/output.js'
+import { bad, ok, say } from '../lib/core/output.js'
 import { envHelp, parameterHelp, VARIABLES, type Variable } from '../lib/config/variables.js'
 import { diff, diffMessage, formatDiff } from '../lib/kit/diff.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
@@ -25,7 +25,12 @@ await runScript(withAwsEnv(
     if (values.json) {
       say(JSON.stringify(document, null, 2))
     } else {
-      for (const line of formatDiff(document)) say(line)
+      // What runs in red, what the templates say in green (on a terminal), as git diff.
+      for (const line of formatDiff(document)) {
+        if (/^-(?!--)/.test(line)) bad(line)
+        else if (/^\+(?!\+\+)/.test(line)) ok(line)
+        else say(line)
+      }
       say(diffMessage(document))
     }
     return exitCode

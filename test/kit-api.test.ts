@@ -83,11 +83,13 @@ stack.before(async () => {
   await logs.send(new PutLogEventsCommand({ logGroupName: run.names.logGroup, logStreamName: stream, logEvents: [{ timestamp: now - 2000, message: 'first' }, { timestamp: now - 1000, message: 'second' }] }))
 })
 
-stack('provision({ dryRun }), status(), verify() (a failing check: exit 1 with the document)', async () => {
+stack('provision({ dryRun }), status(), verify() (a failing check: exit 1 with the document), diff() (a service not deployed: exit 1 with it)', async () => {
   const kit = await kitWith(ENV)
   await same(() => kit.provision({ dryRun: true }), 'provision', ['--dry-run'], ENV)
   await same(() => kit.status(), 'status', [], ENV)
   await same(() => kit.verify('backend-flask'), 'verify', ['backend-flask'], ENV)
+  await same(() => kit.diff(), 'diff', [], ENV)
+  await same(() => kit.diff('frontend-react-js'), 'diff', ['frontend-react-js'], ENV)
 })
 
 stack('scale, pause, resume (dry runs), teardown({ dryRun }), logs(), audit({ local }), cost()', async () => {

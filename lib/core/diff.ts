@@ -62,6 +62,44 @@ export function differences(desired: Json, actual: Json, path = ''): string[] {
   return Object.is(desired, actual) ? [] : [here]
 }
 
+/**
+ * `actual` in the shape of `desired`, by the rules differences() judges with: only the keys
+ * `desired` has, items keyed by name in `desired`'s order (an item only `actual` has follows),
+ * only the tags `desired` names, a missing empty array or object as that empty value. What ECS
+ * adds (ARNs, revisions, defaults such as cpu 0) falls away, so a text diff of the two
+ * documents shows exactly what differences() finds: none when it finds none. Pure.
+ */
+export function inShapeOf(desired: Json, actual: Json): Json {
+  if (Array.isArray(desired)) {
+    if (actual === undefined && desired.length === 0) return []
+    if (!Array.isArray(actual)) return actual
+    if (isKeyedByName(desired) && actual.every(isObject)) {
+      const byName = new Map(actual.map((item) => [String((item as Record<string, Json>).name), item]))
+      const wanted = new Set(desired.map((item) => String(item.name)))
+      const matched = desired.filter((item) => byName.has(String(item.name))).map((item) => inShapeOf(item, byName.get(String(item.name))))
+      return [...matched, ...actual.filter((item) => !wanted.has(String((item as Record<string, Json>).name)))]
+    }
+    if (isTagList(desired) && actual.every(isObject)) {
+      const byKey = new Map(actual.map((item) => [String((item as Record<string, Json>).key), item]))
+      return desired.flatMap((tag) => (byKey.has(String(tag.key)) ? [byKey.get(String(tag.key))] : []))
+    }
+    if (desired.length !== actual.length) return actual
+    return desired.map((item, i) => inShapeOf(item, actual[i]))
+  }
+  if (isObject(desired)) {
+    if (actual === undefined && Object.keys(desired).length === 0) return {}
+    if (!isObject(actual)) return actual
+    return Object.fromEntries(
+      Object.entries(desired).flatMap(([key, value]) => {
+        const shaped = inShapeOf(value, actual[key])
+        return shaped === undefined ? [] : [[key, shaped]]
+      }),
+    )
+  }
+  if ((desired === null || desired === undefined) && (actual === null || actual === undefined)) return desired
+  return actual
+}
+
 /** A short list of paths for a one-line detail: "a, b, c and 4 more". Pure. */
 export function summarizePaths(paths: readonly string[], max = 3): string {
   const shown = paths.slice(0, max).join(', ')

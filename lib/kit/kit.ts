@@ -23,6 +23,7 @@ import { commandFailed, KitCore, progressOutput, type Progress } from './core.js
 import type { AuditOptions, AuditReport } from './audit.js'
 import type { BuildOptions, Built } from './build.js'
 import type { CostOptions, Estimate } from './cost.js'
+import type { DiffDocument } from './diff.js'
 import type { DeployDocument, DeployOptions, RollbackOptions, WaitOptions } from './deploy.js'
 import type { LogEvent, LogsOptions } from './logs.js'
 import type { PushOptions, Pushed } from './push.js'
@@ -75,6 +76,16 @@ export class Kit extends KitCore {
    */
   status(services?: string | readonly string[]): Promise<StatusDocument> {
     return this.act('status', async () => (await import('./status.js')).status(this, services))
+  }
+
+  /**
+   * Per service, a unified diff of its rendered task definition and service file against what
+   * ECS runs, leaving out what ECS adds, the image deploy pinned by digest, and fields ECS's
+   * answer does not carry (listed as not compared); secrets masked. Read-only. `diff --json`'s
+   * document. Rejects (exit 1) when something differs or a service is not deployed, with the document.
+   */
+  diff(services?: string | readonly string[]): Promise<DiffDocument> {
+    return this.act('diff', async () => (await import('./diff.js')).diff(this, services))
   }
 
   /**

@@ -104,7 +104,7 @@ export function pinnedImageStands(env: Env, pair: { tag: string; digest: string 
 }
 
 /** Take the pinned image into `desired` wherever it stands (pinnedImageStands). */
-async function adoptPinnedImages(
+export async function adoptPinnedImages(
   ecr: ECRClient,
   env: Env,
   desired: Record<string, unknown>,

@@ -4,7 +4,11 @@ import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { serviceNamed } from '../lib/config/services.js'
-import { pinnedImageStands, pinnedPair } from '../lib/steps/task-definition.js'
+import { pinnedImageStands, pinnedPair, taskDefinitionStep } from '../lib/steps/task-definition.js'
+import { loadBalancerStep } from '../lib/steps/load-balancer.js'
+import { waitsFor } from '../lib/steps/engine.js'
+import { allSteps } from '../lib/steps/index.js'
+import { declaredServices } from '../lib/config/services.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
 import { createLoadBalancer } from './helpers/load-balancer.js'
@@ -233,6 +237,13 @@ urls('without a domain or a load balancer: exit 1, one line naming the step to r
   assert.is(plan.code, 0, plan.all)
   assert.match(plan.stdout, /would create\s+task definition backend-flask: first revision; its service URLs are worked out once load balancer cruddur-alb exists/)
   assert.is((await revisions()).length, 0)
+})
+
+urls('in provision, the task definition that uses a URL waits for the load balancer step; one that uses none does not', () => {
+  const waits = waitsFor(allSteps(declaredServices()))
+  assert.ok(waits.get('ecs/register-task-definition:backend-flask')?.includes(loadBalancerStep.id))
+  assert.not.ok(waits.get('ecs/register-task-definition:frontend-react-js')?.includes(loadBalancerStep.id))
+  assert.ok(taskDefinitionStep(serviceNamed('backend-flask')).needs.includes(loadBalancerStep))
 })
 
 urls.run()

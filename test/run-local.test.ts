@@ -162,6 +162,7 @@ test('--detach, healthy: pulls from the registry (logging in), secret inside the
   // No load balancer and no domain: the local origins, each service at its own port on this machine.
   assert.ok(env.split('\n').includes('FRONTEND_URL=http://127.0.0.1:3000'), env)
   assert.ok(env.split('\n').includes('BACKEND_URL=http://127.0.0.1:4567'), env)
+  assert.match(r.stdout, 'Service URLs for a local run (no load balancer in front): SERVICE_URL_FRONTEND_REACT_JS=http://127.0.0.1:3000 SERVICE_URL_BACKEND_FLASK=http://127.0.0.1:4567')
   // Nowhere else: no process argument, no output, no file left in the working folders.
   assert.equal(inArguments, [], 'the secret was in a process argument')
   assert.not.ok(r.all.includes(`run-local-canary-${process.pid}`), 'the secret was printed')

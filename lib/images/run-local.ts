@@ -10,6 +10,7 @@ import { ecrRegistry } from '../aws/arns.js'
 import { get, type Env } from '../config/env.js'
 import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import { routedServices, urlPlaceholder } from '../front-door/routes.js'
+import { urlPlaceholdersIn } from '../front-door/urls.js'
 import { CheckFailed } from '../core/errors.js'
 import { say, warn } from '../core/output.js'
 import { portHolder, portTakenLine } from './ports.js'
@@ -141,6 +142,8 @@ export async function startLocal(
   const env = run.env
   const ctx = await stepContext(run)
   ctx.discovered.serviceUrls = localServiceUrls(declaredServices())
+  const urls = urlPlaceholdersIn(template.json)
+  if (urls.length > 0) say(`Service URLs for a local run (no load balancer in front): ${urls.map((name) => `${name}=${ctx.discovered.serviceUrls?.[name] ?? '?'}`).join(' ')}`)
   const rendered = ctx.render(template)
   const platform = templatePlatform(template, env)
   const container = mainContainer(rendered, service.name, template.file)

@@ -8,6 +8,8 @@ import { blobUploads, busyboxContext, dockerSuite, immutableRegistry, type Docke
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import { freePort } from './helpers/net.js'
+import { createLoadBalancer } from './helpers/load-balancer.js'
+import { ROOT } from '../lib/config/paths.js'
 
 const { test, docker } = dockerSuite('image/build, image/push, image/mirror against a real dockerd and registry')
 
@@ -132,6 +134,64 @@ test('build: docker not installed, or its daemon not running: one line saying so
   assert.is(r2.code, 1, r2.all)
   assert.match(r2.stderr, 'the Docker daemon is not running')
   assert.is(r2.stderr.trim().split('\n').length, 1)
+})
+
+/** An app repository whose frontend-react-js/ is the fixture Dockerfile with ARG REACT_APP_BACKEND_URL, committed. */
+function frontendRepository(d: DockerTestEnv): { root: string; commit: string } {
+  const root = temp('kit-app-')
+  git(root, 'init', '-q')
+  const dir = join(root, 'frontend-react-js')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'Dockerfile'), readFileSync(join(ROOT, 'test/fixtures/frontend-react-js/Dockerfile')))
+  writeFileSync(join(dir, 'busybox'), readFileSync(d.busybox), { mode: 0o755 })
+  git(root, 'add', '.')
+  git(root, 'commit', '-qm', 'frontend')
+  return { root, commit: git(root, 'log', '-1', '--format=%h', '--', 'frontend-react-js') }
+}
+
+/** What the container sees: REACT_APP_BACKEND_URL, as the running image has it (docker run --network host). */
+const backendUrlIn = (image: string): string =>
+  docker_('run', '--rm', '--network', 'host', '--entrypoint', '/bin/busybox', image, 'sh', '-c', 'echo "$REACT_APP_BACKEND_URL"')
+
+test("build frontend-react-js with DOMAIN_NAME: REACT_APP_BACKEND_URL=https://api.<domain> passed (and said), carried by the image; no AWS resource", async () => {
+  const app = frontendRepository(docker)
+  const r = await runKit('image/build', ['frontend-react-js', '--json'], { cwd: app.root, env: kitEnv({ DOMAIN_NAME: 'cruddur.example.com' }) })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, 'Build arguments: REACT_APP_BACKEND_URL=https://api.cruddur.example.com')
+  const doc = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
+  assert.equal(doc.buildArgs, { REACT_APP_BACKEND_URL: 'https://api.cruddur.example.com' })
+  assert.is(backendUrlIn(`frontend-react-js:${app.commit}`), 'https://api.cruddur.example.com')
+})
+
+test("build frontend-react-js without a domain: the backend's URL is http://<the load balancer's DNS name> (an ALB made in moto)", async () => {
+  const app = frontendRepository(docker)
+  const dnsName = await createLoadBalancer('cruddur-alb')
+  const r = await runKit('image/build', ['frontend-react-js'], { cwd: app.root, env: kitEnv({ DOMAIN_NAME: undefined }) })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, `Build arguments: REACT_APP_BACKEND_URL=http://${dnsName}`)
+  assert.is(backendUrlIn(`frontend-react-js:${app.commit}`), `http://${dnsName}`)
+})
+
+test('build frontend-react-js with neither a domain nor a load balancer: one line saying what to do, exit 1, before docker builds anything', async () => {
+  const app = frontendRepository(docker)
+  const r = await runKit('image/build', ['frontend-react-js'], { cwd: app.root, env: kitEnv({ DOMAIN_NAME: undefined }) })
+  assert.is(r.code, 1, r.all)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, 'REACT_APP_BACKEND_URL')
+  assert.match(r.stderr, 'run ./scripts/elbv2/create-load-balancer first, or set DOMAIN_NAME')
+  assert.not.match(r.stdout, 'Building')
+  assert.is(execFileSync('docker', ['image', 'ls', '--quiet', `frontend-react-js:${app.commit}`], { encoding: 'utf8' }).trim(), '')
+})
+
+test('build of a service without build arguments makes no AWS call: no region, AWS unreachable, it still builds', async () => {
+  const app = appRepository(docker)
+  const dead = await freePort()
+  const r = await runKit('image/build', ['backend-flask'], {
+    cwd: app.root,
+    env: kitEnv({ AWS_DEFAULT_REGION: undefined, AWS_REGION: undefined, AWS_ENDPOINT_URL: `http://127.0.0.1:${dead}` }),
+  })
+  assert.is(r.code, 0, r.all)
+  assert.not.match(r.stdout, 'Build arguments')
 })
 
 test('push: logs in (password on stdin only), uploads, prints the digest the registry holds; a second push uploads nothing (registry API check)', async () => {

@@ -220,7 +220,7 @@ daemon.run()
 const cli = suite('image/build, image/push, image/mirror, ecs/run-local: --help and usage (no docker needed)')
 cli('--help names the flags and the promises; exit 0', async () => {
   const table: Array<[string, string[]]> = [
-    ['image/build', ['--context DIR', '--tag TAG', '--task-definition FILE', 'exec format error']],
+    ['image/build', ['--context DIR', '--tag TAG', '--task-definition FILE', 'exec format error', 'REACT_APP_BACKEND_URL', '--build-arg NAME=VALUE', 'DOMAIN_NAME']],
     ['image/push', ['--tag TAG', 'ECR_REGISTRY', '/v2/REPOSITORY/manifests/TAG', 'stdin']],
     ['image/mirror', ['IMAGE', 'REPOSITORY', 'cruddur-python', '--arch ARCH']],
     ['ecs/run-local', ['--detach', '--task-definition FILE', 'CMD-SHELL', 'never in a', 'Ctrl-C']],

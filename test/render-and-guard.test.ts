@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { ROOT } from '../lib/config/paths.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
+import { createLoadBalancer } from './helpers/load-balancer.js'
 
 const TASK_ENV = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool', AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id' }
 const SECRETS = {
@@ -18,12 +19,34 @@ const render = suite('scripts/render (against moto)')
 render.before.each(() => resetMoto())
 
 render('renders a task definition with the account, region and role ARNs, ready for --cli-input-json', async () => {
-  const r = await runKit('render', ['task-definitions/backend-flask.json'], { env: TASK_ENV })
+  const r = await runKit('render', ['task-definitions/backend-flask.json'], { env: { ...TASK_ENV, DOMAIN_NAME: 'cruddur.example.com' } })
   assert.is(r.code, 0, r.all)
   const td = JSON.parse(r.stdout)
   assert.is(td.taskRoleArn, 'arn:aws:iam::123456789012:role/CruddurTaskRole')
   assert.is(td.containerDefinitions[0].logConfiguration.options['awslogs-region'], 'eu-west-2')
   assert.not.match(r.stdout, '${')
+})
+
+const envOf = (td: { containerDefinitions: Array<{ environment: Array<{ name: string; value: string }> }> }, name: string) =>
+  td.containerDefinitions[0].environment.find((e) => e.name === name)?.value
+
+render("the backend's URLs: the domain's with DOMAIN_NAME, else the load balancer's DNS name; neither: one line naming the step", async () => {
+  const domain = await runKit('render', ['task-definitions/backend-flask.json'], { env: { ...TASK_ENV, DOMAIN_NAME: 'cruddur.example.com' } })
+  assert.is(domain.code, 0, domain.all)
+  assert.is(envOf(JSON.parse(domain.stdout), 'FRONTEND_URL'), 'https://cruddur.example.com')
+  assert.is(envOf(JSON.parse(domain.stdout), 'BACKEND_URL'), 'https://api.cruddur.example.com')
+
+  const none = await runKit('render', ['task-definitions/backend-flask.json'], { env: TASK_ENV })
+  assert.is(none.code, 1, none.all)
+  assert.is(none.stdout, '')
+  assert.is(none.stderr.trim().split('\n').length, 1, none.stderr)
+  assert.match(none.stderr, 'run ./scripts/elbv2/create-load-balancer first, or set DOMAIN_NAME')
+
+  const dnsName = await createLoadBalancer()
+  const alb = await runKit('render', ['task-definitions/backend-flask.json'], { env: TASK_ENV })
+  assert.is(alb.code, 0, alb.all)
+  assert.is(envOf(JSON.parse(alb.stdout), 'FRONTEND_URL'), `http://${dnsName}`)
+  assert.is(envOf(JSON.parse(alb.stdout), 'BACKEND_URL'), `http://${dnsName}`)
 })
 
 render('renders the service with the security group and subnets that exist', async () => {
@@ -42,7 +65,7 @@ render('the service before its security group exists: one line pointing at the s
 })
 
 render('a missing variable or file is named; no argument is a usage error', async () => {
-  const missing = await runKit('render', ['task-definitions/backend-flask.json'], { env: { ...SECRETS, AWS_COGNITO_USER_POOL_ID: undefined } })
+  const missing = await runKit('render', ['task-definitions/backend-flask.json'], { env: { ...SECRETS, DOMAIN_NAME: 'cruddur.example.com', AWS_COGNITO_USER_POOL_ID: undefined } })
   assert.is(missing.code, 2)
   assert.match(missing.stderr, 'no value for ${AWS_COGNITO_USER_POOL_ID} (set AWS_COGNITO_USER_POOL_ID')
   const nofile = await runKit('render', ['json/nope.json'])

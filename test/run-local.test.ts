@@ -63,7 +63,12 @@ function template(shape: Shape): string {
           image: '${ECR_REGISTRY}/backend-flask:${IMAGE_TAG}',
           essential: true,
           command: shape.command ?? ['/bin/sh', '-c', `echo "starting with db=$CONNECTION_URL greeting=$GREETING"; exec /bin/busybox httpd -f -p 127.0.0.1:${shape.port} -h /www`],
-          environment: [{ name: 'GREETING', value: 'hello-from-td' }],
+          environment: [
+            { name: 'GREETING', value: 'hello-from-td' },
+            // As the kit's backend template has them: the front door's URLs, local in a local run.
+            { name: 'FRONTEND_URL', value: '${SERVICE_URL_FRONTEND_REACT_JS}' },
+            { name: 'BACKEND_URL', value: '${SERVICE_URL_BACKEND_FLASK}' },
+          ],
           secrets: [{ name: 'CONNECTION_URL', valueFrom: '${SSM_PARAMETER_ARN_PREFIX}/backend-flask/CONNECTION_URL' }],
           portMappings: [{ containerPort: shape.port, protocol: 'tcp' }],
           ...(healthCheck ? { healthCheck } : {}),
@@ -154,6 +159,10 @@ test('--detach, healthy: pulls from the registry (logging in), secret inside the
   const env = docker_('exec', CONTAINER, '/bin/busybox', 'env')
   assert.ok(env.split('\n').includes(`CONNECTION_URL=${SECRET}`), env)
   assert.ok(env.split('\n').includes('GREETING=hello-from-td'))
+  // No load balancer and no domain: the local origins, each service at its own port on this machine.
+  assert.ok(env.split('\n').includes('FRONTEND_URL=http://127.0.0.1:3000'), env)
+  assert.ok(env.split('\n').includes('BACKEND_URL=http://127.0.0.1:4567'), env)
+  assert.match(r.stdout, 'Service URLs for a local run (no load balancer in front): SERVICE_URL_FRONTEND_REACT_JS=http://127.0.0.1:3000 SERVICE_URL_BACKEND_FLASK=http://127.0.0.1:4567')
   // Nowhere else: no process argument, no output, no file left in the working folders.
   assert.equal(inArguments, [], 'the secret was in a process argument')
   assert.not.ok(r.all.includes(`run-local-canary-${process.pid}`), 'the secret was printed')

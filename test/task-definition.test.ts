@@ -4,9 +4,14 @@ import * as assert from 'uvu/assert'
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { serviceNamed } from '../lib/config/services.js'
-import { pinnedImageStands, pinnedPair } from '../lib/steps/task-definition.js'
+import { pinnedImageStands, pinnedPair, taskDefinitionStep } from '../lib/steps/task-definition.js'
+import { loadBalancerStep } from '../lib/steps/load-balancer.js'
+import { waitsFor } from '../lib/steps/engine.js'
+import { allSteps } from '../lib/steps/index.js'
+import { declaredServices } from '../lib/config/services.js'
 import { differences, summarizePaths } from '../lib/core/diff.js'
 import { resetMoto } from './helpers/moto.js'
+import { createLoadBalancer } from './helpers/load-balancer.js'
 import { runKitWith, type RunOptions } from './helpers/run.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
@@ -18,7 +23,10 @@ const ONE_SERVICE = { ECS_SERVICES: 'backend-flask' }
 const runKit = runKitWith(ONE_SERVICE)
 
 const COGNITO = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool1', AWS_COGNITO_USER_POOL_CLIENT_ID: 'testclient0123456789' }
-const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...env } })
+// The backend's URLs come from the domain here, so no load balancer is needed (the suite
+// "the backend's URLs" below tests them without one).
+const DOMAIN = { DOMAIN_NAME: 'cruddur.example.com' }
+const run = (args: string[] = [], env: RunOptions['env'] = {}) => runKit('ecs/register-task-definition', args, { env: { ...COGNITO, ...DOMAIN, ...env } })
 
 const ecs = sdkContext.client(ECSClient, 'ECS')
 const describe = async (family = 'backend-flask') => (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition
@@ -177,6 +185,68 @@ live('--help: exit 0, shows FAMILY and the required variables', async () => {
 })
 
 live.run()
+
+const urls = suite("the backend's URLs (FRONTEND_URL, BACKEND_URL): derived, never *")
+urls.before.each(async () => {
+  await resetMoto()
+})
+const variable = (def: Awaited<ReturnType<typeof describe>>, name: string) => container(def?.containerDefinitions)?.environment?.find((e) => e.name === name)?.value
+
+urls('with DOMAIN_NAME: https://<domain> and https://api.<domain>, no AWS resource needed', async () => {
+  const r = await run([], { DOMAIN_NAME: 'Cruddur.Example.com' })
+  assert.is(r.code, 0, r.all)
+  const def = await describe()
+  assert.is(variable(def, 'FRONTEND_URL'), 'https://cruddur.example.com')
+  assert.is(variable(def, 'BACKEND_URL'), 'https://api.cruddur.example.com')
+})
+
+urls("without a domain: http://<the load balancer's DNS name> for both; a second run registers nothing new", async () => {
+  const dnsName = await createLoadBalancer('cruddur-alb')
+  const r = await run([], { DOMAIN_NAME: undefined })
+  assert.is(r.code, 0, r.all)
+  const def = await describe()
+  assert.is(variable(def, 'FRONTEND_URL'), `http://${dnsName}`)
+  assert.is(variable(def, 'BACKEND_URL'), `http://${dnsName}`)
+  const again = await run([], { DOMAIN_NAME: undefined })
+  assert.is(again.code, 0, again.all)
+  assert.match(again.stdout, /unchanged\s+task definition backend-flask: backend-flask:1/)
+  assert.is((await revisions()).length, 1)
+
+  // Then a domain: the URLs change, so a new revision has them.
+  const domain = await run([], { DOMAIN_NAME: 'cruddur.example.com' })
+  assert.match(domain.stdout, /updated\s+task definition backend-flask: backend-flask:2 .*environment\[BACKEND_URL\]\.value/)
+  assert.is(variable(await describe(), 'BACKEND_URL'), 'https://api.cruddur.example.com')
+})
+
+urls('LOAD_BALANCER_NAME names the load balancer whose DNS name the URLs take', async () => {
+  await createLoadBalancer('cruddur-alb')
+  const other = await createLoadBalancer('other-alb')
+  const r = await run([], { DOMAIN_NAME: undefined, LOAD_BALANCER_NAME: 'other-alb' })
+  assert.is(r.code, 0, r.all)
+  assert.is(variable(await describe(), 'BACKEND_URL'), `http://${other}`)
+})
+
+urls('without a domain or a load balancer: exit 1, one line naming the step to run first, nothing registered; --dry-run plans with a stand-in', async () => {
+  const r = await run([], { DOMAIN_NAME: undefined })
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout + r.stderr, 'no load balancer cruddur-alb: run ./scripts/elbv2/create-load-balancer first, or set DOMAIN_NAME')
+  assert.not.match(r.all, /\n\s+at /, 'no stack trace')
+  assert.is((await revisions()).length, 0)
+
+  const plan = await run(['--dry-run'], { DOMAIN_NAME: undefined })
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /would create\s+task definition backend-flask: first revision; its service URLs are worked out once load balancer cruddur-alb exists/)
+  assert.is((await revisions()).length, 0)
+})
+
+urls('in provision, the task definition that uses a URL waits for the load balancer step; one that uses none does not', () => {
+  const waits = waitsFor(allSteps(declaredServices()))
+  assert.ok(waits.get('ecs/register-task-definition:backend-flask')?.includes(loadBalancerStep.id))
+  assert.not.ok(waits.get('ecs/register-task-definition:frontend-react-js')?.includes(loadBalancerStep.id))
+  assert.ok(taskDefinitionStep(serviceNamed('backend-flask')).needs.includes(loadBalancerStep))
+})
+
+urls.run()
 
 const subset = suite('differences(desired, actual) (pure)')
 

@@ -14,6 +14,7 @@ import { docker, dockerOk, dockerStream, inspectImage, immutableTagRefusal, need
 import { platformMismatch, taskPlatform, type Platform } from './naming.js'
 import { registryTimeoutMs, remoteImage, type Credentials } from './registry.js'
 import { gitSourceTag, sourceFolder } from './source.js'
+import { buildArgFlags } from './build-args.js'
 
 /** The task-definition template a command reads: --task-definition FILE, else the service's own. */
 export function taskTemplate(service: ServiceDeclaration, file: string | undefined, cwd: string): Template {
@@ -68,11 +69,13 @@ export interface Built {
   digest: string
   size: number
   seconds: number
+  /** The build arguments passed (json/services.json buildArgs, rendered), when the service declares any. */
+  buildArgs?: Record<string, string>
 }
 
 export async function buildImage(
   service: ServiceDeclaration,
-  options: { context?: string; tag?: string; template: Template; env: Env; cwd: string; print?: (line: string) => void },
+  options: { context?: string; tag?: string; template: Template; env: Env; cwd: string; print?: (line: string) => void; buildArgs?: Record<string, string> },
 ): Promise<Built> {
   const started = performance.now()
   const say = options.print ?? sayLine
@@ -83,7 +86,11 @@ export async function buildImage(
   const tag = options.tag ?? (await gitSourceTag(source.dir, options.env))
   const image = `${service.repository}:${tag}`
   say(`Building ${image} for ${platform.name} from ${source.dir}`)
-  const ran = await dockerStream(['build', '--platform', platform.name, '--tag', image, '--file', source.dockerfile, source.dir], options.env, progress).done
+  const buildArgs = options.buildArgs ?? {}
+  const passed = Object.keys(buildArgs).length > 0
+  // URLs, not secrets (resolveBuildArgs refuses a value carrying one): shown as passed.
+  if (passed) say(`Build arguments: ${Object.entries(buildArgs).map(([name, value]) => `${name}=${value}`).join(' ')}`)
+  const ran = await dockerStream(['build', '--platform', platform.name, '--tag', image, ...buildArgFlags(buildArgs), '--file', source.dockerfile, source.dir], options.env, progress).done
   if (ran.code !== 0) {
     if (/buildx component is missing|requires the buildx/i.test(ran.stderr)) {
       throw new CheckFailed('docker build failed: BuildKit is on (DOCKER_BUILDKIT=1) but the buildx plugin is missing: install docker-buildx, or run with DOCKER_BUILDKIT=0 for the legacy builder')
@@ -99,7 +106,7 @@ export async function buildImage(
     await docker(['image', 'rm', image], options.env)
     throw error
   }
-  return { image, repository: service.repository, tag, platform: platform.name, digest: info.id, size: info.size, seconds: seconds(started) }
+  return { image, repository: service.repository, tag, platform: platform.name, digest: info.id, size: info.size, seconds: seconds(started), ...(passed ? { buildArgs } : {}) }
 }
 
 export interface Pushed {

@@ -8,7 +8,9 @@ import { connect } from 'node:net'
 import type { RunContext } from '../aws/context.js'
 import { ecrRegistry } from '../aws/arns.js'
 import { get, type Env } from '../config/env.js'
-import type { ServiceDeclaration } from '../config/services.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
+import { routedServices, urlPlaceholder } from '../front-door/routes.js'
+import { urlPlaceholdersIn } from '../front-door/urls.js'
 import { CheckFailed } from '../core/errors.js'
 import { say, warn } from '../core/output.js'
 import { portHolder, portTakenLine } from './ports.js'
@@ -117,6 +119,17 @@ export function verdictLine(service: string, verdict: Verdict, seconds: number, 
   }
 }
 
+/**
+ * The services' URLs for a local run: each routed service on this machine's loopback at its
+ * own port (http://127.0.0.1:3000 for the frontend, :4567 for the backend). run-local runs
+ * containers on the host network, one port each, and no load balancer is in front of them,
+ * so these are the origins a browser on this machine uses; the deployed front door's URLs
+ * would point a local backend's CORS at the cloud frontend, not the one next to it. Pure.
+ */
+export function localServiceUrls(services: readonly ServiceDeclaration[]): Record<string, string> {
+  return Object.fromEntries(routedServices(services).map((s) => [urlPlaceholder(s.name), `http://127.0.0.1:${s.containerPort}`]))
+}
+
 /** Start the container detached and wait for docker's health verdict. */
 export async function startLocal(
   service: ServiceDeclaration,
@@ -128,6 +141,9 @@ export async function startLocal(
 ): Promise<LocalRun> {
   const env = run.env
   const ctx = await stepContext(run)
+  ctx.discovered.serviceUrls = localServiceUrls(declaredServices())
+  const urls = urlPlaceholdersIn(template.json)
+  if (urls.length > 0) say(`Service URLs for a local run (no load balancer in front): ${urls.map((name) => `${name}=${ctx.discovered.serviceUrls?.[name] ?? '?'}`).join(' ')}`)
   const rendered = ctx.render(template)
   const platform = templatePlatform(template, env)
   const container = mainContainer(rendered, service.name, template.file)

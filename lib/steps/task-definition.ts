@@ -8,14 +8,16 @@ import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { get, type Env } from '../config/env.js'
 import { NAME_VARIABLES } from '../config/names.js'
-import { secretsProblem, type ServiceDeclaration } from '../config/services.js'
+import { declaredServices, secretsProblem, type ServiceDeclaration } from '../config/services.js'
 import { ConfigError } from '../core/errors.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { checkTemplate, type Change, type Step } from './step.js'
 import { differences, summarizePaths } from '../core/diff.js'
 import { loadTemplate, type Template } from '../templates/template.js'
 import { iamRolesStep } from './iam-roles.js'
+import { loadBalancerStep } from './load-balancer.js'
 import { logGroupStep } from './log-group.js'
+import { resolveServiceUrls, unknownUrlPlaceholders, urlPlaceholdersIn } from '../front-door/urls.js'
 
 /** DescribeTaskDefinition's answer for a family with no ACTIVE revision. */
 export const isMissingDefinition = (error: unknown): boolean =>
@@ -75,7 +77,17 @@ export function taskDefinitionProblems(service: ServiceDeclaration, template: Te
 export function checkTaskDefinition(service: ServiceDeclaration, env: Env): string[] {
   const rendering = checkTemplate(service.taskDefinitionFile, env)
   if (rendering) return [rendering]
-  return taskDefinitionProblems(service, loadTemplate(service.taskDefinitionFile))
+  const template = loadTemplate(service.taskDefinitionFile)
+  return [...taskDefinitionProblems(service, template), ...unknownUrlPlaceholders(template.file, urlPlaceholdersIn(template.json), declaredServices())]
+}
+
+/** The service URLs (SERVICE_URL_*) a template uses; none when it cannot be read (validation says why). */
+function urlsUsedBy(file: string): string[] {
+  try {
+    return urlPlaceholdersIn(loadTemplate(file).json)
+  } catch {
+    return []
+  }
 }
 
 /**
@@ -141,11 +153,19 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
     id: `ecs/register-task-definition:${family}`,
     command: `ecs/register-task-definition ${family}`,
     title: `ECS task definition ${family}`,
-    needs: [iamRolesStep, logGroupStep],
+    // A template that uses a service's URL waits for the load balancer, whose DNS name the URL
+    // is without a domain (needs are the same for every run, so also with one: the step then
+    // reads nothing of it). A getter: the template is read when provision orders its steps.
+    get needs() {
+      return [iamRolesStep, logGroupStep, ...(urlsUsedBy(file).length > 0 ? [loadBalancerStep] : [])]
+    },
     validate: ({ env }) => checkTaskDefinition(service, env),
     async run(ctx) {
       const problems = checkTaskDefinition(service, ctx.env)
       if (problems.length) throw new ConfigError(problems.join('; '))
+      const urls = await resolveServiceUrls(ctx, urlsUsedBy(file), file)
+      // Under --dry-run before the load balancer exists, its URLs are stand-ins: say so.
+      const later = urls.standIn ? `; its service URLs are worked out once load balancer ${ctx.names.loadBalancer} exists` : ''
       const desired = ctx.render(file) as Record<string, unknown>
       const ecs = ctx.client(ECSClient, 'ECS')
       let current
@@ -167,7 +187,7 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
 
       const latest = current?.taskDefinition
       if (!latest) {
-        if (ctx.dryRun) return [change('created', 'first revision')]
+        if (ctx.dryRun) return [change('created', `first revision${later}`)]
         return [change('created', `${family}:${await register()}`)]
       }
       // An image deploy pinned by digest is the template's image where it stands (pinnedImageStands).
@@ -179,7 +199,7 @@ export function taskDefinitionStep(service: ServiceDeclaration): Step {
         return [change('unchanged', `${family}:${latest.revision}`)]
       }
       const differs = `differs in ${summarizePaths(paths)}`
-      if (ctx.dryRun) return [change('updated', `new revision after ${family}:${latest.revision}, ${differs}`)]
+      if (ctx.dryRun) return [change('updated', `new revision after ${family}:${latest.revision}, ${differs}${later}`)]
       return [change('updated', `${family}:${await register()} (was :${latest.revision}; ${differs})`)]
     },
   }

@@ -6,6 +6,7 @@ import { formatSize } from '../../lib/images/naming.js'
 import { scriptOutput } from '../../lib/kit/script.js'
 import { build } from '../../lib/kit/build.js'
 import { DOCKER_TIMEOUT_HELP } from '../../lib/images/docker.js'
+import { envHelp } from '../../lib/config/variables.js'
 
 await runScript(
   {
@@ -20,15 +21,23 @@ await runScript(
       'task-definition': { type: 'string', placeholder: 'FILE', description: 'task-definition template to read the platform from (default task-definitions/SERVICE.json)' },
       json: { type: 'boolean', description: 'print one JSON document as the last line' },
     },
-    env: [{ name: 'DOCKER_HOST', description: "docker's daemon (docker's own default otherwise)" }, DOCKER_TIMEOUT_HELP],
+    env: [
+      { name: 'DOCKER_HOST', description: "docker's daemon (docker's own default otherwise)" },
+      DOCKER_TIMEOUT_HELP,
+      // For a service with build arguments only (their URLs).
+      ...envHelp('DOMAIN_NAME', 'LOAD_BALANCER_NAME', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL'),
+    ],
     notes: [
       'Platform: linux/amd64, or linux/arm64 when runtimePlatform.cpuArchitecture is ARM64. An image of another',
       'architecture fails on Fargate with "exec format error", so the build is refused (and untagged).',
+      'Build arguments: those json/services.json declares for the service (buildArgs), rendered like templates and',
+      'passed as --build-arg NAME=VALUE; e.g. the frontend\'s REACT_APP_BACKEND_URL is the backend\'s public URL:',
+      'https://api.<DOMAIN_NAME>, else http://<the load balancer\'s DNS name> (read from AWS). No AWS call otherwise.',
       'Example: ./scripts/image/build backend-flask && ./scripts/image/push backend-flask',
     ],
   },
   async ({ values, positionals }) => {
-    // The kit's build needs no AWS run context: a script of its own start-up cost (no SDK).
+    // No AWS run context unless the service has build arguments (lib/kit/build.ts opens one then).
     const kit = { env: process.env, cwd: process.cwd(), out: scriptOutput(false) }
     const built = (await build(kit, positionals[0], { tag: values.tag, context: values.context, taskDefinition: values['task-definition'] })).document
     ok(`Built ${built.image} (${built.platform}) ${built.digest}, ${formatSize(built.size)}, in ${built.seconds.toFixed(1)} s`)

@@ -1,0 +1,247 @@
+// The front door's listeners and its optional domain (acm/request-certificate,
+// elbv2/create-listeners, route53/create-records) against moto's real ELBv2, ACM and Route 53,
+// through a recording proxy. The load balancer and target groups are made here with the SDK,
+// as their own steps would make them.
+import './helpers/guard.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm'
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import {
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  type Listener,
+  type Rule,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
+import { openContext } from '../lib/aws/context.js'
+import { targetGroupName } from '../lib/config/names.js'
+import { elbv2 } from '../lib/front-door/lookup.js'
+import { startAwsProxy, isMutation, type AwsProxy, type Call } from './helpers/aws-proxy.js'
+import { resetMoto } from './helpers/moto.js'
+import { runKit } from './helpers/run.js'
+
+const DOMAIN = 'cruddur.example.com'
+const motoUrl = process.env.AWS_ENDPOINT_URL as string
+const sdk = await openContext({ ...process.env, AWS_ENDPOINT_URL: motoUrl }, { mode: 'read-only' })
+const ec2 = sdk.client(EC2Client, 'EC2')
+const elb = elbv2(sdk)
+const acm = sdk.client(ACMClient, 'ACM')
+const dns = sdk.client(Route53Client, 'ROUTE_53')
+let proxy: AwsProxy
+
+// Route 53 is a REST API: the proxy names its calls "GET /2013-04-01/..."; a GET changes nothing.
+const mutating = (calls: readonly Call[]): string[] => calls.filter((c) => isMutation(c) && !c.action.startsWith('GET ')).map((c) => `${c.service} ${c.action}`)
+
+const run = (script: string, args: string[] = [], env: Record<string, string | undefined> = {}) =>
+  runKit(script, args, { env: { AWS_ENDPOINT_URL: proxy.url, DOMAIN_NAME: undefined, ...env } })
+
+/** The load balancer and both target groups, as the front door's network steps make them. */
+async function makeLoadBalancer(): Promise<{ lb: string; backend: string; frontend: string }> {
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []
+  const created = await elb.send(
+    new CreateLoadBalancerCommand({ Name: 'cruddur-alb', Type: 'application', Scheme: 'internet-facing', Subnets: subnets.slice(0, 2).map((s) => s.SubnetId as string) }),
+  )
+  const vpcId = subnets[0].VpcId
+  const group = async (service: string, port: number) =>
+    (await elb.send(new CreateTargetGroupCommand({ Name: targetGroupName(service), Protocol: 'HTTP', Port: port, VpcId: vpcId, TargetType: 'ip' }))).TargetGroups?.[0]
+      ?.TargetGroupArn as string
+  return { lb: created.LoadBalancers?.[0]?.LoadBalancerArn as string, backend: await group('backend-flask', 4567), frontend: await group('frontend-react-js', 3000) }
+}
+
+async function listeners(lb: string): Promise<Array<{ listener: Listener; rules: Rule[] }>> {
+  const found = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb }))).Listeners ?? []
+  const out = []
+  for (const listener of found.sort((a, b) => (a.Port ?? 0) - (b.Port ?? 0))) {
+    const rules = ((await elb.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }))).Rules ?? []).filter((r) => !r.IsDefault)
+    out.push({ listener, rules })
+  }
+  return out
+}
+
+const ruleSummary = (r: Rule) => [
+  r.Priority,
+  (r.Conditions ?? []).map((c) => `${c.Field} ${[...(c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? c.Values ?? [])].join(',')}`).join(' & '),
+  r.Actions?.[0]?.TargetGroupArn,
+]
+
+async function makeZone(): Promise<string> {
+  const zone = await dns.send(new CreateHostedZoneCommand({ Name: DOMAIN, CallerReference: `test-${Date.now()}` }))
+  return (zone.HostedZone?.Id as string).replace('/hostedzone/', '')
+}
+
+const records = async (zoneId: string): Promise<ResourceRecordSet[]> => (await dns.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []
+
+const test = suite('front door listeners and domain (moto ELBv2, ACM, Route 53, through a recording proxy)')
+test.before(async () => {
+  proxy = await startAwsProxy(motoUrl)
+})
+test.before.each(async () => {
+  await resetMoto(motoUrl)
+  proxy.reset()
+})
+test.after(async () => {
+  await proxy.stop()
+})
+
+test('without a domain: HTTP:80 forwards /api/* to the backend and the rest to the frontend; a second run changes nothing', async () => {
+  const { lb, backend, frontend } = await makeLoadBalancer()
+  const certificate = await run('acm/request-certificate')
+  assert.is(certificate.code, 0, certificate.all)
+  assert.match(certificate.stdout, /acm\/request-certificate\s+nothing to do/)
+  assert.equal(proxy.calls.filter((c) => c.service === 'acm' || c.service === 'route53'), [], 'no ACM or Route 53 call without a domain')
+
+  const r = await run('elbv2/create-listeners')
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /created\s+listener HTTP:80: forwards to frontend-react-js/)
+  assert.match(r.stdout, /created\s+listener rule HTTP:80 path \/api\/\*: priority 1, forwards to backend-flask/)
+  const [http, ...others] = await listeners(lb)
+  assert.is(others.length, 0)
+  assert.is(http.listener.Protocol, 'HTTP')
+  assert.is(http.listener.DefaultActions?.[0]?.TargetGroupArn, frontend)
+  assert.equal(http.rules.map(ruleSummary), [['1', 'path-pattern /api/*', backend]])
+
+  proxy.reset()
+  const again = await run('elbv2/create-listeners')
+  assert.is(again.code, 0, again.all)
+  assert.equal(mutating(proxy.calls), [])
+  assert.match(again.stdout, /0 created, 0 updated, 2 unchanged/)
+})
+
+test('with DOMAIN_NAME: certificate ISSUED for both names, validation records, 80→443, TLS 1.2+ policy, host rule, alias records; a second run changes nothing', async () => {
+  const { lb, backend, frontend } = await makeLoadBalancer()
+  const zoneId = await makeZone()
+  const env = { DOMAIN_NAME: DOMAIN }
+
+  const cert = await run('acm/request-certificate', [], env)
+  assert.is(cert.code, 0, cert.all)
+  assert.match(cert.stdout, /created\s+certificate cruddur\.example\.com: covering cruddur\.example\.com, api\.cruddur\.example\.com/)
+  // moto issues after 3 s: at least one progress line on stderr while ACM validates.
+  assert.match(cert.stderr, /waiting for ACM to validate the certificate for cruddur\.example\.com \(PENDING_VALIDATION, \d+ s of 600 s\)/)
+  const [summary] = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []
+  const detail = (await acm.send(new DescribeCertificateCommand({ CertificateArn: summary.CertificateArn }))).Certificate
+  assert.is(detail?.Status, 'ISSUED')
+  assert.equal([...(detail?.SubjectAlternativeNames ?? [])].sort(), ['api.cruddur.example.com', 'cruddur.example.com'])
+  const validation = (detail?.DomainValidationOptions ?? []).map((o) => o.ResourceRecord?.Name?.toLowerCase().replace(/\.$/, ''))
+  const cnames = (await records(zoneId)).filter((r) => r.Type === 'CNAME').map((r) => r.Name?.toLowerCase().replace(/\.$/, ''))
+  for (const name of new Set(validation)) assert.ok(cnames.includes(name), `validation record ${name} in the zone (${cnames.join(', ')})`)
+
+  const l = await run('elbv2/create-listeners', [], env)
+  assert.is(l.code, 0, l.all)
+  const [http, https] = await listeners(lb)
+  assert.is(http.listener.Port, 80)
+  assert.equal(http.listener.DefaultActions?.[0]?.RedirectConfig, { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' })
+  assert.equal(http.rules, [])
+  assert.is(https.listener.Protocol, 'HTTPS')
+  assert.is(https.listener.Certificates?.[0]?.CertificateArn, summary.CertificateArn)
+  assert.is(https.listener.SslPolicy, 'ELBSecurityPolicy-TLS13-1-2-2021-06')
+  assert.is(https.listener.DefaultActions?.[0]?.TargetGroupArn, frontend)
+  assert.equal(https.rules.map(ruleSummary), [
+    ['1', 'host-header api.cruddur.example.com', backend],
+    ['2', 'path-pattern /api/*', backend],
+  ])
+
+  const d = await run('route53/create-records', [], env)
+  assert.is(d.code, 0, d.all)
+  const aliases = (await records(zoneId)).filter((r) => r.Type === 'A')
+  assert.equal(aliases.map((r) => r.Name).sort(), ['api.cruddur.example.com.', 'cruddur.example.com.'])
+  const lbDns = await sdkLoadBalancer()
+  for (const a of aliases) {
+    assert.is(a.AliasTarget?.DNSName?.replace(/\.$/, '').toLowerCase(), lbDns.DNSName?.toLowerCase())
+    assert.is(a.AliasTarget?.HostedZoneId, lbDns.CanonicalHostedZoneId)
+    assert.is(a.AliasTarget?.EvaluateTargetHealth, false)
+  }
+
+  proxy.reset()
+  for (const script of ['acm/request-certificate', 'elbv2/create-listeners', 'route53/create-records']) {
+    const again = await run(script, [], env)
+    assert.is(again.code, 0, again.all)
+    assert.match(again.stdout, /0 created, 0 updated, \d+ unchanged/, script)
+  }
+  assert.equal(mutating(proxy.calls), [])
+})
+
+async function sdkLoadBalancer() {
+  return ((await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers ?? [])[0]
+}
+
+test('switching from no domain to a domain removes the stale HTTP:80 path rule and makes 80 a redirect', async () => {
+  const { lb } = await makeLoadBalancer()
+  await makeZone()
+  assert.is((await run('elbv2/create-listeners')).code, 0)
+  assert.is((await listeners(lb))[0].rules.length, 1)
+
+  const env = { DOMAIN_NAME: DOMAIN }
+  assert.is((await run('acm/request-certificate', [], env)).code, 0)
+  const r = await run('elbv2/create-listeners', [], env)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /updated\s+listener HTTP:80: redirects to HTTPS:443/)
+  assert.match(r.stdout, /deleted\s+listener rule HTTP:80 #1 path-pattern \/api\/\*/)
+  assert.match(r.stdout, /created\s+listener HTTPS:443/)
+  const [http, https] = await listeners(lb)
+  assert.equal(http.rules, [])
+  assert.is(http.listener.DefaultActions?.[0]?.Type, 'redirect')
+  assert.is(https.rules.length, 2)
+
+  // And back: without the domain, 443 (a port of the kit's) goes, 80 forwards again.
+  const back = await run('elbv2/create-listeners')
+  assert.is(back.code, 0, back.all)
+  assert.match(back.stdout, /deleted\s+listener HTTPS:443: no longer wanted \(with its 2 rules\)/)
+  const after = await listeners(lb)
+  assert.equal(after.map((x) => x.listener.Port), [80])
+  assert.is(after[0].rules.length, 1)
+})
+
+test('DOMAIN_NAME without its hosted zone: one line saying how to make it, exit 1, nothing created', async () => {
+  await makeLoadBalancer()
+  proxy.reset()
+  for (const script of ['acm/request-certificate', 'route53/create-records']) {
+    const r = await run(script, [], { DOMAIN_NAME: DOMAIN })
+    assert.is(r.code, 1, r.all)
+    const lines = r.all.split('\n').filter((line) => line.includes('hosted zone'))
+    assert.is(lines.length, 1, r.all)
+    assert.match(lines[0], 'no public hosted zone for cruddur.example.com in Route 53: make it with `aws route53 create-hosted-zone --name cruddur.example.com --caller-reference <unique>`')
+    assert.not.match(r.all, /\n\s+at /, 'no stack trace')
+  }
+  assert.equal(mutating(proxy.calls), [])
+  assert.equal((await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [], [])
+})
+
+test('--dry-run plans the certificate, listeners and records and changes nothing', async () => {
+  const { lb } = await makeLoadBalancer()
+  const zoneId = await makeZone()
+  proxy.reset()
+  const env = { DOMAIN_NAME: DOMAIN }
+  const cert = await run('acm/request-certificate', ['--dry-run'], env)
+  assert.is(cert.code, 0, cert.all)
+  assert.match(cert.stdout, /would create\s+certificate cruddur\.example\.com/)
+  assert.not.match(cert.stderr, /waiting for ACM/)
+  const l = await run('elbv2/create-listeners', ['--dry-run'], env)
+  assert.is(l.code, 0, l.all)
+  assert.match(l.stdout, /would create\s+listener HTTPS:443: forwards to frontend-react-js; certificate \(new certificate for cruddur\.example\.com\); SSL policy ELBSecurityPolicy-TLS13-1-2-2021-06/)
+  assert.match(l.stdout, /would create\s+listener rule HTTPS:443 host api\.cruddur\.example\.com: priority 1, forwards to backend-flask/)
+  const d = await run('route53/create-records', ['--dry-run'], env)
+  assert.is(d.code, 0, d.all)
+  assert.match(d.stdout, /would create\s+DNS alias record api\.cruddur\.example\.com A/)
+  assert.equal(mutating(proxy.calls), [])
+  assert.equal(await listeners(lb), [])
+  assert.equal((await records(zoneId)).filter((r) => r.Type === 'A' || r.Type === 'CNAME'), [])
+})
+
+test('--help of each new script names what it does and its variables', async () => {
+  const table: Array<[string, RegExp[]]> = [
+    ['acm/request-certificate', [/DOMAIN_NAME/, /CERTIFICATE_WAIT_SECONDS/, /--dry-run/, /re-running resumes/]],
+    ['elbv2/create-listeners', [/LOAD_BALANCER_NAME/, /DOMAIN_NAME/, /HTTPS:443/, /--json/]],
+    ['route53/create-records', [/DOMAIN_NAME/, /alias A records/, /never created or deleted/]],
+  ]
+  for (const [script, patterns] of table) {
+    const r = await runKit(script, ['--help'])
+    assert.is(r.code, 0, r.all)
+    for (const p of patterns) assert.match(r.stdout, p, `${script}: ${p}`)
+  }
+})
+
+test.run()

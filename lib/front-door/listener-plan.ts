@@ -150,6 +150,9 @@ export function conditionsKey(conditions: readonly RuleCondition[]): string {
     .join(' and ')
 }
 
+/** Target group ARNs in a text shortened to their names, for reports. Pure. */
+export const shortArns = (text: string): string => text.replace(/arn:[\w-]+:elasticloadbalancing:[^ ]*?:targetgroup\/([^/ ]+)\/\w+/g, '$1')
+
 /** What a wanted action does, for reports: "forwards to backend-flask". */
 export function describeAction(action: ListenerAction): string {
   switch (action.type) {
@@ -213,7 +216,7 @@ export function listenerDifferences(existing: ExistingListener, wanted: WantedLi
   const differs: string[] = []
   if (existing.protocol !== wanted.protocol) differs.push(`protocol ${existing.protocol} → ${wanted.protocol}`)
   const was = actionsKey(existing.defaultActions)
-  if (was !== actionsKey([sdkAction(wanted.defaultAction)])) differs.push(`default action was: ${was || 'none'}`)
+  if (was !== actionsKey([sdkAction(wanted.defaultAction)])) differs.push(`default action was: ${shortArns(was) || 'none'}`)
   if (wanted.protocol === 'HTTPS') {
     if (existing.certificateArn !== wanted.certificateArn) differs.push(`certificate ${existing.certificateArn ?? 'none'} → ${wanted.certificateArn}`)
     if (existing.sslPolicy !== wanted.sslPolicy) differs.push(`SSL policy ${existing.sslPolicy ?? 'none'} → ${wanted.sslPolicy}`)
@@ -267,7 +270,7 @@ export function listenerChanges(existing: readonly ExistingListener[], plan: Lis
     const name = (e: ExistingRule) => `${listenerName(found)} #${e.priority} ${conditionsKey(e.conditions)}`
     for (const e of kits) if (!matched.has(e)) operations.push({ op: 'delete-rule', arn: e.arn, name: name(e) })
     for (const e of found.rules.filter((r) => !isKits(r))) {
-      operations.push({ op: 'other-rule', name: `${name(e)} (${actionsKey(e.actions)})` })
+      operations.push({ op: 'other-rule', name: `${name(e)} (${shortArns(actionsKey(e.actions))})` })
       const clash = wantedRules.find((r) => r.priority === e.priority)
       if (clash) problems.push(`rule ${name(e)} on ${listenerName(found)} is not the kit's and holds priority ${e.priority}, which ${ruleName(clash)} needs: move or delete it`)
     }

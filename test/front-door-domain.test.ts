@@ -109,6 +109,13 @@ test('without a domain: HTTP:80 forwards /api/* to the backend and the rest to t
   assert.is(again.code, 0, again.all)
   assert.equal(mutating(proxy.calls), [])
   assert.match(again.stdout, /0 created, 0 updated, 2 unchanged/)
+
+  // A run of the backend alone leaves the frontend's default in place.
+  proxy.reset()
+  const backendOnly = await run('elbv2/create-listeners', [], { ECS_SERVICES: 'backend-flask' })
+  assert.is(backendOnly.code, 0, backendOnly.all)
+  assert.equal(mutating(proxy.calls), [])
+  assert.is((await listeners(lb))[0].listener.DefaultActions?.[0]?.TargetGroupArn, frontend)
 })
 
 test('with DOMAIN_NAME: certificate ISSUED for both names, validation records, 80→443, TLS 1.2+ policy, host rule, alias records; a second run changes nothing', async () => {

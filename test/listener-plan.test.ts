@@ -173,5 +173,16 @@ diff("what is not the kit's is left alone and mentioned; a clash on a priority t
   assert.match(problems[0], /is not the kit's and holds priority 1, which HTTP:80 path \/api\/\* needs: move or delete it/)
 })
 
+diff('a run of some services (ECS_SERVICES) keeps the default of a declared service outside it', () => {
+  const backendOnly = routed.filter((s) => s.name === 'backend-flask')
+  const outside = wantedListeners(backendOnly, { targetGroupArns: { 'backend-flask': BACKEND }, defaultOutsideRun: 'frontend-react-js' })
+  assert.equal(ops(listenerChanges(applied(noDomain), outside, [BACKEND]).operations), ['keep-listener 80', 'keep-rule 80#1'])
+  assert.equal(ops(listenerChanges([], outside, [BACKEND]).operations), ['create-listener 80', 'create-rule 80#1'])
+  assert.equal(sdkAction(outside.listeners[0].defaultAction).FixedResponseConfig?.StatusCode, '404', 'a new listener answers 404 until its default service is provisioned')
+  // Without knowing of the default outside the run, the frontend would lose its traffic.
+  const unaware = wantedListeners(backendOnly, { targetGroupArns: { 'backend-flask': BACKEND } })
+  assert.equal(ops(listenerChanges(applied(noDomain), unaware, [BACKEND]).operations), ['modify-listener 80', 'keep-rule 80#1'])
+})
+
 plan.run()
 diff.run()

@@ -18,6 +18,8 @@ export type ListenerAction =
   | { type: 'redirect-to-https' }
   /** What answers when no service is the default. */
   | { type: 'not-found' }
+  /** The default service is declared but not in this run (ECS_SERVICES): an existing default is kept, a new listener answers 404. */
+  | { type: 'outside-run'; service: string }
 
 export interface WantedListener {
   port: number
@@ -51,6 +53,8 @@ export interface ListenerInputs {
   certificateArn?: string
   /** Each routed service's target group, by service name. */
   targetGroupArns: Readonly<Record<string, string>>
+  /** The default service when it is declared but not among `routed` (a run with ECS_SERVICES). */
+  defaultOutsideRun?: string
 }
 
 /**
@@ -68,7 +72,7 @@ export function wantedListeners(routed: readonly ServiceDeclaration[], inputs: L
     return { type: 'forward', service: service.name, targetGroupArn }
   }
   const fallback = routed.find((s) => s.frontDoor?.default)
-  const defaultAction: ListenerAction = fallback ? forward(fallback) : { type: 'not-found' }
+  const defaultAction: ListenerAction = fallback ? forward(fallback) : inputs.defaultOutsideRun ? { type: 'outside-run', service: inputs.defaultOutsideRun } : { type: 'not-found' }
   const routeRules = (port: number, withHosts: boolean): WantedRule[] => {
     const matches: Array<[ServiceDeclaration, RuleMatch]> = []
     if (withHosts && inputs.domainName) {
@@ -101,6 +105,7 @@ export function sdkAction(action: ListenerAction): Action {
     case 'redirect-to-https':
       return { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }
     case 'not-found':
+    case 'outside-run':
       return { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' } }
   }
 }
@@ -162,6 +167,8 @@ export function describeAction(action: ListenerAction): string {
       return 'redirects to HTTPS:443 (301, host, path and query kept)'
     case 'not-found':
       return 'answers 404 (no service is the default)'
+    case 'outside-run':
+      return `default action left as it is (the default, ${action.service}, is not in ECS_SERVICES; 404 on a new listener)`
   }
 }
 
@@ -216,7 +223,7 @@ export function listenerDifferences(existing: ExistingListener, wanted: WantedLi
   const differs: string[] = []
   if (existing.protocol !== wanted.protocol) differs.push(`protocol ${existing.protocol} → ${wanted.protocol}`)
   const was = actionsKey(existing.defaultActions)
-  if (was !== actionsKey([sdkAction(wanted.defaultAction)])) differs.push(`default action was: ${shortArns(was) || 'none'}`)
+  if (wanted.defaultAction.type !== 'outside-run' && was !== actionsKey([sdkAction(wanted.defaultAction)])) differs.push(`default action was: ${shortArns(was) || 'none'}`)
   if (wanted.protocol === 'HTTPS') {
     if (existing.certificateArn !== wanted.certificateArn) differs.push(`certificate ${existing.certificateArn ?? 'none'} → ${wanted.certificateArn}`)
     if (existing.sslPolicy !== wanted.sslPolicy) differs.push(`SSL policy ${existing.sslPolicy ?? 'none'} → ${wanted.sslPolicy}`)

@@ -14,7 +14,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { targetGroupName } from '../config/names.js'
-import type { ServiceDeclaration } from '../config/services.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import {
   describeAction,
@@ -31,7 +31,7 @@ import {
   type WantedRule,
 } from '../front-door/listener-plan.js'
 import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
-import { certificateNames } from '../front-door/routes.js'
+import { certificateNames, routedServices } from '../front-door/routes.js'
 import { standInTargetGroupArn } from '../front-door/service-request.js'
 import { acm, certificateStep, findCertificate, standInCertificateArn } from './certificate.js'
 import { loadBalancerStep } from './load-balancer.js'
@@ -102,7 +102,8 @@ export function listenersStep(routed: readonly ServiceDeclaration[]): Step {
       }
       const domainName = ctx.names.domainName
       const certificateArn = domainName ? await resolveCertificate(ctx, domainName) : undefined
-      const plan = wantedListeners(routed, { domainName, certificateArn, targetGroupArns })
+      const defaultOutsideRun = routed.some((s) => s.frontDoor?.default) ? undefined : routedServices(declaredServices()).find((s) => s.frontDoor?.default)?.name
+      const plan = wantedListeners(routed, { domainName, certificateArn, targetGroupArns, defaultOutsideRun })
 
       const client = elbv2(ctx)
       const existing = loadBalancerArn ? await readListeners(client, loadBalancerArn) : []
@@ -129,10 +130,11 @@ async function apply(
   const act = !ctx.dryRun
   const listenerArns = new Map(existing.map((l) => [l.port, l.arn]))
   const of = <K extends ListenerOperation['op']>(op: K) => operations.filter((o): o is Extract<ListenerOperation, { op: K }> => o.op === op)
-  const listenerRequest = (l: WantedListener) => ({
+  const listenerRequest = (l: WantedListener, modify = false) => ({
     Protocol: l.protocol,
     Port: l.port,
-    DefaultActions: [sdkAction(l.defaultAction)],
+    // A default left to a service outside the run is not sent: the listener keeps its own.
+    ...(modify && l.defaultAction.type === 'outside-run' ? {} : { DefaultActions: [sdkAction(l.defaultAction)] }),
     ...(l.certificateArn ? { Certificates: [{ CertificateArn: l.certificateArn }] } : {}),
     ...(l.sslPolicy ? { SslPolicy: l.sslPolicy } : {}),
   })
@@ -141,7 +143,7 @@ async function apply(
     if (o.op === 'keep-listener') changes.push({ resource: 'listener', name: listenerName(o.listener), outcome: 'unchanged', detail: listenerDetail(o.listener) })
     if (o.op === 'create-listener') {
       if (act) {
-        const created = await client.send(new CreateListenerCommand({ LoadBalancerArn: loadBalancerArn, ...listenerRequest(o.listener) }))
+        const created = await client.send(new CreateListenerCommand({ LoadBalancerArn: loadBalancerArn, DefaultActions: [sdkAction(o.listener.defaultAction)], ...listenerRequest(o.listener) }))
         const arn = created.Listeners?.[0]?.ListenerArn
         if (!arn) throw new KitError(`ELB returned no ARN for the new listener ${listenerName(o.listener)}`)
         listenerArns.set(o.listener.port, arn)
@@ -149,7 +151,7 @@ async function apply(
       changes.push({ resource: 'listener', name: listenerName(o.listener), outcome: 'created', detail: listenerDetail(o.listener) })
     }
     if (o.op === 'modify-listener') {
-      if (act) await client.send(new ModifyListenerCommand({ ListenerArn: o.arn, ...listenerRequest(o.listener) }))
+      if (act) await client.send(new ModifyListenerCommand({ ListenerArn: o.arn, ...listenerRequest(o.listener, true) }))
       changes.push({ resource: 'listener', name: listenerName(o.listener), outcome: 'updated', detail: `${listenerDetail(o.listener)} (${o.differs.join('; ')})` })
     }
   }

@@ -238,6 +238,35 @@ test('--dry-run plans the certificate, listeners and records and changes nothing
   assert.equal((await records(zoneId)).filter((r) => r.Type === 'A' || r.Type === 'CNAME'), [])
 })
 
+test('provision with DOMAIN_NAME runs the certificate before the listeners, then the records; a second provision changes none of them', async () => {
+  const { lb } = await makeLoadBalancer()
+  const zoneId = await makeZone()
+  const env = {
+    DOMAIN_NAME: DOMAIN,
+    AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool',
+    AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id',
+    PROD_CONNECTION_URL: 'postgresql://cruddur:pw@db.example.invalid:5432/cruddur',
+    ROLLBAR_ACCESS_TOKEN: 'rollbar',
+    HONEYCOMB_API_KEY: 'honeycomb',
+  }
+  const first = await run('provision', [], env)
+  const order = ['acm/request-certificate', 'elbv2/create-listeners', 'route53/create-records'].map((id) => first.stdout.search(new RegExp(`[✓✗-] ${id}`)))
+  assert.ok(order.every((i) => i >= 0), first.all)
+  assert.ok(order[0] < order[1], 'the certificate before the listeners')
+  assert.match(first.stdout, /✓ elbv2\/create-listeners\s+4 created  /)
+  const [, https] = await listeners(lb)
+  assert.is(https?.listener.Protocol, 'HTTPS')
+  assert.equal((await records(zoneId)).filter((r) => r.Type === 'A').length, 2)
+
+  proxy.reset()
+  const second = await run('provision', [], env)
+  for (const id of ['acm/request-certificate', 'elbv2/create-listeners', 'route53/create-records']) {
+    assert.match(second.stdout, new RegExp(`✓ ${id.replace('/', '\\/')}\\s+\\d+ unchanged`), `${id}: ${second.all}`)
+  }
+  const front = mutating(proxy.calls).filter((c) => /^(acm|route53|elasticloadbalancing) /.test(c))
+  assert.equal(front, [])
+})
+
 test('--help of each new script names what it does and its variables', async () => {
   const table: Array<[string, RegExp[]]> = [
     ['acm/request-certificate', [/DOMAIN_NAME/, /CERTIFICATE_WAIT_SECONDS/, /--dry-run/, /re-running resumes/]],

@@ -267,6 +267,47 @@ test('provision with DOMAIN_NAME runs the certificate before the listeners, then
   assert.equal(front, [])
 })
 
+test('no load balancer yet: the listeners say which step to run first; --dry-run plans on stand-ins', async () => {
+  const r = await run('elbv2/create-listeners')
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, /load balancer cruddur-alb not found: run \.\/scripts\/elbv2\/create-load-balancer first/)
+  const plan = await run('elbv2/create-listeners', ['--dry-run'])
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /would create\s+listener rule HTTP:80 path \/api\/\*: priority 1, forwards to backend-flask/)
+  const noZone = await run('route53/create-records', ['--dry-run'], { DOMAIN_NAME: DOMAIN })
+  assert.is(noZone.code, 1, 'no zone: even the plan says so')
+  await makeZone()
+  const planned = await run('route53/create-records', ['--dry-run'], { DOMAIN_NAME: DOMAIN })
+  assert.is(planned.code, 0, planned.all)
+  assert.match(planned.stdout, /would create\s+DNS alias record cruddur\.example\.com A: to the new load balancer cruddur-alb/)
+  assert.equal(mutating(proxy.calls), [])
+})
+
+test('a bad CERTIFICATE_WAIT_SECONDS is refused before any call (exit 2)', async () => {
+  const r = await run('acm/request-certificate', [], { DOMAIN_NAME: DOMAIN, CERTIFICATE_WAIT_SECONDS: 'ten' })
+  assert.is(r.code, 2, r.all)
+  assert.match(r.all, /CERTIFICATE_WAIT_SECONDS must be a number of seconds between 0 and 3600, got "ten"/)
+  assert.equal(proxy.calls, [])
+})
+
+test('the wait for ISSUED times out in one line saying what ACM waits for; re-running resumes with the same certificate', async () => {
+  await makeZone()
+  // moto issues 3 s after the request: a 1 s bound times out.
+  const r = await run('acm/request-certificate', [], { DOMAIN_NAME: DOMAIN, CERTIFICATE_WAIT_SECONDS: '1' })
+  assert.is(r.code, 1, r.all)
+  assert.match(
+    r.stdout,
+    /certificate for cruddur\.example\.com still PENDING_VALIDATION after 1 s: ACM is waiting to find the validation records of .*cruddur\.example\.com \(CNAME _.*\) in public DNS .*re-run to resume waiting/,
+  )
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  proxy.reset()
+  const again = await run('acm/request-certificate', [], { DOMAIN_NAME: DOMAIN })
+  assert.is(again.code, 0, again.all)
+  assert.match(again.stdout, /unchanged\s+certificate cruddur\.example\.com: arn:aws:acm:.* \((ISSUED|PENDING_VALIDATION)\)/)
+  assert.equal(mutating(proxy.calls), [], 'no second request, the records already there')
+  assert.is(((await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []).length, 1)
+})
+
 test('--help of each new script names what it does and its variables', async () => {
   const table: Array<[string, RegExp[]]> = [
     ['acm/request-certificate', [/DOMAIN_NAME/, /CERTIFICATE_WAIT_SECONDS/, /--dry-run/, /re-running resumes/]],

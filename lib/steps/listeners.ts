@@ -106,7 +106,8 @@ export function listenersStep(routed: readonly ServiceDeclaration[]): Step {
       const plan = wantedListeners(routed, { domainName, certificateArn, targetGroupArns, defaultOutsideRun })
 
       const client = elbv2(ctx)
-      const existing = loadBalancerArn ? await readListeners(client, loadBalancerArn) : []
+      // A dry run's stand-in (a load balancer still to be made) has no listeners to read.
+      const existing = loadBalancerArn?.startsWith('arn:') ? await readListeners(client, loadBalancerArn) : []
       const { operations, problems } = listenerChanges(existing, plan, Object.values(targetGroupArns))
       if (problems.length > 0) throw new KitError(`nothing was changed on ${ctx.names.loadBalancer}: ${problems.join('; ')}`)
       return apply(ctx, client, loadBalancerArn, existing, operations)

@@ -16,7 +16,7 @@ import {
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
 import { openContext } from '../lib/aws/context.js'
 import { targetGroupName } from '../lib/config/names.js'
 import { elbv2 } from '../lib/front-door/lookup.js'
@@ -169,6 +169,14 @@ test('with DOMAIN_NAME: certificate ISSUED for both names, validation records, 8
     assert.match(again.stdout, /0 created, 0 updated, \d+ unchanged/, script)
   }
   assert.equal(mutating(proxy.calls), [])
+
+  // ACM renews only while the validation records are in DNS: a deleted one is written back.
+  const validationRecord = (await records(zoneId)).find((r) => r.Type === 'CNAME') as ResourceRecordSet
+  await dns.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: validationRecord }] } }))
+  const rewritten = await run('acm/request-certificate', [], env)
+  assert.is(rewritten.code, 0, rewritten.all)
+  assert.match(rewritten.stdout, /created\s+DNS validation record _\w+\.(api\.)?cruddur\.example\.com CNAME/)
+  assert.ok((await records(zoneId)).some((r) => r.Name === validationRecord.Name && r.Type === 'CNAME'))
 })
 
 async function sdkLoadBalancer() {

@@ -1,6 +1,6 @@
 // With DOMAIN_NAME: an ACM certificate for the domain and each routed host under it, validated
 // by DNS records the kit writes into the domain's hosted zone. Without a domain: nothing.
-import { createHash } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import {
   ACMClient,
   DescribeCertificateCommand,
@@ -59,10 +59,12 @@ export async function findCertificate(
 }
 
 /**
- * The request's idempotency token: the same names give the same token, so a request retried
- * (or made by a concurrent run) within ACM's hour returns the same certificate. Pure.
+ * A request's idempotency token, new for each run: the SDK's retries of the request (the same
+ * input) get the same certificate, while a run after a teardown does not get back the deleted
+ * one, as a token derived from the names would for an hour. Runs that change the stack take the
+ * run lock, so two do not request at once.
  */
-export const idempotencyToken = (names: readonly string[]): string => createHash('sha256').update(names.join(',')).digest('hex').slice(0, 32)
+const idempotencyToken = (): string => randomUUID().replace(/-/g, '')
 
 /** The DNS validation records a certificate asks for (one per distinct record). Pure. */
 export function validationRecords(certificate: CertificateDetail): ResourceRecordSet[] {
@@ -168,7 +170,7 @@ export const certificateStep: Step = {
           DomainName: domain,
           SubjectAlternativeNames: names,
           ValidationMethod: 'DNS',
-          IdempotencyToken: idempotencyToken(names),
+          IdempotencyToken: idempotencyToken(),
         }),
       )
       if (!requested.CertificateArn) throw new KitError(`ACM returned no certificate ARN for ${domain}`)
@@ -178,22 +180,20 @@ export const certificateStep: Step = {
     }
     const arn = certificate.CertificateArn as string
 
-    if (certificate.Status === 'PENDING_VALIDATION') {
-      certificate = await withValidationRecords(client, arn, names)
-      const outcomes = compareRecords(await listRecords(dns, zoneId), validationRecords(certificate))
-      for (const { record, outcome, was } of outcomes) {
-        changes.push({ resource: 'DNS validation record', name: `${dnsName(record.Name ?? '')} CNAME`, outcome, detail: was ? `was ${was}` : undefined })
-      }
-      if (!ctx.dryRun) {
-        await upsertRecords(dns, zoneId, outcomes.filter((o) => o.outcome !== 'unchanged').map((o) => o.record), `ACM DNS validation for ${domain} (cruddur-ecs-kit)`)
-      }
-      if (ctx.dryRun) {
-        // The plan goes on with the certificate as it is; the HTTPS listener waits for ISSUED.
-        ctx.discovered.certificateArn = arn
-        return changes
-      }
-      certificate = await waitForIssued(client, arn, domain, bound)
+    // The validation records stay after ISSUED too: ACM renews a DNS-validated certificate only
+    // while its CNAMEs are still in DNS, so a deleted one is written back.
+    if (certificate.Status === 'PENDING_VALIDATION') certificate = await withValidationRecords(client, arn, names)
+    const outcomes = compareRecords(await listRecords(dns, zoneId), validationRecords(certificate))
+    for (const { record, outcome, was } of outcomes) {
+      changes.push({ resource: 'DNS validation record', name: `${dnsName(record.Name ?? '')} CNAME`, outcome, detail: was ? `was ${was}` : undefined })
     }
+    if (ctx.dryRun) {
+      // The plan goes on with the certificate as it is; the HTTPS listener waits for ISSUED.
+      ctx.discovered.certificateArn = arn
+      return changes
+    }
+    await upsertRecords(dns, zoneId, outcomes.filter((o) => o.outcome !== 'unchanged').map((o) => o.record), `ACM DNS validation for ${domain} (cruddur-ecs-kit)`)
+    if (certificate.Status === 'PENDING_VALIDATION') await waitForIssued(client, arn, domain, bound)
     ctx.discovered.certificateArn = arn
     return changes
   },

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm'
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import {
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeLoadBalancersCommand,
@@ -94,12 +95,15 @@ test('without a domain: HTTP:80 forwards /api/* to the backend and the rest to t
   assert.match(certificate.stdout, /acm\/request-certificate\s+nothing to do/)
   assert.equal(proxy.calls.filter((c) => c.service === 'acm' || c.service === 'route53'), [], 'no ACM or Route 53 call without a domain')
 
+  // Someone's listener on a port the kit does not use: left alone, mentioned.
+  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb, Protocol: 'HTTP', Port: 8080, DefaultActions: [{ Type: 'forward', TargetGroupArn: frontend }] }))
   const r = await run('elbv2/create-listeners')
   assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /unchanged\s+load balancer cruddur-alb: also has listener HTTP:8080 \(not the kit's: left as is\)/)
   assert.match(r.stdout, /created\s+listener HTTP:80: forwards to frontend-react-js/)
   assert.match(r.stdout, /created\s+listener rule HTTP:80 path \/api\/\*: priority 1, forwards to backend-flask/)
   const [http, ...others] = await listeners(lb)
-  assert.is(others.length, 0)
+  assert.equal(others.map((o) => o.listener.Port), [8080])
   assert.is(http.listener.Protocol, 'HTTP')
   assert.is(http.listener.DefaultActions?.[0]?.TargetGroupArn, frontend)
   assert.equal(http.rules.map(ruleSummary), [['1', 'path-pattern /api/*', backend]])
@@ -108,7 +112,7 @@ test('without a domain: HTTP:80 forwards /api/* to the backend and the rest to t
   const again = await run('elbv2/create-listeners')
   assert.is(again.code, 0, again.all)
   assert.equal(mutating(proxy.calls), [])
-  assert.match(again.stdout, /0 created, 0 updated, 2 unchanged/)
+  assert.match(again.stdout, /0 created, 0 updated, 3 unchanged/)
 
   // A run of the backend alone leaves the frontend's default in place.
   proxy.reset()

@@ -23,6 +23,7 @@ export const VARIABLES = {
   LOAD_BALANCER_NAME: `the application load balancer in front of the services (default ${NAME_VARIABLES.LOAD_BALANCER_NAME})`,
   LOAD_BALANCER_SECURITY_GROUP_NAME: `the load balancer's security group (default ${NAME_VARIABLES.LOAD_BALANCER_SECURITY_GROUP_NAME})`,
   DOMAIN_NAME: 'your domain, with its public hosted zone in Route 53: HTTPS on it and api.<it> (default: none, plain HTTP on the load balancer\'s name)',
+  CERTIFICATE_WAIT_SECONDS: 'with DOMAIN_NAME, how long to wait for ACM to issue the certificate (default 600; re-running resumes the wait)',
   INGRESS_CIDR: `IPv4 CIDR allowed to reach the load balancer's ports 80 and 443 (default ${NAME_VARIABLES.INGRESS_CIDR})`,
   SSM_PREFIX: `SSM path under which each service's parameters live, as <SSM_PREFIX>/<service>/<NAME> (default ${NAME_VARIABLES.SSM_PREFIX})`,
   ECS_SERVICES: `comma-separated services to deal with (default ${NAME_VARIABLES.ECS_SERVICES})`,

@@ -5,7 +5,7 @@ import { openContext } from '../aws/context.js'
 import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
-import { deployedImageGb, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
+import { deployedImageGb, deployedLoadBalancer, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
@@ -25,6 +25,8 @@ export interface CostOptions {
   imageGb?: Amount
   albs?: Amount
   albLcu?: Amount
+  /** Availability Zones the load balancer spans (one public IPv4 address each). */
+  albAzs?: Amount
   natGateways?: Amount
   natGbPerMonth?: Amount
 }
@@ -42,6 +44,7 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     imageGb: parseAssumption(values.imageGb, 'image-gb'),
     albs: parseAssumption(values.albs, 'albs'),
     albLcu: parseAssumption(values.albLcu, 'alb-lcu'),
+    albAzs: parseAssumption(values.albAzs, 'alb-azs'),
     natGateways: parseAssumption(values.natGateways, 'nat-gateways'),
     natGbPerMonth: parseAssumption(values.natGbPerMonth, 'nat-gb'),
   }
@@ -53,17 +56,19 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     throw error
   })
   if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
-  if (values.deployed) progress(`reading desired counts (ECS) and image sizes (ECR) in ${run.region}...`)
-  const [prices, deployed, imageGb] = await Promise.all([
+  if (values.deployed) progress(`reading desired counts (ECS), image sizes (ECR) and the load balancer (ELB) in ${run.region}...`)
+  const [prices, deployed, imageGb, front] = await Promise.all([
     values.live ? livePricesFor(run, run.region) : undefined,
     values.deployed ? deployedServices(run) : undefined,
     values.deployed ? deployedImageGb(run) : undefined,
+    values.deployed ? deployedLoadBalancer(run) : undefined,
   ])
   return monthlyEstimate(run, {
     ...(prices ? { prices } : {}),
     ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
     ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
-    assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),
+    // Flags win over what runs: --deployed counts the load balancer that exists, and its AZs.
+    assumptions: { ...(front ?? {}), ...Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)) },
   })
 }

@@ -32,6 +32,10 @@ await runScript(
       'alb-azs': { type: 'string', placeholder: 'N', description: `AZs each load balancer spans, one public IPv4 address each (default ${DEFAULT_ASSUMPTIONS.albAzs}; --deployed reads them)` },
       'nat-gateways': { type: 'string', placeholder: 'N', description: `NAT gateways, e.g. for tasks in private subnets (default ${DEFAULT_ASSUMPTIONS.natGateways})` },
       'nat-gb': { type: 'string', placeholder: 'GB', description: `data each NAT gateway processes a month (default ${DEFAULT_ASSUMPTIONS.natGbPerMonth})` },
+      'express-mode': {
+        type: 'boolean',
+        description: "price the same services as ECS Express Mode's defaults would run them: 1 vCPU / 2 GB per task, at least one task each, one ALB (for comparison)",
+      },
       json: { type: 'boolean', description: 'print {"monthlyUsd": number, "items": [...], ...} instead of the table' },
     },
     env: [
@@ -57,6 +61,7 @@ await runScript(
         imageGb: values['image-gb'],
         albLcu: values['alb-lcu'],
         albAzs: values['alb-azs'],
+        expressMode: values['express-mode'] === true,
         natGateways: values['nat-gateways'],
         natGbPerMonth: values['nat-gb'],
       },

@@ -309,6 +309,24 @@ script('an unrouted service (frontDoor false) brings no load balancer; the plan 
   await resetMoto()
 })
 
+script("--express-mode: the same two services at Express Mode's defaults (1 vCPU / 2 GB per task, one task each, the ALB), by hand; only Fargate differs from the kit's bill", async () => {
+  const run = async (args: string[]) => {
+    const r = await runKit('cost', ['--region', 'us-east-1', '--json', ...args], { env: { ECS_SERVICES: undefined, ALB_LCU: undefined, LOG_RETENTION_DAYS: undefined } })
+    assert.is(r.code, 0, r.all)
+    return JSON.parse(r.stdout) as { monthlyUsd: number; items: Array<{ kind: string; resource?: string; monthlyUsd: number }>; assumptions: string[] }
+  }
+  const [kit, express] = [await run([]), await run(['--express-mode'])]
+  const fargate = (doc: typeof kit) => doc.items.filter((i) => i.kind.startsWith('fargate-')).reduce((t, i) => t + i.monthlyUsd, 0)
+  close(fargate(express), 2 * (1 * USE1.fargate.x86.vcpuHour + 2 * USE1.fargate.x86.gbHour) * H, 'two tasks of 1 vCPU / 2 GB')
+  const rest = (doc: typeof kit) => doc.items.filter((i) => !i.kind.startsWith('fargate-')).map((i) => `${i.kind} ${i.resource ?? ''} ${i.monthlyUsd}`)
+  assert.equal(rest(express), rest(kit), 'the ALB, its addresses, the tasks\' addresses, logs and images are the same on both sides')
+  assert.ok(express.items.some((i) => i.kind === 'alb'))
+  assert.match(express.assumptions[0], /Express Mode's defaults .* 1 vCPU \/ 2 GB per task/)
+  const both = await runKit('cost', ['--express-mode', '--deployed', '--region', 'us-east-1'])
+  assert.is(both.code, 2)
+  assert.match(both.stderr, /--express-mode prices the templates' services as Express Mode would run them: leave out --deployed/)
+})
+
 script('--arch arm64 prices the ARM64 figure; bad flags and unpriced regions are usage errors that say what to do', async () => {
   const x86 = JSON.parse((await runKit('cost', ['--region', 'us-east-1', '--json'])).stdout)
   const arm = JSON.parse((await runKit('cost', ['--region', 'us-east-1', '--json', '--arch', 'arm64'])).stdout)

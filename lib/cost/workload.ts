@@ -120,6 +120,8 @@ export interface EstimateOptions {
   publicIp?: Readonly<Record<string, boolean>>
   /** Price every service as this architecture instead of its task definition's. */
   arch?: Arch
+  /** Price every task at this size instead of its task definition's (e.g. Express Mode's defaults). */
+  size?: { vcpu: number; memoryGb: number }
   /** Prices to use (e.g. live ones); default: the shipped table's for run.region. */
   prices?: RegionPrices
   assumptions?: Partial<Assumptions & { imageGb: number }>
@@ -135,6 +137,7 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
     return {
       name,
       ...size,
+      ...(options.size ?? {}),
       ...shape,
       // Routed by the front door (its declaration's frontDoor), or a file that names a load balancer itself.
       loadBalanced: shape.loadBalanced || declared.frontDoor !== undefined,

@@ -194,8 +194,8 @@ deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a p
   const task = (0.25 * p.fargate.x86.vcpuHour + 0.5 * p.fargate.x86.gbHour + p.publicIpv4Hour) * H + 0.5 * p.logs.ingestGb + (0.5 / (H / 24)) * p.logs.storageGbMonth
   const images = 1 * p.ecr.storageGbMonth
   const $ = (n: number) => `$${n.toFixed(2)}`
-  // The backend is routed: the plan brings the front door's ALB (1 LCU, an address in each of 2 AZs) until it exists.
-  const alb = (p.alb.hour + p.alb.lcuHour + 2 * p.publicIpv4Hour) * H
+  // The backend is routed: the plan brings the front door's ALB (1 LCU, an address in each zone of the default VPC: moto's eu-west-2 has 3).
+  const alb = (p.alb.hour + p.alb.lcuHour + 3 * p.publicIpv4Hour) * H
   assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task + alb)} (+${$(task + alb)})`, 'nothing deployed; the file runs one task behind the ALB')
   await deployBackend(2, [1024 ** 3])
   assert.is(await planCostLine(run, 'current'), `monthly cost now: ${$(2 * task + images)} (ARM64 would save ${$(2 * 0.25 * (p.fargate.x86.vcpuHour - p.fargate.arm64.vcpuHour) * H + 2 * 0.5 * (p.fargate.x86.gbHour - p.fargate.arm64.gbHour) * H)})`)

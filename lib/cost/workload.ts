@@ -233,9 +233,24 @@ export async function planCostLine(run: RunContext, effect: PlanEffect, options:
 export async function deployedLoadBalancer(run: RunContext): Promise<{ albs: number; albAzs?: number }> {
   if (!routedServices(declaredServices()).some((s) => run.names.services.includes(s.name))) return { albs: 0 }
   const lb = await findLoadBalancer(elbv2(run), run.names.loadBalancer)
-  if (!lb) return { albs: 0 }
+  if (!lb) {
+    // Not made yet: it will span one subnet in each zone of the default VPC (elbv2/create-load-balancer).
+    const zones = await defaultVpcZones(run)
+    return { albs: 0, ...(zones > 0 ? { albAzs: zones } : {}) }
+  }
   const azs = lb.AvailabilityZones?.length ?? 0
   return { albs: 1, ...(azs > 0 ? { albAzs: azs } : {}) }
+}
+
+/** The Availability Zones the default VPC has a default subnet in; 0 when there is no default VPC. */
+async function defaultVpcZones(run: RunContext): Promise<number> {
+  const { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } = await import('@aws-sdk/client-ec2')
+  const ec2 = run.client(EC2Client, 'EC2')
+  const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))
+  const vpcId = found.Vpcs?.[0]?.VpcId
+  if (!vpcId) return 0
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []
+  return new Set(subnets.map((s) => s.AvailabilityZone)).size
 }
 
 /** Desired counts of the run's services as ECS has them: 0 for a service (or cluster) that does not exist. */

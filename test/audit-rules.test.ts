@@ -9,6 +9,7 @@ import { formatHuman, toSarif } from '../lib/audit/format.js'
 import { localSnapshot, parameterNameOf } from '../lib/audit/local.js'
 import { existsSync } from 'node:fs'
 import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
+import { tlsPolicyVerdict } from '../lib/audit/front-door-rules.js'
 import { parseImage, type Snapshot } from '../lib/audit/snapshot.js'
 
 const ACCOUNT = '123456789012'
@@ -116,11 +117,23 @@ function good(): Snapshot {
     logGroups: [{ name: '/cruddur/fargate-cluster', exists: true, retentionDays: 1, kits: true }],
     trails: [{ name: 'main', multiRegion: true, isLogging: true }],
     recorders: [{ name: 'default', recording: true }],
+    loadBalancer: {
+      name: 'cruddur-alb',
+      dropInvalidHeaderFields: true,
+      accessLogs: true,
+      deletionProtection: true,
+      listeners: [
+        { protocol: 'HTTP', port: 80, actions: [{ type: 'redirect', redirectProtocol: 'HTTPS' }] },
+        { protocol: 'HTTPS', port: 443, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', actions: [{ type: 'forward' }, { type: 'forward' }] },
+      ],
+    },
     unreadable: [],
     absent: [],
   }
 }
 
+const lb = (s: Snapshot) => s.loadBalancer!
+const routeApp = (s: Snapshot) => Object.assign(s.services[0], { routed: true, containerPort: 4567 })
 const container = (s: Snapshot) => s.services[0].taskDefinition!.containerDefinitions[0]
 const td = (s: Snapshot) => s.services[0].taskDefinition!
 const taskPolicy = (s: Snapshot) => s.roles[1].policies[0] as { document: { Statement: unknown } }
@@ -193,6 +206,25 @@ const CASES: Array<[string, string, (s: Snapshot) => void, RegExp]> = [
   ['KIT-ACCT-002', 'a recorder stopped', (s) => (s.recorders = [{ name: 'default', recording: false }]), /not recording/],
   ['KIT-ECS-014', 'host network mode', (s) => (td(s).networkMode = 'host'), /networkMode host/],
   ['KIT-ECS-015', 'host PID', (s) => (td(s).pidMode = 'host'), /pidMode host/],
+  ['KIT-ELB-001', 'HTTP:80 forwards beside HTTPS:443', (s) => (lb(s).listeners[0].actions = [{ type: 'forward' }]), /HTTP:80 forwards in plain text/],
+  ['KIT-ELB-001', 'a rule on HTTP:80 forwards', (s) => lb(s).listeners[0].actions.push({ type: 'forward' }), /forwards in plain text/],
+  ['KIT-ELB-001', 'HTTP:80 redirects to HTTP', (s) => (lb(s).listeners[0].actions = [{ type: 'redirect', redirectProtocol: 'HTTP' }]), /redirects in plain text/],
+  ['KIT-ELB-002', 'invalid header fields kept', (s) => (lb(s).dropInvalidHeaderFields = false), /drop_invalid_header_fields\.enabled is false/],
+  ['KIT-ELB-003', 'no access logs', (s) => (lb(s).accessLogs = false), /access_logs\.s3\.enabled is false/],
+  ['KIT-ELB-004', 'no deletion protection', (s) => (lb(s).deletionProtection = false), /deletion_protection\.enabled is false/],
+  ['KIT-ELB-005', 'ELBSecurityPolicy-2016-08', (s) => (lb(s).listeners[1].sslPolicy = 'ELBSecurityPolicy-2016-08'), /ELBSecurityPolicy-2016-08 accepts TLS 1\.0\/1\.1/],
+  ['KIT-ELB-005', 'a TLS 1.1 policy', (s) => (lb(s).listeners[1].sslPolicy = 'ELBSecurityPolicy-TLS-1-1-2017-01'), /accepts TLS 1\.0\/1\.1/],
+  ['KIT-ELB-005', 'a policy the kit does not know', (s) => (lb(s).listeners[1].sslPolicy = 'my-custom-policy'), /my-custom-policy is not a predefined policy/],
+  ['KIT-EC2-002', "a routed service's port open to the world", routeApp, /app's container port tcp\/4567 is open to 0\.0\.0\.0\/0/],
+  [
+    'KIT-EC2-002',
+    "a routed service's port open to one address",
+    (s) => {
+      routeApp(s)
+      s.securityGroups[0].ingress[0].cidr = '203.0.113.7/32'
+    },
+    /open to 203\.0\.113\.7\/32: clients can bypass the load balancer/,
+  ],
 ]
 
 const rules = suite('audit rules: each fires where broken, quiet where it holds (table over snapshots)')
@@ -265,6 +297,39 @@ rules('not checked when the snapshot does not know: CloudTrail, Config and scans
   delete s.recorders
   for (const r of s.repositories) delete r.scans
   for (const id of ['KIT-ACCT-001', 'KIT-ACCT-002', 'KIT-ECR-005']) assert.is(ruleById(id)!.check(s), undefined, id)
+})
+
+rules('front door: HTTP forwarding without an HTTPS listener is fine; no load balancer, nothing to judge; unknown, not checked', () => {
+  const s = good()
+  lb(s).listeners = [{ protocol: 'HTTP', port: 80, actions: [{ type: 'forward' }] }]
+  assert.equal(ruleById('KIT-ELB-001')!.check(s), [], 'no HTTPS to redirect to (no DOMAIN_NAME)')
+  s.loadBalancer = null
+  for (const id of ['KIT-ELB-001', 'KIT-ELB-002', 'KIT-ELB-003', 'KIT-ELB-004', 'KIT-ELB-005']) assert.equal(ruleById(id)!.check(s), [], id)
+  delete s.loadBalancer
+  for (const id of ['KIT-ELB-001', 'KIT-ELB-002', 'KIT-ELB-003', 'KIT-ELB-004', 'KIT-ELB-005']) assert.is(ruleById(id)!.check(s), undefined, id)
+})
+
+rules('ELB.17: the predefined policies that allow TLS 1.0/1.1 and those that do not', () => {
+  const modern = ['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-3-2021-06', 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06', 'ELBSecurityPolicy-FS-1-2-Res-2020-10', 'ELBSecurityPolicy-TLS-1-2-Ext-2018-06']
+  const older = ['ELBSecurityPolicy-2016-08', 'ELBSecurityPolicy-2015-05', 'ELBSecurityPolicy-TLS-1-0-2015-04', 'ELBSecurityPolicy-TLS-1-1-2017-01', 'ELBSecurityPolicy-FS-2018-06', 'ELBSecurityPolicy-FS-1-1-2019-08', 'ELBSecurityPolicy-TLS13-1-0-2021-06', 'ELBSecurityPolicy-TLS13-1-1-2021-06']
+  for (const p of modern) assert.is(tlsPolicyVerdict(p), 'tls1.2+', p)
+  for (const p of older) assert.is(tlsPolicyVerdict(p), 'older', p)
+  assert.is(tlsPolicyVerdict(undefined), 'unknown')
+  const s = good()
+  lb(s).listeners[1].sslPolicy = 'my-custom-policy'
+  assert.is(ruleById('KIT-ELB-005')!.check(s)![0].severity, 'low', 'an unknown policy is a question, not a known weakness')
+  lb(s).listeners[1].sslPolicy = 'ELBSecurityPolicy-2016-08'
+  assert.is(ruleById('KIT-ELB-005')!.check(s)![0].severity, undefined, "a known weak policy takes the rule's severity")
+})
+
+rules("KIT-EC2-002: a routed port open to one address is medium, to the world high; an unrouted service's port is not its business", () => {
+  const s = good()
+  assert.equal(ruleById('KIT-EC2-002')!.check(s), [], 'not routed')
+  routeApp(s)
+  assert.is(ruleById('KIT-EC2-002')!.check(s)![0].severity, undefined)
+  assert.is(ruleById('KIT-EC2-002')!.severity, 'high')
+  s.securityGroups[0].ingress[0].cidr = '10.0.0.0/16'
+  assert.is(ruleById('KIT-EC2-002')!.check(s)![0].severity, 'medium')
 })
 
 rules('fix text names the kit file, and the public-IP fix states the monthly cost of NAT or VPC endpoints', () => {
@@ -360,7 +425,8 @@ parts('an empty account: no acceptance is stale, since none of their resources w
     parameters: [],
     repositories: [{ name: 'app', exists: false }],
     logGroups: [{ name: '/cruddur/fargate-cluster', exists: false, kits: true }],
-    absent: ['ecs cluster cruddur', 'ecs service app', 'ecr repository app'],
+    loadBalancer: null,
+    absent: ['ecs cluster cruddur', 'ecs service app', 'ecr repository app', 'load balancer cruddur-alb'],
   }
   const accepted = parseAccepted(JSON.parse(readFileSync(join(ROOT, 'policies/audit-accepted.json'), 'utf8')))
   assert.ok(accepted.length >= 5)

@@ -10,7 +10,16 @@ import {
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service'
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { ACMClient, RequestCertificateCommand } from '@aws-sdk/client-acm'
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ModifyListenerCommand,
+  ModifyLoadBalancerAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { elbv2, findLoadBalancer } from '../lib/front-door/lookup.js'
 import { ECRClient, PutImageCommand, PutLifecyclePolicyCommand, SetRepositoryPolicyCommand, StartImageScanCommand } from '@aws-sdk/client-ecr'
 import { DescribeTaskDefinitionCommand, ECSClient, UpdateClusterCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam'
@@ -126,6 +135,12 @@ local("the repo's templates: accepted findings listed as accepted, live-only rul
   for (const id of ['KIT-ECS-005', 'KIT-ECS-012', 'KIT-EC2-001', 'KIT-IAM-001', 'KIT-IAM-002', 'KIT-IAM-004', 'KIT-IAM-005', 'KIT-ECS-008', 'KIT-LOGS-001', 'KIT-SSM-001', 'KIT-ECR-001']) {
     assert.equal(open(doc, id), [], id)
   }
+  // The front door as the steps make it: headers dropped, only the load balancer's group reaches the container ports,
+  // deletion protection off on purpose (teardown), access logs open at medium.
+  for (const id of ['KIT-ELB-001', 'KIT-ELB-002', 'KIT-ELB-005', 'KIT-EC2-002']) assert.equal(open(doc, id), [], id)
+  const protection = doc.findings.find((f) => f.ruleId === 'KIT-ELB-004' && f.resource === 'load-balancer:cruddur-alb')
+  assert.ok(protection?.accepted?.reason.includes('teardown'), 'deletion protection off is accepted because teardown removes the stack')
+  assert.equal(open(doc, 'KIT-ELB-003').map((f) => [f.resource, f.severity]), [['load-balancer:cruddur-alb', 'medium']])
   // ecr:GetAuthorizationToken and ssmmessages need "*": never flagged.
   assert.not.match(open(doc, 'KIT-IAM-003').map((f) => f.message).join('\n'), /GetAuthorizationToken|ssmmessages/)
 
@@ -134,6 +149,15 @@ local("the repo's templates: accepted findings listed as accepted, live-only rul
   assert.match(human.stdout, /\nACCEPTED \(\d+\): listed, not counted/)
   assert.match(human.stdout, /KIT-ECS-001 {2}Tasks get a public IP address \[high\]: service:backend-flask/)
   assert.match(human.stdout, /not checked \(they need the live account\): KIT-ECR-005/)
+})
+
+local('with DOMAIN_NAME: HTTP:80 redirects and HTTPS:443 allows TLS 1.2+ only, so ELB.1 and ELB.17 hold; the defaults pass --fail-on high', async () => {
+  const r = await audit(['--local', '--json'], { DOMAIN_NAME: 'cruddur.example.com' })
+  assert.is(r.code, 0, r.all)
+  assert.equal(proxy.calls, [], 'no AWS call at all')
+  const doc = report(r.stdout)
+  for (const id of ['KIT-ELB-001', 'KIT-ELB-002', 'KIT-ELB-005', 'KIT-EC2-002']) assert.equal(open(doc, id), [], id)
+  assert.ok(doc.rules.some((rule) => rule.id === 'KIT-ELB-005' && rule.publicIds.includes('Security Hub ELB.17')))
 })
 
 local('templates with the fixes the audit asks for: no open finding on them but the lifecycle policy the kit does not set yet, exit 0', async () => {
@@ -256,7 +280,9 @@ live('a fresh provision: reads only, account-level gaps found, what the kit sets
   assert.is(doc.mode, 'live')
   assert.is(doc.account, '123456789012')
   assert.equal(doc.notChecked, [])
-  assert.equal(doc.absent, [])
+  // Everything provision makes exists (the load balancer too, once provision makes it: it is listed absent exactly when it is not there).
+  const made = await findLoadBalancer(elbv2(sdk), 'cruddur-alb')
+  assert.equal(doc.absent, made ? [] : ['load balancer cruddur-alb'])
   assert.ok(open(doc, 'KIT-ACCT-001').length === 1, 'no CloudTrail in moto')
   assert.ok(open(doc, 'KIT-ACCT-002').length === 1, 'no AWS Config in moto')
   assert.equal(open(doc, 'KIT-ECR-003').map((f) => f.resource).sort(), ['repository:backend-flask', 'repository:cruddur-python', 'repository:frontend-react-js'])
@@ -324,6 +350,48 @@ live('drift an auditor cares about is found, and fixing it clears it (moto state
   for (const id of ['KIT-ACCT-001', 'KIT-ACCT-002', 'KIT-ECS-010', 'KIT-ECS-013']) assert.equal(open(after, id), [], id)
   assert.equal(open(after, 'KIT-ECR-003').map((f) => f.resource).sort(), ['repository:cruddur-python', 'repository:frontend-react-js'])
   assert.ok(open(after, 'KIT-EC2-001').length === 1, 'still open: the audit never changes anything itself')
+})
+
+live("the load balancer's settings against moto's ELBv2: plain HTTP beside HTTPS, headers kept, a TLS 1.0 policy, a container port open to a CIDR; fixed, they clear", async () => {
+  await provision()
+  const ec2 = sdk.client(EC2Client, 'EC2')
+  const client = elbv2(sdk)
+  const subnets = ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []).slice(0, 2)
+  const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups![0]
+  let lb = await findLoadBalancer(client, 'cruddur-alb')
+  if (!lb) {
+    const made = await client.send(new CreateLoadBalancerCommand({ Name: 'cruddur-alb', Scheme: 'internet-facing', Type: 'application', Subnets: subnets.map((x) => x.SubnetId!), SecurityGroups: [sg.GroupId!] }))
+    lb = made.LoadBalancers![0]
+  }
+  const tg = (await client.send(new CreateTargetGroupCommand({ Name: 'zz-audit-tg', Protocol: 'HTTP', Port: 4567, TargetType: 'ip', VpcId: subnets[0].VpcId }))).TargetGroups![0]
+  const certificate = (await sdk.client(ACMClient, 'ACM').send(new RequestCertificateCommand({ DomainName: 'zz-audit.example.com', ValidationMethod: 'DNS' }))).CertificateArn
+  const forward = [{ Type: 'forward' as const, TargetGroupArn: tg.TargetGroupArn }]
+  const http = (await client.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 8080, DefaultActions: forward }))).Listeners![0]
+  const https = (await client.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTPS', Port: 8443, SslPolicy: 'ELBSecurityPolicy-TLS-1-0-2015-04', Certificates: [{ CertificateArn: certificate }], DefaultActions: forward }))).Listeners![0]
+  await client.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn, Attributes: [{ Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'false' }] }))
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '198.51.100.0/24' }] }] }))
+  proxy.reset()
+
+  const before = report((await audit(['--json'])).stdout)
+  assert.equal(proxy.mutations(), [], 'the audit changes nothing')
+  const plain = open(before, 'KIT-ELB-001').find((f) => f.resource === 'listener:cruddur-alb/HTTP:8080')
+  assert.ok(plain, JSON.stringify(open(before, 'KIT-ELB-001')))
+  assert.match(plain.message, /HTTP:8080 forwards in plain text although the load balancer has an HTTPS listener/)
+  assert.equal(open(before, 'KIT-ELB-002').map((f) => f.resource), ['load-balancer:cruddur-alb'])
+  assert.equal(open(before, 'KIT-ELB-005').map((f) => [f.resource, f.severity]), [['listener:cruddur-alb/HTTPS:8443', 'medium']])
+  assert.match(open(before, 'KIT-ELB-005')[0].message, /ELBSecurityPolicy-TLS-1-0-2015-04 accepts TLS 1\.0\/1\.1/)
+  assert.ok(before.findings.find((f) => f.ruleId === 'KIT-ELB-004')?.accepted, 'deletion protection off: accepted')
+  const cidr = open(before, 'KIT-EC2-002').find((f) => f.message.includes('198.51.100.0/24'))
+  assert.ok(cidr, JSON.stringify(open(before, 'KIT-EC2-002')))
+  assert.is(cidr.severity, 'medium')
+  assert.match(cidr.message, /backend-flask's container port tcp\/4567 is open to 198\.51\.100\.0\/24/)
+
+  await client.send(new ModifyListenerCommand({ ListenerArn: http.ListenerArn, DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '8443', StatusCode: 'HTTP_301' } }] }))
+  await client.send(new ModifyListenerCommand({ ListenerArn: https.ListenerArn, SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' }))
+  await client.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn, Attributes: [{ Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' }] }))
+  const after = report((await audit(['--json'])).stdout)
+  for (const id of ['KIT-ELB-002', 'KIT-ELB-005']) assert.equal(open(after, id), [], id)
+  assert.equal(open(after, 'KIT-ELB-001').filter((f) => f.resource.endsWith(':8080')), [], 'the redirect clears ELB.1')
 })
 
 live('the fixed templates provision, twice without change, and pass the live audit (bar the circuit breaker moto drops)', async () => {

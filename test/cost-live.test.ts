@@ -194,12 +194,14 @@ deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a p
   const task = (0.25 * p.fargate.x86.vcpuHour + 0.5 * p.fargate.x86.gbHour + p.publicIpv4Hour) * H + 0.5 * p.logs.ingestGb + (0.5 / (H / 24)) * p.logs.storageGbMonth
   const images = 1 * p.ecr.storageGbMonth
   const $ = (n: number) => `$${n.toFixed(2)}`
-  assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task)} (+${$(task)})`, 'nothing deployed; the file runs one task')
+  // The backend is routed: the plan brings the front door's ALB (1 LCU, an address in each zone of the default VPC: moto's eu-west-2 has 3).
+  const alb = (p.alb.hour + p.alb.lcuHour + 3 * p.publicIpv4Hour) * H
+  assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task + alb)} (+${$(task + alb)})`, 'nothing deployed; the file runs one task behind the ALB')
   await deployBackend(2, [1024 ** 3])
   assert.is(await planCostLine(run, 'current'), `monthly cost now: ${$(2 * task + images)} (ARM64 would save ${$(2 * 0.25 * (p.fargate.x86.vcpuHour - p.fargate.arm64.vcpuHour) * H + 2 * 0.5 * (p.fargate.x86.gbHour - p.fargate.arm64.gbHour) * H)})`)
   assert.is(await planCostLine(run, 'pause'), `monthly cost: ${$(2 * task + images)} → ${$(images)} (-${$(2 * task)})`)
   assert.is(await planCostLine(run, 'teardown'), `monthly cost: ${$(2 * task + images)} → $0.00 (-${$(2 * task + images)})`)
-  assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images)} (+${$(2 * task)})`)
+  assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images + alb)} (+${$(2 * task + alb)})`)
   const elsewhere = await openContext(env, { mode: 'read-only', region: 'sa-east-1' })
   assert.match(await planCostLine(elsewhere, 'current'), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1/)
 })
@@ -223,7 +225,8 @@ deployed('nothing deployed: no tasks, no images, only what exists costs money', 
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /total: \$0\.00 a month/)
   assert.not.match(r.stdout, /already on ARM64/, 'the templates are x86: nothing runs, which is not ARM64')
-  assert.match(r.stderr, /reading desired counts \(ECS\) and image sizes \(ECR\) in eu-west-2/)
+  assert.match(r.stderr, /reading desired counts \(ECS\), image sizes \(ECR\) and the load balancer \(ELB\) in eu-west-2/)
+  assert.not.match(r.stdout, /Load Balancer/, 'no ALB exists: none is priced')
 })
 
 live.run()

@@ -8,7 +8,13 @@ import { kitNames } from '../lib/config/names.js'
 import { ConfigError } from '../lib/core/errors.js'
 import { costDelta, estimate, formatCostLine, formatEstimate, usd, type Workload, type ServiceWorkload } from '../lib/cost/estimate.js'
 import { parsePriceTable, priceFromPriceList, pricesFor, pricingRegionFor, shippedPrices, usageTypeMatches, PRICE_QUERIES } from '../lib/cost/prices.js'
-import { costLineFor, monthlyEstimate, serviceShape, taskSize } from '../lib/cost/workload.js'
+import { costLineFor, monthlyEstimate, planCostLine, serviceShape, taskSize } from '../lib/cost/workload.js'
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { CreateLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { openContext } from '../lib/aws/context.js'
+import { elbv2 } from '../lib/front-door/lookup.js'
+import { resetMoto } from './helpers/moto.js'
+import { withServices } from './helpers/services.js'
 import { priceDocument } from './helpers/price-list.js'
 import { runKit } from './helpers/run.js'
 
@@ -34,7 +40,7 @@ const backend = (over: Partial<ServiceWorkload> = {}): ServiceWorkload => ({
 const workload = (services: ServiceWorkload[], over: Partial<Workload['assumptions']> = {}, images: Workload['images'] = []): Workload => ({
   services,
   images,
-  assumptions: { logGbPerTaskMonth: 0, logRetentionDays: 1, albs: 0, albLcu: 1, natGateways: 0, natGbPerMonth: 10, ...over },
+  assumptions: { logGbPerTaskMonth: 0, logRetentionDays: 1, albs: 0, albAzs: 2, albLcu: 1, natGateways: 0, natGbPerMonth: 10, ...over },
 })
 
 const pure = suite('cost: figures worked out by hand from lib/cost/prices.json')
@@ -154,9 +160,11 @@ parse('the kit\'s own templates, priced; counts replace the file\'s (a pause), a
   const env = { ...process.env, ECS_SERVICES: 'backend-flask' }
   const run = { env, region: 'us-east-1', names: kitNames(env) }
   const e = await monthlyEstimate(run, { assumptions: { logGbPerTaskMonth: 0, imageGb: 0 } })
-  close(e.monthlyUsd, 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + USE1.publicIpv4Hour * H, 'backend-flask.json: 256/512, 1 task, public IP')
+  // The backend is routed (frontDoor): the ALB, 1 LCU, an address in each of 2 AZs.
+  const alb = (USE1.alb.hour + USE1.alb.lcuHour + 2 * USE1.publicIpv4Hour) * H
+  close(e.monthlyUsd, 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + USE1.publicIpv4Hour * H + alb, 'backend-flask.json: 256/512, 1 task, public IP, behind the ALB')
   const paused = await monthlyEstimate(run, { counts: { 'backend-flask': 0 }, assumptions: { logGbPerTaskMonth: 0.5 } })
-  close(paused.monthlyUsd, 3 * 0.5 * USE1.ecr.storageGbMonth, 'paused: only the three repositories\' images')
+  close(paused.monthlyUsd, 3 * 0.5 * USE1.ecr.storageGbMonth + alb, 'paused: the three repositories\' images and the ALB, which a pause keeps')
   assert.is(
     await costLineFor(run, {}, { counts: { 'backend-flask': 0 } }),
     formatCostLine(await monthlyEstimate(run), paused),
@@ -219,7 +227,9 @@ script('--json gives {"monthlyUsd": number, "items": [...]}, figured by hand fro
     USE1.publicIpv4Hour * H +
     0.5 * USE1.logs.ingestGb +
     (0.5 / (730 / 24)) * 1 * USE1.logs.storageGbMonth +
-    3 * 0.5 * USE1.ecr.storageGbMonth
+    3 * 0.5 * USE1.ecr.storageGbMonth +
+    // The backend is routed (json/services.json frontDoor): the load balancer, 1 LCU, a public IPv4 address in each of 2 AZs.
+    (USE1.alb.hour + USE1.alb.lcuHour + 2 * USE1.publicIpv4Hour) * H
   assert.is(doc.monthlyUsd, Math.round(byHand * 100) / 100)
   assert.is(doc.region, 'us-east-1')
   assert.type(doc.arm64.savingUsd, 'number')
@@ -236,6 +246,89 @@ script('the table: one line per item, the total, what ARM64 saves, the assumptio
   assert.match(r.stdout, /on ARM64 .* saving \$\d+\.\d\d/)
   assert.match(r.stdout, /logs: 2 GB per task a month .*kept 7 day\(s\)/)
   assert.match(r.stdout, /prices: AWS Price List Bulk API offer files for eu-west-2/)
+})
+
+script('the front door: a routed service brings the ALB (hours, LCU-hours, a public IPv4 address per AZ) in both regions; ALB_LCU and --alb-lcu change the LCU assumption, which says why', async () => {
+  const items = async (args: string[], env: Record<string, string | undefined> = {}) => {
+    const r = await runKit('cost', ['--json', ...args], { env: { ECS_SERVICES: 'backend-flask', ALB_LCU: undefined, ...env } })
+    assert.is(r.code, 0, r.all)
+    return JSON.parse(r.stdout) as { monthlyUsd: number; items: Array<{ kind: string; quantity: number; unitUsd: number; monthlyUsd: number }>; assumptions: string[] }
+  }
+  for (const [region, p] of [['us-east-1', USE1], ['eu-west-2', EUW2]] as const) {
+    const doc = await items(['--region', region])
+    const kinds = Object.fromEntries(doc.items.filter((i) => i.kind.startsWith('alb')).map((i) => [i.kind, i]))
+    assert.equal(Object.keys(kinds).sort(), ['alb', 'alb-ipv4', 'alb-lcu'], region)
+    assert.equal([kinds.alb.quantity, kinds.alb.unitUsd], [730, p.alb.hour], `${region}: hours`)
+    assert.equal([kinds['alb-lcu'].quantity, kinds['alb-lcu'].unitUsd], [730, p.alb.lcuHour], `${region}: 1 LCU all month`)
+    assert.equal([kinds['alb-ipv4'].quantity, kinds['alb-ipv4'].unitUsd], [2 * 730, p.publicIpv4Hour], `${region}: 2 AZs, an address each`)
+  }
+  assert.equal([USE1.alb.hour, USE1.alb.lcuHour, EUW2.alb.hour, EUW2.alb.lcuHour], [0.0225, 0.008, 0.02646, 0.0084], 'the shipped ALB prices')
+  const base = await items(['--region', 'us-east-1'])
+  assert.match(base.assumptions.join('\n'), /ALB: 1 load balancer\(s\) in 2 AZs \(--alb-azs\), using 1 LCU each all month \(--alb-lcu or ALB_LCU; the default 1 LCU is a ceiling for a student app/)
+  const byEnv = await items(['--region', 'us-east-1'], { ALB_LCU: '0.25' })
+  const byFlag = await items(['--region', 'us-east-1', '--alb-lcu', '0.25'], { ALB_LCU: '7' })
+  for (const doc of [byEnv, byFlag]) {
+    close(doc.monthlyUsd, Math.round((base.monthlyUsd - 0.75 * 730 * USE1.alb.lcuHour) * 100) / 100, 'a quarter LCU')
+    assert.match(doc.assumptions.join('\n'), /using 0\.25 LCU each/)
+  }
+  const azs = await items(['--region', 'us-east-1', '--alb-azs', '3'])
+  close(azs.monthlyUsd, Math.round((base.monthlyUsd + 730 * USE1.publicIpv4Hour) * 100) / 100, 'a third AZ, a third address')
+  const bad = await runKit('cost', ['--region', 'us-east-1'], { env: { ALB_LCU: 'lots' } })
+  assert.is(bad.code, 2)
+  assert.match(bad.stderr, /ALB_LCU must be a decimal number of LCUs from 0 to 10000, got "lots"/)
+  assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace')
+})
+
+script('an unrouted service (frontDoor false) brings no load balancer; the plan counts the ALB only once it exists, with its AZs', async () => {
+  const declared = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))
+  await withServices({ 'backend-flask': { ...declared['backend-flask'], frontDoor: false } }, {}, async (kit) => {
+    const r = await kit.run('cost', ['--region', 'us-east-1', '--json'], { env: { ECS_SERVICES: 'backend-flask' } })
+    assert.is(r.code, 0, r.all)
+    assert.equal(JSON.parse(r.stdout).items.filter((i: { kind: string }) => i.kind.startsWith('alb')), [], 'internal only: no ALB')
+  })
+  await resetMoto()
+  const env = { ...process.env, ECS_SERVICES: 'backend-flask', AWS_DEFAULT_REGION: 'eu-west-2', ALB_LCU: undefined }
+  const run = await openContext(env, { mode: 'read-only' })
+  const albMonth = (azs: number) => (EUW2.alb.hour + EUW2.alb.lcuHour + azs * EUW2.publicIpv4Hour) * H
+  const before = await planCostLine(run, 'templates')
+  const [, now, after] = /^monthly cost: (\$[\d.]+) → (\$[\d.]+)/.exec(before) ?? []
+  assert.is(now, '$0.00', before)
+  const ec2 = run.client(EC2Client, 'EC2')
+  const zones = new Set(((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []).map((x) => x.AvailabilityZone)).size
+  assert.ok(zones >= 2, `${zones} zones`)
+  // The ALB to come spans every zone of the default VPC, as elbv2/create-load-balancer makes it: an address in each.
+  const planned = await monthlyEstimate(run, { imageGb: { 'backend-flask': 0, 'frontend-react-js': 0, 'cruddur-python': 0 }, assumptions: { albAzs: zones } })
+  assert.is(after, usd(planned.monthlyUsd), 'provision --dry-run: the ALB the templates route to, in the plan')
+  assert.ok(planned.items.some((i) => i.kind === 'alb-ipv4' && i.quantity === zones * H))
+  assert.ok(planned.items.some((i) => i.kind === 'alb'), 'the plan has the ALB')
+  assert.is(await planCostLine(run, 'current'), `monthly cost now: $0.00`, 'nothing runs, no ALB yet')
+  // The ALB exists in two AZs (made here so, not as the step makes it): it bills now, an address per AZ, tasks or not.
+  const subnets = ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []).slice(0, 2)
+  assert.is(subnets.length, 2)
+  await elbv2(run).send(new CreateLoadBalancerCommand({ Name: 'cruddur-alb', Scheme: 'internet-facing', Type: 'application', Subnets: subnets.map((x) => x.SubnetId!) }))
+  const current = await planCostLine(run, 'current')
+  assert.is(current, `monthly cost now: ${usd(albMonth(2))}`)
+  const teardown = await planCostLine(run, 'teardown')
+  assert.ok(teardown.startsWith(`monthly cost: ${usd(albMonth(2))} → $0.00`), teardown)
+  await resetMoto()
+})
+
+script("--express-mode: the same two services at Express Mode's defaults (1 vCPU / 2 GB per task, one task each, the ALB), by hand; only Fargate differs from the kit's bill", async () => {
+  const run = async (args: string[]) => {
+    const r = await runKit('cost', ['--region', 'us-east-1', '--json', ...args], { env: { ECS_SERVICES: undefined, ALB_LCU: undefined, LOG_RETENTION_DAYS: undefined } })
+    assert.is(r.code, 0, r.all)
+    return JSON.parse(r.stdout) as { monthlyUsd: number; items: Array<{ kind: string; resource?: string; monthlyUsd: number }>; assumptions: string[] }
+  }
+  const [kit, express] = [await run([]), await run(['--express-mode'])]
+  const fargate = (doc: typeof kit) => doc.items.filter((i) => i.kind.startsWith('fargate-')).reduce((t, i) => t + i.monthlyUsd, 0)
+  close(fargate(express), 2 * (1 * USE1.fargate.x86.vcpuHour + 2 * USE1.fargate.x86.gbHour) * H, 'two tasks of 1 vCPU / 2 GB')
+  const rest = (doc: typeof kit) => doc.items.filter((i) => !i.kind.startsWith('fargate-')).map((i) => `${i.kind} ${i.resource ?? ''} ${i.monthlyUsd}`)
+  assert.equal(rest(express), rest(kit), 'the ALB, its addresses, the tasks\' addresses, logs and images are the same on both sides')
+  assert.ok(express.items.some((i) => i.kind === 'alb'))
+  assert.match(express.assumptions[0], /Express Mode's defaults .* 1 vCPU \/ 2 GB per task/)
+  const both = await runKit('cost', ['--express-mode', '--deployed', '--region', 'us-east-1'])
+  assert.is(both.code, 2)
+  assert.match(both.stderr, /--express-mode prices the templates' services as Express Mode would run them: leave out --deployed/)
 })
 
 script('--arch arm64 prices the ARM64 figure; bad flags and unpriced regions are usage errors that say what to do', async () => {

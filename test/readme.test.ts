@@ -40,14 +40,44 @@ readme('cost: the us-east-1 sample is the real output, line for line', async () 
 })
 
 readme('cost: one task before logs, both services in us-east-1 and eu-west-2, the NAT gateway the audit weighs', async () => {
-  const task = await costJson(['--region', 'us-east-1', '--log-gb-per-task-month', '0', '--image-gb', '0'], { ECS_SERVICES: 'backend-flask' })
+  const task = await costJson(['--region', 'us-east-1', '--log-gb-per-task-month', '0', '--image-gb', '0', '--albs', '0'], { ECS_SERVICES: 'backend-flask' })
   const east = await costJson(['--region', 'us-east-1'])
   const london = await costJson(['--region', 'eu-west-2'])
   says(`A 0.25 vCPU / 0.5 GB x86 task with a public IP costs ${usd(task.monthlyUsd)} a month in us-east-1 before logs;`)
-  says(`both services with the assumed logs and images, ${usd(east.monthlyUsd)} (${usd(london.monthlyUsd)} in eu-west-2).`)
+  says("both services with the assumed logs and images and the front door's load balancer,")
+  says(`${usd(east.monthlyUsd)} (${usd(london.monthlyUsd)} in eu-west-2).`)
+  says(`(\`--alb-lcu\` or \`ALB_LCU\`,\ndefault ${DEFAULT_ASSUMPTIONS.albLcu} LCU all month`)
   const nat = (await costJson(['--region', 'us-east-1', '--nat-gateways', '1'])).items.find((i) => i.kind === 'nat-gateway')!
   says(`private subnets would cost ~${usd(nat.monthlyUsd)}/month more`)
   says(`(\`--log-gb-per-task-month\`, default ${DEFAULT_ASSUMPTIONS.logGbPerTaskMonth}, and \`LOG_RETENTION_DAYS\`)`)
+})
+
+readme("front door: the kit's bill and Express Mode's defaults side by side, each row the kit's own output", async () => {
+  const env = { ALB_LCU: undefined }
+  const rows = async (region: string, args: string[]) => {
+    const doc = await costJson(['--region', region, ...args], env)
+    const sum = (pick: (kind: string) => boolean) => usd(doc.items.filter((i) => pick(i.kind)).reduce((t, i) => t + i.monthlyUsd, 0))
+    return {
+      fargate: sum((k) => k.startsWith('fargate-')),
+      taskIps: sum((k) => k === 'public-ipv4'),
+      alb: sum((k) => k === 'alb'),
+      lcu: sum((k) => k === 'alb-lcu'),
+      albIps: sum((k) => k === 'alb-ipv4'),
+      rest: sum((k) => k.startsWith('logs-') || k === 'ecr-storage'),
+      total: usd(doc.monthlyUsd),
+    }
+  }
+  const [kit, express] = [await rows('us-east-1', []), await rows('us-east-1', ['--express-mode'])]
+  const [kitLondon, expressLondon] = [await rows('eu-west-2', []), await rows('eu-west-2', ['--express-mode'])]
+  says(`| Fargate, both services | ${kit.fargate} (0.25 vCPU / 0.5 GB each) | ${express.fargate} (1 vCPU / 2 GB each) |`)
+  says(`| tasks' public IPv4 addresses | ${kit.taskIps} | ${express.taskIps} |`)
+  says(`| ALB hours | ${kit.alb} | ${express.alb} |`)
+  says(`| ALB LCU-hours (1 LCU assumed) | ${kit.lcu} | ${express.lcu} |`)
+  says(`| ALB public IPv4 (2 AZs) | ${kit.albIps} | ${express.albIps} |`)
+  says(`| logs and images | ${kit.rest} | ${express.rest} |`)
+  says(`| total | ${kit.total} | ${express.total} |`)
+  says(`| total in eu-west-2 | ${kitLondon.total} | ${expressLondon.total} |`)
+  assert.ok(express.fargate !== kit.fargate, 'the sizes differ')
 })
 
 readme('verify: the checks per service, as a run against an empty account lists them', async () => {

@@ -13,6 +13,13 @@ import { openContext } from '../lib/aws/context.js'
 import { decodePolicy } from '../lib/aws/iam.js'
 import { decide, trustsService, wildcardMatch } from '../lib/verify/policy.js'
 import { execCheck, parseManifest, platformCheck, portsCheck } from '../lib/verify/checks.js'
+import { certificateCheck, certificateCovers, healthPathCheck, targetGroupCheck, type RoutedServiceFacts } from '../lib/verify/front-door-checks.js'
+import { ACMClient, DescribeCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm'
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
+import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { targetGroupName } from '../lib/config/names.js'
+import { declaredServices } from '../lib/config/services.js'
+import { elbv2, findTargetGroups } from '../lib/front-door/lookup.js'
 import { EXEC_ACTIONS, execFacts, executionRoleNeeds, imageReferences, parameterNameOf, platformArchitecture } from '../lib/verify/task.js'
 import type { VerifyDocument } from '../scripts/verify.js'
 import { resetMoto } from './helpers/moto.js'
@@ -154,6 +161,66 @@ task('exec: off is skipped; a read-only root fails; AWS keys in the container ar
   assert.is(execCheck('s', true, 'f', undefined, needed).verdict, 'fail')
 })
 
+const frontDoor = suite('verify: the front door checks (pure)')
+
+const ROUTED: RoutedServiceFacts = {
+  service: 'backend-flask',
+  targetGroup: 'cruddur-backend-flask-tg',
+  declaredPort: 4567,
+  taskPort: 4567,
+  taskFile: 'task-definitions/backend-flask.json',
+  healthCheckPath: '/api/health-check',
+}
+const GROUP = { name: 'cruddur-backend-flask-tg', port: 4567, protocol: 'HTTP', healthCheckPath: '/api/health-check' }
+
+frontDoor('target group: missing, port apart from the container, task definition apart from the declaration, unrouted, right', () => {
+  const rows: Array<[RoutedServiceFacts | undefined, typeof GROUP | undefined, string, RegExp]> = [
+    [ROUTED, GROUP, 'pass', /cruddur-backend-flask-tg exists on HTTP 4567/],
+    [ROUTED, undefined, 'fail', /cruddur-backend-flask-tg does not exist.*: run \.\/scripts\/provision/],
+    [ROUTED, { ...GROUP, port: 80 }, 'fail', /is on port 80, the container listens on 4567: .*delete cruddur-backend-flask-tg/],
+    [{ ...ROUTED, taskPort: 5000 }, GROUP, 'fail', /task-definitions\/backend-flask\.json maps containerPort 5000 but json\/services\.json declares 4567/],
+    [undefined, undefined, 'skip', /not routed by the front door/],
+  ]
+  for (const [routed, group, verdict, detail] of rows) {
+    const r = targetGroupCheck('backend-flask', routed, group)
+    assert.is(r.verdict, verdict, r.detail)
+    assert.match(r.detail, detail)
+    assert.not.match(r.detail, /\n/, 'one line')
+  }
+})
+
+frontDoor('health check path: as declared, another path (the fix names it), no group to compare, unrouted', () => {
+  assert.is(healthPathCheck('backend-flask', ROUTED, GROUP).verdict, 'pass')
+  const wrong = healthPathCheck('backend-flask', ROUTED, { ...GROUP, healthCheckPath: '/' })
+  assert.is(wrong.verdict, 'fail')
+  assert.match(wrong.detail, /checks \/, json\/services\.json declares \/api\/health-check.*--health-check-path \/api\/health-check/)
+  assert.is(healthPathCheck('backend-flask', ROUTED, undefined).verdict, 'skip')
+  assert.is(healthPathCheck('backend-flask', undefined, undefined).verdict, 'skip')
+})
+
+frontDoor('certificate: ISSUED and covering every name, a wildcard for one label, pending, missing a name, none, no DOMAIN_NAME', () => {
+  const names = ['cruddur.example.com', 'api.cruddur.example.com']
+  const cert = { arn: 'arn:aws:acm:eu-west-2:1:certificate/x', status: 'ISSUED', names, source: "ACM's for cruddur.example.com" }
+  assert.is(certificateCheck('s', true, 'cruddur.example.com', names, cert).verdict, 'pass')
+  assert.is(certificateCheck('s', true, 'cruddur.example.com', names, { ...cert, names: ['cruddur.example.com', '*.cruddur.example.com'] }).verdict, 'pass')
+  const pending = certificateCheck('s', true, 'cruddur.example.com', names, { ...cert, status: 'PENDING_VALIDATION' })
+  assert.is(pending.verdict, 'fail')
+  assert.match(pending.detail, /is PENDING_VALIDATION, not ISSUED/)
+  const partial = certificateCheck('s', true, 'cruddur.example.com', names, { ...cert, names: ['cruddur.example.com'] })
+  assert.is(partial.verdict, 'fail')
+  assert.match(partial.detail, /covers cruddur\.example\.com, not api\.cruddur\.example\.com/)
+  assert.match(certificateCheck('s', true, 'cruddur.example.com', names, undefined).detail, /no ACM certificate for cruddur\.example\.com/)
+  assert.is(certificateCheck('s', true, undefined, [], undefined).verdict, 'skip')
+  assert.is(certificateCheck('s', false, 'cruddur.example.com', names, undefined).verdict, 'skip')
+  const covers: Array<[string, string, boolean]> = [
+    ['*.example.com', 'api.example.com', true],
+    ['*.example.com', 'example.com', false],
+    ['*.example.com', 'a.b.example.com', false],
+    ['API.Example.com', 'api.example.com', true],
+  ]
+  for (const [name, host, expected] of covers) assert.is(certificateCovers(name, host), expected, `${name} ~ ${host}`)
+})
+
 // ---------------------------------------------------------------- against moto
 
 const ENV = {
@@ -201,7 +268,31 @@ const failing = (stdout: string) => stdout.split('\n').filter((l) => l.startsWit
 async function provisionWithImage(manifest = imageIndex('amd64', 'arm64')) {
   const r = await runKit('provision', [], { env: ENV })
   assert.is(r.code, 0, r.all)
+  await ensureTargetGroups(['backend-flask'])
   await ecr.send(new PutImageCommand({ repositoryName: 'backend-flask', imageTag: 'latest', imageManifest: manifest }))
+}
+
+const elb = elbv2(sdk)
+const acm = sdk.client(ACMClient, 'ACM')
+const defaultSubnets = async () => (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []
+
+/** The routed services' target groups as the front door's step makes them (HTTP, type ip, the declared port and health path), where provision has not. */
+async function ensureTargetGroups(services: string[]) {
+  const vpc = (await defaultSubnets())[0].VpcId
+  const existing = await findTargetGroups(elb, services.map(targetGroupName))
+  for (const d of declaredServices().filter((x) => services.includes(x.name) && x.frontDoor && !existing.has(targetGroupName(x.name)))) {
+    await elb.send(new CreateTargetGroupCommand({ Name: targetGroupName(d.name), Protocol: 'HTTP', Port: d.containerPort, TargetType: 'ip', VpcId: vpc, HealthCheckPath: d.frontDoor!.healthCheckPath }))
+  }
+}
+
+/** Wait (at most 30 s) until ACM says the certificate is ISSUED: the emulator issues after MOTO_ACM_VALIDATION_WAIT (3 s). */
+async function issued(arn: string) {
+  const until = Date.now() + 30_000
+  while (Date.now() < until) {
+    if ((await acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate?.Status === 'ISSUED') return
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  assert.unreachable(`${arn} not ISSUED within 30 s`)
 }
 
 async function editExecutionPolicy(edit: (statements: Array<Record<string, unknown>>) => Array<Record<string, unknown>>) {
@@ -221,11 +312,14 @@ live('the provisioned stack with its image: every check passes, exit 0, one line
   const r = await verify()
   assert.is(r.code, 0, r.all)
   const lines = r.stdout.trim().split('\n')
-  assert.is(lines.length, 14, r.stdout)
+  assert.is(lines.length, 17, r.stdout)
   assert.equal(failing(r.stdout), [])
+  assert.match(r.stdout, /✓ backend-flask\s+target group\s+cruddur-backend-flask-tg exists on HTTP 4567/)
+  assert.match(r.stdout, /✓ backend-flask\s+health check path\s+cruddur-backend-flask-tg checks \/api\/health-check, as declared/)
+  assert.match(r.stdout, /- backend-flask\s+certificate\s+no DOMAIN_NAME/)
   assert.match(r.stdout, /✓ backend-flask\s+image platform\s+\S+backend-flask:latest has a linux\/amd64 manifest/)
   assert.match(r.stdout, /✓ backend-flask\s+ports\s+tcp\/4567 open in crud-srv-sg/)
-  assert.match(r.stdout, 'all 13 checks passed')
+  assert.match(r.stdout, 'all 15 checks passed')
   assert.not.ok(r.all.includes('verify-db-pw'))
   const json = await verify(['--json'])
   assert.is(json.code, 0)
@@ -234,7 +328,7 @@ live('the provisioned stack with its image: every check passes, exit 0, one line
   assert.is(doc.failed, 0)
   assert.equal(
     doc.checks.map((c) => c.check),
-    ['task definition', 'execution role', 'task role', 'pull from ECR', 'write logs', 'read parameters', 'ssm parameters', 'image', 'image platform', 'log group', 'cluster', 'ports', 'ecs exec'],
+    ['task definition', 'execution role', 'task role', 'pull from ECR', 'write logs', 'read parameters', 'ssm parameters', 'image', 'image platform', 'log group', 'cluster', 'ports', 'ecs exec', 'target group', 'health check path', 'certificate'],
   )
 })
 
@@ -325,12 +419,78 @@ live("exec on in the service file, the task role's ssmmessages policy removed: o
   assert.match(r.stdout, 'ssmmessages:CreateControlChannel on * (not granted)')
 })
 
+live('the target group gone: only "target group" fails, the health path is not compared', async () => {
+  const group = (await findTargetGroups(elb, ['cruddur-backend-flask-tg'])).get('cruddur-backend-flask-tg')!
+  await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: group.TargetGroupArn }))
+  const r = await verify()
+  assert.is(r.code, 1, r.all)
+  assert.equal(failing(r.stdout), ['target group'])
+  assert.match(r.stdout, /cruddur-backend-flask-tg does not exist, so the load balancer cannot reach backend-flask: run \.\/scripts\/provision/)
+  assert.match(r.stdout, /- backend-flask\s+health check path\s+cruddur-backend-flask-tg does not exist: nothing to compare/)
+})
+
+live('a target group on port 80 that checks /: "target group" and "health check path" fail, each with its fix', async () => {
+  const group = (await findTargetGroups(elb, ['cruddur-backend-flask-tg'])).get('cruddur-backend-flask-tg')!
+  await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: group.TargetGroupArn }))
+  await elb.send(new CreateTargetGroupCommand({ Name: 'cruddur-backend-flask-tg', Protocol: 'HTTP', Port: 80, TargetType: 'ip', VpcId: group.VpcId, HealthCheckPath: '/' }))
+  const r = await verify()
+  assert.is(r.code, 1, r.all)
+  assert.equal(failing(r.stdout), ['target group', 'health check path'])
+  assert.match(r.stdout, 'cruddur-backend-flask-tg is on port 80, the container listens on 4567')
+  assert.match(r.stdout, /cruddur-backend-flask-tg checks \/, json\/services\.json declares \/api\/health-check/)
+})
+
+live('DOMAIN_NAME: no certificate, then one pending (scripted ACM DescribeCertificate status over moto\'s answer), then ISSUED for both names; the HTTPS listener\'s certificate without api. fails', async () => {
+  const domain = { DOMAIN_NAME: 'cruddur.example.com' }
+  const none = await verify([], domain)
+  assert.equal(failing(none.stdout), ['certificate'])
+  assert.match(none.stdout, /no ACM certificate for cruddur\.example\.com in the region: run \.\/scripts\/provision with DOMAIN_NAME set/)
+
+  const both = (await acm.send(new RequestCertificateCommand({ DomainName: 'cruddur.example.com', SubjectAlternativeNames: ['api.cruddur.example.com'], ValidationMethod: 'DNS' }))).CertificateArn!
+  const proxy = await startScriptedProxy(motoUrl, ({ action }) =>
+    action === 'DescribeCertificate' ? { edit: (up) => ({ ...up, Certificate: { ...(up.Certificate as object), Status: 'PENDING_VALIDATION' } }) } : undefined,
+  )
+  try {
+    const pending = await verify([], { ...domain, AWS_ENDPOINT_URL: proxy.url })
+    assert.equal(failing(pending.stdout), ['certificate'], pending.all)
+    assert.match(pending.stdout, /ACM's for cruddur\.example\.com certificate is PENDING_VALIDATION, not ISSUED/)
+    assert.ok(proxy.answered.includes('DescribeCertificate'))
+  } finally {
+    await proxy.stop()
+  }
+  await issued(both)
+  const good = await verify([], domain)
+  assert.is(good.code, 0, good.all)
+  assert.match(good.stdout, /✓ backend-flask\s+certificate\s+ACM's for cruddur\.example\.com certificate is ISSUED for cruddur\.example\.com, api\.cruddur\.example\.com/)
+
+  // The listener holds a certificate for the domain alone: that is the one HTTPS serves, whatever else ACM has.
+  const apex = (await acm.send(new RequestCertificateCommand({ DomainName: 'cruddur.example.com', ValidationMethod: 'DNS' }))).CertificateArn!
+  await issued(apex)
+  const subnets = (await defaultSubnets()).slice(0, 2)
+  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'cruddur-alb', Scheme: 'internet-facing', Type: 'application', Subnets: subnets.map((x) => x.SubnetId!) }))).LoadBalancers![0]
+  const group = (await findTargetGroups(elb, ['cruddur-backend-flask-tg'])).get('cruddur-backend-flask-tg')!
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lb.LoadBalancerArn,
+      Protocol: 'HTTPS',
+      Port: 443,
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      Certificates: [{ CertificateArn: apex }],
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: group.TargetGroupArn }],
+    }),
+  )
+  const partial = await verify([], domain)
+  assert.is(partial.code, 1, partial.all)
+  assert.equal(failing(partial.stdout), ['certificate'])
+  assert.match(partial.stdout, /the HTTPS listener's \(443\) certificate covers cruddur\.example\.com, not api\.cruddur\.example\.com/)
+})
+
 live('a variable the template needs unset: "task definition" fails naming it, the other checks still run', async () => {
   const r = await verify([], { AWS_COGNITO_USER_POOL_ID: undefined })
   assert.is(r.code, 1)
   assert.equal(failing(r.stdout), ['task definition'])
   assert.match(r.stdout, 'no value for AWS_COGNITO_USER_POOL_ID')
-  assert.is(r.stdout.trim().split('\n').length, 14)
+  assert.is(r.stdout.trim().split('\n').length, 17)
 })
 
 live('a single-arch image whose config says arm64 (scripted ECR GetDownloadUrlForLayer and a local blob server: the registry\'s own API, which moto lacks)', async () => {
@@ -389,12 +549,15 @@ live('both declared services (no ECS_SERVICES): each gets its own checks; the fr
   const all = { ECS_SERVICES: undefined }
   const provisioned = await runKit('provision', [], { env: { ...ENV, ...all } })
   assert.is(provisioned.code, 0, provisioned.all)
+  await ensureTargetGroups(['backend-flask', 'frontend-react-js'])
   await ecr.send(new PutImageCommand({ repositoryName: 'frontend-react-js', imageTag: 'latest', imageManifest: imageIndex('amd64') }))
   const r = await verify([], all)
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /✓ frontend-react-js\s+ports\s+tcp\/3000 open in crud-srv-sg/)
   assert.match(r.stdout, /- frontend-react-js\s+ssm parameters\s+the task definition names no SSM parameter/)
   assert.match(r.stdout, /✓ backend-flask\s+ports\s+tcp\/4567 open/)
+  assert.match(r.stdout, /✓ frontend-react-js\s+target group\s+cruddur-frontend-react-js-tg exists on HTTP 3000/)
+  assert.match(r.stdout, /✓ frontend-react-js\s+health check path\s+cruddur-frontend-react-js-tg checks \/, as declared/)
   const one = await verify(['frontend-react-js'], all)
   assert.not.match(one.stdout, 'backend-flask ')
 })
@@ -411,5 +574,6 @@ usage('a service that is not a name, or is not declared: exit 2 before any AWS c
 
 policy.run()
 task.run()
+frontDoor.run()
 live.run()
 usage.run()

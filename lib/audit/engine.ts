@@ -106,6 +106,8 @@ export function checkedResources(snapshot: Snapshot): string[] {
   for (const r of snapshot.repositories.filter((r) => r.exists)) resources.push(`repository:${r.name}`, ...(r.scans ?? []).map((scan) => `image:${scan.image}`))
   resources.push(...snapshot.logGroups.filter((g) => g.exists !== false).map((g) => `log-group:${g.name}`))
   if (snapshot.trails !== undefined || snapshot.recorders !== undefined) resources.push(`region:${snapshot.region}`)
+  const lb = snapshot.loadBalancer
+  if (lb) resources.push(`load-balancer:${lb.name}`, ...lb.listeners.map((l) => `listener:${lb.name}/${l.protocol}:${l.port ?? '?'}`))
   return resources
 }
 

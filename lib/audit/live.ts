@@ -9,6 +9,14 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from '@aws-sdk/client-config-service'
 import { DescribeSecurityGroupsCommand, EC2Client, type SecurityGroup } from '@aws-sdk/client-ec2'
 import {
+  DescribeLoadBalancerAttributesCommand,
+  paginateDescribeListeners,
+  paginateDescribeRules,
+  type Action,
+  type Listener,
+  type Rule as ListenerRule,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
   DescribeImageScanFindingsCommand,
   DescribeRepositoriesCommand,
   ECRClient,
@@ -24,13 +32,17 @@ import type { RunContext } from '../aws/context.js'
 import { roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
 import { decodePolicy, readRolePolicies } from '../aws/iam.js'
 import { familyOf } from '../steps/ecs-service.js'
-import { serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
+import { declaredServices, serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
+import { elbv2, findLoadBalancer } from '../front-door/lookup.js'
+import { routedServices } from '../front-door/routes.js'
 import { isMissingDefinition } from '../steps/task-definition.js'
 import { referencedParameters, serviceFacts, taskDefinitionFacts } from './local.js'
 import {
   parseImage,
   roleNameOf,
   type ImageScan,
+  type ListenerFacts,
+  type LoadBalancerFacts,
   type LogGroupFacts,
   type ParameterFacts,
   type PolicyDocumentFacts,
@@ -101,6 +113,55 @@ function ingressOf(group: SecurityGroup): SecurityGroupFacts {
   }
 }
 
+const actionFacts = (actions: readonly Action[] | undefined): ListenerFacts['actions'] =>
+  (actions ?? []).map((a) => ({ type: String(a.Type ?? '?'), ...(a.RedirectConfig?.Protocol ? { redirectProtocol: a.RedirectConfig.Protocol } : {}) }))
+
+/**
+ * The front door's load balancer: its attributes, and each listener with its default action and
+ * its rules' actions. Null when it does not exist (noted as absent) or no service is routed.
+ */
+async function readLoadBalancer(run: RunContext, routed: number, unreadable: string[], absent: string[]): Promise<LoadBalancerFacts | null | undefined> {
+  if (routed === 0) return null
+  const client = elbv2(run)
+  const name = run.names.loadBalancer
+  return orDenied(unreadable, `load balancer ${name}`, async () => {
+    const lb = await findLoadBalancer(client, name)
+    if (!lb?.LoadBalancerArn) {
+      absent.push(`load balancer ${name}`)
+      return null
+    }
+    const arn = lb.LoadBalancerArn
+    const [attributes, listeners] = await Promise.all([
+      client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })),
+      (async () => {
+        const all: Listener[] = []
+        for await (const page of paginateDescribeListeners({ client }, { LoadBalancerArn: arn })) all.push(...(page.Listeners ?? []))
+        return all
+      })(),
+    ])
+    const attribute = (key: string): boolean | undefined => {
+      const value = attributes.Attributes?.find((a) => a.Key === key)?.Value
+      return value === undefined ? undefined : value === 'true'
+    }
+    const facts = await Promise.all(
+      listeners.map(async (l): Promise<ListenerFacts> => {
+        const rules: ListenerRule[] = []
+        if (l.ListenerArn) for await (const page of paginateDescribeRules({ client }, { ListenerArn: l.ListenerArn })) rules.push(...(page.Rules ?? []))
+        const ruleActions = rules.filter((r) => !r.IsDefault).flatMap((r) => actionFacts(r.Actions))
+        return { protocol: String(l.Protocol ?? '?'), port: l.Port, ...(l.SslPolicy ? { sslPolicy: l.SslPolicy } : {}), actions: [...actionFacts(l.DefaultActions), ...ruleActions] }
+      }),
+    )
+    return {
+      name,
+      arn,
+      dropInvalidHeaderFields: attribute('routing.http.drop_invalid_header_fields.enabled'),
+      accessLogs: attribute('access_logs.s3.enabled'),
+      deletionProtection: attribute('deletion_protection.enabled'),
+      listeners: facts.sort((a, b) => (a.port ?? 0) - (b.port ?? 0)),
+    }
+  })
+}
+
 /** Read the live stack the kit manages into a snapshot. Read-only. */
 export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
   const { names, region } = run
@@ -135,6 +196,12 @@ export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
   const cluster = clusters.clusters?.find((c) => c.clusterName === names.cluster && c.status !== 'INACTIVE')
   if (!cluster) absent.push(`ecs cluster ${names.cluster}`)
 
+  const declarations = declaredServices()
+  const routed = routedServices(declarations).filter((d) => names.services.includes(d.name)).length
+  // Its absence is noted after the rest, so the list keeps the stack's order (cluster, services, ...).
+  const loadBalancerAbsent: string[] = []
+  const loadBalancerRead = readLoadBalancer(run, routed, unreadable, loadBalancerAbsent)
+
   // DescribeServices takes at most 10 services a call.
   const described = []
   for (let i = 0; cluster && i < names.services.length; i += 10) {
@@ -154,7 +221,11 @@ export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
         if (isMissingDefinition(error)) return undefined
         throw error
       })
-    const facts = serviceFacts(svc, name, serviceFileOf(name), svc.tags ?? [])
+    const declared = declarations.find((d) => d.name === name)
+    const facts = {
+      ...serviceFacts(svc, name, serviceFileOf(name), svc.tags ?? []),
+      ...(declared ? { routed: declared.frontDoor !== undefined, containerPort: declared.containerPort } : {}),
+    }
     if (!answer?.taskDefinition) {
       absent.push(`task definition ${svc.taskDefinition ?? name}`)
       services.push(facts)
@@ -257,7 +328,8 @@ export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
     }),
   )
 
-  const [roles, securityGroups, parameters, repositories, logGroups, trails, recorders] = await Promise.all([
+  const [loadBalancer, roles, securityGroups, parameters, repositories, logGroups, trails, recorders] = await Promise.all([
+    loadBalancerRead,
     rolesRead,
     groupsRead,
     parametersRead,
@@ -285,7 +357,8 @@ export async function liveSnapshot(run: RunContext): Promise<Snapshot> {
     logGroups,
     ...(trails ? { trails } : {}),
     ...(recorders ? { recorders } : {}),
+    ...(loadBalancer !== undefined ? { loadBalancer } : {}),
     unreadable,
-    absent,
+    absent: [...absent, ...loadBalancerAbsent],
   }
 }

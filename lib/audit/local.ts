@@ -14,7 +14,9 @@ import { containerPorts, wantedRules } from '../steps/security-group.js'
 import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
 import { CLUSTER_TAGS } from '../steps/cluster.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
-import type { ContainerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
+import { routedServices } from '../front-door/routes.js'
+import { KIT_TLS_POLICY } from './front-door-rules.js'
+import type { ContainerFacts, LoadBalancerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
 
 /** Rendered JSON (a template, or an SDK answer), read field by field. */
 type Json = Record<string, any>
@@ -88,6 +90,23 @@ function declarations(): ParameterDeclaration[] {
   }
 }
 
+/**
+ * The front door as the kit's steps make it (elbv2/create-load-balancer, elbv2/create-listeners):
+ * invalid header fields dropped, deletion protection and access logs off; without DOMAIN_NAME
+ * HTTP:80 forwards, with it HTTP:80 redirects (301) to HTTPS:443, which uses KIT_TLS_POLICY.
+ * Null when no service is routed (no load balancer). Pure.
+ */
+export function plannedLoadBalancer(names: Pick<KitNames, 'loadBalancer' | 'domainName'>, routed: number): LoadBalancerFacts | null {
+  if (routed === 0) return null
+  const listeners: LoadBalancerFacts['listeners'] = names.domainName
+    ? [
+        { protocol: 'HTTP', port: 80, actions: [{ type: 'redirect', redirectProtocol: 'HTTPS' }] },
+        { protocol: 'HTTPS', port: 443, sslPolicy: KIT_TLS_POLICY, actions: [{ type: 'forward' }] },
+      ]
+    : [{ protocol: 'HTTP', port: 80, actions: [{ type: 'forward' }] }]
+  return { name: names.loadBalancer, dropInvalidHeaderFields: true, accessLogs: false, deletionProtection: false, listeners }
+}
+
 /** The snapshot of what the templates and the kit's settings would create. */
 export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapshot {
   const region = regionFromEnv(env) ?? STAND_IN('REGION')
@@ -107,8 +126,14 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
     const family = familyOf(String(json.taskDefinition ?? name))
     const tdFile = taskDefinitionFileOf(family)
     const td = renderFile(tdFile)
-    return { ...serviceFacts(json, name, file, json.tags ?? []), taskDefinition: taskDefinitionFacts(td, tdFile, td.tags ?? []) }
+    const declared = declaredServices().find((d) => d.name === name)
+    return {
+      ...serviceFacts(json, name, file, json.tags ?? []),
+      taskDefinition: taskDefinitionFacts(td, tdFile, td.tags ?? []),
+      ...(declared ? { routed: declared.frontDoor !== undefined, containerPort: declared.containerPort } : {}),
+    }
   })
+  const routed = routedServices(declaredServices()).filter((d) => names.services.includes(d.name))
   const tds = services.map((s) => s.taskDefinition as TaskDefinitionFacts)
 
   const trust = renderFile(TRUST_POLICY_FILE)
@@ -123,7 +148,11 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
   }))
 
   const ports = [...new Set(tds.map((td) => td.file))].flatMap((file) => containerPorts(loadTemplate(file)))
-  const ingress = wantedRules(ports, names.ingressCidr).map((r) => ({ protocol: r.protocol, fromPort: r.port, toPort: r.port, cidr: r.cidr }))
+  // With a front door, the services' group admits the container ports only from the load
+  // balancer's group and from itself (Service Connect): no CIDR rule at all. Without one, the
+  // container ports are open to INGRESS_CIDR as before.
+  const ingress =
+    routed.length > 0 ? [] : wantedRules(ports, names.ingressCidr).map((r) => ({ protocol: r.protocol, fromPort: r.port, toPort: r.port, cidr: r.cidr }))
 
   const declared = declarations()
   const parameters: ParameterFacts[] = referencedParameters(tds).map((p) => {
@@ -158,6 +187,7 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
       { name: names.logGroup, exists: true, retentionDays: names.logRetentionDays, kits: true },
       ...[...groups].map((name) => ({ name, kits: false })),
     ],
+    loadBalancer: plannedLoadBalancer(names, routed.length),
     unreadable: [],
     absent: [],
     // The steps that create what has no template: a finding on it points at the code to change.
@@ -166,6 +196,7 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
       ...Object.fromEntries(names.repositories.map((name) => [`repository:${name}`, { file: 'lib/steps/ecr-repositories.ts', key: 'new CreateRepositoryCommand' }])),
       [`security-group:${names.securityGroup}`]: { file: 'lib/steps/security-group.ts', key: 'new AuthorizeSecurityGroupIngressCommand' },
       [`log-group:${names.logGroup}`]: { file: 'lib/steps/log-group.ts', key: 'new PutRetentionPolicyCommand' },
+      [`load-balancer:${names.loadBalancer}`]: { file: 'lib/steps/load-balancer.ts', key: 'loadBalancerStep' },
       ...Object.fromEntries(roles.map((r) => [`role:${r.name}`, { file: 'lib/steps/iam-roles.ts', key: 'export function roleSpecs' }])),
       ...Object.fromEntries(
         referencedParameters(tds).flatMap((p) => (declared.some((d) => d.name === p.secret) ? [[`parameter:${p.name}`, { file: SERVICES_FILE, key: p.secret }]] : [])),

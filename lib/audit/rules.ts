@@ -3,6 +3,7 @@
 // CKV_AWS_x, Trivy AVD-AWS-x), a severity, and per finding the resource, one line of why,
 // how to fix it in this kit (which file or variable), and what the fix costs per month
 // where it costs money.
+import { FRONT_DOOR_RULES } from './front-door-rules.js'
 import {
   parseImage,
   roleNameOf,
@@ -822,6 +823,8 @@ export const RULES: readonly Rule[] = [
           key: 'pidMode',
         })),
   },
+  // The load balancer and the routed services' ports (lib/audit/front-door-rules.ts).
+  ...FRONT_DOOR_RULES,
 ]
 
 /** A rule by id, or undefined. */

@@ -59,6 +59,10 @@ export interface ServiceFacts {
   tags?: Tag[]
   /** The task definition the service runs (live: the deployed revision; local: its template). */
   taskDefinition?: TaskDefinitionFacts
+  /** The front door routes to it (json/services.json's frontDoor): then only the load balancer's group should reach its container port. */
+  routed?: boolean
+  /** The container port the declaration names. */
+  containerPort?: number
 }
 
 export interface PolicyDocumentFacts {
@@ -91,6 +95,28 @@ export interface SecurityGroupFacts {
   name: string
   id?: string
   ingress: IngressFacts[]
+}
+
+/** A listener's protocol, port, TLS policy and what its default action and rules do. */
+export interface ListenerFacts {
+  protocol: string
+  port?: number
+  sslPolicy?: string
+  /** The default action, then each rule's actions: forward, redirect (with its protocol), fixed-response... */
+  actions: Array<{ type: string; redirectProtocol?: string }>
+}
+
+/** The front door's application load balancer, as its attributes and listeners say. */
+export interface LoadBalancerFacts {
+  name: string
+  arn?: string
+  /** routing.http.drop_invalid_header_fields.enabled */
+  dropInvalidHeaderFields?: boolean
+  /** access_logs.s3.enabled */
+  accessLogs?: boolean
+  /** deletion_protection.enabled */
+  deletionProtection?: boolean
+  listeners: ListenerFacts[]
 }
 
 export interface ParameterFacts {
@@ -165,6 +191,8 @@ export interface Snapshot {
   trails?: TrailFacts[]
   /** AWS Config recorders in the region; undefined when not known (--local). */
   recorders?: RecorderFacts[]
+  /** The front door's load balancer; null when there is none (no service routed, or not created yet); undefined when not known. */
+  loadBalancer?: LoadBalancerFacts | null
   /** What could not be read (no permission), one line each. */
   unreadable: string[]
   /** What the kit manages that does not exist in the account (not a finding: provision creates it). */

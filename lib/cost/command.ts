@@ -5,7 +5,7 @@ import { openContext } from '../aws/context.js'
 import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
-import { deployedImageGb, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
+import { deployedImageGb, deployedLoadBalancer, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
@@ -25,9 +25,25 @@ export interface CostOptions {
   imageGb?: Amount
   albs?: Amount
   albLcu?: Amount
+  /** Availability Zones the load balancer spans (one public IPv4 address each). */
+  albAzs?: Amount
   natGateways?: Amount
   natGbPerMonth?: Amount
+  /** Price the same services as ECS Express Mode's defaults would run them (EXPRESS_MODE_DEFAULTS). */
+  expressMode?: boolean
 }
+
+/**
+ * What ECS Express Mode runs when given only an image (docs.aws.amazon.com/AmazonECS/latest/
+ * developerguide/express-service-work.html): a task of 1 vCPU and 2 GB, at least one task per
+ * service (auto scaling 1-20), x86, behind an ALB it creates (shared by up to 25 services).
+ * Each task keeps a public IP as the kit's do: in the default VPC's public subnets, with no NAT
+ * gateway, that is how a task pulls its image.
+ */
+export const EXPRESS_MODE_DEFAULTS = { vcpu: 1, memoryGb: 2, minTasks: 1 } as const
+export const EXPRESS_MODE_NOTE =
+  `priced as ECS Express Mode's defaults would run the same services: ${EXPRESS_MODE_DEFAULTS.vcpu} vCPU / ${EXPRESS_MODE_DEFAULTS.memoryGb} GB per task, x86, ` +
+  `at least ${EXPRESS_MODE_DEFAULTS.minTasks} task each, a public IP each, one ALB (docs.aws.amazon.com/AmazonECS/latest/developerguide/express-service-work.html)`
 
 /** The monthly estimate (`cost --json` prints it through estimateJson). `progress` hears what is being asked of AWS. */
 export async function costEstimate(env: Env, values: CostOptions, progress: (line: string) => void): Promise<Estimate> {
@@ -37,11 +53,13 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
   if (values.arch !== undefined && values.arch !== 'x86' && values.arch !== 'arm64') {
     throw new UsageError(`--arch must be x86 or arm64, got "${values.arch}"`)
   }
+  if (values.expressMode && values.deployed) throw new UsageError('--express-mode prices the templates\' services as Express Mode would run them: leave out --deployed')
   const assumptions = {
     logGbPerTaskMonth: parseAssumption(values.logGbPerTaskMonth, 'log-gb-per-task-month'),
     imageGb: parseAssumption(values.imageGb, 'image-gb'),
     albs: parseAssumption(values.albs, 'albs'),
     albLcu: parseAssumption(values.albLcu, 'alb-lcu'),
+    albAzs: parseAssumption(values.albAzs, 'alb-azs'),
     natGateways: parseAssumption(values.natGateways, 'nat-gateways'),
     natGbPerMonth: parseAssumption(values.natGbPerMonth, 'nat-gb'),
   }
@@ -53,17 +71,30 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     throw error
   })
   if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
-  if (values.deployed) progress(`reading desired counts (ECS) and image sizes (ECR) in ${run.region}...`)
-  const [prices, deployed, imageGb] = await Promise.all([
+  if (values.deployed) progress(`reading desired counts (ECS), image sizes (ECR) and the load balancer (ELB) in ${run.region}...`)
+  const [prices, deployed, imageGb, front] = await Promise.all([
     values.live ? livePricesFor(run, run.region) : undefined,
     values.deployed ? deployedServices(run) : undefined,
     values.deployed ? deployedImageGb(run) : undefined,
+    values.deployed ? deployedLoadBalancer(run) : undefined,
   ])
-  return monthlyEstimate(run, {
+  const express = values.expressMode
+    ? {
+        size: { vcpu: EXPRESS_MODE_DEFAULTS.vcpu, memoryGb: EXPRESS_MODE_DEFAULTS.memoryGb },
+        arch: 'x86' as const,
+        counts: Object.fromEntries(run.names.services.map((name) => [name, EXPRESS_MODE_DEFAULTS.minTasks])),
+        publicIp: Object.fromEntries(run.names.services.map((name) => [name, true])),
+      }
+    : undefined
+  const estimate = await monthlyEstimate(run, {
     ...(prices ? { prices } : {}),
     ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
     ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
-    assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),
+    // Flags win over what runs: --deployed counts the load balancer that exists, and its AZs.
+    assumptions: { ...(front ?? {}), ...(express ? { albs: 1 } : {}), ...Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)) },
+    ...(express ?? {}),
   })
+  if (express) estimate.assumptions.unshift(EXPRESS_MODE_NOTE)
+  return estimate
 }

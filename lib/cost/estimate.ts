@@ -3,6 +3,15 @@
 // the account happens in lib/cost/workload.ts, prices come from lib/cost/prices.ts.
 import type { Arch, RegionPrices } from './prices.js'
 
+/**
+ * The LCUs an ALB is assumed to use, every hour of the month. AWS bills the highest of four
+ * dimensions per hour (new connections, active connections, bytes processed, rule
+ * evaluations); a student app stays far below one in each, so 1 is a ceiling, not a guess low.
+ */
+export const ALB_LCU_DEFAULT = 1
+/** The AZs an ALB spans when nothing says more: the fewest AWS accepts. */
+export const ALB_AZS_DEFAULT = 2
+
 /** Hours in a month, as AWS's own calculator counts them. */
 export const HOURS_PER_MONTH = 730
 export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24
@@ -28,8 +37,10 @@ export interface Assumptions {
   logGbPerTaskMonth: number
   /** LOG_RETENTION_DAYS: how long CloudWatch keeps them. */
   logRetentionDays: number
-  /** Load balancers (ALBs); each spans two AZs, with a public IPv4 address in each. */
+  /** Load balancers (ALBs): the front door, when a service is routed. */
   albs: number
+  /** Availability Zones each ALB spans: an internet-facing ALB holds a public IPv4 address in each. */
+  albAzs: number
   /** Average LCUs each ALB uses, all month. */
   albLcu: number
   natGateways: number
@@ -117,7 +128,7 @@ export function estimate(workload: Workload, prices: RegionPrices, options: { ar
   if (a.albs > 0) {
     items.push(item('alb', undefined, `Application Load Balancer × ${a.albs}`, a.albs * HOURS_PER_MONTH, 'hours', prices.alb.hour))
     items.push(item('alb-lcu', undefined, `ALB capacity: ${a.albLcu} LCU each, all month`, a.albs * a.albLcu * HOURS_PER_MONTH, 'LCU-hours', prices.alb.lcuHour))
-    items.push(item('alb-ipv4', undefined, `ALB public IPv4: 2 AZs × ${a.albs}`, 2 * a.albs * HOURS_PER_MONTH, 'address-hours', prices.publicIpv4Hour))
+    items.push(item('alb-ipv4', undefined, `ALB public IPv4: ${a.albAzs} AZs × ${a.albs} (one address per AZ)`, a.albAzs * a.albs * HOURS_PER_MONTH, 'address-hours', prices.publicIpv4Hour))
   }
   if (a.natGateways > 0) {
     items.push(item('nat-gateway', undefined, `NAT gateway × ${a.natGateways}`, a.natGateways * HOURS_PER_MONTH, 'hours', prices.natGateway.hour))
@@ -149,7 +160,12 @@ export function assumptionLines(workload: Workload): string[] {
   const assumed = workload.images.filter((i) => !i.measured)
   if (assumed.length > 0) lines.push(`ECR: ${assumed[0].gb} GB of images per repository (--image-gb; --deployed measures them)`)
   if (workload.images.some((i) => i.measured)) lines.push('ECR: image sizes as ECR reports them (an upper bound: layers shared between images are stored once)')
-  if (a.albs > 0) lines.push(`ALB: ${a.albs} load balancer(s) in 2 AZs at ${a.albLcu} LCU each (--albs, --alb-lcu)`)
+  if (a.albs > 0) {
+    lines.push(
+      `ALB: ${a.albs} load balancer(s) in ${a.albAzs} AZs (--alb-azs), using ${a.albLcu} LCU each all month (--alb-lcu or ALB_LCU; ` +
+        `the default ${ALB_LCU_DEFAULT} LCU is a ceiling for a student app: one LCU is 25 new connections/s, 3,000 active connections, 1 GB/hour processed or 1,000 rule evaluations/s, whichever is highest)`,
+    )
+  }
   if (a.natGateways > 0) lines.push(`NAT: ${a.natGateways} gateway(s) processing ${a.natGbPerMonth} GB each (--nat-gateways, --nat-gb)`)
   return lines
 }

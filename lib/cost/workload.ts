@@ -3,20 +3,23 @@
 // account runs and stores (ECS desired counts, ECR image sizes); then priced. The small API
 // other scripts call: monthlyEstimate(run, options) and costLineFor(run, before, after).
 import { get } from '../config/env.js'
-import { serviceNamed } from '../config/services.js'
+import { declaredServices, serviceNamed } from '../config/services.js'
+import { elbv2, findLoadBalancer } from '../front-door/lookup.js'
+import { routedServices } from '../front-door/routes.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { openContext, type RunContext } from '../aws/context.js'
 import { ConfigError, KitError, UsageError } from '../core/errors.js'
 import { describeError } from '../core/describe-error.js'
 import { loadTemplate, render } from '../templates/template.js'
-import { estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
+import { ALB_AZS_DEFAULT, ALB_LCU_DEFAULT, estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
 import { PRICES_FILE, livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
 
 /** The defaults of the assumptions a user can change (scripts/cost's flags). */
 export const DEFAULT_ASSUMPTIONS = {
   logGbPerTaskMonth: 0.5,
   imageGb: 0.5,
-  albLcu: 1,
+  albLcu: ALB_LCU_DEFAULT,
+  albAzs: ALB_AZS_DEFAULT,
   natGateways: 0,
   natGbPerMonth: 10,
 } as const
@@ -30,6 +33,7 @@ export const ASSUMPTION_FLAGS = {
   'image-gb': { max: 10_000, whole: false },
   albs: { max: 50, whole: true },
   'alb-lcu': { max: 10_000, whole: false },
+  'alb-azs': { max: 10, whole: true },
   'nat-gateways': { max: 100, whole: true },
   'nat-gb': { max: 1_000_000, whole: false },
 } as const
@@ -51,6 +55,17 @@ export function parseAssumption(value: string | number | undefined, flag: keyof 
     throw new UsageError(`--${flag} must be a ${whole ? 'whole number' : 'decimal number'} from 0 to ${max}, got "${value}"`)
   }
   return n
+}
+
+/** ALB_LCU: the LCU assumption from the environment (the --alb-lcu flag wins), checked as the flag is. */
+export function albLcuFromEnv(env: RunContext['env']): number | undefined {
+  const text = get(env, 'ALB_LCU')
+  if (text === undefined || text.trim() === '') return undefined
+  try {
+    return parseAssumption(text, 'alb-lcu')
+  } catch {
+    throw new ConfigError(`ALB_LCU must be a decimal number of LCUs from 0 to ${ASSUMPTION_FLAGS['alb-lcu'].max}, got "${text}"`)
+  }
 }
 
 const fail = (file: string, field: string, what: string): never => {
@@ -105,6 +120,8 @@ export interface EstimateOptions {
   publicIp?: Readonly<Record<string, boolean>>
   /** Price every service as this architecture instead of its task definition's. */
   arch?: Arch
+  /** Price every task at this size instead of its task definition's (e.g. Express Mode's defaults). */
+  size?: { vcpu: number; memoryGb: number }
   /** Prices to use (e.g. live ones); default: the shipped table's for run.region. */
   prices?: RegionPrices
   assumptions?: Partial<Assumptions & { imageGb: number }>
@@ -117,7 +134,16 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
     const size = taskSize(declared.taskDefinitionFile, renderForPricing(declared.taskDefinitionFile, run))
     const shape = serviceShape(declared.serviceFile, renderForPricing(declared.serviceFile, run))
     const count = options.counts?.[name]
-    return { name, ...size, ...shape, desiredCount: count ?? shape.desiredCount, publicIp: options.publicIp?.[name] ?? shape.publicIp }
+    return {
+      name,
+      ...size,
+      ...(options.size ?? {}),
+      ...shape,
+      // Routed by the front door (its declaration's frontDoor), or a file that names a load balancer itself.
+      loadBalanced: shape.loadBalanced || declared.frontDoor !== undefined,
+      desiredCount: count ?? shape.desiredCount,
+      publicIp: options.publicIp?.[name] ?? shape.publicIp,
+    }
   })
   const given = options.assumptions ?? {}
   const imageGb = given.imageGb ?? DEFAULT_ASSUMPTIONS.imageGb
@@ -131,9 +157,10 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
     assumptions: {
       logGbPerTaskMonth: given.logGbPerTaskMonth ?? DEFAULT_ASSUMPTIONS.logGbPerTaskMonth,
       logRetentionDays: given.logRetentionDays ?? run.names.logRetentionDays,
-      // One ALB in front of every service that declares loadBalancers, unless said otherwise.
+      // One ALB (the front door) in front of every routed service, unless said otherwise.
       albs: given.albs ?? (services.some((s) => s.loadBalanced) ? 1 : 0),
-      albLcu: given.albLcu ?? DEFAULT_ASSUMPTIONS.albLcu,
+      albAzs: given.albAzs ?? DEFAULT_ASSUMPTIONS.albAzs,
+      albLcu: given.albLcu ?? albLcuFromEnv(run.env) ?? DEFAULT_ASSUMPTIONS.albLcu,
       natGateways: given.natGateways ?? DEFAULT_ASSUMPTIONS.natGateways,
       natGbPerMonth: given.natGbPerMonth ?? DEFAULT_ASSUMPTIONS.natGbPerMonth,
     },
@@ -179,19 +206,51 @@ export type PlanEffect =
  */
 export async function planCostLine(run: RunContext, effect: PlanEffect, options: { counts?: Readonly<Record<string, number>> } = {}): Promise<string> {
   try {
-    const [{ counts, publicIp }, imageGb] = await Promise.all([deployedServices(run), deployedImageGb(run)])
-    const now = await monthlyEstimate(run, { counts, publicIp, imageGb })
+    const [{ counts, publicIp }, imageGb, front] = await Promise.all([deployedServices(run), deployedImageGb(run), deployedLoadBalancer(run)])
+    // The load balancer bills from when it exists, whatever the tasks do (a pause keeps it).
+    const lb = { albs: front.albs, ...(front.albAzs ? { albAzs: front.albAzs } : {}) }
+    const now = await monthlyEstimate(run, { counts, publicIp, imageGb, assumptions: lb })
     if (effect === 'current') {
       const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
       return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
     }
     if (effect === 'teardown') return formatCostLine(now, 0)
     const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
-    const after = await monthlyEstimate(run, { imageGb, ...(effect === 'pause' ? { counts: zero } : options.counts ? { counts: options.counts } : {}) })
+    const after = await monthlyEstimate(run, {
+      imageGb,
+      ...(effect === 'pause' ? { counts: zero, assumptions: lb } : { ...(options.counts ? { counts: options.counts } : {}), ...(front.albAzs ? { assumptions: { albAzs: front.albAzs } } : {}) }),
+    })
     return formatCostLine(now, after)
   } catch (error) {
     return `monthly cost: not estimated (${describeError(error).line})`
   }
+}
+
+/**
+ * The front door as it runs: 1 load balancer when the kit's (LOAD_BALANCER_NAME) exists, with
+ * the AZs it spans (one public IPv4 address each); 0 when it does not, or no service is routed.
+ */
+export async function deployedLoadBalancer(run: RunContext): Promise<{ albs: number; albAzs?: number }> {
+  if (!routedServices(declaredServices()).some((s) => run.names.services.includes(s.name))) return { albs: 0 }
+  const lb = await findLoadBalancer(elbv2(run), run.names.loadBalancer)
+  if (!lb) {
+    // Not made yet: it will span one subnet in each zone of the default VPC (elbv2/create-load-balancer).
+    const zones = await defaultVpcZones(run)
+    return { albs: 0, ...(zones > 0 ? { albAzs: zones } : {}) }
+  }
+  const azs = lb.AvailabilityZones?.length ?? 0
+  return { albs: 1, ...(azs > 0 ? { albAzs: azs } : {}) }
+}
+
+/** The Availability Zones the default VPC has a default subnet in; 0 when there is no default VPC. */
+async function defaultVpcZones(run: RunContext): Promise<number> {
+  const { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } = await import('@aws-sdk/client-ec2')
+  const ec2 = run.client(EC2Client, 'EC2')
+  const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))
+  const vpcId = found.Vpcs?.[0]?.VpcId
+  if (!vpcId) return 0
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []
+  return new Set(subnets.map((s) => s.AvailabilityZone)).size
 }
 
 /** Desired counts of the run's services as ECS has them: 0 for a service (or cluster) that does not exist. */

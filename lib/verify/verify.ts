@@ -15,6 +15,13 @@ import { describeError } from '../core/describe-error.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import type { StepContext } from '../steps/step.js'
 import { loadTemplate } from '../templates/template.js'
+import { ACMClient, DescribeCertificateCommand, paginateListCertificates } from '@aws-sdk/client-acm'
+import { paginateDescribeListeners } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { targetGroupName } from '../config/names.js'
+import { declaredServices } from '../config/services.js'
+import { elbv2, findLoadBalancer, findTargetGroups } from '../front-door/lookup.js'
+import { certificateNames, routedServices } from '../front-door/routes.js'
+import { certificateCheck, healthPathCheck, targetGroupCheck, type CertificateFacts, type RoutedServiceFacts, type TargetGroupFacts } from './front-door-checks.js'
 import {
   clusterCheck,
   execCheck,
@@ -114,6 +121,55 @@ export class VerifyReader {
     return { label: securityGroup, groups: group ? [{ name: `${group.GroupName} (${group.GroupId})`, permissions: group.IpPermissions ?? [] }] : [] }
   }
 
+  /** The routed services' target groups that exist, by name: one listing for the whole run. */
+  targetGroups(): Promise<Map<string, TargetGroupFacts>> {
+    return this.once('target-groups', async () => {
+      const names = routedServices(declaredServices()).map((d) => targetGroupName(d.name))
+      const found = await findTargetGroups(elbv2(this.ctx), names)
+      return new Map(
+        [...found].map(([name, g]) => [name, { name, port: g.Port, protocol: g.Protocol, healthCheckPath: g.HealthCheckPath }] as const),
+      )
+    })
+  }
+
+  /**
+   * The certificate HTTPS serves: the one the load balancer's HTTPS listener holds or, before
+   * there is one, ACM's for the domain (an ISSUED one first). Undefined when there is none.
+   */
+  certificate(domainName: string): Promise<CertificateFacts | undefined> {
+    return this.once(`certificate:${domainName}`, async () => {
+      let arn: string | undefined
+      let source = ''
+      const client = elbv2(this.ctx)
+      const lb = await findLoadBalancer(client, this.ctx.names.loadBalancer)
+      if (lb?.LoadBalancerArn) {
+        for await (const page of paginateDescribeListeners({ client }, { LoadBalancerArn: lb.LoadBalancerArn })) {
+          const https = (page.Listeners ?? []).find((l) => l.Protocol === 'HTTPS')
+          const held = https?.Certificates?.find((c) => c.IsDefault) ?? https?.Certificates?.[0]
+          if (held?.CertificateArn) {
+            arn = held.CertificateArn
+            source = `the HTTPS listener's (${https?.Port})`
+            break
+          }
+        }
+      }
+      const acm = this.ctx.client(ACMClient, 'ACM')
+      if (!arn) {
+        const mine = []
+        for await (const page of paginateListCertificates({ client: acm }, {})) {
+          mine.push(...(page.CertificateSummaryList ?? []).filter((c) => c.DomainName?.toLowerCase() === domainName))
+        }
+        const chosen = mine.find((c) => c.Status === 'ISSUED') ?? mine[mine.length - 1]
+        if (!chosen?.CertificateArn) return undefined
+        arn = chosen.CertificateArn
+        source = `ACM's for ${domainName}`
+      }
+      const described = (await acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate
+      const names = [...new Set([described?.DomainName, ...(described?.SubjectAlternativeNames ?? [])].filter((n): n is string => !!n))]
+      return { arn, status: described?.Status, names, source }
+    })
+  }
+
   /**
    * Whether the image exists, and its manifest's platforms, asked where the image was pushed
    * (lib/images/image-home.ts): the account's images where ECR_REGISTRY says, another
@@ -188,6 +244,9 @@ export const VERIFY_CHECKS = [
   'cluster',
   'ports',
   'ecs exec',
+  'target group',
+  'health check path',
+  'certificate',
 ] as const
 
 /** Every check for one service, in a fixed order (VERIFY_CHECKS). */
@@ -246,5 +305,29 @@ export async function verifyService(reader: VerifyReader, declaration: ServiceDe
   ])
   const [iam, ssm, images, logs, cluster, ports] = groups
   const exe = iam.pop() as CheckResult
-  return [templateCheck(service, file, missing), ...iam, ...ssm, ...images, ...logs, ...cluster, ...ports, exe]
+  return [templateCheck(service, file, missing), ...iam, ...ssm, ...images, ...logs, ...cluster, ...ports, exe, ...(await frontDoorChecks(reader, declaration, task))]
+}
+
+/** The front door's checks for one service: its target group, its health path, and with DOMAIN_NAME the certificate. */
+async function frontDoorChecks(reader: VerifyReader, declaration: ServiceDeclaration, task: TaskDefinitionSpec): Promise<CheckResult[]> {
+  const service = declaration.name
+  const route = declaration.frontDoor
+  const container = (task.containerDefinitions ?? []).find((c) => c.name === service) ?? task.containerDefinitions?.[0]
+  const taskPort = container ? taskPorts({ containerDefinitions: [container] })[0]?.port : undefined
+  const routed: RoutedServiceFacts | undefined = route
+    ? { service, targetGroup: targetGroupName(service), declaredPort: declaration.containerPort, taskPort, taskFile: declaration.taskDefinitionFile, healthCheckPath: route.healthCheckPath }
+    : undefined
+  const { domainName } = reader.ctx.names
+  const [groups, certificate] = await Promise.all([
+    guarded(service, ['target group', 'health check path'], async () => {
+      const group = routed ? (await reader.targetGroups()).get(routed.targetGroup) : undefined
+      return [targetGroupCheck(service, routed, group), healthPathCheck(service, routed, group)]
+    }),
+    guarded(service, ['certificate'], async () => {
+      const wanted = domainName ? certificateNames(declaredServices(), domainName) : []
+      const found = routed && domainName ? await reader.certificate(domainName) : undefined
+      return [certificateCheck(service, routed !== undefined, domainName, wanted, found)]
+    }),
+  ])
+  return [...groups, ...certificate]
 }

@@ -5,7 +5,7 @@ import { KitError } from '../core/errors.js'
 import type { Change, Step } from '../steps/step.js'
 
 export interface TeardownOptions {
-  /** Also delete the data: ECR repositories with their images, and the SSM parameters. */
+  /** Also delete the data: ECR repositories with their images, the SSM parameters, and the ACM certificate with its validation records. */
   all: boolean
   /** Seconds between reads while waiting for AWS (services to become INACTIVE, a group to be free). */
   pollSeconds: number

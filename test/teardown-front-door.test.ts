@@ -8,6 +8,9 @@ import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } 
 import { ListNamespacesCommand, ListServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery'
 import { openContext } from '../lib/aws/context.js'
 import { findLoadBalancer } from '../lib/front-door/lookup.js'
+import { DEFAULT_TEARDOWN } from '../lib/teardown/options.js'
+import { deleteLoadBalancerSecurityGroupStep } from '../lib/teardown/security-group.js'
+import { stepContext } from '../lib/steps/step.js'
 import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationRecords } from '../lib/teardown/front-door.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { buildFrontDoor, foreignRecord } from './helpers/front-door-fixture.js'
@@ -265,6 +268,22 @@ test('a teardown of frontend-react-js, the default route: the listener answers 5
     'HTTPS:443': { default: 'fixed-response 503', rules: ['host-header api.cruddur.example.com → cruddur-backend-flask-tg'] },
   })
   assert.ok(after.records.includes(`api.${DOMAIN} A`) && after.records.includes(`${DOMAIN} A`), 'the alias records stay with the load balancer')
+})
+
+test('the load balancer\'s group while the services\' group stays (a service the front door does not route to): the rules naming it are revoked first, then it goes', async () => {
+  const built = await buildFrontDoor(sdk)
+  const run = await openContext({ ...process.env, ...STACK_ENV }, { mode: 'apply' })
+  const step = deleteLoadBalancerSecurityGroupStep(DEFAULT_TEARDOWN)
+  const plan = await step.run({ ...(await stepContext(run)), mode: 'dry-run', dryRun: true })
+  assert.equal(plan.map((c) => `${c.resource} ${c.name}`).sort(), ['security group cruddur-alb-sg', 'security group rule crud-srv-sg tcp 3000', 'security group rule crud-srv-sg tcp 4567'])
+  const fromAlb = async () =>
+    ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [built.servicesGroupId] }))).SecurityGroups?.[0]?.IpPermissions ?? []).filter((p) => p.UserIdGroupPairs?.some((u) => u.GroupId === built.loadBalancerGroupId)).length
+  assert.is(await fromAlb(), 2, 'the plan changed nothing')
+  const done = await step.run(await stepContext(run))
+  assert.equal(done, plan)
+  assert.is(await fromAlb(), 0)
+  assert.is((await frontDoor()).loadBalancerGroup, 0)
+  assert.is((await frontDoor()).servicesGroup, 1, 'the services\' group stays')
 })
 
 test('a namespace given as an ARN (SERVICE_CONNECT_NAMESPACE) is the user’s: kept, and said so', async () => {

@@ -69,9 +69,12 @@ export function teardownSteps(names: Pick<KitNames, 'services'>, options: Teardo
     ...certificate,
     ...data,
   ]
-  // The declared services this teardown leaves: while one of them exists, what is shared stays.
+  // The declared services this teardown leaves: while one of them exists, what is shared stays;
+  // what only routed services use (the front door) stays while another routed service exists.
   const others = declared.map((s) => s.name).filter((name) => !services.includes(name))
-  return steps.map((step) => keptWhileUsed(step, others))
+  const routedOthers = routed.map((s) => s.name).filter((name) => !services.includes(name))
+  const frontDoor = new Set<Step>([dnsRecords, listeners, loadBalancer, loadBalancerGroup, ...certificate])
+  return steps.map((step) => keptWhileUsed(step, frontDoor.has(step) ? routedOthers : others))
 }
 
 /** The ids of the steps deleting data (kept unless --all). Pure. */

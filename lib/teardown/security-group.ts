@@ -2,7 +2,7 @@
 // security groups in the default VPC. A Fargate task's (or a deleted load balancer's) network
 // interface can outlive it by a few minutes, and a group cannot be deleted while one uses it
 // (DependencyViolation): that is waited out.
-import { DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { DeleteSecurityGroupCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2'
 import { awsErrorIs } from '../aws/clients.js'
 import { findDefaultVpc, findSecurityGroup } from '../aws/network.js'
 import { KitError } from '../core/errors.js'
@@ -47,7 +47,19 @@ interface GroupToDelete {
   name: (names: KitNames) => string
   /** What may keep it in use, for the error after the timeout. */
   mayHold: string
+  /** The kit's group whose ingress rules may refer to this one: those rules are revoked first. */
+  referencedBy?: (names: KitNames) => string
 }
+
+/** The ingress rules of `group` that admit traffic from `groupId`, as RevokeSecurityGroupIngress takes them. Pure. */
+export function rulesFrom(group: Pick<SecurityGroup, 'IpPermissions'> | undefined, groupId: string): IpPermission[] {
+  return (group?.IpPermissions ?? []).flatMap((p): IpPermission[] => {
+    const pairs = (p.UserIdGroupPairs ?? []).filter((u) => u.GroupId === groupId)
+    return pairs.length ? [{ IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, UserIdGroupPairs: pairs.map((u) => ({ GroupId: u.GroupId })) }] : []
+  })
+}
+
+const portsOf = (rule: IpPermission): string => `${rule.IpProtocol} ${rule.FromPort === rule.ToPort ? rule.FromPort : `${rule.FromPort}-${rule.ToPort}`}`
 
 function deleteGroupStep(group: GroupToDelete, options: TeardownOptions, needs: readonly Step[]): TeardownStep {
   return {
@@ -70,9 +82,24 @@ function deleteGroupStep(group: GroupToDelete, options: TeardownOptions, needs: 
       if (!found?.GroupId) return [alreadyGone('security group', name)]
       const groupId = found.GroupId
       const detail = `${groupId} in the default VPC ${vpcId}`
-      if (ctx.dryRun) return [deleted('security group', name, detail)]
+      // The kit's other group, when it stays (a service the front door does not route to still
+      // runs), admits ports from this one: those rules go first, or EC2 refuses (DependencyViolation).
+      const referencing = group.referencedBy ? await findSecurityGroup(ec2, group.referencedBy(ctx.names), vpcId) : undefined
+      const rules = rulesFrom(referencing, groupId)
+      const changes = [
+        ...rules.map((r) => deleted('security group rule', `${referencing?.GroupName} ${portsOf(r)}`, `from ${name}`)),
+        deleted('security group', name, detail),
+      ]
+      if (ctx.dryRun) return changes
+      if (rules.length > 0) {
+        try {
+          await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: referencing?.GroupId, IpPermissions: rules }))
+        } catch (error) {
+          if (!awsErrorIs(error, /^InvalidPermission\.NotFound$|^InvalidGroup\.NotFound$/)) throw error
+        }
+      }
       await deleteGroupWhenFree(ec2, groupId, name, options, group.mayHold)
-      return [deleted('security group', name, detail)]
+      return changes
     },
   }
 }
@@ -87,8 +114,9 @@ export const deleteSecurityGroupStep = (options: TeardownOptions, needs: readonl
 
 /**
  * The load balancer's group. The services' group admits the container ports from it, so that
- * group goes first (it needs this one); the load balancer's network interfaces outlive it by a
- * few minutes on AWS, which the retry waits out.
+ * group goes first (it needs this one); when it stays, its rules naming this group are revoked.
+ * The load balancer's network interfaces outlive it by a few minutes on AWS: the retry waits
+ * that out.
  */
 export const deleteLoadBalancerSecurityGroupStep = (options: TeardownOptions): TeardownStep =>
   deleteGroupStep(
@@ -97,6 +125,7 @@ export const deleteLoadBalancerSecurityGroupStep = (options: TeardownOptions): T
       title: 'delete the load balancer’s security group',
       name: (n) => n.loadBalancerSecurityGroup,
       mayHold: "the load balancer's network interfaces linger a few minutes after it is deleted, or another group's rule may refer to",
+      referencedBy: (n) => n.securityGroup,
     },
     options,
     [],

@@ -13,6 +13,7 @@ import { deleteLoadBalancerSecurityGroupStep } from '../lib/teardown/security-gr
 import { stepContext } from '../lib/steps/step.js'
 import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationRecords } from '../lib/teardown/front-door.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { buildFrontDoor, foreignRecord } from './helpers/front-door-fixture.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
@@ -299,3 +300,74 @@ test('a namespace given as an ARN (SERVICE_CONNECT_NAMESPACE) is the user’s: k
 })
 
 test.run()
+
+// ---- what moto finishes at once: a Cloud Map operation, a certificate a listener held (scripted) ----
+// moto's DeleteNamespace operation is SUCCESS at the first read, and ACM deletes a certificate a
+// listener has just let go of. AWS takes its time: these answers are scripted in front of moto.
+const waits = suite('teardown waits for Cloud Map and ACM within its bound (scripted Cloud Map and ACM answers)')
+waits.before.each(() => resetMoto(motoUrl))
+
+/** GetOperation of DELETE_NAMESPACE reports `status` (with AWS's error fields when FAIL) for the first `reads` reads. */
+const namespaceOperation = (status: 'PENDING' | 'FAIL', reads: number) => {
+  let left = reads
+  return startScriptedProxy(motoUrl, (call) =>
+    call.action !== 'GetOperation'
+      ? undefined
+      : {
+          edit: (up) => {
+            const op = (up as { Operation?: Record<string, unknown> }).Operation
+            if (op?.Type !== 'DELETE_NAMESPACE' || left <= 0) return up
+            left -= 1
+            return { Operation: { ...op, Status: status, ...(status === 'FAIL' ? { ErrorCode: 'RESOURCE_IN_USE', ErrorMessage: 'The namespace has associated services' } : {}) } }
+          },
+        },
+  )
+}
+
+waits('DeleteNamespace: the operation is polled until SUCCESS; a FAIL is an error quoting Cloud Map (exit 1)', async () => {
+  await provisionStack(motoUrl, BOTH)
+  await buildFrontDoor(sdk)
+  const pending = await namespaceOperation('PENDING', 3)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: pending.url } })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /deleted\s+cloud map namespace cruddur/)
+    assert.is(pending.answered.filter((a) => a === 'GetOperation').length, 5, 'one read of the instance\'s deregistration; three PENDING reads of the namespace\'s, then SUCCESS')
+  } finally {
+    await pending.stop()
+  }
+  await resetMoto(motoUrl)
+  await provisionStack(motoUrl, BOTH)
+  await buildFrontDoor(sdk)
+  const failing = await namespaceOperation('FAIL', 1)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: failing.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, /✗ servicediscovery\/delete-namespace\s+Cloud Map could not delete namespace cruddur: RESOURCE_IN_USE The namespace has associated services/)
+  } finally {
+    await failing.stop()
+  }
+})
+
+waits('DeleteCertificate refused while ACM still counts the deleted listener (ResourceInUseException): retried until it goes', async () => {
+  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
+  await buildFrontDoor(sdk, { domain: DOMAIN })
+  let refusals = 2
+  const acmBusy = await startScriptedProxy(motoUrl, (call) => {
+    if (call.action !== 'DeleteCertificate' || refusals <= 0) return undefined
+    refusals -= 1
+    const arn = (call.body as { CertificateArn?: string }).CertificateArn
+    return { status: 400, json: { __type: 'ResourceInUseException', message: `Certificate ${arn} in use.` } }
+  })
+  try {
+    const r = await runKit('teardown', ['--all', '--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, DOMAIN_NAME: DOMAIN, AWS_ENDPOINT_URL: acmBusy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.is(acmBusy.seen.filter((a) => a === 'DeleteCertificate').length, 3)
+    assert.match(r.stdout, /deleted\s+acm certificate cruddur\.example\.com/)
+  } finally {
+    await acmBusy.stop()
+  }
+  assert.equal((await frontDoor()).certificates, [])
+})
+
+waits.run()

@@ -6,6 +6,7 @@ import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53'
 import { ListNamespacesCommand, ListServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery'
+import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { findLoadBalancer } from '../lib/front-door/lookup.js'
 import { DEFAULT_TEARDOWN } from '../lib/teardown/options.js'
@@ -285,6 +286,17 @@ test('the load balancer\'s group while the services\' group stays (a service the
   assert.is(await fromAlb(), 0)
   assert.is((await frontDoor()).loadBalancerGroup, 0)
   assert.is((await frontDoor()).servicesGroup, 1, 'the services\' group stays')
+})
+
+test('a namespace another cluster uses for Service Connect stays, and the plan says so', async () => {
+  await provisionStack(motoUrl, BOTH)
+  await buildFrontDoor(sdk)
+  await sdk.client(ECSClient, 'ECS').send(new CreateClusterCommand({ clusterName: 'another-team', serviceConnectDefaults: { namespace: 'cruddur' } }))
+  const r = await teardown(['--yes'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /unchanged\s+cloud map namespace cruddur: kept: ECS cluster another-team also uses it for Service Connect/)
+  assert.equal((await frontDoor()).namespaces, ['cruddur'])
+  assert.equal((await frontDoor()).cloudMapServices, ['backend-flask'], 'nor are its Cloud Map services touched')
 })
 
 test('a namespace given as an ARN (SERVICE_CONNECT_NAMESPACE) is the user’s: kept, and said so', async () => {

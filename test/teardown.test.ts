@@ -16,6 +16,7 @@ import { resetMoto } from './helpers/moto.js'
 import { waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import { provisionStack, STACK_ENV } from './helpers/stack.js'
+import { buildFrontDoor } from './helpers/front-door-fixture.js'
 import { formatLeft, leftFrom, leftProblem, type TeardownDocument } from '../lib/teardown/report.js'
 import { dataStepIds, teardownSteps, DEFAULT_TEARDOWN } from '../lib/teardown/index.js'
 import { parameterOwner, repositoryShares } from '../lib/teardown/data.js'
@@ -40,20 +41,49 @@ pure('the teardown graph: services first, then cluster, group and task definitio
   const families = ['ecs/deregister-task-definition:backend-flask', 'ecs/deregister-task-definition:frontend-react-js']
   const data = ['ecr/delete-repositories', 'ecr/delete-shared-repositories', 'ssm/delete-parameters', 'ssm/delete-shared-parameters']
   for (const id of ['iam/delete-roles', 'logs/delete-log-group', ...data]) assert.equal(waits[id], families, id)
-  assert.equal([...dataStepIds(steps)], data)
+  assert.equal([...dataStepIds(steps)], ['acm/delete-certificate', ...data])
   const withoutData = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN, DECLARED).map((s) => s.id)
   assert.not.ok(withoutData.some((id) => id.startsWith('ecr/') || id.startsWith('ssm/')))
 })
 pure('what is shared is a property of the step: the cluster, the group, the roles, the log group, the shared data', () => {
   const steps = teardownSteps({ services: ['backend-flask'] }, { ...DEFAULT_TEARDOWN, all: true }, DECLARED)
   assert.equal(steps.filter((s) => s.shared).map((s) => s.id), [
+    'route53/delete-records',
+    'elbv2/delete-listeners',
+    'elbv2/delete-load-balancer',
     'ecs/delete-cluster',
+    'servicediscovery/delete-namespace',
     'ec2/delete-security-group',
+    'ec2/delete-load-balancer-security-group',
     'iam/delete-roles',
     'logs/delete-log-group',
+    'acm/delete-certificate',
     'ecr/delete-shared-repositories',
     'ssm/delete-shared-parameters',
   ])
+})
+const ROUTE = { healthCheckPath: '/', paths: [], default: false, healthCheckGracePeriodSeconds: 60 }
+const ROUTED = [
+  { name: 'backend-flask', repository: 'backend-flask', frontDoor: { ...ROUTE, healthCheckPath: '/api/health-check', paths: ['/api/*'], host: 'api' } },
+  { name: 'frontend-react-js', repository: 'frontend-react-js', frontDoor: { ...ROUTE, default: true } },
+  { name: 'worker', repository: 'worker' },
+]
+pure('the front door in the graph: a service before its target group; records and listeners before the load balancer; the certificate after the listeners; the load balancer\'s group after the load balancer and the services\' group; the namespace after the cluster', () => {
+  const steps = teardownSteps({ services: ['backend-flask', 'frontend-react-js', 'worker'] }, { ...DEFAULT_TEARDOWN, all: true }, ROUTED)
+  const waits = Object.fromEntries(waitsFor(steps, { reverse: true }))
+  assert.equal(waits['elbv2/delete-target-group:backend-flask'], ['ecs/delete-service:backend-flask', 'elbv2/delete-listeners'])
+  assert.equal(waits['elbv2/delete-target-group:frontend-react-js'], ['ecs/delete-service:frontend-react-js', 'elbv2/delete-listeners'])
+  assert.not.ok(steps.some((s) => s.id === 'elbv2/delete-target-group:worker'), 'a service the front door does not route to has no target group')
+  assert.equal(waits['elbv2/delete-load-balancer'], ['route53/delete-records', 'elbv2/delete-listeners'])
+  assert.equal(waits['ec2/delete-load-balancer-security-group'], ['elbv2/delete-load-balancer', 'ec2/delete-security-group'])
+  assert.equal(waits['acm/delete-certificate'], ['elbv2/delete-listeners'])
+  assert.equal(waits['servicediscovery/delete-namespace'], ['ecs/delete-cluster'])
+  assert.ok(steps.find((s) => s.id === 'acm/delete-certificate')?.data, 'the certificate is kept unless --all')
+  assert.not.ok(teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN, ROUTED).some((s) => s.id === 'acm/delete-certificate'))
+  // A partial teardown: the service's own target group is not shared; the rest of the front door is.
+  const partial = teardownSteps({ services: ['backend-flask'] }, DEFAULT_TEARDOWN, ROUTED)
+  assert.not.ok(partial.find((s) => s.id === 'elbv2/delete-target-group:backend-flask')?.shared)
+  assert.not.ok(partial.some((s) => s.id === 'elbv2/delete-target-group:frontend-react-js'))
 })
 const SHARES: Array<[string, string[], { own: string[]; shared: string[] }]> = [
   ['every service: all theirs, the base image shared', ['backend-flask', 'frontend-react-js'], { own: ['backend-flask', 'frontend-react-js'], shared: ['cruddur-python'] }],
@@ -156,6 +186,9 @@ async function whatExists() {
   }
 }
 
+// provision's front-door steps are not in this stack (test/teardown-front-door.test.ts builds the
+// front door): its backend's target group, the load balancer, its group and the Service Connect
+// namespace are each reported already gone, the 4 unchanged of these plans.
 const NOTHING_BUT_DATA = { service: undefined, cluster: undefined, revisions: [], roles: [], securityGroups: 0, logGroups: 0 }
 
 const test = suite('teardown (against moto, through a recording proxy)')
@@ -213,7 +246,7 @@ test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async
   assert.equal(proxy.mutations(), [])
   const yes = await onTerminal('y\n')
   assert.is(yes.code, 0, yes.out)
-  assert.match(yes.out, /10 deleted, 0 unchanged/)
+  assert.match(yes.out, /10 deleted, 4 unchanged/)
   assert.is((await whatExists()).service, undefined)
 })
 
@@ -241,7 +274,7 @@ test('--dry-run prints the plan in reverse dependency order and changes nothing'
   assert.match(r.stdout, /would delete ecs service backend-flask: in cluster cruddur: desired 1 → 0, delete, wait until INACTIVE/)
   assert.match(r.stdout, /would delete task definition backend-flask: revisions 1, 2 deregistered, revisions 1, 2 deleted/)
   assert.match(r.stdout, /would delete iam managed policy AWSXRayDaemonWriteAccess: detached from CruddurTaskRole/)
-  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
+  assert.match(r.stdout, /^plan: 10 to delete, 4 unchanged$/m)
   assert.match(r.stdout, /Would be left:\n\s+ecr repository backend-flask \(with 0 images\): data, kept/)
   // The service's line comes before the cluster's and the task definition's; the task definition before the roles and the log group.
   const at = (text: string) => r.stdout.indexOf(text)
@@ -257,8 +290,8 @@ test('--yes deletes everything but the data, lists what it leaves; a second run 
   proxy.reset()
   const r = await teardown(['--yes'])
   assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, /^plan: 10 to delete, 0 unchanged$/m)
-  assert.match(r.stdout, /^10 deleted, 0 unchanged \(/m)
+  assert.match(r.stdout, /^plan: 10 to delete, 4 unchanged$/m)
+  assert.match(r.stdout, /^10 deleted, 4 unchanged \(/m)
   assert.match(r.stdout, /deleted\s+ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after/)
   assert.match(r.stdout, /Left in place:\n/)
   assert.match(r.stdout, /ecr repository backend-flask \(with 0 images\): data, kept: \.\/scripts\/teardown --all deletes it/)
@@ -457,7 +490,8 @@ test.run()
 // This proxy forwards everything to moto; `answer` may answer a call itself (as AWS would),
 // and `rewrite` may change moto's answer, so the kit's real SDK path runs either way.
 interface Scripted {
-  answer?: (action: string) => { status: number; body: string; type: string } | undefined
+  /** `body`: the request's (a query string for EC2). */
+  answer?: (action: string, body: string) => { status: number; body: string; type: string } | undefined
   rewrite?: (action: string, body: string) => string
 }
 async function startScriptedProxy(target: string, script: Scripted) {
@@ -472,7 +506,7 @@ async function startScriptedProxy(target: string, script: Scripted) {
       const target = req.headers['x-amz-target']
       const action = typeof target === 'string' ? (target.split('.').pop() ?? '') : (new URLSearchParams(body.toString('utf8')).get('Action') ?? '')
       seen.push(action)
-      const own = script.answer?.(action)
+      const own = script.answer?.(action, body.toString('utf8'))
       if (own) {
         res.writeHead(own.status, { 'content-type': own.type }).end(own.body)
         return
@@ -513,12 +547,13 @@ function startDrainingProxy(target: string, reads: number) {
   })
 }
 
-/** The first `times` DeleteSecurityGroup calls get EC2's DependencyViolation, as while a task's interface lingers. */
-function startGroupInUseProxy(target: string, times: number) {
+/** The first `times` DeleteSecurityGroup calls (of group `only`, when given) get EC2's DependencyViolation, as while a task's interface lingers. */
+function startGroupInUseProxy(target: string, times: number, only?: string) {
   let left = times
   return startScriptedProxy(target, {
-    answer(action) {
+    answer(action, body) {
       if (action !== 'DeleteSecurityGroup' || left <= 0) return undefined
+      if (only && new URLSearchParams(body).get('GroupId') !== only) return undefined
       left -= 1
       return {
         status: 400,
@@ -588,6 +623,37 @@ draining('a security group still in use (DependencyViolation) is retried until f
       /✗ ec2\/delete-security-group\s+gave up after 1s waiting for security group crud-srv-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; a load balancer or another group's rule may refer to sg-/,
     )
     assert.match(r.stdout, /Left in place:[\s\S]*security group crud-srv-sg[^\n]*not deleted/)
+  } finally {
+    await stuck.stop()
+  }
+})
+
+draining('the load balancer\'s group, held a while by the deleted load balancer\'s interfaces (DependencyViolation), is retried until free (scripted EC2 answers)', async () => {
+  await provisionStack(motoUrl)
+  const built = await buildFrontDoor(sdk)
+  const busy = await startGroupInUseProxy(motoUrl, 3, built.loadBalancerGroupId)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: busy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /deleted\s+security group cruddur-alb-sg: sg-/)
+    // The services' group once, then the load balancer's: three refusals and the fourth try.
+    assert.is(busy.seen.filter((a) => a === 'DeleteSecurityGroup').length, 5)
+    assert.ok(busy.seen.indexOf('DeleteLoadBalancer') < busy.seen.lastIndexOf('DeleteSecurityGroup'))
+  } finally {
+    await busy.stop()
+  }
+  await resetMoto(motoUrl)
+  await provisionStack(motoUrl)
+  const again = await buildFrontDoor(sdk)
+  const stuck = await startGroupInUseProxy(motoUrl, 1000, again.loadBalancerGroupId)
+  try {
+    const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: stuck.url } })
+    assert.is(r.code, 1, r.all)
+    assert.match(
+      r.stdout,
+      /✗ ec2\/delete-load-balancer-security-group\s+gave up after 1s waiting for security group cruddur-alb-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; the load balancer's network interfaces linger a few minutes after it is deleted/,
+    )
+    assert.match(r.stdout, /Left in place:[\s\S]*security group cruddur-alb-sg[^\n]*not deleted/)
   } finally {
     await stuck.stop()
   }

@@ -125,14 +125,15 @@ export function clusterBlocked(cluster: string, others: readonly string[], selec
 }
 
 /**
- * The cluster, once the services in it are gone. Shared: a teardown of some services keeps it
+ * The cluster, once the services in it are gone (its namespace goes after it). Shared: a teardown of some services keeps it
  * while another declared service exists. A service the kit does not know keeps it (and says so).
  */
-export function deleteClusterStep(declared: readonly string[]): TeardownStep {
+export function deleteClusterStep(declared: readonly string[], needs: readonly Step[] = []): TeardownStep {
   return {
     id: TEARDOWN_IDS.cluster,
     title: 'delete ECS cluster',
-    needs: [],
+    // Its Service Connect namespace (lib/teardown/namespace.ts): it goes after the cluster.
+    needs,
     shared: true,
     async run(ctx) {
       const ecs = ctx.client(ECSClient, 'ECS')
@@ -140,7 +141,7 @@ export function deleteClusterStep(declared: readonly string[]): TeardownStep {
       const described = await ecs.send(new DescribeClustersCommand({ clusters: [name] }))
       const existing = described.clusters?.find((c) => c.clusterName === name && c.status !== 'INACTIVE')
       if (!existing) return [alreadyGone('ecs cluster', name)]
-      const detail = `${existing.status}, Service Connect namespace ${existing.serviceConnectDefaults?.namespace ?? 'none'} (the namespace itself stays in Cloud Map)`
+      const detail = `${existing.status}, Service Connect namespace ${existing.serviceConnectDefaults?.namespace ?? 'none'}`
       const blocked = clusterBlocked(name, await otherServices(ecs, name, ctx.names.services), ctx.names.services, declared)
       if (ctx.dryRun) return [deleted('ecs cluster', name, blocked ? `${detail}; but it ${blocked.slice(blocked.indexOf('also runs'))}` : detail)]
       if (blocked) throw new KitError(blocked)

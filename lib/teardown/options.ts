@@ -5,7 +5,7 @@ import { KitError } from '../core/errors.js'
 import type { Change, Step } from '../steps/step.js'
 
 export interface TeardownOptions {
-  /** Also delete the data: ECR repositories with their images, and the SSM parameters. */
+  /** Also delete the data: ECR repositories with their images, the SSM parameters, and the ACM certificate with its validation records. */
   all: boolean
   /** Seconds between reads while waiting for AWS (services to become INACTIVE, a group to be free). */
   pollSeconds: number
@@ -39,6 +39,13 @@ export const TEARDOWN_IDS = {
   cluster: 'ecs/delete-cluster',
   taskDefinition: (family: string) => `ecs/deregister-task-definition:${family}`,
   securityGroup: 'ec2/delete-security-group',
+  loadBalancerSecurityGroup: 'ec2/delete-load-balancer-security-group',
+  loadBalancer: 'elbv2/delete-load-balancer',
+  listeners: 'elbv2/delete-listeners',
+  targetGroup: (service: string) => `elbv2/delete-target-group:${service}`,
+  dnsRecords: 'route53/delete-records',
+  certificate: 'acm/delete-certificate',
+  namespace: 'servicediscovery/delete-namespace',
   roles: 'iam/delete-roles',
   logGroup: 'logs/delete-log-group',
   repositories: 'ecr/delete-repositories',

@@ -13,11 +13,11 @@ import { dataStepIds, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } fr
 import { leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from './report.js'
 
 export interface TeardownRequest {
-  /** Also delete the data: the ECR repositories with their images, and the SSM parameters. */
+  /** Also delete the data: the ECR repositories with their images, the SSM parameters, and the ACM certificate with its validation records. */
   all?: boolean
   /** Do not ask: delete what the plan shows. Without it, `confirm` must say yes. */
   yes?: boolean
-  /** Give up waiting for services to drain after this long, in seconds (default 600). */
+  /** Give up waiting for services to drain, or a group, target group, certificate or namespace to be free, after this long, in seconds (default 600). */
   timeout?: number | string
   /** Seconds between reads while waiting (default 5). */
   poll?: number | string

@@ -194,10 +194,12 @@ live('a removed inline policy: missing, exit 1', async () => {
 live('a revoked ingress rule: missing, exit 1', async () => {
   await provision()
   const group = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
-  await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: group?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }))
+  // The container port admits the load balancer's group (no address range since the front door).
+  const alb = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['cruddur-alb-sg'] }] }))).SecurityGroups?.[0]
+  await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: group?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, UserIdGroupPairs: [{ GroupId: alb?.GroupId }] }] }))
   const r = await status()
   assert.is(r.code, 1, r.all)
-  assert.match(line(r.stdout, 'security group ingress tcp/4567'), /✗ .*missing/)
+  assert.match(line(r.stdout, 'security group ingress tcp/4567 from cruddur-alb-sg'), /✗ .*missing/)
 })
 
 live('a dropped retention: drifted, exit 1', async () => {

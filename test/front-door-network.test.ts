@@ -305,9 +305,15 @@ aws('a default VPC with subnets in one zone only: exit 1, one line saying how to
   assert.equal((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [])
 })
 
-aws("INGRESS_CIDR is the load balancer group's source, and a bad one is refused before any call", async () => {
-  assert.is((await kit('ec2/create-load-balancer-security-group', [], { INGRESS_CIDR: '203.0.113.7/32' })).code, 0)
-  assert.equal(sources(await group('cruddur-alb-sg')), ['tcp/443 from 203.0.113.7/32', 'tcp/80 from 203.0.113.7/32'])
+aws("INGRESS_CIDR is the load balancer group's source: narrowing it revokes the old range on 80/443 (SSH stays); a bad one is refused before any call", async () => {
+  assert.is((await kit('ec2/create-load-balancer-security-group')).code, 0)
+  const albGroup = (await group('cruddur-alb-sg'))?.GroupId
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: albGroup, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }] }))
+  const r = await kit('ec2/create-load-balancer-security-group', [], { INGRESS_CIDR: '203.0.113.7/32' })
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /deleted\s+security group ingress tcp\/80 from 0\.0\.0\.0\/0: INGRESS_CIDR is 203\.0\.113\.7\/32/)
+  assert.match(r.stdout, 'also allows tcp/22 from 203.0.113.0/24')
+  assert.equal(sources(await group('cruddur-alb-sg')), ['tcp/22 from 203.0.113.0/24', 'tcp/443 from 203.0.113.7/32', 'tcp/80 from 203.0.113.7/32'])
   proxy.reset()
   const bad = await kit('ec2/create-load-balancer-security-group', [], { INGRESS_CIDR: '300.0.0.1/32' })
   assert.is(bad.code, 2, bad.all)

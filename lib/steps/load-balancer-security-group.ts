@@ -1,10 +1,12 @@
 // The load balancer's own security group (the bootcamp's cruddur-alb-sg): HTTP and HTTPS from
 // INGRESS_CIDR, nothing else. The services' group then admits their ports from it alone.
+// INGRESS_CIDR says who may reach the load balancer: narrowing it revokes the ranges it no
+// longer names on 80 and 443; rules on other ports are someone's and stay.
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { findDefaultVpc, findSecurityGroup, listSubnets, standInGroupId } from '../aws/network.js'
 import { KitError } from '../core/errors.js'
 import { runFirst, type Step, type StepContext } from './step.js'
-import { authorizeRules, cidrProblem, ensureSecurityGroup, existingGroupChange, otherRules, wantedRules, type ContainerPort } from './security-group.js'
+import { authorizeRules, cidrProblem, ensureSecurityGroup, existingGroupChange, otherRules, revokeRules, staleRules, wantedRules, type ContainerPort } from './security-group.js'
 
 export const LOAD_BALANCER_GROUP_DESCRIPTION = 'Security group for the Cruddur load balancer'
 
@@ -35,8 +37,10 @@ export const loadBalancerSecurityGroupStep: Step = {
     ctx.discovered.loadBalancerSecurityGroupId = groupId
     const wanted = wantedRules(LOAD_BALANCER_PORTS, ctx.names.ingressCidr)
     const permissions = existing?.IpPermissions ?? []
-    if (existing) changes.push(existingGroupChange(name, groupId, vpcId, otherRules(permissions, wanted)))
+    const stale = staleRules(permissions, LOAD_BALANCER_PORTS).filter((rule) => !wanted.some((w) => w.protocol === rule.protocol && w.port === rule.port && w.cidr === rule.cidr))
+    if (existing) changes.push(existingGroupChange(name, groupId, vpcId, otherRules(permissions, wanted, stale)))
     changes.push(...(await authorizeRules(ctx, ec2, groupId, permissions, wanted)))
+    changes.push(...(await revokeRules(ctx, ec2, groupId, stale, `INGRESS_CIDR is ${ctx.names.ingressCidr}`)))
     return changes
   },
 }

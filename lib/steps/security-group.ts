@@ -266,6 +266,23 @@ export async function authorizeRules(
   return changes
 }
 
+/** Revoke each rule (skipped under --dry-run), reported as deleted with the reason. */
+export async function revokeRules(ctx: Pick<StepContext, 'dryRun'>, ec2: EC2Client, groupId: string, rules: readonly IngressRule[], reason: string): Promise<Change[]> {
+  const changes: Change[] = []
+  for (const rule of rules) {
+    if (!ctx.dryRun) {
+      try {
+        await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ipPermission(rule)] }))
+      } catch (error) {
+        // Revoked by a concurrent run: gone, as wanted.
+        if (!awsErrorIs(error, 'InvalidPermission.NotFound')) throw error
+      }
+    }
+    changes.push({ resource: 'security group ingress', name: ruleName(rule), outcome: 'deleted', detail: reason })
+  }
+  return changes
+}
+
 /** An existing group's own line: unchanged, naming the rules that are not the kit's (never removed: they may be someone's on purpose). */
 export function existingGroupChange(name: string, groupId: string, vpcId: string, others: readonly string[]): Change {
   const also = others.length ? `; also allows ${others.join(', ')} (not the kit's: left as is)` : ''
@@ -320,22 +337,7 @@ export const securityGroupStep: Step = {
     }
     // The new rules first, so a service stays reachable while the old ones go.
     changes.push(...(await authorizeRules(ctx, ec2, groupId, permissions, wanted)))
-    for (const rule of stale) {
-      if (!ctx.dryRun) {
-        try {
-          await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ipPermission(rule)] }))
-        } catch (error) {
-          // Revoked by a concurrent run: gone, as wanted.
-          if (!awsErrorIs(error, 'InvalidPermission.NotFound')) throw error
-        }
-      }
-      changes.push({
-        resource: 'security group ingress',
-        name: ruleName(rule),
-        outcome: 'deleted',
-        detail: 'a container port admits only the load balancer and the services themselves',
-      })
-    }
+    changes.push(...(await revokeRules(ctx, ec2, groupId, stale, 'a container port admits only the load balancer and the services themselves')))
     return changes
   },
 }

@@ -283,7 +283,7 @@ export async function revokeRules(ctx: Pick<StepContext, 'dryRun'>, ec2: EC2Clie
   return changes
 }
 
-/** An existing group's own line: unchanged, naming the rules that are not the kit's (never removed: they may be someone's on purpose). */
+/** An existing group's own line: unchanged, naming the rules on other ports that are not the kit's (never removed: they may be someone's on purpose). */
 export function existingGroupChange(name: string, groupId: string, vpcId: string, others: readonly string[]): Change {
   const also = others.length ? `; also allows ${others.join(', ')} (not the kit's: left as is)` : ''
   return { resource: 'security group', name, outcome: 'unchanged', detail: `${groupId} in the default VPC ${vpcId}${also}` }

@@ -52,6 +52,9 @@ async function registerTaskDefinition(): Promise<void> {
 }
 
 async function createSecurityGroup(): Promise<void> {
+  // The services' group admits the routed backend's port from the load balancer's group: that one first.
+  const first = await runKit('ec2/create-load-balancer-security-group')
+  assert.is(first.code, 0, first.all)
   const r = await runKit('ec2/create-security-group')
   assert.is(r.code, 0, r.all)
 }

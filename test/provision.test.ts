@@ -96,9 +96,11 @@ test('a full provision creates every resource with the right settings', async ()
   )
 
   const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
+  const albSg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['cruddur-alb-sg'] }] }))).SecurityGroups?.[0]
+  // The container ports are reached through the load balancer (and by the services themselves), never from an address range.
   assert.equal(
-    sg?.IpPermissions?.map((p) => [p.IpProtocol, p.FromPort, p.IpRanges?.map((x) => x.CidrIp)]).sort(),
-    [['tcp', 3000, ['0.0.0.0/0']], ['tcp', 4567, ['0.0.0.0/0']]],
+    sg?.IpPermissions?.map((p) => [p.IpProtocol, p.FromPort, [...(p.IpRanges ?? []), ...(p.Ipv6Ranges ?? [])].length, p.UserIdGroupPairs?.map((x) => x.GroupId).sort()]).sort(),
+    [['tcp', 3000, 0, [albSg?.GroupId, sg?.GroupId].sort()], ['tcp', 4567, 0, [albSg?.GroupId, sg?.GroupId].sort()]],
   )
   // No long-lived keys in the backend's container, nor stored for it.
   assert.equal(container?.secrets?.map((s) => s.name), ['CONNECTION_URL', 'ROLLBAR_ACCESS_TOKEN', 'OTEL_EXPORTER_OTLP_HEADERS'])
@@ -133,7 +135,7 @@ test('drifted state converges: scan-on-push off, missing ingress, changed secret
   await ecr.send(new PutImageScanningConfigurationCommand({ repositoryName: 'backend-flask', imageScanningConfiguration: { scanOnPush: false } }))
   const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
   await ec2.send(
-    new RevokeSecurityGroupIngressCommand({ GroupId: sg?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    new RevokeSecurityGroupIngressCommand({ GroupId: sg?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, UserIdGroupPairs: [{ GroupId: sg?.GroupId }] }] }),
   )
   const r = await provision([], { ROLLBAR_ACCESS_TOKEN: 'canary-rollbar-rotated-1d0c', IMAGE_TAG: 'v2' })
   assert.is(r.code, 0, r.all)
@@ -144,7 +146,7 @@ test('drifted state converges: scan-on-push off, missing ingress, changed secret
   const repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['backend-flask'] }))).repositories?.[0]
   assert.is(repo?.imageScanningConfiguration?.scanOnPush, true)
   const after = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sg?.GroupId as string] }))).SecurityGroups?.[0]
-  assert.equal(after?.IpPermissions?.map((p) => p.FromPort).sort(), [3000, 4567])
+  assert.equal(after?.IpPermissions?.map((p) => [p.FromPort, p.UserIdGroupPairs?.length]).sort(), [[3000, 2], [4567, 2]])
   const token = await ssm.send(new GetParameterCommand({ Name: '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN', WithDecryption: true }))
   assert.is(token.Parameter?.Value, 'canary-rollbar-rotated-1d0c')
   const revisions = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'backend-flask' }))).taskDefinitionArns ?? []

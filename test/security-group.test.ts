@@ -99,6 +99,7 @@ pure('other rules: the guide’s port 80 is named, the kit’s own rule is not',
     { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   ]
   assert.equal(otherRules(permissions, wanted), ['tcp/80 from 0.0.0.0/0'])
+  assert.equal(otherRules([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }], wanted), ['tcp/22 from ::/0'])
 })
 
 pure('CIDR beyond its shape: octets over 255 or a prefix over 32 are problems', () => {
@@ -115,7 +116,19 @@ pure.run()
 const aws = suite('ec2/create-security-group against moto')
 aws.before.each(() => resetMoto())
 
-aws('creates crud-srv-sg in the default VPC with tcp/4567 from 0.0.0.0/0, and not port 80', async () => {
+/** The load balancer's group, which a routed service's ports admit: made first, as provision does. */
+async function loadBalancerGroup(): Promise<string> {
+  const r = await runKit('ec2/create-load-balancer-security-group')
+  assert.is(r.code, 0, r.all)
+  return (await groups('cruddur-alb-sg'))[0].GroupId as string
+}
+
+/** "tcp/4567 from sg-..." for each security-group source of each rule, sorted. */
+const groupSources = (group: SecurityGroup): string[] =>
+  (group.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? []).map((g) => `${p.IpProtocol}/${p.FromPort} from ${g.GroupId}`)).sort()
+
+aws('creates crud-srv-sg in the default VPC admitting tcp/4567 from the load balancer’s group and from itself; no address range, no port 80', async () => {
+  const alb = await loadBalancerGroup()
   const r = await runKit(SCRIPT)
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, 'created')
@@ -123,41 +136,51 @@ aws('creates crud-srv-sg in the default VPC with tcp/4567 from 0.0.0.0/0, and no
   assert.is(more.length, 0)
   assert.is(group.VpcId, await defaultVpc())
   assert.is(group.Description, 'Security group for Cruddur services on ECS')
-  assert.equal(rules(group), ['tcp/4567 from 0.0.0.0/0'])
+  assert.equal(rules(group), [])
+  assert.equal(groupSources(group), [`tcp/4567 from ${alb}`, `tcp/4567 from ${group.GroupId}`].sort())
+})
+
+aws('without the load balancer’s group: exit 1 naming the script that makes it, nothing created', async () => {
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.all, 'cruddur-alb-sg not found')
+  assert.match(r.all, 'run ./scripts/ec2/create-load-balancer-security-group first')
+  assert.is((await groups()).length, 0)
 })
 
 aws('second run: unchanged, no duplicate group or rule', async () => {
+  await loadBalancerGroup()
   assert.is((await runKit(SCRIPT)).code, 0)
   const report = await runJson()
-  assert.equal(report.summary, { created: 0, updated: 0, unchanged: 2, failed: 0 })
+  assert.equal(report.summary, { created: 0, updated: 0, unchanged: 3, failed: 0 })
   const all = await groups()
   assert.is(all.length, 1)
-  assert.equal(rules(all[0]), ['tcp/4567 from 0.0.0.0/0'])
+  assert.is(groupSources(all[0]).length, 2)
 })
 
 aws('a revoked ingress rule is added back; the group itself is unchanged', async () => {
+  const alb = await loadBalancerGroup()
   assert.is((await runKit(SCRIPT)).code, 0)
   const [group] = await groups()
   await ec2.send(
-    new RevokeSecurityGroupIngressCommand({
-      GroupId: group.GroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    }),
+    new RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, UserIdGroupPairs: [{ GroupId: alb }] }] }),
   )
-  assert.equal(rules((await groups())[0]), [])
+  assert.equal(groupSources((await groups())[0]), [`tcp/4567 from ${group.GroupId}`])
   const report = await runJson()
   const changes = report.steps[0].changes
   assert.equal(
     changes.map((c) => [c.resource, c.name, c.outcome]),
     [
       ['security group', 'crud-srv-sg', 'unchanged'],
-      ['security group ingress', 'tcp/4567 from 0.0.0.0/0', 'created'],
+      ['security group ingress', 'tcp/4567 from crud-srv-sg (itself)', 'unchanged'],
+      ['security group ingress', 'tcp/4567 from cruddur-alb-sg', 'created'],
     ],
   )
-  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0'])
+  assert.equal(groupSources((await groups())[0]), [`tcp/4567 from ${alb}`, `tcp/4567 from ${group.GroupId}`].sort())
 })
 
 aws('a port-80 rule someone added (the guide’s) is left alone and mentioned', async () => {
+  await loadBalancerGroup()
   assert.is((await runKit(SCRIPT)).code, 0)
   const [group] = await groups()
   await ec2.send(
@@ -169,13 +192,27 @@ aws('a port-80 rule someone added (the guide’s) is left alone and mentioned', 
   const r = await runKit(SCRIPT)
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, 'also allows tcp/80 from 0.0.0.0/0')
-  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0', 'tcp/80 from 0.0.0.0/0'])
+  assert.equal(rules((await groups())[0]), ['tcp/80 from 0.0.0.0/0'])
 })
 
-aws('INGRESS_CIDR=203.0.113.7/32 is the rule’s source', async () => {
+aws('a container port open to INGRESS_CIDR (what the kit added before the front door) is revoked; a range over it is warned about, not revoked', async () => {
+  await loadBalancerGroup()
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const [group] = await groups()
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: group.GroupId,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
+        { IpProtocol: 'tcp', FromPort: 4000, ToPort: 5000, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+      ],
+    }),
+  )
   const r = await runKit(SCRIPT, [], { env: { INGRESS_CIDR: '203.0.113.7/32' } })
   assert.is(r.code, 0, r.all)
-  assert.equal(rules((await groups())[0]), ['tcp/4567 from 203.0.113.7/32'])
+  assert.match(r.stdout, /deleted\s+security group ingress tcp\/4567 from 203\.0\.113\.7\/32/)
+  assert.match(r.stdout, /warning:\s+tcp\/4000-5000 from 10\.0\.0\.0\/8 reaches container port 4567: not the kit's, left as is/)
+  assert.equal(rules((await groups())[0]), ['tcp/4000-5000 from 10.0.0.0/8'])
 })
 
 aws('INGRESS_CIDR=bad: exit 2, one line naming INGRESS_CIDR, nothing created', async () => {
@@ -189,23 +226,29 @@ aws('INGRESS_CIDR=bad: exit 2, one line naming INGRESS_CIDR, nothing created', a
   }
 })
 
-aws('--dry-run on an empty account: plans the group and the rule, creates nothing', async () => {
+aws('--dry-run on an empty account: plans the group and its rules (the load balancer’s group a stand-in), creates nothing', async () => {
   const r = await runKit(SCRIPT, ['--dry-run'])
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /would create\s+security group crud-srv-sg/)
-  assert.match(r.stdout, /would create\s+security group ingress tcp\/4567 from 0\.0\.0\.0\/0/)
-  assert.match(r.stdout, 'plan: 2 to create')
+  assert.match(r.stdout, /would create\s+security group ingress tcp\/4567 from cruddur-alb-sg/)
+  assert.match(r.stdout, /would create\s+security group ingress tcp\/4567 from crud-srv-sg \(itself\)/)
+  assert.match(r.stdout, 'plan: 3 to create')
   assert.is((await groups()).length, 0)
 })
 
 aws('--dry-run with a rule missing: plans it, adds nothing', async () => {
+  await loadBalancerGroup()
   assert.is((await runKit(SCRIPT)).code, 0)
-  const r = await runKit(SCRIPT, ['--dry-run', '--json'], { env: { INGRESS_CIDR: '198.51.100.0/24' } })
+  const [group] = await groups()
+  await ec2.send(
+    new RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, UserIdGroupPairs: [{ GroupId: group.GroupId }] }] }),
+  )
+  const r = await runKit(SCRIPT, ['--dry-run', '--json'])
   assert.is(r.code, 0, r.all)
   const report = JSON.parse(r.stdout) as JsonReport
   assert.is(report.dryRun, true)
-  assert.equal(report.summary, { created: 1, updated: 0, unchanged: 1, failed: 0 })
-  assert.equal(rules((await groups())[0]), ['tcp/4567 from 0.0.0.0/0'])
+  assert.equal(report.summary, { created: 1, updated: 0, unchanged: 2, failed: 0 })
+  assert.is(groupSources((await groups())[0]).length, 1)
 })
 
 aws('no default VPC: a clear error naming `aws ec2 create-default-vpc`, exit 1', async () => {
@@ -223,7 +266,7 @@ aws('no default VPC: a clear error naming `aws ec2 create-default-vpc`, exit 1',
 aws('--help names the variables and exits 0', async () => {
   const r = await runKit(SCRIPT, ['--help'])
   assert.is(r.code, 0)
-  assert.match(r.stdout, 'INGRESS_CIDR')
+  assert.match(r.stdout, 'LOAD_BALANCER_SECURITY_GROUP_NAME')
   assert.match(r.stdout, '--dry-run')
 })
 

@@ -405,7 +405,8 @@ live('the cluster deleted: only "cluster" fails', async () => {
 live("the container port's ingress revoked: only \"ports\" fails", async () => {
   const group = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['crud-srv-sg'] }] }))).SecurityGroups?.[0]
   await ec2.send(
-    new RevokeSecurityGroupIngressCommand({ GroupId: group?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    // Every source of the port: the load balancer's group and the services' own (no address range since the front door).
+    new RevokeSecurityGroupIngressCommand({ GroupId: group?.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 4567, ToPort: 4567, UserIdGroupPairs: group?.IpPermissions?.find((p) => p.FromPort === 4567)?.UserIdGroupPairs?.map((g) => ({ GroupId: g.GroupId })) }] }),
   )
   const r = await verify()
   assert.equal(failing(r.stdout), ['ports'])

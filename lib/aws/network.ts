@@ -1,7 +1,8 @@
-// The network a service runs in: the default VPC, its subnets, and the kit's security group.
-// Looked up in one place for the security-group step (which creates the group) and the
-// service step (which only reads, when provision has not already worked them out).
+// The network a service runs in: the default VPC, its subnets (and their Availability Zones,
+// which the load balancer spreads over), and the kit's security groups. Looked up in one place
+// for the steps that create them and those that only read.
 import {
+  DescribeAvailabilityZonesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -26,17 +27,41 @@ export async function findDefaultVpc(ec2: EC2Client, region: string): Promise<st
   return vpcId
 }
 
-/** Every subnet of a VPC, sorted by id. */
-export async function listSubnets(ec2: EC2Client, vpcId: string): Promise<string[]> {
-  const ids: string[] = []
+/** A subnet and its Availability Zone. */
+export interface SubnetZone {
+  subnetId: string
+  zone: string
+}
+
+/** Every subnet of a VPC with its Availability Zone, sorted by id. */
+export async function listSubnetZones(ec2: EC2Client, vpcId: string): Promise<SubnetZone[]> {
+  const subnets: SubnetZone[] = []
   let token: string | undefined
   do {
     const page = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], NextToken: token }))
-    for (const subnet of page.Subnets ?? []) if (subnet.SubnetId) ids.push(subnet.SubnetId)
+    for (const subnet of page.Subnets ?? []) if (subnet.SubnetId) subnets.push({ subnetId: subnet.SubnetId, zone: subnet.AvailabilityZone ?? '' })
     token = page.NextToken
   } while (token)
-  if (ids.length === 0) throw new KitError(`the default VPC ${vpcId} has no subnets: create one (aws ec2 create-default-subnet --availability-zone AZ)`)
-  return ids.sort()
+  if (subnets.length === 0) throw new KitError(`the default VPC ${vpcId} has no subnets: create one (aws ec2 create-default-subnet --availability-zone AZ)`)
+  return subnets.sort((a, b) => a.subnetId.localeCompare(b.subnetId))
+}
+
+/** Every subnet of a VPC, sorted by id. */
+export async function listSubnets(ec2: EC2Client, vpcId: string): Promise<string[]> {
+  return (await listSubnetZones(ec2, vpcId)).map((s) => s.subnetId)
+}
+
+/** One subnet per Availability Zone (the lowest id in each), sorted by zone: a load balancer takes at most one per zone. Pure. */
+export function oneSubnetPerZone(subnets: readonly SubnetZone[]): SubnetZone[] {
+  const byZone = new Map<string, SubnetZone>()
+  for (const subnet of [...subnets].sort((a, b) => a.subnetId.localeCompare(b.subnetId))) if (!byZone.has(subnet.zone)) byZone.set(subnet.zone, subnet)
+  return [...byZone.values()].sort((a, b) => a.zone.localeCompare(b.zone))
+}
+
+/** The Availability Zones of a region that are available to the account. */
+export async function availableZones(ec2: EC2Client): Promise<string[]> {
+  const found = await ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] }))
+  return (found.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName ? [z.ZoneName] : [])).sort()
 }
 
 /** The security group with this name in the VPC, if any. */

@@ -282,7 +282,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
         if (behind) unchanged.warning = `${behind}: roll it out with ./scripts/deploy ${name}`
         if (toFrontDoor.length === 0) return [unchanged]
         const left = drift.length ? `; drifted from ${file} (left as is): ${drift.join('; ')}` : ''
-        const updated = change('updated', `in cluster ${cluster}: ${toFrontDoor.join('; ')} (UpdateService; a new deployment follows)${[...notes].map((n) => `; ${n}`).join('')}${left}`)
+        const updated = change('updated', `in cluster ${cluster}: ${toFrontDoor.join('; ')} (UpdateService, health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s; a new deployment follows)${[...notes].map((n) => `; ${n}`).join('')}${left}`)
         if (unchanged.warning) updated.warning = unchanged.warning
         if (ctx.dryRun) return [updated]
         await ecs.send(

@@ -28,6 +28,8 @@ export interface ScriptedProxy {
   answered: string[]
   /** Every action seen, answered or forwarded. */
   seen: string[]
+  /** Every call seen, with its request body (what the kit asked for, where moto keeps less). */
+  calls: ScriptedCall[]
   stop(): Promise<void>
 }
 
@@ -41,6 +43,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
   const upstream = new URL(target)
   const answered: string[] = []
   const seen: string[] = []
+  const calls: ScriptedCall[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -57,6 +60,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
           body = text
         }
       }
+      calls.push({ action, body })
       const answer = script({ action, body })
       if (answer?.edit) {
         const edit = answer.edit
@@ -94,6 +98,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
     url: `http://127.0.0.1:${port}`,
     answered,
     seen,
+    calls,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

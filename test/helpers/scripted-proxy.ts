@@ -16,6 +16,8 @@ export interface ScriptedAnswer {
   status?: number
   /** JSON-protocol answers: an object (sent as application/x-amz-json-1.1). */
   json?: unknown
+  /** Query-protocol answers (ELBv2, EC2...): the XML body as AWS writes it (sent as text/xml). */
+  xml?: string
   /** Instead of `json`: forward to moto and change its JSON answer (e.g. add events moto never records). */
   edit?: (upstream: Record<string, unknown>) => unknown
 }
@@ -77,6 +79,11 @@ export async function startScriptedProxy(target: string, script: Script): Promis
         })
         forward.on('error', (e) => res.writeHead(502).end(String(e)))
         forward.end(raw)
+        return
+      }
+      if (answer?.xml !== undefined) {
+        answered.push(action)
+        res.writeHead(answer.status ?? 200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'scripted' }).end(answer.xml)
         return
       }
       if (answer) {

@@ -141,5 +141,16 @@ rollout("ECS's event \"failed ELB health checks\" alone also fails fast (scripte
   assert.ok(timeline.polls() <= eventOnly.shows + 1, `verdict after ${timeline.polls()} polls`)
 })
 
+rollout('wait judges the same way: a deployment started with --no-wait whose targets fail (scripted ECS rollout and target health)', async () => {
+  use(TIMELINES.elbUnhealthy)
+  const started = await deploy(['--no-wait'])
+  assert.is(started.code, 0, started.all)
+  const r = await runKit('wait', ['backend-flask', ...FAST, '--json'], { env: ENV })
+  assert.is(r.code, 1, r.all)
+  const doc = documentOf(r)
+  assert.is(doc.cause, 'load-balancer-health-check')
+  assert.match(doc.reason, 'Target.ResponseCodeMismatch (Health checks failed with these codes: [502])')
+})
+
 rollout.after(() => timeline.stop())
 rollout.run()

@@ -141,6 +141,16 @@ rollout("ECS's event \"failed ELB health checks\" alone also fails fast (scripte
   assert.ok(timeline.polls() <= eventOnly.shows + 1, `verdict after ${timeline.polls()} polls`)
 })
 
+rollout('targets that never become healthy: the timeout says what the targets wait on (scripted ECS rollout and target health)', async () => {
+  const stuck: Timeline = { name: 'targets stuck in initial', truth: 'failure', shows: Number.POSITIVE_INFINITY, frames: [TIMELINES.behindLoadBalancer.frames[0], TIMELINES.behindLoadBalancer.frames[2]] }
+  use(stuck)
+  const r = await runKit('deploy', ['backend-flask', '--interval', '0.05', '--timeout', '2', '--json'], { env: ENV })
+  assert.is(r.code, 1, r.all)
+  const doc = documentOf(r)
+  assert.is(doc.cause, 'timeout')
+  assert.match(doc.reason, /targets: cruddur-backend-flask-tg: 0\/1 new targets healthy \(10\.0\.\d+\.\d+ initial: Elb\.InitialHealthChecking/)
+})
+
 rollout('wait judges the same way: a deployment started with --no-wait whose targets fail (scripted ECS rollout and target health)', async () => {
   use(TIMELINES.elbUnhealthy)
   const started = await deploy(['--no-wait'])

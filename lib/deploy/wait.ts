@@ -145,6 +145,8 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
   let polls = 0
   let last: Service | undefined
   let lastVerdict: Verdict | undefined
+  /** What the new tasks' targets were waiting on at the last poll (behind a load balancer). */
+  let targetsLine = ''
 
   const finish = (v: FinalVerdict): WaitResult => {
     progress.done()
@@ -191,7 +193,7 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       let v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
       // Behind a target group: the new tasks must be healthy there too (and ECS's "failed ELB health checks" event fails fast).
       const groups = serviceTargetGroups(found)
-      let targetsLine = ''
+      targetsLine = ''
       if (options.elbv2 && groups.length > 0 && v.kind !== 'failure') {
         const ours = found?.deployments?.find((d) => d.id === expected.deploymentId)
         const recent = (found?.events ?? []).filter((e) => !since || !e.createdAt || e.createdAt >= new Date(since.getTime() - 1000))
@@ -215,7 +217,7 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
     }
     if (performance.now() - t0 + intervalMs > timeoutMs) {
       const where =
-        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running` : 'no answer from ECS'
+        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running${targetsLine}` : 'no answer from ECS'
       return finish({
         kind: 'failure',
         cause: 'timeout',

@@ -9,7 +9,8 @@ import type { Verdict } from '../lib/deploy/verdict.js'
 import { events, startEcsTimeline, TARGET, TIMELINES, type EcsTimeline, type Timeline } from '../lib/aws/rollout-emulator.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
-import { deployFixture, FIXTURE_ENV, pushImage, type FrontDoorFixture } from './helpers/deploy-fixture.js'
+import { createFrontDoor, deployFixture, FIXTURE_ENV, pushImage, type FrontDoorFixture } from './helpers/deploy-fixture.js'
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 
 // ---- pure: the verdict on the new tasks' targets -----------------------------------------
 
@@ -160,6 +161,22 @@ rollout('wait judges the same way: a deployment started with --no-wait whose tar
   const doc = documentOf(r)
   assert.is(doc.cause, 'load-balancer-health-check')
   assert.match(doc.reason, 'Target.ResponseCodeMismatch (Health checks failed with these codes: [502])')
+})
+
+rollout('deploy attaches a service made before the front door to its target group (UpdateService loadBalancers, read back) (scripted ECS rollout and target health)', async () => {
+  await resetMoto()
+  timeline.forget()
+  await deployFixture(direct, { frontDoor: false })
+  await pushImage(direct, 'v2')
+  const made = await createFrontDoor(direct, ['backend-flask'])
+  use(TIMELINES.behindLoadBalancer)
+  const r = await deploy()
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /settings differ in loadBalancers/)
+  const ecs = direct.client(ECSClient, 'ECS')
+  const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.[0]
+  assert.equal(service?.loadBalancers, [{ targetGroupArn: made.targetGroupArns['backend-flask'], containerName: 'backend-flask', containerPort: 4567 }])
+  assert.is(service?.healthCheckGracePeriodSeconds, 60)
 })
 
 rollout.after(() => timeline.stop())

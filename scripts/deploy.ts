@@ -17,7 +17,9 @@ await runScript(withAwsEnv(
       'Deploy SERVICE: register its task definition with the image pinned by digest (only when it differs from the latest ' +
       'revision), update the service with json/service-SERVICE.json’s live settings (deployment configuration, ECS Exec, ' +
       'network, Service Connect), keeping its desired count, or create it; then wait for the verdict on this deployment, ' +
-      'showing service events and stopped tasks as they happen. A rollback by the circuit breaker is a failure.',
+      'showing service events and stopped tasks as they happen. A rollback by the circuit breaker is a failure. ' +
+      'Behind a target group, success also needs the new tasks healthy there (failed ELB health checks fail at once, with ELB\'s reason); ' +
+      'the last line is the URL the service is behind.',
     positionals: [{ name: 'SERVICE', description: 'the service (default: the one in ECS_SERVICES)' }],
     options: {
       tag: { type: 'string', placeholder: 'TAG', description: 'image tag to deploy, resolved to its digest in ECR (default IMAGE_TAG)' },
@@ -29,7 +31,7 @@ await runScript(withAwsEnv(
     // The image is looked up where it was pushed: ECR, or the registry ECR_REGISTRY names.
     env: [...envHelp('IMAGE_TAG', 'ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'ECR_REGISTRY'), REGISTRY_TIMEOUT_HELP],
     notes: [
-      'Exit 0: the deployment succeeded (or nothing differs from what runs). Exit 1: it failed, was rolled back, superseded, or timed out.',
+      'Exit 0: the deployment succeeded (or nothing differs from what runs). Exit 1: it failed, was rolled back, superseded, failed its load balancer\'s health checks, or timed out.',
       'Needs what ./scripts/provision creates, and the image pushed to ECR. Refuses a paused service: ./scripts/resume it first.',
       'Holds the stack lock provision and teardown take until its deployment has started (a second run waits).',
     ],

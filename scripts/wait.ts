@@ -13,7 +13,8 @@ await runScript(withAwsEnv(
     summary:
       'Wait for the verdict on SERVICE’s deployment in progress (or its latest one), showing service events and stopped ' +
       'tasks grouped by reason as they happen. When ECS rolled a failed deployment back (seen in its deployments, its ' +
-      'deployment records or its events), the verdict is that failure, with the revision the service now runs.',
+      'deployment records or its events), the verdict is that failure, with the revision the service now runs. ' +
+      'Behind a target group, success also needs the new tasks healthy there.',
     positionals: [{ name: 'SERVICE', description: 'the service (default: the one in ECS_SERVICES)' }],
     options: COMMON_OPTIONS,
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),

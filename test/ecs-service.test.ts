@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import {
   CreateClusterCommand,
+  CreateServiceCommand,
   DeleteServiceCommand,
   DescribeServicesCommand,
   ECSClient,
@@ -16,11 +17,13 @@ import { openContext } from '../lib/aws/context.js'
 import { runSteps } from '../lib/steps/engine.js'
 import { stepContext } from '../lib/steps/step.js'
 import { serviceNamed } from '../lib/config/services.js'
-import { familyOf, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
+import { familyOf, frontDoorDrift, serviceDrift, serviceStep } from '../lib/steps/ecs-service.js'
 import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { securityGroupStep } from '../lib/steps/security-group.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKitWith } from './helpers/run.js'
+import { createFrontDoor } from './helpers/deploy-fixture.js'
+import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 
 const sdkContext = await openContext(process.env, { mode: 'read-only' })
@@ -59,8 +62,12 @@ async function createSecurityGroup(): Promise<void> {
   assert.is(r.code, 0, r.all)
 }
 
-async function prerequisites(): Promise<void> {
-  await Promise.all([createCluster(), registerTaskDefinition(), createSecurityGroup()])
+/** The load balancer and backend-flask's target group, by the kit's names (cruddur-alb, cruddur-backend-flask-tg). */
+const frontDoor = () => createFrontDoor(sdkContext, ['backend-flask'])
+
+async function prerequisites(): Promise<string> {
+  const [door] = await Promise.all([frontDoor(), createCluster(), registerTaskDefinition(), createSecurityGroup()])
+  return door.targetGroupArns['backend-flask']
 }
 
 async function defaultNetwork(): Promise<{ subnets: string[]; group?: string }> {
@@ -174,6 +181,28 @@ pure('drift: every field the service file sets is compared when the answer carri
   ])
 })
 
+pure('frontDoorDrift: a service without its load balancer, on another target group or another grace period needs the update; the same one does not', () => {
+  const tg = 'arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/cruddur-backend-flask-tg/0123456789abcdef'
+  const routed = { ...wanted, loadBalancers: [{ targetGroupArn: tg, containerName: 'backend-flask', containerPort: 4567 }], healthCheckGracePeriodSeconds: 60 }
+  const cases: Array<[string, Service, number]> = [
+    ['no load balancer (AWS answers an empty list)', { loadBalancers: [] }, 1],
+    ['no load balancer, no list at all', {}, 1],
+    ['another target group', { loadBalancers: [{ targetGroupArn: tg.replace('0123', '9999'), containerName: 'backend-flask', containerPort: 4567 }], healthCheckGracePeriodSeconds: 60 }, 1],
+    ['another port', { loadBalancers: [{ targetGroupArn: tg, containerName: 'backend-flask', containerPort: 80 }], healthCheckGracePeriodSeconds: 60 }, 1],
+    ['another grace period', { loadBalancers: routed.loadBalancers, healthCheckGracePeriodSeconds: 0 }, 1],
+    ['both', { loadBalancers: [], healthCheckGracePeriodSeconds: 0 }, 2],
+    ['as wanted', { loadBalancers: routed.loadBalancers, healthCheckGracePeriodSeconds: 60 }, 0],
+    // moto's CreateService drops the grace period: an unknown is not a difference.
+    ['as wanted, grace period not in the answer', { loadBalancers: routed.loadBalancers }, 0],
+  ]
+  for (const [name, actual, count] of cases) assert.is(frontDoorDrift(routed, actual).length, count, `${name}: ${frontDoorDrift(routed, actual).join('; ')}`)
+  // An unrouted service's request (no loadBalancers) never asks for the update.
+  assert.equal(frontDoorDrift(wanted, { loadBalancers: [] }), [])
+  assert.match(frontDoorDrift(routed, { loadBalancers: [] })[0], 'load balancer none → ' + tg + '/backend-flask:4567')
+  // serviceDrift names a differing load balancer too.
+  assert.ok(serviceDrift(routed, { loadBalancers: [] }).some((d) => d.startsWith('load balancers none')))
+})
+
 pure.run()
 
 // ---- against moto ----------------------------------------------------------------------
@@ -234,7 +263,7 @@ aws('a deleted (INACTIVE) service is created again', async () => {
 })
 
 aws('missing cluster: a clear error naming the cluster and ./scripts/ecs/create-cluster, exit 1', async () => {
-  await Promise.all([registerTaskDefinition(), createSecurityGroup()])
+  await Promise.all([frontDoor(), registerTaskDefinition(), createSecurityGroup()])
   const r = await runKit(SCRIPT)
   assert.is(r.code, 1, r.all)
   assert.match(r.stdout, 'ECS cluster cruddur not found')
@@ -251,7 +280,7 @@ aws('missing security group: a clear error pointing at ec2/create-security-group
 })
 
 aws('missing task definition: a clear error pointing at ecs/register-task-definition, nothing created', async () => {
-  await Promise.all([createCluster(), createSecurityGroup()])
+  await Promise.all([frontDoor(), createCluster(), createSecurityGroup()])
   const r = await runKit(SCRIPT)
   assert.is(r.code, 1, r.all)
   assert.match(r.stdout, './scripts/ecs/register-task-definition')
@@ -315,6 +344,95 @@ aws('NAME given: creates just that service; --help exits 0 and shows NAME', asyn
   assert.is(help.code, 0)
   assert.match(help.stdout, 'NAME')
   assert.match(help.stdout, 'ECS_SERVICES')
+})
+
+// ---- behind the front door -------------------------------------------------------------
+
+const MUTATING = /^(Create|Update|Delete|Put|Register|Deregister|Tag|Untag|Modify|Authorize|Revoke|Run|Start|Stop)/
+
+aws('a routed service is created behind its target group, with the grace period (read back, and read at a recording proxy: moto drops the grace period)', async () => {
+  const tg = await prerequisites()
+  const proxy = await startScriptedProxy(process.env.AWS_ENDPOINT_URL as string, () => undefined)
+  try {
+    const r = await runKit(SCRIPT, [], { env: { AWS_ENDPOINT_URL: proxy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /created\s+ecs service backend-flask.*behind cruddur-backend-flask-tg \(health-check grace 60 s\)/)
+    const create = proxy.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
+    assert.equal(create.loadBalancers, [{ targetGroupArn: tg, containerName: 'backend-flask', containerPort: 4567 }])
+    assert.is(create.healthCheckGracePeriodSeconds, 60)
+  } finally {
+    await proxy.stop()
+  }
+  assert.equal((await service())?.loadBalancers, [{ targetGroupArn: tg, containerName: 'backend-flask', containerPort: 4567 }])
+})
+
+aws('an existing service without the load balancer is updated in place (UpdateService), then a second run makes no mutating call', async () => {
+  const tg = await prerequisites()
+  const network = await defaultNetwork()
+  // As the kit made it before the front door: same file, no load balancer.
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'cruddur',
+      serviceName: 'backend-flask',
+      taskDefinition: 'backend-flask',
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: network.subnets, securityGroups: [network.group as string], assignPublicIp: 'ENABLED' } },
+    }),
+  )
+  const plan = await runKit(SCRIPT, ['--dry-run'])
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /would update\s+ecs service backend-flask.*load balancer none → .*cruddur-backend-flask-tg.*health-check grace 60 s/, plan.stdout)
+  assert.equal((await service())?.loadBalancers ?? [], [], 'a dry run changes nothing')
+
+  const r = await runKit(SCRIPT, ['--json'])
+  assert.is(r.code, 0, r.all)
+  const [change] = (JSON.parse(r.stdout) as JsonReport).steps[0].changes
+  assert.is(change.outcome, 'updated', change.detail)
+  assert.match(change.detail ?? '', 'a new deployment follows')
+  const updated = await service()
+  assert.equal(updated?.loadBalancers, [{ targetGroupArn: tg, containerName: 'backend-flask', containerPort: 4567 }])
+  assert.is(updated?.healthCheckGracePeriodSeconds, 60)
+  assert.is(await serviceCount(), 1, 'the same service, not a new one')
+
+  const proxy = await startScriptedProxy(process.env.AWS_ENDPOINT_URL as string, () => undefined)
+  try {
+    const again = await runKit(SCRIPT, ['--json'], { env: { AWS_ENDPOINT_URL: proxy.url } })
+    assert.is(again.code, 0, again.all)
+    assert.equal((JSON.parse(again.stdout) as JsonReport).summary, { created: 0, updated: 0, unchanged: 1, failed: 0 })
+    assert.equal(proxy.seen.filter((a) => MUTATING.test(a)), [])
+  } finally {
+    await proxy.stop()
+  }
+})
+
+aws('a created routed service: a second run makes no mutating call (moto drops the grace period: an unknown is not a difference)', async () => {
+  await prerequisites()
+  assert.is((await runKit(SCRIPT)).code, 0)
+  const proxy = await startScriptedProxy(process.env.AWS_ENDPOINT_URL as string, () => undefined)
+  try {
+    const r = await runKit(SCRIPT, [], { env: { AWS_ENDPOINT_URL: proxy.url } })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /unchanged\s+ecs service backend-flask/)
+    assert.equal(proxy.seen.filter((a) => MUTATING.test(a)), [])
+  } finally {
+    await proxy.stop()
+  }
+})
+
+aws('missing target group: exit 1 naming elbv2/create-target-group, nothing created; --dry-run plans with a stand-in', async () => {
+  await Promise.all([createCluster(), registerTaskDefinition(), createSecurityGroup()])
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 1, r.all)
+  assert.match(r.stdout, 'target group cruddur-backend-flask-tg not found')
+  assert.match(r.stdout, 'run ./scripts/elbv2/create-target-group backend-flask first')
+  assert.is(await serviceCount(), 0)
+  const plan = await runKit(SCRIPT, ['--dry-run', '--json'])
+  assert.is(plan.code, 0, plan.all)
+  const [change] = (JSON.parse(plan.stdout) as JsonReport).steps[0].changes
+  assert.is(change.outcome, 'created')
+  assert.match(change.detail ?? '', 'after elbv2/create-target-group backend-flask creates cruddur-backend-flask-tg')
+  assert.is(await serviceCount(), 0)
 })
 
 aws.run()

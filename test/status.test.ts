@@ -31,6 +31,9 @@ import { startAwsProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
+import { createFrontDoor } from './helpers/deploy-fixture.js'
+import { targetHealthXml, TARGET } from '../lib/aws/rollout-emulator.js'
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 
 // ---------------------------------------------------------------- pure parts
 
@@ -128,6 +131,9 @@ const logs = sdk.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
 
 const status = (args: string[] = [], env: Record<string, string | undefined> = {}) => runKit('status', args, { env: { ...ENV, ...env } })
 const provision = async () => {
+  // The load balancer and the target group, by the kit's names, as the front-door steps make them
+  // (until they do: the service step needs the target group to exist).
+  await createFrontDoor(sdk, ['backend-flask'])
   const r = await runKit('provision', [], { env: ENV })
   assert.is(r.code, 0, r.all)
 }
@@ -244,6 +250,53 @@ live("without the secrets' variables: parameters checked by name and SecureStrin
   assert.is(noPool.code, 1)
   assert.match(line(noPool.stdout, 'task definition backend-flask'), /\? .*unchecked: .*no value for \$\{AWS_COGNITO_USER_POOL_ID\}/)
   assert.match(noPool.stdout, '1 unchecked, 21 ok')
+})
+
+live("the front door: the service's URL, and its target group with no targets registered (moto registers none); --json has urls and targetGroups", async () => {
+  await provision()
+  const dns = (await sdk.client(ElasticLoadBalancingV2Client, 'ELASTIC_LOAD_BALANCING_V2').send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]?.DNSName
+  const r = await status()
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, `\n  url http://${dns}\n`)
+  assert.match(r.stdout, '  ! target group cruddur-backend-flask-tg: no targets registered')
+  const doc = JSON.parse((await status(['--json'])).stdout) as StatusDocument
+  assert.equal(doc.urls, { 'backend-flask': `http://${dns}` })
+  assert.is(doc.services[0].url, `http://${dns}`)
+  assert.is(doc.services[0].targetGroups?.[0].name, 'cruddur-backend-flask-tg')
+  assert.equal(doc.services[0].targetGroups?.[0].targets, [])
+})
+
+live('target states and reasons (scripted ELBv2 DescribeTargetHealth, XML as AWS answers: moto registers no targets): ✓ healthy, ! initial, ✗ unhealthy with its reason, exit 1', async () => {
+  await provision()
+  const proxy = await startScriptedProxy(motoUrl, ({ action }) => {
+    if (action !== 'DescribeTargetHealth') return undefined
+    return {
+      xml: targetHealthXml([
+        { id: '172.31.5.9', port: 4567, zone: 'eu-west-2a', health: TARGET.healthy },
+        { id: '172.31.6.10', port: 4567, zone: 'eu-west-2b', health: TARGET.checking },
+        { id: '172.31.7.11', port: 4567, zone: 'eu-west-2c', health: TARGET.badCode },
+      ]),
+    }
+  })
+  try {
+    const r = await status([], { AWS_ENDPOINT_URL: proxy.url })
+    assert.is(r.code, 1, r.all)
+    assert.match(r.stdout, '  ✓ target 172.31.5.9:4567 in cruddur-backend-flask-tg: healthy\n')
+    assert.match(r.stdout, '  ! target 172.31.6.10:4567 in cruddur-backend-flask-tg: initial: Elb.InitialHealthChecking (Initial health checks in progress)')
+    assert.match(r.stdout, '  ✗ target 172.31.7.11:4567 in cruddur-backend-flask-tg: unhealthy: Target.ResponseCodeMismatch (Health checks failed with these codes: [502])')
+    assert.ok(proxy.answered.includes('DescribeTargetHealth'))
+    const doc = JSON.parse((await status(['--json'], { AWS_ENDPOINT_URL: proxy.url })).stdout) as StatusDocument
+    assert.is(doc.ok, false)
+    assert.equal(doc.services[0].targetGroups?.[0].targets[2], {
+      id: '172.31.7.11',
+      port: 4567,
+      state: 'unhealthy',
+      reason: 'Target.ResponseCodeMismatch',
+      description: 'Health checks failed with these codes: [502]',
+    })
+  } finally {
+    await proxy.stop()
+  }
 })
 
 live('a service that is not a name: exit 2 before any AWS call', async () => {

@@ -8,6 +8,10 @@
 // epoch seconds): deployments with rolloutState/rolloutStateReason, events with ids and
 // createdAt, tasks with stopCode, stoppedReason and containers[].exitCode/reason. The timeline
 // advances one frame per DescribeServices answer (per poll), or by wall-clock time.
+// Behind a load balancer (a service with loadBalancers; frames may say how its targets are), it also answers
+// ListTasks(startedBy, RUNNING) and DescribeTasks for the new deployment's running tasks (each
+// with its ENI's private IP), and ELBv2's DescribeTargetHealth (awsquery: XML) with those IPs as
+// targets, the old deployment's tasks healthy beside them; other ELBv2 calls go to moto.
 import { randomBytes, randomInt } from 'node:crypto'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -36,6 +40,16 @@ export interface RolloutContext {
   oldState?: Partial<DeploymentJson>
   /** Epoch seconds when the circuit breaker tripped (set when a timeline first shows it). */
   rolledBackAt?: number
+  /** The service's target group and container port (its loadBalancers), when it has one. */
+  targetGroupArn?: string
+  targetPort?: number
+}
+
+/** A target's health as DescribeTargetHealth shows it (TargetHealth). */
+export interface TargetHealthJson {
+  State: 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable'
+  Reason?: string
+  Description?: string
 }
 
 export interface DeploymentJson extends Json {
@@ -64,6 +78,8 @@ export interface Frame {
   unavailable?: number
   /** Hold this many DescribeServices answers for `ms` (longer than the client's request timeout) before showing the frame. */
   stall?: { count: number; ms: number }
+  /** Behind a load balancer: the health of the new deployment's running tasks' targets at this frame. */
+  targets?: TargetHealthJson
 }
 
 export interface Timeline {
@@ -182,6 +198,76 @@ export function stoppedTask(
 const svc = (c: RolloutContext) => `(service ${c.serviceName})`
 const short = (arn: string) => arn.split('/').pop() as string
 
+/** The tasks a deployment runs (the same ones at every frame of one deployment), with their ENI's private IP, as DescribeTasks returns them. */
+const runningTasksMade = new WeakMap<RolloutContext, Map<string, TaskJson[]>>()
+export function runningTasks(c: RolloutContext, deploymentId: string, td: string, count: number): TaskJson[] {
+  let byDeployment = runningTasksMade.get(c)
+  if (!byDeployment) runningTasksMade.set(c, (byDeployment = new Map()))
+  const made = byDeployment.get(deploymentId) ?? []
+  while (made.length < count) {
+    const id = taskId()
+    const taskArn = `arn:aws:ecs:${c.region}:${c.account}:task/${c.clusterArn.split('/').pop()}/${id}`
+    const now = Date.now() / 1000
+    const eni = `eni-0${hex(8)}`
+    made.push({
+      attachments: [
+        {
+          id: crypto.randomUUID(),
+          type: 'ElasticNetworkInterface',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-0abc' },
+            { name: 'networkInterfaceId', value: eni },
+            { name: 'macAddress', value: '0a:1b:2c:3d:4e:5f' },
+            { name: 'privateDnsName', value: `ip-10-0-1-${made.length + 10}.${c.region}.compute.internal` },
+            { name: 'privateIPv4Address', value: `10.0.${randomInt(1, 250)}.${randomInt(10, 250)}` },
+          ],
+        },
+      ],
+      availabilityZone: `${c.region}a`,
+      clusterArn: c.clusterArn,
+      connectivity: 'CONNECTED',
+      containers: [{ containerArn: `arn:aws:ecs:${c.region}:${c.account}:container/${id}/${hex(16)}`, taskArn, name: c.serviceName, lastStatus: 'RUNNING', healthStatus: 'UNKNOWN', cpu: '0' }],
+      cpu: '256',
+      createdAt: now - 60,
+      desiredStatus: 'RUNNING',
+      group: `service:${c.serviceName}`,
+      healthStatus: 'UNKNOWN',
+      lastStatus: 'RUNNING',
+      launchType: 'FARGATE',
+      memory: '512',
+      platformVersion: '1.4.0',
+      startedAt: now - 30,
+      startedBy: deploymentId,
+      taskArn,
+      taskDefinitionArn: td,
+      version: 3,
+    })
+  }
+  byDeployment.set(deploymentId, made)
+  return made.slice(0, count)
+}
+
+const ipOf = (t: TaskJson): string =>
+  ((t.attachments as Array<{ details: Array<{ name: string; value: string }> }>)[0].details.find((d) => d.name === 'privateIPv4Address')?.value as string)
+
+/** DescribeTargetHealth's answer (ELBv2 is awsquery: XML), as AWS writes it. */
+export function targetHealthXml(targets: Array<{ id: string; port: number; zone: string; health: TargetHealthJson }>): string {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const members = targets
+    .map(
+      (t) =>
+        `<member><HealthCheckPort>${t.port}</HealthCheckPort><Target><Id>${esc(t.id)}</Id><Port>${t.port}</Port><AvailabilityZone>${t.zone}</AvailabilityZone></Target>` +
+        `<TargetHealth><State>${t.health.State}</State>${t.health.Reason ? `<Reason>${esc(t.health.Reason)}</Reason>` : ''}${t.health.Description ? `<Description>${esc(t.health.Description)}</Description>` : ''}</TargetHealth></member>`,
+    )
+    .join('')
+  return (
+    '<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">' +
+    `<DescribeTargetHealthResult><TargetHealthDescriptions>${members}</TargetHealthDescriptions></DescribeTargetHealthResult>` +
+    `<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></DescribeTargetHealthResponse>`
+  )
+}
+
 export const events = {
   started: (c: RolloutContext, task = taskId()) => `${svc(c)} has started 1 tasks: (task ${task}).`,
   stopped: (c: RolloutContext, t: TaskJson) => `${svc(c)} has stopped 1 running tasks: (task ${short(t.taskArn)}).`,
@@ -190,7 +276,16 @@ export const events = {
   failed: (c: RolloutContext) => `${svc(c)} (deployment ${c.newId}) deployment failed: tasks failed to start.`,
   rollingBack: (c: RolloutContext) => `${svc(c)} rolling back to deployment ${c.oldId}.`,
   unhealthy: (c: RolloutContext, t: TaskJson) => `${svc(c)} (task ${short(t.taskArn)}) failed container health checks.`,
+  elbUnhealthy: (c: RolloutContext, t: TaskJson) => `${svc(c)} (task ${short(t.taskArn)}) failed ELB health checks in (target-group ${c.targetGroupArn}).`,
 }
+
+/** Target states ELB shows on the way (State, Reason, Description as AWS writes them). */
+export const TARGET = {
+  registering: { State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' },
+  checking: { State: 'initial', Reason: 'Elb.InitialHealthChecking', Description: 'Initial health checks in progress' },
+  healthy: { State: 'healthy' },
+  badCode: { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [502]' },
+} satisfies Record<string, TargetHealthJson>
 
 // ---- the timelines --------------------------------------------------------------------------
 
@@ -261,8 +356,42 @@ const cleanFrames: Frame[] = [
   },
 ]
 
+/** The first running task of the new deployment (the one whose target the frames describe). */
+const newTask = (c: RolloutContext) => runningTasks(c, c.newId, c.newTd, 1)[0]
+
 export const TIMELINES = {
   clean: { name: 'a clean rollout', truth: 'success', shows: 3, frames: cleanFrames },
+
+  behindLoadBalancer: {
+    name: 'a rollout behind a load balancer: targets initial, then healthy',
+    truth: 'success',
+    shows: 4,
+    frames: [
+      starting,
+      { ...cleanFrames[1], targets: TARGET.registering },
+      { ...cleanFrames[1], targets: TARGET.checking },
+      { ...cleanFrames[2], targets: TARGET.healthy },
+      { ...cleanFrames[3], targets: TARGET.healthy },
+    ],
+  },
+
+  elbUnhealthy: {
+    name: 'new tasks failing their ELB health checks (Target.ResponseCodeMismatch)',
+    truth: 'failure',
+    shows: 2,
+    frames: [
+      starting,
+      { ...cleanFrames[1], targets: TARGET.checking },
+      { ...cleanFrames[1], targets: TARGET.badCode },
+      {
+        // ECS then stops the task and starts another.
+        deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: 1 }), ...before(c)],
+        events: (c) => [events.elbUnhealthy(c, newTask(c)), `${svc(c)} has stopped 1 running tasks: (task ${short(newTask(c).taskArn)}).`, events.started(c)],
+        targets: { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' },
+      },
+      { deployments: (c) => [ours(c, { pendingCount: 1, failedTasks: 1 }), ...before(c)], targets: TARGET.checking },
+    ],
+  },
 
   rollback: {
     name: 'a circuit-breaker rollback',
@@ -495,6 +624,8 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   /** Patch moto's service into what ECS shows at this frame. */
   const patchService = (service: Json, index: number): Json => {
     const c = ctx as RolloutContext
+    // A deployment armed by hand (for `wait`) learns the service's target group here.
+    if (!c.targetGroupArn) Object.assign(c, loadBalancerOf(service))
     const frame = timeline.frames[index]
     const deployments = frame.deployments(c)
     lastShown = deployments
@@ -512,6 +643,22 @@ export async function startEcsTimeline(target: string, account = '123456789012')
     }
   }
 
+  const loadBalancerOf = (service: Json): Partial<RolloutContext> => {
+    const lb = (service.loadBalancers as Array<{ targetGroupArn?: string; containerPort?: number }> | undefined)?.[0]
+    return lb?.targetGroupArn ? { targetGroupArn: lb.targetGroupArn, targetPort: lb.containerPort } : {}
+  }
+
+  /** Behind a load balancer, target health is scripted: ECS registers a service's running tasks in its target group. */
+  const scriptsTargets = () => ctx?.targetGroupArn !== undefined
+
+  /** The deployments' running tasks at the frame last shown: ours (listed by ListTasks) and the old one's. */
+  const shownTasks = (which: 'ours' | 'all'): TaskJson[] => {
+    const c = ctx as RolloutContext
+    return (lastShown ?? [])
+      .filter((d) => d.runningCount > 0 && (which === 'all' || d.id === c.newId))
+      .flatMap((d) => runningTasks(c, d.id, d.taskDefinition, d.runningCount))
+  }
+
   const startDeployment = (service: Json, kind: 'update' | 'create') => {
     eventLog.length = 0
     const motoDeployments = (service.deployments as Array<{ taskDefinition?: string; id?: string }> | undefined) ?? []
@@ -524,6 +671,7 @@ export async function startEcsTimeline(target: string, account = '123456789012')
       newTd: String(service.taskDefinition),
       oldTd,
       desiredCount: Number(service.desiredCount ?? 1),
+      ...loadBalancerOf(service),
     })
     if (motoDeployments[0]?.id && kind === 'update') c.oldId = motoDeployments[0].id
     // moto never rolls: what ran before is what the previous timeline left PRIMARY.
@@ -581,13 +729,29 @@ export async function startEcsTimeline(target: string, account = '123456789012')
         return
       }
     }
+    if (!isEcs && action === 'DescribeTargetHealth' && ctx && scriptsTargets()) {
+      const asked = new URLSearchParams(body.toString('utf8')).get('TargetGroupArn')
+      if (asked && asked === ctx.targetGroupArn) {
+        call.scripted = true
+        const c = ctx
+        // A timeline that does not say otherwise shows running tasks healthy (as a rollout that completes on AWS does).
+        const state = timeline.frames[currentFrame()].targets ?? TARGET.healthy
+        const port = c.targetPort ?? 80
+        const targets = shownTasks('all').map((t) => ({ id: ipOf(t), port, zone: String(t.availabilityZone), health: t.startedBy === c.newId ? state : TARGET.healthy }))
+        const xml = targetHealthXml(targets)
+        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': crypto.randomUUID(), 'content-length': Buffer.byteLength(xml) }).end(xml)
+        return
+      }
+    }
     if (isEcs && (action === 'ListTasks' || action === 'DescribeTasks') && ctx) {
-      const known = new Map(stoppedLog.map((t) => [t.taskArn, t]))
+      const running = scriptsTargets() ? shownTasks('all') : []
+      const known = new Map([...stoppedLog, ...running].map((t) => [t.taskArn, t]))
       const startedBy = input.startedBy
       if (action === 'ListTasks' && typeof startedBy === 'string' && ([ctx.newId, ctx.otherId, ctx.rollbackId].includes(startedBy) || stoppedLog.some((t) => t.startedBy === startedBy))) {
         call.scripted = true
         const status = input.desiredStatus ?? 'RUNNING'
-        reply(res, 200, { taskArns: status === 'STOPPED' ? stoppedLog.filter((t) => t.startedBy === startedBy).map((t) => t.taskArn) : [] })
+        const list = status === 'STOPPED' ? stoppedLog : running
+        reply(res, 200, { taskArns: list.filter((t) => t.startedBy === startedBy).map((t) => t.taskArn) })
         return
       }
       const asked = Array.isArray(input.tasks) ? (input.tasks as string[]) : []

@@ -9,6 +9,7 @@ import { redact } from '../core/redact.js'
 import { serviceNamed, type ServiceDeclaration } from '../config/services.js'
 import type { RunContext } from '../aws/context.js'
 import { awsErrorIs } from '../aws/clients.js'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { markSucceeded } from './deploy.js'
 import { revisionName } from './verdict.js'
 import { elapsed, verdictLine, waitForDeployment, type FinalVerdict, type WaitResult } from './wait.js'
@@ -55,6 +56,8 @@ export interface DeployDocument {
   stopped?: Array<{ reason: string; count: number }>
   /** --rollback-on-failure: where it went back to, and how that went. */
   rolledBack?: { taskDefinition: string; deploymentId: string } & Pick<DeployDocument, 'outcome' | 'cause' | 'reason'>
+  /** deploy: the public URL the service is behind (the front door), when it is routed and the URL is known. */
+  url?: string
   seconds: number
 }
 
@@ -118,7 +121,19 @@ export interface Judged {
 /** Wait for the deployment's verdict, printing progress; on success remember the revision for rollback. */
 export async function judge(
   ecs: ECSClient,
-  options: { cluster: string; service: string; deploymentId: string; taskDefinition: string; settings: WaitSettings; json: boolean; since?: Date; tasksSince?: Date; out?: Printer },
+  options: {
+    cluster: string
+    service: string
+    deploymentId: string
+    taskDefinition: string
+    settings: WaitSettings
+    json: boolean
+    since?: Date
+    tasksSince?: Date
+    out?: Printer
+    /** To judge the new tasks' health in the service's target groups, when it has any. */
+    elbv2?: ElasticLoadBalancingV2Client
+  },
 ): Promise<Judged> {
   const out = options.out ?? printer(options.json)
   out.line(
@@ -134,6 +149,7 @@ export async function judge(
     since: options.since,
     tasksSince: options.tasksSince,
     stream: out.stream,
+    elbv2: options.elbv2,
   })
   if (result.verdict.kind === 'success') await markSucceeded(ecs, options.taskDefinition)
   return { result, verdict: result.verdict }
@@ -147,6 +163,7 @@ export function finish(document: DeployDocument, json: boolean): ExitCode {
     if (document.outcome === 'success') ok(`[OK] ${document.command} ${document.service}: ${document.reason} ${colour.dim(time)}`)
     else if (document.outcome === 'unchanged' || document.outcome === 'not-waited') say(`${document.command} ${document.service}: ${document.reason}`)
     else bad(`[FAILED] ${document.command} ${document.service}: ${document.cause}: ${document.reason} ${colour.dim(time)}`)
+    if (document.url) say(`${document.service} is behind ${document.url}`)
   }
   return document.outcome === 'failure' ? EXIT.failed : EXIT.ok
 }

@@ -4,7 +4,7 @@
 // its file's live settings (or created), then the verdict on the deployment this update
 // started: success only when it completed, is still PRIMARY, runs the new revision and all
 // desired tasks; a rollback is a failure, however stable the service looks afterwards.
-import { DescribeTaskDefinitionCommand, ECSClient, type CreateServiceCommandInput, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import { DescribeTaskDefinitionCommand, ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { RunContext } from '../aws/context.js'
 import { deployedCounts, planCostLine } from '../cost/workload.js'
 import { CheckFailed, ConfigError, KitError, UsageError } from '../core/errors.js'
@@ -16,6 +16,9 @@ import { stepContext } from '../steps/step.js'
 import { isMissingDefinition } from '../steps/task-definition.js'
 import { serviceStep } from '../steps/ecs-service.js'
 import { resolveServiceNetwork } from '../steps/security-group.js'
+import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
+import { serviceRequest } from '../front-door/service-request.js'
+import { serviceUrl } from '../front-door/routes.js'
 import {
   checkRevision,
   circuitBreakerOn,
@@ -85,6 +88,9 @@ export async function deployService(run: RunContext, given: string | undefined, 
   // The image's digest from where it was pushed (ECR, or the registry ECR_REGISTRY names).
   const images = contextHome(ctx)
 
+  // The front door first: the task definition and the service file refer to its URLs and target groups.
+  await resolveFrontDoor(ctx)
+  const url = serviceUrl(declaration, { domainName: ctx.names.domainName, dnsName: ctx.discovered.loadBalancerDnsName })
   // What to run: the rendered definition (checked before anything is read or locked).
   const rendered = ctx.render(declaration.taskDefinitionFile) as RegisterTaskDefinitionCommandInput
   if (rendered.family !== name) throw new ConfigError(`${declaration.taskDefinitionFile}: "family" is ${JSON.stringify(rendered.family)}, expected "${name}"`)
@@ -103,7 +109,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
       resolveServiceNetwork(ctx),
       describeService(ecs, run.names.cluster, name),
     ])
-    const wanted = ctx.render(declaration.serviceFile) as CreateServiceCommandInput
+    const wanted = serviceRequest(ctx, declaration)
     const cluster = wanted.cluster ?? run.names.cluster
     if (existing?.status === 'DRAINING') throw new KitError(`ECS service ${name} is being deleted (DRAINING): wait until it is INACTIVE, then deploy again`)
     const paused = existing?.status === 'ACTIVE' ? pausedCount(existing.tags) : undefined
@@ -136,6 +142,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
       changed: registration.registered,
       outcome: 'unchanged',
       reason: '',
+      ...(url ? { url } : {}),
       seconds: 0,
     }
 
@@ -197,7 +204,8 @@ export async function deployService(run: RunContext, given: string | undefined, 
   if (options.wait === false) {
     return { ...doc, outcome: 'not-waited', reason: `deployment ${deploymentId} of ${revisionName(registration.arn)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
-  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out })
+  const balancer = elbv2(run)
+  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out, elbv2: balancer })
   Object.assign(doc, outcomeOf(verdict), { stopped: result.stopped })
 
   if (verdict.kind === 'failure' && options.rollbackOnFailure === true) {
@@ -220,7 +228,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
         unlock()
       }
       if (back) {
-        const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: back.target.taskDefinition, settings, json, out })
+        const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: back.target.taskDefinition, settings, json, out, elbv2: balancer })
         doc.rolledBack = { taskDefinition: back.target.taskDefinition, deploymentId: back.deploymentId, ...outcomeOf(judged.verdict) }
         out.line(`  rollback to ${revisionName(back.target.taskDefinition)}: ${judged.verdict.kind === 'success' ? 'succeeded' : `failed too (${judged.verdict.reason})`}`)
       }
@@ -265,6 +273,7 @@ export async function waitService(run: RunContext, given: string | undefined, op
     json,
     since: deployment.createdAt,
     out,
+    elbv2: elbv2(run),
   })
   return {
     ...base,
@@ -350,6 +359,6 @@ export async function rollbackService(run: RunContext, given: string | undefined
   if (options.wait === false) {
     return { ...base, outcome: 'not-waited', reason: `deployment ${started.deploymentId} of ${revisionName(target)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
-  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId: started.deploymentId, taskDefinition: base.taskDefinition, settings, json, out })
+  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId: started.deploymentId, taskDefinition: base.taskDefinition, settings, json, out, elbv2: elbv2(run) })
   return { ...base, ...outcomeOf(verdict), stopped: result.stopped, seconds: seconds() }
 }

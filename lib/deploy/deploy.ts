@@ -98,7 +98,8 @@ export async function registerIfChanged(ecs: ECSClient, desired: RegisterTaskDef
 
 // ---- the service's live-changeable settings -----------------------------------------------
 
-const LIVE_KEYS = ['deploymentConfiguration', 'enableExecuteCommand', 'networkConfiguration', 'serviceConnectConfiguration'] as const
+// The front door's two (loadBalancers, healthCheckGracePeriodSeconds) too: UpdateService can attach a load balancer.
+const LIVE_KEYS = ['deploymentConfiguration', 'enableExecuteCommand', 'networkConfiguration', 'serviceConnectConfiguration', 'loadBalancers', 'healthCheckGracePeriodSeconds'] as const
 
 /** What of a service file UpdateService can apply to a running service. Pure. */
 export function liveSettings(wanted: CreateServiceCommandInput): Partial<UpdateServiceCommandInput> {
@@ -119,6 +120,8 @@ export function settingsDrift(wanted: CreateServiceCommandInput, service: Servic
     enableExecuteCommand: service.enableExecuteCommand,
     networkConfiguration: service.networkConfiguration,
     serviceConnectConfiguration: primary?.serviceConnectConfiguration,
+    loadBalancers: service.loadBalancers,
+    healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
   }
   const drift: string[] = []
   for (const key of LIVE_KEYS) {

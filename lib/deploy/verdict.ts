@@ -39,6 +39,8 @@ export type FailureCause =
   | 'task-init'
   | 'crash-loop'
   | 'health-check'
+  /** The new tasks fail the load balancer's health checks (lib/deploy/target-health.ts). */
+  | 'load-balancer-health-check'
   | 'timeout'
 
 export type Phase = 'starting' | 'rolling out' | 'draining old tasks' | 'settling'

@@ -19,6 +19,8 @@ import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
 import { colour, secondsSince } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { elbEventFailure, readTargets, serviceTargetGroups, targetVerdict, withTargets } from './target-health.js'
 
 export type FinalVerdict = Exclude<Verdict, { kind: 'in-progress' }>
 
@@ -35,6 +37,8 @@ export interface WaitOptions {
   tasksSince?: Date
   /** Where progress goes: stdout normally, stderr under --json. */
   stream?: NodeJS.WriteStream
+  /** Behind a load balancer (the service's loadBalancers), success also needs the new tasks healthy there (lib/deploy/target-health.ts). */
+  elbv2?: ElasticLoadBalancingV2Client
 }
 
 export interface WaitResult {
@@ -141,6 +145,8 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
   let polls = 0
   let last: Service | undefined
   let lastVerdict: Verdict | undefined
+  /** What the new tasks' targets were waiting on at the last poll (behind a load balancer). */
+  let targetsLine = ''
 
   const finish = (v: FinalVerdict): WaitResult => {
     progress.done()
@@ -184,11 +190,21 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
         }
       }
 
-      const v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
+      let v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
+      // Behind a target group: the new tasks must be healthy there too (and ECS's "failed ELB health checks" event fails fast).
+      const groups = serviceTargetGroups(found)
+      targetsLine = ''
+      if (options.elbv2 && groups.length > 0 && v.kind !== 'failure') {
+        const ours = found?.deployments?.find((d) => d.id === expected.deploymentId)
+        const recent = (found?.events ?? []).filter((e) => !since || !e.createdAt || e.createdAt >= new Date(since.getTime() - 1000))
+        const targets = targetVerdict(await readTargets(ecs, options.elbv2, { cluster, deploymentId: expected.deploymentId, targetGroupArns: groups }), ours?.desiredCount ?? 0)
+        if (targets.kind === 'waiting') targetsLine = `; targets: ${targets.detail}`
+        v = withTargets(v, targets, elbEventFailure(recent))
+      }
       lastVerdict = v
       if (v.kind !== 'in-progress') return finish(v)
       const time = elapsed(performance.now() - t0)
-      const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}`
+      const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}${targetsLine}`
       progress.live(`  ${colour.yellow('…')} ${v.phase}: ${counts} (${time})`, `${v.phase} ${counts}`)
     } catch (error) {
       if (!isTransientAwsError(error)) {
@@ -201,7 +217,7 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
     }
     if (performance.now() - t0 + intervalMs > timeoutMs) {
       const where =
-        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running` : 'no answer from ECS'
+        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running${targetsLine}` : 'no answer from ECS'
       return finish({
         kind: 'failure',
         cause: 'timeout',

@@ -2,7 +2,7 @@
 import { EXIT } from '../core/errors.js'
 import { serviceNamed } from '../config/services.js'
 import { planCostLine } from '../cost/workload.js'
-import { countStates, formatInventory, statusReport, type CostLine, type StatusDocument } from '../ops/inventory.js'
+import { countStates, formatInventory, statusReport, unhealthyTargets, type CostLine, type StatusDocument } from '../ops/inventory.js'
 import type { KitCore as Kit, Outcome } from './core.js'
 
 export type { StatusDocument }
@@ -33,7 +33,9 @@ function statusMessage(report: StatusDocument): string {
   const failedChecks = report.checks.filter((c) => c.state !== 'ok').length
   if (failedChecks > 0) return checksLines(report).at(-1) as string
   const failing = report.services.filter((s) => s.failing).map((s) => s.name)
-  return failing.length ? `the rollout of ${failing.join(', ')} is failing: ./scripts/status shows why` : statusSummary(report)
+  if (failing.length) return `the rollout of ${failing.join(', ')} is failing: ./scripts/status shows why`
+  const unhealthy = report.services.flatMap((s) => unhealthyTargets(s))
+  return unhealthy.length ? `the load balancer finds ${unhealthy.length === 1 ? 'a target' : `${unhealthy.length} targets`} unhealthy: ${unhealthy.join('; ')}` : statusSummary(report)
 }
 
 export async function status(kit: Kit, given: string | readonly string[] | undefined): Promise<Outcome<StatusDocument>> {

@@ -27,6 +27,10 @@ import type { CheckResult } from '../verify/checks.js'
 import { verifyService, VerifyReader } from '../verify/verify.js'
 import { evaluate, loadAccepted, type AuditReport } from '../audit/engine.js'
 import { liveSnapshot } from '../audit/live.js'
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
+import { serviceUrl } from '../front-door/routes.js'
+import { healthText, serviceTargetGroups, targetGroupNameOf } from '../deploy/target-health.js'
 
 /**
  * ok: as provision would leave it; missing: provision would create it; drifted: provision
@@ -225,7 +229,38 @@ export interface ServiceStatus {
   events: Array<{ at?: string; message: string }>
   /** The PRIMARY deployment's rollout when it is failing: its state, failed tasks and the latest stopped task's reason. */
   failing?: { rolloutState: string; failed: number; lastStopped?: string }
+  /** Its public URL, for a service the front door routes to (once the URL is known). */
+  url?: string
+  /** The target groups the service is attached to (its loadBalancers), each target's health (DescribeTargetHealth). */
+  targetGroups?: TargetGroupStatus[]
 }
+
+export interface TargetStatus {
+  /** The target's IP (a task's, for awsvpc tasks). */
+  id: string
+  port?: number
+  /** healthy, initial, unhealthy, unused, draining, unavailable. */
+  state: string
+  reason?: string
+  description?: string
+}
+
+export interface TargetGroupStatus {
+  name: string
+  arn: string
+  targets: TargetStatus[]
+  /** The target group no longer exists (the service still names it). */
+  missing?: boolean
+}
+
+/** The targets of a service that are unhealthy, as "name target: state: reason (description)". Pure. */
+export function unhealthyTargets(service: Pick<ServiceStatus, 'targetGroups'>): string[] {
+  return (service.targetGroups ?? []).flatMap((g) =>
+    g.missing ? [`${g.name}: the target group does not exist`] : g.targets.filter((t) => t.state === 'unhealthy').map((t) => `${g.name} ${t.id}: ${targetText(t)}`),
+  )
+}
+
+const targetText = (t: TargetStatus): string => healthText({ TargetHealth: { State: t.state as never, Reason: t.reason as never, Description: t.description } })
 
 /** Whether a PRIMARY deployment is failing: its rollout FAILED, or tasks failed and it has not completed. Pure. */
 export function isFailing(d: Pick<DeploymentStatus, 'status' | 'rolloutState' | 'failed'> | undefined): boolean {
@@ -356,17 +391,82 @@ export async function servicesStatus(run: RunContext, services: readonly string[
         })
         for (const eni of enis?.NetworkInterfaces ?? []) if (eni.NetworkInterfaceId && eni.Association?.PublicIp) publicIps.set(eni.NetworkInterfaceId, eni.Association.PublicIp)
       }
+      const targetGroups = await targetGroupsStatus(run, service)
       const primary = service.deployments?.find((d) => d.status === 'PRIMARY')
       const lastStopped = isFailing(primary && { status: 'PRIMARY', rolloutState: primary.rolloutState, failed: primary.failedTasks ?? 0 })
         ? await latestStopReason(ecs, cluster, name)
         : undefined
-      return serviceStatus(name, service, tasks.map((t) => taskStatus(t, publicIps)), latest, lastStopped)
+      const status = serviceStatus(name, service, tasks.map((t) => taskStatus(t, publicIps)), latest, lastStopped)
+      return targetGroups.length ? { ...status, targetGroups } : status
     }),
   )
 }
 
+/** Each target group the service is attached to, with its targets' health. Reads only. */
+async function targetGroupsStatus(run: RunContext, service: Service): Promise<TargetGroupStatus[]> {
+  const arns = serviceTargetGroups(service)
+  if (arns.length === 0) return []
+  const client = elbv2(run)
+  return Promise.all(
+    arns.map(async (arn): Promise<TargetGroupStatus> => {
+      const name = targetGroupNameOf(arn)
+      try {
+        const answer = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))
+        const targets = (answer.TargetHealthDescriptions ?? []).map(
+          (t): TargetStatus => ({
+            id: t.Target?.Id ?? '?',
+            ...(t.Target?.Port !== undefined ? { port: t.Target.Port } : {}),
+            state: t.TargetHealth?.State ?? 'unknown',
+            ...(t.TargetHealth?.Reason ? { reason: t.TargetHealth.Reason } : {}),
+            ...(t.TargetHealth?.Description ? { description: t.TargetHealth.Description } : {}),
+          }),
+        )
+        return { name, arn, targets }
+      } catch (error) {
+        if (awsErrorIs(error, /TargetGroupNotFound/)) return { name, arn, targets: [], missing: true }
+        throw error
+      }
+    }),
+  )
+}
+
+/** Each routed service's URL, by service name: the front door as it exists (read-only). */
+export async function serviceUrlsOf(run: RunContext, services: readonly string[]): Promise<Record<string, string>> {
+  const declared = services.map((name) => serviceNamed(name)).filter((s) => s.frontDoor)
+  if (declared.length === 0) return {}
+  const found = await resolveFrontDoor({ ...run, discovered: {} })
+  const urls: Record<string, string> = {}
+  for (const service of declared) {
+    const url = serviceUrl(service, { domainName: run.names.domainName, dnsName: found.loadBalancerDnsName })
+    if (url) urls[service.name] = url
+  }
+  return urls
+}
+
 const short = (digest: string | undefined): string => (digest ? `${digest.slice(0, 19)}…` : 'no digest yet')
 const clock = (at: string | undefined): string => (at ? at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '')
+
+/**
+ * A service's target lines: ✓ healthy; ✗ unhealthy (the load balancer sends the task no
+ * traffic: users see 502/503, so status fails, as for a failing rollout) or a target group that
+ * is gone; ! anything on its way (initial, draining) or no target registered (worth a look: a
+ * service with running tasks registers them). Pure.
+ */
+export function targetLines(s: Pick<ServiceStatus, 'targetGroups'>): string[] {
+  const lines: string[] = []
+  for (const g of s.targetGroups ?? []) {
+    if (g.missing) {
+      lines.push(`  ✗ target group ${g.name}: does not exist (./scripts/provision creates it)`)
+      continue
+    }
+    if (g.targets.length === 0) lines.push(`  ! target group ${g.name}: no targets registered`)
+    for (const t of g.targets) {
+      const mark = t.state === 'healthy' ? '✓' : t.state === 'unhealthy' ? '✗' : '!'
+      lines.push(`  ${mark} target ${t.id}${t.port !== undefined ? `:${t.port}` : ''} in ${g.name}: ${targetText(t)}`)
+    }
+  }
+  return lines
+}
 
 /** The per-service lines. Pure. */
 export function formatServices(services: readonly ServiceStatus[]): string[] {
@@ -374,6 +474,7 @@ export function formatServices(services: readonly ServiceStatus[]): string[] {
   for (const s of services) {
     if (s.status === 'MISSING') {
       lines.push(`${s.name}: not created (./scripts/provision creates it)`)
+      if (s.url) lines.push(`  url ${s.url} (nothing behind it yet)`)
       continue
     }
     const behind = s.latestRevision ? ` (latest is ${s.latestRevision}: not rolled out yet)` : ''
@@ -381,6 +482,8 @@ export function formatServices(services: readonly ServiceStatus[]): string[] {
       ? `; rollout ${s.failing.rolloutState} and failing: ${s.failing.failed} task${s.failing.failed === 1 ? '' : 's'} failed${s.failing.lastStopped ? `, the latest stopped: ${s.failing.lastStopped}` : ''}`
       : ''
     lines.push(`${s.name}: ${s.status}, ${s.taskDefinition}${behind}, running ${s.running} / pending ${s.pending} / desired ${s.desired}${failing}`)
+    if (s.url) lines.push(`  url ${s.url}`)
+    lines.push(...targetLines(s))
     for (const d of s.deployments) {
       const rollout = d.rolloutState ? ` ${d.rolloutState}${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}` : ''
       lines.push(`  deployment ${d.status}${rollout}, ${d.taskDefinition}: running ${d.running} / pending ${d.pending} / desired ${d.desired}${d.failed ? `, ${d.failed} failed` : ''}`)
@@ -420,6 +523,8 @@ export interface StatusDocument {
   checks: Item[]
   /** Whether verify's checks and audit's rules ran (only when every resource exists). */
   checked: boolean
+  /** Each routed service's public URL, by service name (also on each service). */
+  urls: Record<string, string>
 }
 
 /** Counts per state. Pure. */
@@ -432,12 +537,18 @@ export function countStates(items: readonly Item[]): Record<ItemState, number> {
 /** Everything status reports. Reads only. */
 export async function statusReport(run: RunContext, options: { services?: readonly string[]; costLine?: CostLine } = {}): Promise<StatusDocument> {
   const services = options.services ?? run.services.map((s) => s.name)
-  const [resources, live, account] = await Promise.all([inventory(run, { services: options.services }), servicesStatus(run, services), run.account()])
+  const [resources, running, account, urls] = await Promise.all([
+    inventory(run, { services: options.services }),
+    servicesStatus(run, services),
+    run.account(),
+    serviceUrlsOf(run, services),
+  ])
+  const live = running.map((s) => (urls[s.name] ? { ...s, url: urls[s.name] } : s))
   // What verify and audit would fail on, once every resource is there to check (until then, provision comes first).
   const complete = resources.every((r) => r.state !== 'missing' && r.state !== 'error')
   const checks = complete ? await checkItems(run, { services: options.services }) : []
   const monthlyCost = options.costLine ? ((await options.costLine(run)) ?? null) : null
   const summary = countStates(resources)
-  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing)
-  return { ok, region: run.region, account, resources, summary, checks, checked: complete, services: live, monthlyCost }
+  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing && unhealthyTargets(s).length === 0)
+  return { ok, region: run.region, account, resources, summary, checks, checked: complete, services: live, monthlyCost, urls }
 }

@@ -1,15 +1,22 @@
 // An ECS service (the guide's `aws ecs create-service --cli-input-json file://json/service-NAME.json`),
 // created from its JSON so ECS Exec is on from the start (a service made in the console
 // cannot be exec'd into). The guide hand-copies the security group and three subnet ids into
-// the file; here they are filled in from the default VPC. An existing service is never
-// changed (that is a deployment's job): what differs from the file is reported as drift.
+// the file; here they are filled in from the default VPC. A service the front door routes to
+// is created with its target group (loadBalancers) and its health-check grace period.
+// An existing service is otherwise never changed (that is a deployment's job): what differs
+// from the file is reported as drift. The one in-place change: a service without its load
+// balancer (or on another target group, or another grace period) is updated with UpdateService,
+// which can add a load balancer to a running service (a new deployment follows), so an
+// existing stack joins the front door without deleting its services.
 import {
   CreateServiceCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
+  UpdateServiceCommand,
   type CreateServiceCommandInput,
+  type LoadBalancer,
   type Service,
 } from '@aws-sdk/client-ecs'
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2'
@@ -23,6 +30,10 @@ import { loadTemplate, type Template } from '../templates/template.js'
 import { clusterStep } from './cluster.js'
 import { resolveServiceNetwork, securityGroupStep } from './security-group.js'
 import { isMissingDefinition, taskDefinitionStep } from './task-definition.js'
+import { targetGroupStep } from './target-group.js'
+import { targetGroupName } from '../config/names.js'
+import { resolveFrontDoor } from '../front-door/lookup.js'
+import { serviceRequest, standInTargetGroupArn, withFrontDoor } from '../front-door/service-request.js'
 
 /** The family of a task definition given as a family, family:revision or ARN. Pure. */
 export function familyOf(taskDefinition: string): string {
@@ -39,6 +50,30 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /** Service Connect entries as comparable text: portName/discoveryName/ports. Pure. */
 function connectEntries(config: { services?: Array<{ portName?: string; discoveryName?: string; clientAliases?: Array<{ port?: number }> }> } | undefined): string[] {
   return (config?.services ?? []).map((s) => `${s.portName}/${s.discoveryName ?? s.portName}/${(s.clientAliases ?? []).map((a) => a.port).join('+')}`).sort()
+}
+
+/** Load balancer entries as comparable text: targetGroup/container:port. Pure. */
+function loadBalancerEntries(entries: readonly LoadBalancer[]): string[] {
+  return entries.map((lb) => `${lb.targetGroupArn ?? lb.loadBalancerName ?? '?'}/${lb.containerName}:${lb.containerPort}`).sort()
+}
+
+/**
+ * What the front door would change on an existing service (UpdateService's loadBalancers and
+ * healthCheckGracePeriodSeconds), one phrase each; empty when it is as wanted. The load balancers
+ * are always compared (a service without one answers an empty list); the grace period only when
+ * the answer carries it (moto's CreateService drops it; AWS returns it). Pure.
+ */
+export function frontDoorDrift(wanted: CreateServiceCommandInput, actual: Service): string[] {
+  if (!wanted.loadBalancers?.length) return []
+  const drift: string[] = []
+  const have = loadBalancerEntries(actual.loadBalancers ?? [])
+  const want = loadBalancerEntries(wanted.loadBalancers)
+  if (!same(have, want)) drift.push(`load balancer ${have.length ? have.join(',') : 'none'} → ${want.join(',')}`)
+  const grace = actual.healthCheckGracePeriodSeconds
+  if (grace !== undefined && wanted.healthCheckGracePeriodSeconds !== undefined && grace !== wanted.healthCheckGracePeriodSeconds) {
+    drift.push(`health-check grace period ${grace} s → ${wanted.healthCheckGracePeriodSeconds} s`)
+  }
+  return drift
 }
 
 /**
@@ -59,6 +94,9 @@ export function serviceDrift(wanted: CreateServiceCommandInput, actual: Service)
   field('platformVersion', actual.platformVersion, wanted.platformVersion)
   field('schedulingStrategy', actual.schedulingStrategy, wanted.schedulingStrategy)
   field('healthCheckGracePeriodSeconds', actual.healthCheckGracePeriodSeconds, wanted.healthCheckGracePeriodSeconds)
+  if (actual.loadBalancers && wanted.loadBalancers && !same(loadBalancerEntries(actual.loadBalancers), loadBalancerEntries(wanted.loadBalancers))) {
+    drift.push(`load balancers ${loadBalancerEntries(actual.loadBalancers).join(',') || 'none'} (wanted: ${loadBalancerEntries(wanted.loadBalancers).join(',')})`)
+  }
   field('propagateTags', actual.propagateTags, wanted.propagateTags)
   field('enableECSManagedTags', actual.enableECSManagedTags, wanted.enableECSManagedTags)
   const have = actual.networkConfiguration?.awsvpcConfiguration
@@ -181,7 +219,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
     id: `ecs/create-service:${name}`,
     command: `ecs/create-service ${name}`,
     title: `ECS service ${name}`,
-    needs: [clusterStep, registerStep, securityGroupStep],
+    needs: [clusterStep, registerStep, securityGroupStep, ...(service.frontDoor ? [targetGroupStep(service)] : [])],
     validate: ({ env }) => checkServiceFile(service, env),
     async run(ctx) {
       const problems = checkServiceFile(service, ctx.env)
@@ -191,7 +229,18 @@ export function serviceStep(service: ServiceDeclaration): Step {
 
       const network = await resolveServiceNetwork(ctx)
       if (isStandIn(network.securityGroupId)) notes.push(`after ${securityGroupStep.id} creates ${ctx.names.securityGroup}`)
-      const wanted = ctx.render(file) as CreateServiceCommandInput
+      let wanted = serviceRequest(ctx, service)
+      if (service.frontDoor && !wanted.loadBalancers) {
+        // Not recorded by a step of this run: as it exists, else a dry run's stand-in.
+        await resolveFrontDoor(ctx)
+        wanted = serviceRequest(ctx, service)
+        if (!wanted.loadBalancers) {
+          const group = targetGroupName(name)
+          if (!ctx.dryRun) throw new KitError(`target group ${group} not found in ${ctx.region}: ${runFirst(targetGroupStep(service))}`)
+          wanted = withFrontDoor(wanted, service, standInTargetGroupArn(group))
+          notes.push(`after ${targetGroupStep(service).command ?? targetGroupStep(service).id} creates ${group}`)
+        }
+      }
       const cluster = wanted.cluster ?? ctx.names.cluster
 
       const clusters = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))
@@ -214,7 +263,9 @@ export function serviceStep(service: ServiceDeclaration): Step {
         throw new KitError(`ECS service ${name} in cluster ${cluster} is draining (being deleted); wait until it is INACTIVE, then re-run`)
       }
       if (existing?.status === 'ACTIVE') {
-        const drift = serviceDrift(wanted, existing)
+        const toFrontDoor = frontDoorDrift(wanted, existing)
+        // What the update below fixes is not drift left as is.
+        const drift = serviceDrift(wanted, toFrontDoor.length ? { ...existing, loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: undefined } : existing)
         const unchanged = change(
           'unchanged',
           drift.length === 0 ? `in cluster ${cluster}, as ${file} defines` : `in cluster ${cluster}; drifted from ${file} (left as is): ${drift.join('; ')}`,
@@ -229,7 +280,15 @@ export function serviceStep(service: ServiceDeclaration): Step {
         }
         const behind = olderRevision(existing.taskDefinition, await latestRevision(ecs, name, ctx.discovered.taskDefinitionArns?.[name]))
         if (behind) unchanged.warning = `${behind}: roll it out with ./scripts/deploy ${name}`
-        return [unchanged]
+        if (toFrontDoor.length === 0) return [unchanged]
+        const left = drift.length ? `; drifted from ${file} (left as is): ${drift.join('; ')}` : ''
+        const updated = change('updated', `in cluster ${cluster}: ${toFrontDoor.join('; ')} (UpdateService, health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s; a new deployment follows)${[...notes].map((n) => `; ${n}`).join('')}${left}`)
+        if (unchanged.warning) updated.warning = unchanged.warning
+        if (ctx.dryRun) return [updated]
+        await ecs.send(
+          new UpdateServiceCommand({ cluster, service: name, loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: wanted.healthCheckGracePeriodSeconds }),
+        )
+        return [updated]
       }
 
       // Missing, or INACTIVE (deleted): create it.
@@ -244,7 +303,10 @@ export function serviceStep(service: ServiceDeclaration): Step {
       }
       const exec = wanted.enableExecuteCommand ? 'ECS Exec on' : 'ECS Exec off'
       const subnets = wanted.networkConfiguration?.awsvpcConfiguration?.subnets?.length ?? 0
-      const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}`
+      const behindLoadBalancer = wanted.loadBalancers?.length
+        ? `, behind ${targetGroupName(name)} (health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s)`
+        : ''
+      const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}${behindLoadBalancer}`
       const detail = [what, ...notes].join('; ')
       if (ctx.dryRun) return [change('created', detail)]
       try {

@@ -11,12 +11,16 @@ await runAwsScript(
     name: 'ecs/create-service',
     summary:
       'Create the ECS service NAME from json/service-NAME.json (ECS Exec on, Service Connect), in the default VPC ' +
-      'with the kit’s security group. An existing service is left as it is; what differs from the file is reported. ' +
-      'Safe to re-run.',
+      'with the kit’s security group; a service json/services.json routes through the front door behind its target group ' +
+      '(loadBalancers) with its health-check grace period. An existing service is left as it is (what differs from the file is reported), ' +
+      'except that a routed one not behind its target group is attached with UpdateService (a new deployment follows). Safe to re-run.',
     positionals: [{ name: 'NAME', description: 'the service (default: each of ECS_SERVICES)' }],
     options: STEP_OPTIONS,
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'SERVICE_CONNECT_NAMESPACE', 'SECURITY_GROUP_NAME', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID'),
-    notes: ['Needs: ./scripts/ecs/create-cluster, ./scripts/ecs/register-task-definition, ./scripts/ec2/create-security-group.'],
+    notes: [
+      'Needs: ./scripts/ecs/create-cluster, ./scripts/ecs/register-task-definition, ./scripts/ec2/create-security-group,',
+      'and for a routed service ./scripts/elbv2/create-target-group NAME.',
+    ],
   },
   stepContextOptions((inputs, args) => selectedServices(inputs.services, args.positionals[0]).map(serviceStep)),
   (args, run) => runStepsScript(selectedServices(run.services, args.positionals[0]).map(serviceStep), args, run),

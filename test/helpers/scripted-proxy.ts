@@ -16,6 +16,8 @@ export interface ScriptedAnswer {
   status?: number
   /** JSON-protocol answers: an object (sent as application/x-amz-json-1.1). */
   json?: unknown
+  /** Query-protocol answers (ELBv2, EC2...): the XML body as AWS writes it (sent as text/xml). */
+  xml?: string
   /** Instead of `json`: forward to moto and change its JSON answer (e.g. add events moto never records). */
   edit?: (upstream: Record<string, unknown>) => unknown
 }
@@ -28,6 +30,8 @@ export interface ScriptedProxy {
   answered: string[]
   /** Every action seen, answered or forwarded. */
   seen: string[]
+  /** Every call seen, with its request body (what the kit asked for, where moto keeps less). */
+  calls: ScriptedCall[]
   stop(): Promise<void>
 }
 
@@ -41,6 +45,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
   const upstream = new URL(target)
   const answered: string[] = []
   const seen: string[] = []
+  const calls: ScriptedCall[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -57,6 +62,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
           body = text
         }
       }
+      calls.push({ action, body })
       const answer = script({ action, body })
       if (answer?.edit) {
         const edit = answer.edit
@@ -73,6 +79,11 @@ export async function startScriptedProxy(target: string, script: Script): Promis
         })
         forward.on('error', (e) => res.writeHead(502).end(String(e)))
         forward.end(raw)
+        return
+      }
+      if (answer?.xml !== undefined) {
+        answered.push(action)
+        res.writeHead(answer.status ?? 200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'scripted' }).end(answer.xml)
         return
       }
       if (answer) {
@@ -94,6 +105,7 @@ export async function startScriptedProxy(target: string, script: Script): Promis
     url: `http://127.0.0.1:${port}`,
     answered,
     seen,
+    calls,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

@@ -28,6 +28,7 @@ import { isStandIn } from '../aws/network.js'
 import { checkTemplate, runFirst, type Change, type Step } from './step.js'
 import { loadTemplate, type Template } from '../templates/template.js'
 import { clusterStep } from './cluster.js'
+import { listenersStep } from './listeners.js'
 import { resolveServiceNetwork, securityGroupStep } from './security-group.js'
 import { isMissingDefinition, taskDefinitionStep } from './task-definition.js'
 import { targetGroupStep } from './target-group.js'
@@ -219,7 +220,9 @@ export function serviceStep(service: ServiceDeclaration): Step {
     id: `ecs/create-service:${name}`,
     command: `ecs/create-service ${name}`,
     title: `ECS service ${name}`,
-    needs: [clusterStep, registerStep, securityGroupStep, ...(service.frontDoor ? [targetGroupStep(service)] : [])],
+    // A routed service waits for the listeners too: ECS refuses a target group that no load
+    // balancer forwards to yet ("does not have an associated load balancer").
+    needs: [clusterStep, registerStep, securityGroupStep, ...(service.frontDoor ? [targetGroupStep(service), listenersStep([service])] : [])],
     validate: ({ env }) => checkServiceFile(service, env),
     async run(ctx) {
       const problems = checkServiceFile(service, ctx.env)

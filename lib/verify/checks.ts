@@ -1,6 +1,7 @@
 // The verdicts of scripts/verify, one per check, from facts already read. Pure.
 import type { IpPermission } from '@aws-sdk/client-ec2'
 import { refusals, trustsService, type Permission } from './policy.js'
+import { placeholderHint } from '../steps/step.js'
 
 export type Verdict = 'pass' | 'fail' | 'skip'
 
@@ -22,7 +23,7 @@ export function templateCheck(service: string, file: string, missing: readonly s
     service,
     check: 'task definition',
     verdict: 'fail',
-    detail: `${file}: no value for ${missing.join(', ')}: set ${missing.length === 1 ? 'it' : 'them'} in .env or the environment`,
+    detail: `${file}: no value for ${missing.map((name) => `${name} (${placeholderHint(name)})`).join(', ')}`,
   }
 }
 

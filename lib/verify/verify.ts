@@ -1,5 +1,6 @@
 // scripts/verify's reads: everything a service's task needs from AWS before it can start,
 // read once (roles and groups shared across services), then judged by the pure checks.
+import { resolveFrontDoor } from '../front-door/lookup.js'
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2'
 import { ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr'
@@ -255,6 +256,8 @@ export async function verifyService(reader: VerifyReader, declaration: ServiceDe
   const service = declaration.name
   const file = declaration.taskDefinitionFile
   const serviceFileName = declaration.serviceFile
+  // The task definition may use the services' URLs (SERVICE_URL_*): the front door's, as it exists.
+  await resolveFrontDoor(ctx)
   const { json, missing } = renderLoosely(ctx, file)
   const task = json as TaskDefinitionSpec
   const needs = executionRoleNeeds(task, ctx.region, ctx.accountId)

@@ -22,7 +22,7 @@ export interface Fault {
 export interface AwsProxy {
   url: string
   calls: Call[]
-  /** Calls that change something: every action not starting Describe/Get/List. */
+  /** Calls that change something: every action not starting Describe/Get/List, and no REST GET (Route 53's reads). */
   mutations(): Call[]
   inject(fault: Fault): void
   /** Answer every held call (forwarding it) and stop holding. */
@@ -31,7 +31,7 @@ export interface AwsProxy {
   stop(): Promise<void>
 }
 
-const READ_ONLY = /^(Describe|Get|List)/
+const READ_ONLY = /^(Describe|Get|List|GET |HEAD )/
 
 export function isMutation(call: Call): boolean {
   return !READ_ONLY.test(call.action)

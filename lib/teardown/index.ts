@@ -11,6 +11,7 @@ import { deleteParametersStep, deleteRepositoriesStep, deleteSharedParametersSte
 import { deleteClusterStep, deleteServiceStep, deregisterTaskDefinitionStep } from './ecs.js'
 import { deleteRolesStep } from './iam-roles.js'
 import { deleteLogGroupStep } from './log-group.js'
+import { deregisterScalableTargetStep } from './auto-scaling.js'
 import type { TeardownOptions, TeardownStep } from './options.js'
 import { deleteSecurityGroupStep } from './security-group.js'
 import { keptWhileUsed } from './shared.js'
@@ -38,6 +39,7 @@ export function teardownSteps(names: Pick<KitNames, 'services'>, options: Teardo
   const logGroup = deleteLogGroupStep()
   const taskDefinitions = new Map(services.map((family) => [family, deregisterTaskDefinitionStep(family, [roles, logGroup, ...data])]))
   const steps: TeardownStep[] = [
+    ...services.map(deregisterScalableTargetStep),
     ...services.map((name) => deleteServiceStep(name, options, [cluster, taskDefinitions.get(name) as Step, securityGroup])),
     cluster,
     ...taskDefinitions.values(),

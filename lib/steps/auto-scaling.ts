@@ -24,8 +24,8 @@ import { loadBalancerStep } from './load-balancer.js'
 import { runFirst, type Change, type Step } from './step.js'
 import { targetGroupStep } from './target-group.js'
 
-export const SERVICE_NAMESPACE = 'ecs'
-export const SCALABLE_DIMENSION = 'ecs:service:DesiredCount'
+export const SERVICE_NAMESPACE = 'ecs' as const
+export const SCALABLE_DIMENSION = 'ecs:service:DesiredCount' as const
 
 export const autoScaling = (run: Pick<RunContext, 'client'>): ApplicationAutoScalingClient => run.client(ApplicationAutoScalingClient, 'APPLICATION_AUTO_SCALING')
 

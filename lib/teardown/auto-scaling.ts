@@ -1,22 +1,22 @@
-// Teardown of lib/steps/auto-scaling.ts: a service's scalable target, deregistered (which
-// deletes its scaling policies too), before its service is deleted, so the scaler does not act
-// on a service going away.
-import { DeregisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling'
+// Teardown of lib/steps/auto-scaling.ts: a service's scaling policies deleted (with the
+// CloudWatch alarms target tracking made for them), then its scalable target deregistered.
+// AWS deletes the policies with the target; the policies go first all the same, so that an
+// endpoint which does not (moto) is left clean too, and a run stopped between is completed by
+// the next. It needs nothing and nothing needs it: Application Auto
+// Scaling keys the target by its resource id, whether or not the service still exists, so it
+// runs beside the service's deletion (one call, done long before the service is INACTIVE).
+import { DeleteScalingPolicyCommand, DeregisterScalableTargetCommand, paginateDescribeScalingPolicies } from '@aws-sdk/client-application-auto-scaling'
 import { awsErrorIs } from '../aws/clients.js'
 import { autoScaling, boundsText, readScalableTargets, SCALABLE_DIMENSION, scalableResourceId, SERVICE_NAMESPACE } from '../steps/auto-scaling.js'
-import type { Step } from '../steps/step.js'
-import { alreadyGone, deleted, TEARDOWN_IDS, type TeardownStep } from './options.js'
+import { alreadyGone, deleted, type TeardownStep } from './options.js'
 
 export const deregisterScalableTargetId = (name: string): string => `application-autoscaling/deregister-scalable-target:${name}`
-
-/** The service's teardown step, by its id: teardown runs in reverse, so this step goes before it. */
-const serviceDeletion = (name: string): Step => ({ id: TEARDOWN_IDS.service(name), title: `delete ECS service ${name}`, needs: [], run: async () => [] })
 
 export function deregisterScalableTargetStep(name: string): TeardownStep {
   return {
     id: deregisterScalableTargetId(name),
     title: `deregister the scalable target of ${name}`,
-    needs: [serviceDeletion(name)],
+    needs: [],
     async run(ctx) {
       const client = autoScaling(ctx)
       const cluster = ctx.names.cluster
@@ -25,6 +25,16 @@ export function deregisterScalableTargetStep(name: string): TeardownStep {
       if (!target) return [alreadyGone('scalable target', name, `${resourceId}: none`)]
       const detail = `${resourceId}, ${boundsText({ min: target.MinCapacity ?? 0, max: target.MaxCapacity ?? 0 })}, with its scaling policies`
       if (ctx.dryRun) return [deleted('scalable target', name, detail)]
+      const where = { ServiceNamespace: SERVICE_NAMESPACE, ScalableDimension: SCALABLE_DIMENSION, ResourceId: resourceId }
+      for await (const page of paginateDescribeScalingPolicies({ client }, where)) {
+        for (const policy of page.ScalingPolicies ?? []) {
+          try {
+            await client.send(new DeleteScalingPolicyCommand({ ...where, PolicyName: policy.PolicyName }))
+          } catch (error) {
+            if (!awsErrorIs(error, 'ObjectNotFoundException')) throw error
+          }
+        }
+      }
       try {
         await client.send(new DeregisterScalableTargetCommand({ ServiceNamespace: SERVICE_NAMESPACE, ScalableDimension: SCALABLE_DIMENSION, ResourceId: resourceId }))
       } catch (error) {

@@ -196,7 +196,7 @@ export async function scaleService(run: RunContext, name: string, count: number,
     if (s.desired !== count) await setDesired(ecs, cluster, name, count)
   }
   const moved = boundsChange && s.bounds && to ? boundsMove(s.bounds, to) : to ? `, ${boundsText(to)}` : ''
-  return { service: name, action: 'scaled', from: s.desired, to: count, ...bounds, detail: `desired ${s.desired} → ${count}${moved}${note}` }
+  return { service: name, action: 'scaled', from: s.desired, to: count, ...bounds, detail: `desired ${s.desired === count ? count : `${s.desired} → ${count}`}${moved}${note}` }
 }
 
 /** Every service to 0 tasks (and min = max = 0 where auto scaling is on), remembering each one's count and bounds on the service. */

@@ -81,6 +81,45 @@ pure('wantedPolicy: CPU by default, requests per target when declared; policyDri
 })
 pure.run()
 
+// ---- cost: the monthly range from min to max tasks ----
+const cost = suite('cost: the monthly range auto scaling allows')
+cost('cost shows the month at every service\'s min tasks and at its max; the max is what the stack costs running that many', async () => {
+  const r = await runKit('cost', ['--region', 'eu-west-2', '--json'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })
+  assert.is(r.code, 0, r.all)
+  const doc = JSON.parse(r.stdout)
+  assert.equal({ ...doc.scaling, minUsd: undefined, maxUsd: undefined }, {
+    minTasks: 2,
+    maxTasks: 4,
+    minUsd: undefined,
+    maxUsd: undefined,
+    services: { 'backend-flask': { min: 1, max: 2 }, 'frontend-react-js': { min: 1, max: 2 } },
+  })
+  // The templates run 1 task each, the declared min: the low end is the estimate itself.
+  assert.is(doc.scaling.minUsd, doc.monthlyUsd)
+  // The high end: the same stack with both service files at 2 tasks, priced as cost prices it.
+  await withServices({}, {}, async (copy) => {
+    for (const name of ['backend-flask', 'frontend-react-js']) {
+      const file = `json/service-${name}.json`
+      copy.write(file, JSON.stringify({ ...JSON.parse(readFileSync(join(copy.root, file), 'utf8')), desiredCount: 2 }, null, 2))
+    }
+    const two = JSON.parse((await copy.run('cost', ['--region', 'eu-west-2', '--json'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })).stdout)
+    assert.ok(Math.abs(two.monthlyUsd - doc.scaling.maxUsd) < 0.011, `${two.monthlyUsd} vs ${doc.scaling.maxUsd}`)
+    assert.ok(doc.scaling.maxUsd > doc.scaling.minUsd * 1.5)
+  })
+  const text = await runKit('cost', ['--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })
+  assert.match(text.stdout, /^  auto scaling: \$\d+\.\d\d a month at 2 tasks … \$\d+\.\d\d at 4 tasks \(backend-flask 1-2, frontend-react-js 1-2; "scaling" in json\/services\.json\)$/m)
+})
+cost('a service with "scaling": false is left out of the range; with none scaling, no range at all', async () => {
+  await withServices({ 'frontend-react-js': { ...rawService('frontend-react-js'), scaling: false } }, {}, async (copy) => {
+    const doc = JSON.parse((await copy.run('cost', ['--region', 'eu-west-2', '--json'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })).stdout)
+    assert.equal([doc.scaling.minTasks, doc.scaling.maxTasks, Object.keys(doc.scaling.services)], [1, 2, ['backend-flask']])
+    const none = await copy.run('cost', ['--region', 'eu-west-2'], { env: { ECS_SERVICES: 'frontend-react-js' } })
+    assert.is(none.code, 0, none.all)
+    assert.not.match(none.stdout, /auto scaling/)
+  })
+})
+cost.run()
+
 // ---- against moto ----
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
 const sdk = await openContext(process.env, { mode: 'read-only' })
@@ -205,9 +244,12 @@ live('teardown deregisters the scalable target with its policy; --dry-run plans 
 
 live.run()
 
-/** The repo's backend declaration, as json/services.json has it. */
+/** A service's declaration as the repo's json/services.json has it. */
+function rawService(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))[name]
+}
 function rawBackend(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
+  return rawService('backend-flask')
 }
 
 /** The front door as its steps would make it (they are another helper's): a load balancer and the backend's target group. */

@@ -5,6 +5,7 @@ import { openContext } from '../aws/context.js'
 import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
+import { withScalingRange } from './range.js'
 import { deployedImageGb, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
@@ -59,11 +60,13 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     values.deployed ? deployedServices(run) : undefined,
     values.deployed ? deployedImageGb(run) : undefined,
   ])
-  return monthlyEstimate(run, {
+  const options = {
     ...(prices ? { prices } : {}),
     ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
     ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
     assumptions: Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)),
-  })
+  }
+  // With auto scaling, the month also costs from min to max tasks (lib/cost/range.ts).
+  return withScalingRange(await monthlyEstimate(run, options), run, options)
 }

@@ -146,13 +146,13 @@ live('an empty account: every resource missing, the service not created, exit 1'
   assert.match(r.stdout, /^monthly cost now: \$\d+\.\d\d/m)
 })
 
-live('after provision: all 17 resources ok, exit 0; reads only (no mutating call); --json has the documented shape', async () => {
+live('after provision: all 19 resources ok, exit 0; reads only (no mutating call); --json has the documented shape', async () => {
   await provision()
   const proxy = await startAwsProxy(motoUrl)
   try {
     const r = await status([], { AWS_ENDPOINT_URL: proxy.url })
     assert.is(r.code, 0, r.all)
-    assert.match(r.stdout, 'all 17 resources as provision would leave them')
+    assert.match(r.stdout, 'all 19 resources as provision would leave them')
     assert.not.match(r.stdout, /^ {2}[✗?]/m)
     assert.match(r.stdout, /backend-flask: ACTIVE, backend-flask:1, running 0 \/ pending \d+ \/ desired 1/)
     assert.match(r.stdout, '  tasks: none running')
@@ -165,10 +165,10 @@ live('after provision: all 17 resources ok, exit 0; reads only (no mutating call
   assert.is(json.code, 0, json.all)
   const doc = JSON.parse(json.stdout) as StatusDocument
   assert.is(doc.ok, true)
-  assert.is(doc.resources.length, 17)
-  assert.equal(doc.summary, { ok: 17, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 })
+  assert.is(doc.resources.length, 19)
+  assert.equal(doc.summary, { ok: 19, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 })
   assert.equal([...new Set(doc.resources.map((r) => r.kind))], [
-    'log group', 'ecs cluster', 'ecr repository', 'ssm parameter', 'iam role', 'iam inline policy', 'iam managed policy', 'task definition', 'security group', 'security group ingress', 'ecs service',
+    'log group', 'ecs cluster', 'ecr repository', 'ssm parameter', 'iam role', 'iam inline policy', 'iam managed policy', 'task definition', 'security group', 'security group ingress', 'ecs service', 'scalable target', 'scaling policy',
   ])
   assert.is(doc.services[0].name, 'backend-flask')
   assert.match(doc.monthlyCost ?? '', /^monthly cost now: \$\d+\.\d\d/)
@@ -180,7 +180,7 @@ live('a deleted SSM parameter: missing, exit 1', async () => {
   const r = await status()
   assert.is(r.code, 1, r.all)
   assert.match(line(r.stdout, '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN'), /✗ .*missing/)
-  assert.match(r.stdout, '1 missing, 16 ok')
+  assert.match(r.stdout, '1 missing, 18 ok')
 })
 
 live('a removed inline policy: missing, exit 1', async () => {
@@ -224,7 +224,7 @@ live('scan on push off, a changed trust, a String parameter, a task definition c
   assert.match(line(r.stdout, 'iam role CruddurServiceExecutionRole'), /✗ .*drifted: trust policy differed/)
   assert.match(line(r.stdout, '/cruddur/backend-flask/CONNECTION_URL'), /✗ .*drifted: SecureString from PROD_CONNECTION_URL \(was String\)/)
   assert.match(line(r.stdout, 'task definition backend-flask'), /✗ .*drifted: new revision after backend-flask:2, differs in/)
-  assert.match(r.stdout, '4 drifted, 13 ok')
+  assert.match(r.stdout, '4 drifted, 15 ok')
   assert.match(r.stdout, /backend-flask: ACTIVE, backend-flask:1 \(latest is backend-flask:2: not rolled out yet\)/)
 })
 
@@ -241,7 +241,7 @@ live("without the secrets' variables: parameters checked by name and SecureStrin
   const noPool = await status([], { AWS_COGNITO_USER_POOL_ID: undefined })
   assert.is(noPool.code, 1)
   assert.match(line(noPool.stdout, 'task definition backend-flask'), /\? .*unchecked: .*no value for \$\{AWS_COGNITO_USER_POOL_ID\}/)
-  assert.match(noPool.stdout, '1 unchecked, 15 ok')
+  assert.match(noPool.stdout, '1 unchecked, 17 ok')
 })
 
 live('a service that is not a name: exit 2 before any AWS call', async () => {

@@ -133,13 +133,13 @@ export function autoScalingStep(service: ServiceDeclaration): Step {
   const existingStep = steps.get(service.name)
   if (existingStep) return existingStep
   const { name } = service
-  const counts = service.scaling?.requestsPerTarget !== undefined && service.frontDoor
+  const tracksRequests = service.scaling?.requestsPerTarget !== undefined && service.frontDoor !== undefined
   const step: Step = {
     id: `application-autoscaling/register-scalable-target:${name}`,
     command: `application-autoscaling/register-scalable-target ${name}`,
     title: `auto scaling of ${name}`,
     // Requests per target need the front door's load balancer and target group to name.
-    needs: counts ? [serviceStep(service), loadBalancerStep, targetGroupStep(service)] : [serviceStep(service)],
+    needs: tracksRequests ? [serviceStep(service), loadBalancerStep, targetGroupStep(service)] : [serviceStep(service)],
     async run(ctx) {
       const scaling = service.scaling
       if (!scaling) return [{ resource: 'scalable target', name, outcome: 'unchanged', detail: 'auto scaling off ("scaling": false in json/services.json)' }]
@@ -150,7 +150,7 @@ export function autoScalingStep(service: ServiceDeclaration): Step {
       if (serviceState.arn === undefined && !ctx.dryRun) throw new KitError(`ECS service ${name} is not in cluster ${cluster}: ${runFirst(serviceStep(service))}`)
 
       let label: string | undefined
-      if (counts) {
+      if (tracksRequests) {
         const front = await resolveFrontDoor(ctx)
         const tg = front.targetGroupArns?.[name]
         if (front.loadBalancerArn && tg) label = requestCountLabel(front.loadBalancerArn, tg)
@@ -179,7 +179,7 @@ export function autoScalingStep(service: ServiceDeclaration): Step {
         ? (await client.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: SERVICE_NAMESPACE, ScalableDimension: SCALABLE_DIMENSION, ResourceId: resourceId, PolicyNames: [policyName(name)] }))).ScalingPolicies?.[0]
         : undefined
       const drift = policy ? policyDrift(policyOf(policy), want) : []
-      const planLabel = counts && !label ? ` (after ${targetGroupStep(service).id} creates ${targetGroupName(name)})` : ''
+      const planLabel = tracksRequests && !label ? ` (after ${targetGroupStep(service).id} creates ${targetGroupName(name)})` : ''
       const outcome: Change['outcome'] = !policy ? 'created' : drift.length > 0 ? 'updated' : 'unchanged'
       if (outcome !== 'unchanged' && !ctx.dryRun) {
         await client.send(

@@ -12,7 +12,8 @@ await runScript(withAwsEnv(
     name: 'pause',
     summary:
       `Scale every service (ECS_SERVICES) to 0 tasks, so nothing runs and nothing is billed for tasks, remembering each ` +
-      `one's desired count in the tag ${PAUSE_TAG} on the service. ./scripts/resume brings them back. Safe to re-run. ` +
+      `one's desired count in the tag ${PAUSE_TAG} on the service. With auto scaling on, min = max = 0 on its scalable ` +
+      'target too, the bounds remembered in the same tag. ./scripts/resume brings them back. Safe to re-run. ' +
       'Exit 1 when a service is missing (the others are still paused). Waits while another command changes the stack.',
     options: {
       'dry-run': { type: 'boolean', description: 'say what would change; change nothing' },

@@ -11,7 +11,8 @@ await runScript(withAwsEnv(
   {
     name: 'resume',
     summary:
-      `Bring every service paused by ./scripts/pause back to the desired count it had (kept in the tag ${PAUSE_TAG}). ` +
+      `Bring every service paused by ./scripts/pause back to the desired count it had (kept in the tag ${PAUSE_TAG}), ` +
+      'and its auto-scaling bounds (those remembered, else the declared ones) first. ' +
       'A service scaled since the pause keeps its count. Safe to re-run. Exit 1 when a service is missing (the others are ' +
       'still resumed). Waits while another command changes the stack.',
     options: {

@@ -11,6 +11,8 @@ await runScript(withAwsEnv(
     name: 'scale',
     summary:
       "Set a service's desired count of tasks (0 stops it; ./scripts/pause stops every service and remembers their counts). " +
+      'With auto scaling on, its bounds too, or the scaler would undo the count: min = COUNT, max = the larger of COUNT ' +
+      'and the declared max (0 and 0 for COUNT 0). ' +
       'Waits while another command changes the stack.',
     positionals: [
       { name: 'SERVICE', description: 'a service declared in json/services.json, e.g. backend-flask' },

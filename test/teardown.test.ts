@@ -241,7 +241,7 @@ test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async
   proxy.reset()
   const no = await onTerminal('n\n')
   assert.is(no.code, 1, no.out)
-  assert.match(no.out, /Delete the 10 resources above\? \[y\/N\]/)
+  assert.match(no.out, /Delete the 11 resources above\? \[y\/N\]/)
   assert.match(no.out, /teardown cancelled: nothing was changed/)
   assert.equal(proxy.mutations(), [])
   const yes = await onTerminal('y\n')
@@ -342,8 +342,8 @@ test('--json is one document: the plan, the steps, the summary and what is left'
   const r = await teardown(['--yes', '--json'])
   assert.is(r.code, 0, r.all)
   const doc = JSON.parse(r.stdout) as TeardownDocument
-  assert.is(doc.planSummary.deleted, 10)
-  assert.is(doc.summary.deleted, 10)
+  assert.is(doc.planSummary.deleted, 11)
+  assert.is(doc.summary.deleted, 11)
   assert.is(doc.summary.failed, 0)
   assert.ok(doc.steps.some((s: { id: string; changes: Array<{ outcome: string }> }) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
   assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
@@ -416,7 +416,7 @@ test('a teardown of one service deletes what is its alone and keeps what the oth
   for (const shared of ['ecs cluster cruddur', 'security group crud-srv-sg', 'iam role CruddurServiceExecutionRole', 'iam role CruddurTaskRole', 'log group /cruddur/fargate-cluster']) {
     assert.match(front.stdout, new RegExp(`unchanged\\s+${shared.replace(/\//g, '\\/')}: kept: shared with backend-flask \\(ACTIVE\\), not in ECS_SERVICES`), shared)
   }
-  assert.match(front.stdout, /^plan: 2 to delete, /m)
+  assert.match(front.stdout, /^plan: 3 to delete, /m)
   const after = await bothServices()
   assert.equal(after.live, ['backend-flask'])
   assert.is(after.frontendRevisions, 0)

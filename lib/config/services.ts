@@ -43,6 +43,31 @@ export interface FrontDoorRoute {
 /** ECS's default grace period would be 0: a Flask app needs its start-up before the first check counts. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60
 
+/**
+ * Application Auto Scaling for a service: a scalable target on its desired count, between
+ * `min` and `max` tasks, and one target-tracking policy (average CPU, or requests per target
+ * when the service is routed through the front door and `requestsPerTarget` is declared).
+ */
+export interface ScalingDeclaration {
+  min: number
+  max: number
+  /** The average CPU utilisation (%) target tracking holds the service at. */
+  cpuPercent: number
+  /** ALB requests per target the policy holds (routed services only); CPU when undefined. */
+  requestsPerTarget?: number
+  /** Seconds after a scale-out before another: short, so a burst gets capacity quickly. */
+  scaleOutCooldownSeconds: number
+  /** Seconds after a scale-in before another: long, so a lull between bursts does not flap. */
+  scaleInCooldownSeconds: number
+}
+
+/**
+ * A student stack's defaults: one task normally, at most two (a second task doubles the Fargate
+ * bill, so the ceiling is low and raised on purpose); CPU 60 %, as ECS Express Mode's policy.
+ * Cooldowns: out after 60 s, in after 300 s (ECS's console default), so a lull does not flap.
+ */
+export const DEFAULT_SCALING: ScalingDeclaration = { min: 1, max: 2, cpuPercent: 60, scaleOutCooldownSeconds: 60, scaleInCooldownSeconds: 300 }
+
 export interface ServiceDeclaration {
   /** The ECS service, its task-definition family, its main container and its log stream prefix. */
   name: string
@@ -65,6 +90,8 @@ export interface ServiceDeclaration {
    * derived values, e.g. "${SERVICE_URL_BACKEND_FLASK}", so no URL is ever typed by hand.
    */
   buildArgs: Record<string, string>
+  /** Undefined when the service opts out (`"scaling": false`): no scalable target, scale sets the desired count alone. */
+  scaling?: ScalingDeclaration
   taskDefinitionFile: string
   serviceFile: string
 }
@@ -120,6 +147,38 @@ function parseFrontDoor(file: string, name: string, raw: unknown): FrontDoorRout
   }
 }
 
+/** ECS runs at most 5000 tasks in one service. */
+const MAX_TASKS = 5000
+
+/**
+ * A service's auto scaling from its declaration: the defaults (DEFAULT_SCALING) when absent, or
+ * undefined when it opts out (`"scaling": false`). One ConfigError per bad field, naming it. Pure.
+ */
+export function parseScaling(file: string, name: string, raw: unknown): ScalingDeclaration | undefined {
+  const where = `${name}.scaling`
+  if (raw === false) return undefined
+  if (raw === undefined || raw === true) return { ...DEFAULT_SCALING }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(file, where, 'must be an object ({"min": 1, "max": 2, "cpuPercent": 60}) or false (no auto scaling)')
+  const d = raw as Record<string, unknown>
+  const known = ['min', 'max', 'cpuPercent', 'requestsPerTarget', 'scaleOutCooldownSeconds', 'scaleInCooldownSeconds']
+  const unknown = Object.keys(d).find((k) => !known.includes(k))
+  if (unknown) fail(file, `${where}.${unknown}`, `is not a scaling field (known: ${known.join(', ')})`)
+  const whole = (key: keyof ScalingDeclaration, low: number, high: number, what: string): number => {
+    const value = d[key] ?? DEFAULT_SCALING[key]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high) return fail(file, `${where}.${key}`, `must be ${what}, got ${JSON.stringify(value)}`)
+    return value
+  }
+  const min = whole('min', 0, MAX_TASKS, `a whole number of tasks from 0 to ${MAX_TASKS}`)
+  const max = whole('max', 1, MAX_TASKS, `a whole number of tasks from 1 to ${MAX_TASKS}`)
+  if (max < min) fail(file, `${where}.max`, `(${max}) must be at least min (${min})`)
+  const cpuPercent = whole('cpuPercent', 1, 100, 'a whole percentage from 1 to 100')
+  const scaleOutCooldownSeconds = whole('scaleOutCooldownSeconds', 0, 86400, 'a whole number of seconds up to 86400')
+  const scaleInCooldownSeconds = whole('scaleInCooldownSeconds', 0, 86400, 'a whole number of seconds up to 86400')
+  let requestsPerTarget: number | undefined
+  if (d.requestsPerTarget !== undefined) requestsPerTarget = whole('requestsPerTarget', 1, 1_000_000, 'a whole number of requests per target from 1')
+  return { min, max, cpuPercent, ...(requestsPerTarget !== undefined ? { requestsPerTarget } : {}), scaleOutCooldownSeconds, scaleInCooldownSeconds }
+}
+
 /** Build arguments: an object of variable names to (template) strings. Pure. */
 function parseBuildArgs(file: string, name: string, raw: unknown): Record<string, string> {
   if (raw === undefined) return {}
@@ -170,6 +229,8 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       }
     })
     const frontDoor = parseFrontDoor(file, name, d.frontDoor)
+    const scaling = parseScaling(file, name, d.scaling)
+    if (scaling?.requestsPerTarget !== undefined && !frontDoor) fail(file, `${name}.scaling.requestsPerTarget`, 'needs the service routed through the front door (a "frontDoor" route): drop it to scale on CPU')
     const awsKeys = d.awsKeys === true
     const all = awsKeys ? [...AWS_KEY_PARAMETERS, ...parameters] : parameters
     const duplicate = all.find((p, i) => all.findIndex((q) => q.name === p.name) !== i)
@@ -185,6 +246,7 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       parameters: all,
       ...(frontDoor ? { frontDoor } : {}),
       buildArgs: parseBuildArgs(file, name, d.buildArgs),
+      ...(scaling ? { scaling } : {}),
       taskDefinitionFile: taskDefinitionFileOf(name),
       serviceFile: serviceFileOf(name),
     }

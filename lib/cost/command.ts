@@ -5,6 +5,7 @@ import { openContext } from '../aws/context.js'
 import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
+import { withScalingRange } from './range.js'
 import { deployedImageGb, deployedLoadBalancer, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
@@ -86,7 +87,7 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
         publicIp: Object.fromEntries(run.names.services.map((name) => [name, true])),
       }
     : undefined
-  const estimate = await monthlyEstimate(run, {
+  const options = {
     ...(prices ? { prices } : {}),
     ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
@@ -94,7 +95,13 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     // Flags win over what runs: --deployed counts the load balancer that exists, and its AZs.
     assumptions: { ...(front ?? {}), ...(express ? { albs: 1 } : {}), ...Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)) },
     ...(express ?? {}),
-  })
-  if (express) estimate.assumptions.unshift(EXPRESS_MODE_NOTE)
-  return estimate
+  }
+  const estimate = await monthlyEstimate(run, options)
+  if (express) {
+    // Express Mode's own scaling (1-20 tasks on CPU 60 %) is not the declarations': no range.
+    estimate.assumptions.unshift(EXPRESS_MODE_NOTE)
+    return estimate
+  }
+  // With auto scaling, the month also costs from min to max tasks (lib/cost/range.ts).
+  return withScalingRange(estimate, run, options)
 }

@@ -2,6 +2,7 @@
 // many, how big) and one region's prices. Everything here is pure: reading templates and
 // the account happens in lib/cost/workload.ts, prices come from lib/cost/prices.ts.
 import type { Arch, RegionPrices } from './prices.js'
+import { formatScalingRange, type ScalingRange } from './range.js'
 
 /**
  * The LCUs an ALB is assumed to use, every hour of the month. AWS bills the highest of four
@@ -76,6 +77,8 @@ export interface Estimate {
   /** The same stack with every service on ARM64 (Graviton): its total, what it saves, and whether every service is on ARM64 already. */
   arm64: { monthlyUsd: number; savingUsd: number; already: boolean }
   assumptions: string[]
+  /** From min to max tasks of the services that auto scale (lib/cost/range.ts). */
+  scaling?: ScalingRange
 }
 
 const item = (kind: string, resource: string | undefined, description: string, quantity: number, unit: string, unitUsd: number): CostItem => ({
@@ -214,6 +217,7 @@ export function formatEstimate(e: Estimate): string[] {
   if (rows.length === 0) lines.push('  nothing that costs money would run')
   for (const r of rows) lines.push(`  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padEnd(widths[2])}  ${r[3].padStart(9)}`)
   lines.push(`  total: ${usd(e.monthlyUsd)} a month`)
+  if (e.scaling) lines.push(formatScalingRange(e.scaling))
   if (e.arm64.savingUsd > 0.005) {
     lines.push(`  on ARM64 (runtimePlatform.cpuArchitecture ARM64, images built for linux/arm64): ${usd(e.arm64.monthlyUsd)} a month, saving ${usd(e.arm64.savingUsd)}`)
   } else if (e.arm64.already) {

@@ -1,4 +1,4 @@
-// kit.scale(), kit.pause(), kit.resume(): desired counts (scripts/scale, pause, resume).
+// kit.scale(), kit.pause(), kit.resume(): desired counts, and auto scaling's bounds where it is on (scripts/scale, pause, resume).
 import { EXIT, UsageError } from '../core/errors.js'
 import { declaredServices, serviceNamed } from '../config/services.js'
 import { planCostLine } from '../cost/workload.js'
@@ -33,7 +33,7 @@ export async function scale(kit: Kit, name: string | undefined, count: number | 
   if (!name) throw new UsageError(`name a service (declared: ${declaredServices().map((s) => s.name).join(', ')}) and a count; see scale --help`)
   const service = serviceNamed(name)
   const wanted = parseCount(count === undefined ? undefined : String(count))
-  const result = await withRunLock(run, kit.out.warn, () => scaleService(run, service.name, wanted))
+  const result = await withRunLock(run, kit.out.warn, () => scaleService(run, service.name, wanted, service.scaling?.max))
   return { document: { dryRun: run.dryRun, ...result }, exitCode: EXIT.ok }
 }
 
@@ -58,7 +58,12 @@ export async function pause(kit: Kit, options: ScalingOptions): Promise<Outcome<
 export async function resume(kit: Kit, options: ScalingOptions): Promise<Outcome<ResumeDocument>> {
   const run = await kit.run(modeOf(options))
   const names = run.names.services.map((name) => serviceNamed(name).name)
-  const results = await withRunLock(run, kit.out.warn, () => resumeServices(run, names))
+  // Where a pause remembered no bounds (paused before auto scaling was set up), the declared ones.
+  const declared = Object.fromEntries(names.flatMap((name) => {
+    const scaling = serviceNamed(name).scaling
+    return scaling ? [[name, { min: scaling.min, max: scaling.max }]] : []
+  }))
+  const results = await withRunLock(run, kit.out.warn, () => resumeServices(run, names, declared))
   const missing = missingLine(results, run.names.cluster, 'resumed')
   return { document: { dryRun: run.dryRun, services: results }, exitCode: missing ? EXIT.failed : EXIT.ok, ...(missing ? { message: missing } : {}) }
 }

@@ -4,6 +4,7 @@
 import type { ServiceDeclaration } from '../config/services.js'
 import { routedServices } from '../front-door/routes.js'
 import type { Step } from './step.js'
+import { autoScalingStep } from './auto-scaling.js'
 import { certificateStep } from './certificate.js'
 import { clusterStep } from './cluster.js'
 import { dnsRecordsStep } from './dns-records.js'
@@ -37,5 +38,6 @@ export function allSteps(services: readonly ServiceDeclaration[]): Step[] {
     securityGroupStep,
     ...frontDoorSteps(services),
     ...services.map(serviceStep),
+    ...services.filter((s) => s.scaling).map(autoScalingStep),
   ]
 }

@@ -13,6 +13,7 @@ import { deleteParametersStep, deleteRepositoriesStep, deleteSharedParametersSte
 import { deleteClusterStep, deleteServiceStep, deregisterTaskDefinitionStep } from './ecs.js'
 import { deleteRolesStep } from './iam-roles.js'
 import { deleteLogGroupStep } from './log-group.js'
+import { deregisterScalableTargetStep } from './auto-scaling.js'
 import type { TeardownOptions, TeardownStep } from './options.js'
 import { deleteCertificateStep, deleteDnsRecordsStep, deleteListenersStep, deleteLoadBalancerStep, deleteTargetGroupStep } from './front-door.js'
 import { deleteNamespaceStep } from './namespace.js'
@@ -54,6 +55,7 @@ export function teardownSteps(names: Pick<KitNames, 'services'>, options: Teardo
   const taskDefinitions = new Map(services.map((family) => [family, deregisterTaskDefinitionStep(family, [roles, logGroup, ...data])]))
   const ownTargetGroup = (name: string): Step[] => (targetGroups.has(name) ? [targetGroups.get(name) as Step] : [])
   const steps: TeardownStep[] = [
+    ...services.map(deregisterScalableTargetStep),
     ...services.map((name) => deleteServiceStep(name, options, [cluster, taskDefinitions.get(name) as Step, securityGroup, ...ownTargetGroup(name)])),
     dnsRecords,
     listeners,

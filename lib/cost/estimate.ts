@@ -2,7 +2,6 @@
 // many, how big) and one region's prices. Everything here is pure: reading templates and
 // the account happens in lib/cost/workload.ts, prices come from lib/cost/prices.ts.
 import type { Arch, RegionPrices } from './prices.js'
-import { formatScalingRange, type ScalingRange } from './range.js'
 
 /**
  * The LCUs an ALB is assumed to use, every hour of the month. AWS bills the highest of four
@@ -240,3 +239,20 @@ export function estimateJson(e: Estimate): Estimate {
     arm64: { ...e.arm64, monthlyUsd: round(e.arm64.monthlyUsd, 2), savingUsd: round(e.arm64.savingUsd, 2) },
   }
 }
+
+/** From min to max tasks of the services that scale, and what a month costs at each end. */
+export interface ScalingRange {
+  minTasks: number
+  maxTasks: number
+  minUsd: number
+  maxUsd: number
+  /** Each scaling service's bounds, by name. */
+  services: Record<string, { min: number; max: number }>
+}
+
+const tasksText = (n: number) => `${n} task${n === 1 ? '' : 's'}`
+
+/** "auto scaling: $x a month at 2 tasks … $y at 4 tasks (backend-flask 1-2, ...)". Pure. */
+export const formatScalingRange = (r: ScalingRange): string =>
+  `  auto scaling: ${usd(r.minUsd)} a month at ${tasksText(r.minTasks)} … ${usd(r.maxUsd)} at ${tasksText(r.maxTasks)} ` +
+  `(${Object.entries(r.services).map(([name, b]) => `${name} ${b.min}-${b.max}`).join(', ')}; "scaling" in json/services.json)`

@@ -3,18 +3,8 @@
 // not scale keep the estimate's counts.
 import type { RunContext } from '../aws/context.js'
 import { serviceNamed } from '../config/services.js'
-import { usd, type Estimate } from './estimate.js'
+import type { Estimate, ScalingRange } from './estimate.js'
 import { monthlyEstimate, type EstimateOptions } from './workload.js'
-
-/** From min to max tasks of the services that scale, and what a month costs at each end. */
-export interface ScalingRange {
-  minTasks: number
-  maxTasks: number
-  minUsd: number
-  maxUsd: number
-  /** Each scaling service's bounds, by name. */
-  services: Record<string, { min: number; max: number }>
-}
 
 /** The estimate with its scaling range (`scaling`), or as it is when no service scales. */
 export async function withScalingRange(
@@ -35,10 +25,3 @@ export async function withScalingRange(
   const round = (n: number) => Math.round(n * 100) / 100
   return { ...estimate, scaling: { minTasks: tasks('min'), maxTasks: tasks('max'), minUsd: round(low.monthlyUsd), maxUsd: round(high.monthlyUsd), services } }
 }
-
-const tasksText = (n: number) => `${n} task${n === 1 ? '' : 's'}`
-
-/** "auto scaling: $x a month at 2 tasks … $y at 4 tasks (backend-flask 1-2, ...)". Pure. */
-export const formatScalingRange = (r: ScalingRange): string =>
-  `  auto scaling: ${usd(r.minUsd)} a month at ${tasksText(r.minTasks)} … ${usd(r.maxUsd)} at ${tasksText(r.maxTasks)} ` +
-  `(${Object.entries(r.services).map(([name, b]) => `${name} ${b.min}-${b.max}`).join(', ')}; "scaling" in json/services.json)`

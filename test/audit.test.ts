@@ -67,6 +67,8 @@ function fixedTemplates(name: string) {
   c.name = name
   c.portMappings[0].name = name
   c.logConfiguration.options['awslogs-stream-prefix'] = name
+  // Not routed through the front door: no CORS origins from it (those need the load balancer, which a run of this service alone does not make).
+  c.environment = c.environment.filter((e: { value: string }) => !e.value.includes('${SERVICE_URL_'))
   c.secrets = c.secrets
     .filter((s: { name: string }) => !s.name.startsWith('AWS_'))
     .map((s: { name: string; valueFrom: string }) => ({ ...s, valueFrom: s.valueFrom.replace('/backend-flask/', `/${name}/`) }))

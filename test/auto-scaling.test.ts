@@ -104,7 +104,8 @@ cost('cost shows the month at every service\'s min tasks and at its max; the max
     }
     const two = JSON.parse((await copy.run('cost', ['--region', 'eu-west-2', '--json'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })).stdout)
     assert.ok(Math.abs(two.monthlyUsd - doc.scaling.maxUsd) < 0.011, `${two.monthlyUsd} vs ${doc.scaling.maxUsd}`)
-    assert.ok(doc.scaling.maxUsd > doc.scaling.minUsd * 1.5)
+    // More tasks cost more; the load balancer's share does not grow with them.
+    assert.ok(doc.scaling.maxUsd > doc.scaling.minUsd)
   })
   const text = await runKit('cost', ['--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask,frontend-react-js' } })
   assert.match(text.stdout, /^  auto scaling: \$\d+\.\d\d a month at 2 tasks … \$\d+\.\d\d at 4 tasks \(backend-flask 1-2, frontend-react-js 1-2; "scaling" in json\/services\.json\)$/m)

@@ -98,4 +98,14 @@ readme('audit: the number of checks and the rules table are the rules the audit 
   assert.equal(table.sort(), rules.map((rule) => `${rule.id} ${rule.severity}`).sort())
 })
 
+readme("front door: the plan's lines are provision --dry-run's on a fresh account in us-east-1", async () => {
+  await resetMoto()
+  const r = await runKit('provision', ['--dry-run'], { env: { ...STACK_ENV, ECS_SERVICES: undefined, AWS_DEFAULT_REGION: 'us-east-1' } })
+  assert.is(r.code, 0, r.all)
+  const block = /AWS_DEFAULT_REGION=us-east-1\s+\.\/scripts\/provision --dry-run`, the front door's lines\):\n\n```\n([\s\S]*?)\n```/.exec(README)?.[1]
+  assert.ok(block, 'the front door plan is in the README')
+  const output = r.stdout.split('\n')
+  for (const line of block.split('\n')) assert.ok(output.includes(line), `the README's plan line is not in the output:\n${line}\noutput:\n${r.stdout}`)
+})
+
 readme.run()

@@ -19,7 +19,8 @@ import {
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { ChangeResourceRecordSetsCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
+import { ChangeResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
+import { findPublicHostedZone, listRecords } from '../front-door/hosted-zone.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { targetGroupName } from '../config/names.js'
 import type { ServiceDeclaration } from '../config/services.js'
@@ -213,25 +214,6 @@ export function deleteLoadBalancerStep(options: TeardownOptions, needs: readonly
 
 // ---- the domain: DNS records and the certificate ----
 
-/** The domain's public hosted zone's id, if it exists (never created nor deleted by teardown). */
-export async function findPublicZone(route53: Route53Client, domain: string): Promise<string | undefined> {
-  const found = await route53.send(new ListHostedZonesByNameCommand({ DNSName: domain }))
-  const zone = (found.HostedZones ?? []).find((z) => dnsKey(z.Name ?? '') === domain && z.Config?.PrivateZone !== true)
-  return zone?.Id?.replace(/^\/hostedzone\//, '')
-}
-
-/** Every record in the zone (the SDK has no paginator for this call: it pages by the next record's name and type). */
-async function zoneRecords(route53: Route53Client, zoneId: string): Promise<ResourceRecordSet[]> {
-  const records: ResourceRecordSet[] = []
-  let next: { StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string } = {}
-  for (;;) {
-    const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...next }))
-    records.push(...(page.ResourceRecordSets ?? []))
-    if (!page.IsTruncated) return records
-    next = { StartRecordName: page.NextRecordName, StartRecordType: page.NextRecordType, StartRecordIdentifier: page.NextRecordIdentifier }
-  }
-}
-
 /**
  * Whether a record is one of the kit's alias records: A or AAAA, named as a routed service is
  * reached (the domain, api.<domain>), aliasing the kit's load balancer: its DNS name when it
@@ -280,12 +262,12 @@ export function deleteDnsRecordsStep(declared: readonly RoutedDeclaration[], nee
       const domain = ctx.names.domainName
       if (!domain) return []
       const route53 = ctx.client(Route53Client, 'ROUTE_53')
-      const zoneId = await findPublicZone(route53, domain)
+      const zoneId = await findPublicHostedZone(route53, domain)
       if (!zoneId) return [alreadyGone('dns records', domain, 'no public hosted zone of that name')]
       const lb = await findLoadBalancer(elbv2(ctx), ctx.names.loadBalancer)
       // certificateNames reads only a declaration's name and frontDoor.
       const names = certificateNames(declared as ServiceDeclaration[], domain)
-      const ours = (await zoneRecords(route53, zoneId)).filter((r) => isKitAlias(r, names, { name: ctx.names.loadBalancer, dnsName: lb?.DNSName }))
+      const ours = (await listRecords(route53, zoneId)).filter((r) => isKitAlias(r, names, { name: ctx.names.loadBalancer, dnsName: lb?.DNSName }))
       if (ours.length === 0) return [alreadyGone('dns records', domain, `no alias record for ${names.join(', ')} to ${ctx.names.loadBalancer}`)]
       const changes = ours.map((r) => deleted('dns record', `${recordName(r)} ${r.Type}`, `alias to ${dnsKey(r.AliasTarget?.DNSName ?? '')} in zone ${zoneId}`))
       if (!ctx.dryRun) await deleteRecords(route53, zoneId, ours)
@@ -339,10 +321,10 @@ export function deleteCertificateStep(declared: readonly RoutedDeclaration[], op
 
       // The validation records of the certificates going, bar those another certificate uses.
       const route53 = ctx.client(Route53Client, 'ROUTE_53')
-      const zoneId = await findPublicZone(route53, domain)
+      const zoneId = await findPublicHostedZone(route53, domain)
       const keptNames = new Set(details.filter((c) => !going.includes(c)).flatMap((c) => [...validationRecords(c).keys()]))
       const wanted = new Map(going.flatMap((c) => [...validationRecords(c)]).filter(([name]) => !keptNames.has(name)))
-      const cnames = zoneId ? (await zoneRecords(route53, zoneId)).filter((r) => r.Type === 'CNAME' && wanted.get(recordName(r)) === dnsKey(r.ResourceRecords?.[0]?.Value ?? '')) : []
+      const cnames = zoneId ? (await listRecords(route53, zoneId)).filter((r) => r.Type === 'CNAME' && wanted.get(recordName(r)) === dnsKey(r.ResourceRecords?.[0]?.Value ?? '')) : []
 
       const changes: Change[] = [
         ...going.map((c) => deleted('acm certificate', domain, `${c.CertificateArn?.split('/').pop()}, ${c.Status}, for ${(c.SubjectAlternativeNames ?? []).join(', ')}`)),

@@ -50,6 +50,8 @@ render("the backend's URLs: the domain's with DOMAIN_NAME, else the load balance
 })
 
 render('renders the service with the security group and subnets that exist', async () => {
+  // The services' group admits the load balancer's: that group comes first.
+  assert.is((await runKit('ec2/create-load-balancer-security-group')).code, 0)
   assert.is((await runKit('ec2/create-security-group')).code, 0)
   const r = await runKit('render', [join(ROOT, 'json/service-backend-flask.json')])
   assert.is(r.code, 0, r.all)

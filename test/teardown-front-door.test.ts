@@ -15,10 +15,10 @@ import { stepContext } from '../lib/steps/step.js'
 import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationRecords } from '../lib/teardown/front-door.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
-import { buildFrontDoor, foreignRecord } from './helpers/front-door-fixture.js'
+import { buildFrontDoor, foreignRecord, provisionFrontDoor } from './helpers/front-door-fixture.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
-import { provisionStack, STACK_ENV } from './helpers/stack.js'
+import { STACK_ENV } from './helpers/stack.js'
 
 // ---- pure parts ----
 const pure = suite('lib/teardown/front-door (pure)')
@@ -126,8 +126,7 @@ test.after(async () => {
 })
 
 test('without a domain: the listener, its /api/* rule, both target groups, the load balancer, its group and the namespace go, in an order AWS accepts; a second run changes nothing', async () => {
-  await provisionStack(motoUrl, BOTH)
-  await buildFrontDoor(sdk)
+  await provisionFrontDoor(sdk, motoUrl, BOTH)
   proxy.reset()
   const r = await teardown(['--yes'])
   assert.is(r.code, 0, r.all)
@@ -166,8 +165,7 @@ test('without a domain: the listener, its /api/* rule, both target groups, the l
 })
 
 test('with DOMAIN_NAME: the alias records go, never the hosted zone nor another record; the certificate and its validation records stay (data) until --all', async () => {
-  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
-  const built = await buildFrontDoor(sdk, { domain: DOMAIN })
+  const built = await provisionFrontDoor(sdk, motoUrl, BOTH, { domain: DOMAIN })
   const validation = (built.validationRecords ?? []).map((v) => `${dnsKey(v.Name)} CNAME`)
   assert.ok(validation.length > 0, 'the fixture wrote validation records')
   proxy.reset()
@@ -176,7 +174,7 @@ test('with DOMAIN_NAME: the alias records go, never the hosted zone nor another 
   assert.match(r.stdout, /would delete\s+dns record cruddur\.example\.com A: alias to cruddur-alb-\S+ in zone /)
   assert.match(r.stdout, /would delete\s+dns record api\.cruddur\.example\.com A: alias to cruddur-alb-/)
   assert.match(r.stdout, /would delete\s+listener HTTP:80: of cruddur-alb, with 0 rules \(default\)/)
-  assert.match(r.stdout, /would delete\s+listener HTTPS:443: of cruddur-alb, with 1 rule \(host-header api\.cruddur\.example\.com; default\)/)
+  assert.match(r.stdout, /would delete\s+listener HTTPS:443: of cruddur-alb, with 2 rules \(host-header api\.cruddur\.example\.com; path-pattern \/api\/\*; default\)/)
   assert.match(r.stdout, /Left in place:[\s\S]*acm certificate cruddur\.example\.com[^\n]*data, kept: \.\/scripts\/teardown --all deletes it/)
   assert.match(r.stdout, /dns record _\S+\.cruddur\.example\.com CNAME[^\n]*data, kept/)
   let after = await frontDoor()
@@ -201,8 +199,7 @@ test('with DOMAIN_NAME: the alias records go, never the hosted zone nor another 
 })
 
 test('--all from the start: the certificate goes after the listener that holds it', async () => {
-  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
-  await buildFrontDoor(sdk, { domain: DOMAIN })
+  await provisionFrontDoor(sdk, motoUrl, BOTH, { domain: DOMAIN })
   proxy.reset()
   const r = await teardown(['--all', '--yes'], { DOMAIN_NAME: DOMAIN })
   assert.is(r.code, 0, r.all)
@@ -213,8 +210,7 @@ test('--all from the start: the certificate goes after the listener that holds i
 })
 
 test('--dry-run plans the front door and the namespace, and changes nothing', async () => {
-  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
-  await buildFrontDoor(sdk, { domain: DOMAIN })
+  await provisionFrontDoor(sdk, motoUrl, BOTH, { domain: DOMAIN })
   const before = await frontDoor()
   proxy.reset()
   const r = await teardown(['--all', '--dry-run'], { DOMAIN_NAME: DOMAIN })
@@ -237,8 +233,7 @@ test('--dry-run plans the front door and the namespace, and changes nothing', as
 })
 
 test('a teardown of backend-flask deletes its target group and its /api/* rule, and keeps the load balancer, its listener and group while frontend-react-js exists', async () => {
-  await provisionStack(motoUrl, BOTH)
-  await buildFrontDoor(sdk)
+  await provisionFrontDoor(sdk, motoUrl, BOTH)
   proxy.reset()
   const r = await teardown(['--yes'], { ECS_SERVICES: 'backend-flask' })
   assert.is(r.code, 0, r.all)
@@ -257,8 +252,7 @@ test('a teardown of backend-flask deletes its target group and its /api/* rule, 
 })
 
 test('a teardown of frontend-react-js, the default route: the listener answers 503 instead, its target group goes, the backend’s rule stays', async () => {
-  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
-  await buildFrontDoor(sdk, { domain: DOMAIN })
+  await provisionFrontDoor(sdk, motoUrl, BOTH, { domain: DOMAIN })
   const r = await teardown(['--yes'], { ECS_SERVICES: 'frontend-react-js', DOMAIN_NAME: DOMAIN })
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /deleted\s+listener default route HTTPS:443: forwarding to cruddur-frontend-react-js-tg; the listener answers 503 instead/)
@@ -267,7 +261,7 @@ test('a teardown of frontend-react-js, the default route: the listener answers 5
   assert.equal(after.targetGroups, ['cruddur-backend-flask-tg'])
   assert.equal(after.listeners, {
     'HTTP:80': { default: 'redirect 443', rules: [] },
-    'HTTPS:443': { default: 'fixed-response 503', rules: ['host-header api.cruddur.example.com → cruddur-backend-flask-tg'] },
+    'HTTPS:443': { default: 'fixed-response 503', rules: ['host-header api.cruddur.example.com → cruddur-backend-flask-tg', 'path-pattern /api/* → cruddur-backend-flask-tg'] },
   })
   assert.ok(after.records.includes(`api.${DOMAIN} A`) && after.records.includes(`${DOMAIN} A`), 'the alias records stay with the load balancer')
 })
@@ -289,8 +283,7 @@ test('the load balancer\'s group while the services\' group stays (a service the
 })
 
 test('a namespace another cluster uses for Service Connect stays, and the plan says so', async () => {
-  await provisionStack(motoUrl, BOTH)
-  await buildFrontDoor(sdk)
+  await provisionFrontDoor(sdk, motoUrl, BOTH)
   await sdk.client(ECSClient, 'ECS').send(new CreateClusterCommand({ clusterName: 'another-team', serviceConnectDefaults: { namespace: 'cruddur' } }))
   const r = await teardown(['--yes'])
   assert.is(r.code, 0, r.all)
@@ -300,8 +293,7 @@ test('a namespace another cluster uses for Service Connect stays, and the plan s
 })
 
 test('a namespace given as an ARN (SERVICE_CONNECT_NAMESPACE) is the user’s: kept, and said so', async () => {
-  await provisionStack(motoUrl, BOTH)
-  const built = await buildFrontDoor(sdk)
+  const built = await provisionFrontDoor(sdk, motoUrl, BOTH)
   const arn = ((await sd.send(new ListNamespacesCommand({}))).Namespaces ?? []).find((n) => n.Id === built.namespaceId)?.Arn as string
   const r = await teardown(['--yes'], { SERVICE_CONNECT_NAMESPACE: arn })
   assert.is(r.code, 0, r.all)
@@ -337,8 +329,7 @@ const namespaceOperation = (status: 'PENDING' | 'FAIL', reads: number) => {
 }
 
 waits('DeleteNamespace: the operation is polled until SUCCESS; a FAIL is an error quoting Cloud Map (exit 1)', async () => {
-  await provisionStack(motoUrl, BOTH)
-  await buildFrontDoor(sdk)
+  await provisionFrontDoor(sdk, motoUrl, BOTH)
   const pending = await namespaceOperation('PENDING', 3)
   try {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: pending.url } })
@@ -349,8 +340,7 @@ waits('DeleteNamespace: the operation is polled until SUCCESS; a FAIL is an erro
     await pending.stop()
   }
   await resetMoto(motoUrl)
-  await provisionStack(motoUrl, BOTH)
-  await buildFrontDoor(sdk)
+  await provisionFrontDoor(sdk, motoUrl, BOTH)
   const failing = await namespaceOperation('FAIL', 1)
   try {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: failing.url } })
@@ -362,8 +352,7 @@ waits('DeleteNamespace: the operation is polled until SUCCESS; a FAIL is an erro
 })
 
 waits('DeleteCertificate refused while ACM still counts the deleted listener (ResourceInUseException): retried until it goes', async () => {
-  await provisionStack(motoUrl, { ...BOTH, DOMAIN_NAME: DOMAIN })
-  await buildFrontDoor(sdk, { domain: DOMAIN })
+  await provisionFrontDoor(sdk, motoUrl, BOTH, { domain: DOMAIN })
   let refusals = 2
   const acmBusy = await startScriptedProxy(motoUrl, (call) => {
     if (call.action !== 'DeleteCertificate' || refusals <= 0) return undefined

@@ -214,8 +214,12 @@ export async function planCostLine(run: RunContext, effect: PlanEffect, options:
       const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
       return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
     }
-    if (effect === 'teardown') return formatCostLine(now, 0)
     const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
+    if (effect === 'teardown') {
+      // A partial teardown (ECS_SERVICES) keeps the load balancer while a routed service outside it exists.
+      const kept = front.albs > 0 && routedServices(declaredServices()).some((s) => !run.names.services.includes(s.name))
+      return formatCostLine(now, kept ? await monthlyEstimate(run, { counts: zero, imageGb, assumptions: lb }) : 0)
+    }
     const after = await monthlyEstimate(run, {
       imageGb,
       ...(effect === 'pause' ? { counts: zero, assumptions: lb } : { ...(options.counts ? { counts: options.counts } : {}), ...(front.albAzs ? { assumptions: { albAzs: front.albAzs } } : {}) }),

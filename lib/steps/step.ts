@@ -39,6 +39,11 @@ export interface Discovered {
   certificateArn?: string
   /** Each routed service's public URL, by its placeholder (SERVICE_URL_BACKEND_FLASK). */
   serviceUrls?: Record<string, string>
+  /**
+   * Teardown: the ARNs and ids this run deletes (or, in a dry run, would), so that a later step
+   * does not also plan what goes with them (the rules of a deleted listener or group).
+   */
+  deleting?: Set<string>
 }
 
 /** The run's context, with what steps share: the account (resolved once), and what they discovered. */

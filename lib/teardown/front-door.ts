@@ -87,6 +87,8 @@ export function deleteListenersStep(needs: readonly Step[]): TeardownStep {
       const lb = await findLoadBalancer(client, ctx.names.loadBalancer)
       if (!lb?.LoadBalancerArn) return []
       const listeners = await listenersWithRules(client, lb.LoadBalancerArn)
+      const deleting = (ctx.discovered.deleting ??= new Set())
+      for (const { listener } of listeners) if (listener.ListenerArn) deleting.add(listener.ListenerArn)
       const changes = listeners.map(({ listener, rules }) => {
         const own = rules.filter((r) => !r.IsDefault).length
         return deleted('listener', listenerName(listener), `of ${ctx.names.loadBalancer}, with ${own} rule${own === 1 ? '' : 's'} (${rules.map(ruleMatch).join('; ')})`)
@@ -128,7 +130,9 @@ export function deleteTargetGroupStep(service: string, options: TeardownOptions)
       if (!group?.TargetGroupArn) return [alreadyGone('target group', name)]
       const arn = group.TargetGroupArn
       const lb = await findLoadBalancer(client, ctx.names.loadBalancer)
-      const listeners = lb?.LoadBalancerArn ? await listenersWithRules(client, lb.LoadBalancerArn) : []
+      // A listener this teardown deletes takes its rules with it: they are not planned twice.
+      const going = ctx.discovered.deleting ?? new Set()
+      const listeners = (lb?.LoadBalancerArn ? await listenersWithRules(client, lb.LoadBalancerArn) : []).filter(({ listener }) => !going.has(listener.ListenerArn ?? ''))
       const changes: Change[] = []
       const edits: Array<() => Promise<unknown>> = []
       for (const { listener, rules } of listeners) {

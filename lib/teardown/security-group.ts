@@ -84,8 +84,12 @@ function deleteGroupStep(group: GroupToDelete, options: TeardownOptions, needs: 
       const detail = `${groupId} in the default VPC ${vpcId}`
       // The kit's other group, when it stays (a service the front door does not route to still
       // runs), admits ports from this one: those rules go first, or EC2 refuses (DependencyViolation).
-      const referencing = group.referencedBy ? await findSecurityGroup(ec2, group.referencedBy(ctx.names), vpcId) : undefined
+      const referencingGroup = group.referencedBy ? await findSecurityGroup(ec2, group.referencedBy(ctx.names), vpcId) : undefined
+      // A group this teardown deletes takes its rules with it: they are not planned twice.
+      const deleting = (ctx.discovered.deleting ??= new Set())
+      const referencing = referencingGroup?.GroupId && deleting.has(referencingGroup.GroupId) ? undefined : referencingGroup
       const rules = rulesFrom(referencing, groupId)
+      deleting.add(groupId)
       const changes = [
         ...rules.map((r) => deleted('security group rule', `${referencing?.GroupName} ${portsOf(r)}`, `from ${name}`)),
         deleted('security group', name, detail),

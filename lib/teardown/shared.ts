@@ -27,7 +27,8 @@ export function keptWhileUsed(step: TeardownStep, others: readonly string[]): Te
     async run(ctx) {
       const users = await liveServices(ctx.client(ECSClient, 'ECS'), ctx.names.cluster, others)
       if (users.length === 0) return step.run(ctx)
-      return keep(await step.run({ ...ctx, mode: 'dry-run', dryRun: true }), sharedWith(users))
+      // Its plan is only read to say what is kept: nothing of it is deleting.
+      return keep(await step.run({ ...ctx, mode: 'dry-run', dryRun: true, discovered: { ...ctx.discovered, deleting: new Set() } }), sharedWith(users))
     },
   }
 }

@@ -1,9 +1,10 @@
-// The front door as the kit names it, built with SDK calls (the provisioning steps are made
-// elsewhere): cruddur-alb in its group cruddur-alb-sg (80/443), the two target groups, the
-// listeners and rules, the services' group admitting the container ports from the load
-// balancer's group; with a domain, its hosted zone, a DNS-validated certificate for the domain
-// and api.<domain>, HTTPS:443, 80 redirected, alias A records; and the Service Connect
-// namespace in Cloud Map with a service and an instance in it. For teardown's tests.
+// The front door for teardown's tests: as provision makes it (provisionFrontDoor), or built by
+// hand with SDK calls as the kit names things (buildFrontDoor, for a teardown step's own test):
+// cruddur-alb in its group cruddur-alb-sg (80/443), the two target groups, the listeners and
+// rules, the services' group admitting the container ports from the load balancer's group; with a
+// domain, its hosted zone, a DNS-validated certificate for the domain and api.<domain>, HTTPS:443,
+// 80 redirected, alias A records; and the Service Connect namespace in Cloud Map with a service
+// and an instance in it (moto's ECS makes none).
 import { ACMClient, DescribeCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm'
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import {
@@ -11,11 +12,15 @@ import {
   CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client, type Change } from '@aws-sdk/client-route-53'
 import { CreateHttpNamespaceCommand, CreateServiceCommand, GetOperationCommand, RegisterInstanceCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery'
 import type { RunContext } from '../../lib/aws/context.js'
+import { provisionStack } from './stack.js'
 
 export interface FrontDoorFixture {
   vpcId: string
@@ -45,7 +50,59 @@ async function operationTarget(sd: ServiceDiscoveryClient, operationId: string |
   throw new Error('Cloud Map operation did not finish')
 }
 
-/** Build the front door in moto, as the kit names things; `domain`: with its hosted zone, certificate, HTTPS and alias records. */
+/**
+ * The front door as `provision` makes it (run with `provisionEnv`; with `domain`, its hosted zone and a record that is not
+ * the kit's are made first), plus what ECS would make in Cloud Map for Service Connect (moto's ECS makes none).
+ */
+export async function provisionFrontDoor(run: Pick<RunContext, 'client'>, endpoint: string, provisionEnv: Record<string, string | undefined>, { domain }: { domain?: string } = {}): Promise<FrontDoorFixture> {
+  const ec2 = run.client(EC2Client, 'EC2')
+  const elb = run.client(ElasticLoadBalancingV2Client, 'ELASTIC_LOAD_BALANCING_V2')
+  const acm = run.client(ACMClient, 'ACM')
+  let hostedZoneId: string | undefined
+  if (domain) {
+    const route53 = run.client(Route53Client, 'ROUTE_53')
+    const zone = await route53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: `front-door-fixture-${Date.now()}-${Math.random()}` }))
+    hostedZoneId = (zone.HostedZone?.Id as string).replace('/hostedzone/', '')
+    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: foreignRecord(domain) }] } }))
+  }
+  await provisionStack(endpoint, { ...provisionEnv, ...(domain ? { DOMAIN_NAME: domain } : {}) })
+  const vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId as string
+  const group = async (name: string) =>
+    (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] }))).SecurityGroups?.[0]?.GroupId as string
+  const lb = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]
+  const groups = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []
+  const arnOf = (name: string) => groups.find((g) => g.TargetGroupName === name)?.TargetGroupArn as string
+  const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }))).Listeners ?? []
+  const certificateArn = listeners.find((l) => l.Port === 443)?.Certificates?.[0]?.CertificateArn
+  const options = certificateArn ? ((await acm.send(new DescribeCertificateCommand({ CertificateArn: certificateArn }))).Certificate?.DomainValidationOptions ?? []) : []
+  const validationRecords = [...new Map(options.flatMap((o) => (o.ResourceRecord ? [[o.ResourceRecord.Name as string, o.ResourceRecord.Value as string]] : []))).entries()].map(([Name, Value]) => ({ Name, Value }))
+  const fixture: FrontDoorFixture = {
+    vpcId,
+    loadBalancerArn: lb?.LoadBalancerArn as string,
+    loadBalancerDnsName: lb?.DNSName as string,
+    loadBalancerGroupId: await group('cruddur-alb-sg'),
+    servicesGroupId: await group('crud-srv-sg'),
+    targetGroupArns: { 'backend-flask': arnOf('cruddur-backend-flask-tg'), 'frontend-react-js': arnOf('cruddur-frontend-react-js-tg') },
+    listenerArns: listeners.map((l) => l.ListenerArn as string),
+    ...(domain ? { hostedZoneId, certificateArn, validationRecords } : {}),
+    namespaceId: await serviceConnectNamespace(run.client(ServiceDiscoveryClient, 'SERVICEDISCOVERY')),
+  }
+  return fixture
+}
+
+/** What ECS makes for Service Connect: the HTTP namespace, a Cloud Map service per port, an instance per task. */
+async function serviceConnectNamespace(sd: ServiceDiscoveryClient): Promise<string> {
+  const created = await sd.send(new CreateHttpNamespaceCommand({ Name: 'cruddur', CreatorRequestId: `fixture-${Date.now()}` }))
+  const namespaceId = await operationTarget(sd, created.OperationId, 'NAMESPACE')
+  const service = await sd.send(new CreateServiceCommand({ Name: 'backend-flask', NamespaceId: namespaceId }))
+  await sd.send(new RegisterInstanceCommand({ ServiceId: service.Service?.Id, InstanceId: 'task-1', Attributes: { AWS_INSTANCE_IPV4: '10.0.0.5', AWS_INSTANCE_PORT: '4567' } }))
+  return namespaceId
+}
+
+/**
+ * The front door built by hand in moto, as the kit names things, on an account provision has not touched (for a step's
+ * test of its own); `domain`: with its hosted zone, certificate, HTTPS and alias records.
+ */
 export async function buildFrontDoor(run: Pick<RunContext, 'client'>, { domain }: { domain?: string } = {}): Promise<FrontDoorFixture> {
   const ec2 = run.client(EC2Client, 'EC2')
   const elb = run.client(ElasticLoadBalancingV2Client, 'ELASTIC_LOAD_BALANCING_V2')
@@ -134,10 +191,6 @@ export async function buildFrontDoor(run: Pick<RunContext, 'client'>, { domain }
     Object.assign(fixture, { hostedZoneId, certificateArn, validationRecords })
   }
 
-  // What ECS makes for Service Connect: the HTTP namespace, a Cloud Map service per port, an instance per task.
-  const created = await sd.send(new CreateHttpNamespaceCommand({ Name: 'cruddur', CreatorRequestId: `fixture-${Date.now()}` }))
-  fixture.namespaceId = await operationTarget(sd, created.OperationId, 'NAMESPACE')
-  const service = await sd.send(new CreateServiceCommand({ Name: 'backend-flask', NamespaceId: fixture.namespaceId }))
-  await sd.send(new RegisterInstanceCommand({ ServiceId: service.Service?.Id, InstanceId: 'task-1', Attributes: { AWS_INSTANCE_IPV4: '10.0.0.5', AWS_INSTANCE_PORT: '4567' } }))
+  fixture.namespaceId = await serviceConnectNamespace(sd)
   return fixture
 }

@@ -34,7 +34,8 @@ const kit: Waiter = async (ecs, expected, maxMs) => {
   const devNull = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream
   const r = await waitForDeployment(ecs, { cluster: 'cruddur', service: 'backend-flask', expected, intervalMs: POLL_MS, timeoutMs: maxMs, stream: devNull })
   const v = r.verdict
-  return { reported: v.kind === 'failure' && v.cause === 'timeout' ? 'timeout' : v.kind, at: performance.now(), detail: v.kind === 'success' ? 'success' : v.cause }
+  if (v.kind !== 'failure') return { reported: 'success', at: performance.now(), detail: v.kind }
+  return { reported: v.cause === 'timeout' ? 'timeout' : 'failure', at: performance.now(), detail: v.cause }
 }
 
 const sdkWaiter: Waiter = async (ecs, _expected, maxMs) => {

@@ -931,7 +931,7 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   }
 
   /** A timeline with records answers ListServiceDeployments and DescribeServiceDeployments; the others leave them to moto. */
-  const keepsRecords = () => timeline.frames.some((f) => f.record)
+  const keepsRecords = () => (ctx ? timeline : (queue[0] ?? timeline)).frames.some((f) => f.record)
 
   /** This deployment's record at the frame shown (the last DescribeServices answer's, or the wall clock's). */
   const currentRecord = (): Json | undefined => {
@@ -981,10 +981,15 @@ export async function startEcsTimeline(target: string, account = '123456789012')
       }
     }
     // ECS's service deployment records, for a timeline that has them (else moto answers: HTTP 500, as for any operation it lacks).
-    if (isEcs && ctx && keepsRecords() && ['ListServiceDeployments', 'DescribeServiceDeployments', 'DescribeServiceRevisions'].includes(action)) {
+    if (isEcs && keepsRecords() && ['ListServiceDeployments', 'DescribeServiceDeployments', 'DescribeServiceRevisions'].includes(action)) {
       call.scripted = true
+      if (!ctx) {
+        // Before the first deployment it scripts: ECS answers, with nothing it knows of.
+        reply(res, 200, action === 'ListServiceDeployments' ? { serviceDeployments: [] } : { [action === 'DescribeServiceRevisions' ? 'serviceRevisions' : 'serviceDeployments']: [], failures: [] })
+        return
+      }
       const c = ctx
-      const ourRecord = currentRecord()
+      const ourRecord = timeline.frames.some((f) => f.record) ? currentRecord() : undefined
       const records = [...(ourRecord ? [ourRecord] : []), ...(c.oldTd ? [previousDeploymentJson(c)] : [])]
       if (action === 'ListServiceDeployments') {
         const serviceName = String(input.service ?? '').split('/').pop()

@@ -1,7 +1,7 @@
 import './helpers/guard.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { ServiceDeployment } from '@aws-sdk/client-ecs'
+import { DescribeServicesCommand, ECSClient, type ServiceDeployment } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import type { DeployDocument } from '../lib/deploy/command.js'
 import { judgedBy, parseWaitUntil, recordVerdict, stageReached, StageLog, withRecord, LIFECYCLE_STAGES } from '../lib/deploy/records.js'
@@ -167,6 +167,20 @@ scripted('--wait-until stage:BAKE_TIME exits 0 once the deployment bakes, saying
   const waited = await runKit('wait', ['backend-flask', ...FAST], { env: ENV })
   assert.is(waited.code, 0, waited.all)
   assert.match(waited.stdout, /\[OK\] wait backend-flask: service deployment [\w-]+ SUCCESSFUL/)
+})
+
+scripted('scripts/wait after an alarm rolled a canary back: the failure names the alarm (scripted ECS deployment records)', async () => {
+  useTimeline(RECORD_TIMELINES.canaryAlarm)
+  await pushImage(direct, 'v2')
+  assert.is((await deploy(['--no-wait'])).code, 0)
+  // Let ECS get as far as the rollback before anyone waits.
+  const ecs = (await openContext({ ...process.env, AWS_ENDPOINT_URL: timeline.url }, { mode: 'read-only' })).client(ECSClient, 'ECS')
+  for (let i = 0; i < RECORD_TIMELINES.canaryAlarm.shows; i++) await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))
+  const r = await runKit('wait', ['backend-flask', ...FAST, '--json'], { env: ENV })
+  assert.is(r.code, 1, r.all)
+  const doc = documentOf(r)
+  assert.is(doc.cause, 'rollback')
+  assert.match(doc.reason, /rolled back by CloudWatch alarm cruddur-backend-flask-5xx/)
 })
 
 scripted('without records (moto answers HTTP 500): DescribeServices judges and says so; stage: is refused in one line before anything changes (scripted ECS rollout)', async () => {

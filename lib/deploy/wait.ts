@@ -132,6 +132,9 @@ async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): P
   return tasks
 }
 
+/** The failures ECS's record says more about (which alarm, the circuit breaker's count, why it stopped). */
+const RECORD_EXPLAINS: ReadonlySet<string> = new Set(['rollback', 'failed', 'stopped', 'gone'])
+
 /** Poll until the deployment's verdict, printing what happens. */
 export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): Promise<WaitResult> {
   const { cluster, service: name, expected, intervalMs, timeoutMs } = options
@@ -204,8 +207,13 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
         }
       }
 
+      let v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
       // ECS's own record of this deployment, where the API keeps one: found once, described at every poll.
-      if (by !== 'describe-services' && !recordArn) {
+      // (A failure DescribeServices already shows that a record cannot explain better, such as a
+      // desired count of 0 or an image that cannot be pulled, is final: the first look-up, which
+      // may cost an emulator's retried HTTP 500, does not delay it.)
+      const final = v.kind === 'failure' && !RECORD_EXPLAINS.has(v.cause)
+      if (by !== 'describe-services' && !recordArn && !(by === undefined && final)) {
         const lookup = await findServiceDeployment(ecs, { cluster, service: name, since, taskDefinition: expected.taskDefinition, inProgress: options.followInProgress })
         if (by === undefined) {
           by = judgedBy(lookup.records)
@@ -222,7 +230,6 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
         if (ended) progress.line(`  ${colour.green('✓')} ${ended.label} ${elapsed(ended.ms)}`)
       }
 
-      let v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
       v = withRecord(v, record)
       // Behind a target group: the new tasks must be healthy there too (and ECS's "failed ELB health checks" event fails fast).
       const groups = serviceTargetGroups(found)

@@ -937,6 +937,8 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   const currentRecord = (): Json | undefined => {
     const c = ctx as RolloutContext
     const index = everyMs !== undefined ? currentFrame() : Math.max(0, Math.min(polls - 1, timeline.frames.length - 1))
+    // A record shows the frame as much as DescribeServices does: when ECS first showed it counts from either.
+    for (let i = 0; i <= index; i++) if (!shownAt.has(i)) shownAt.set(i, performance.now())
     const frame = [...timeline.frames.slice(0, index + 1)].reverse().find((f) => f.record)
     const state = typeof frame?.record === 'function' ? frame.record(c) : frame?.record
     return serviceDeploymentJson(c, state ?? { status: 'PENDING' }, timeline.deploymentConfiguration?.(c))

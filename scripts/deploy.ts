@@ -5,7 +5,7 @@
 // failure, however stable the service looks afterwards. The command is lib/deploy/deploy-service.ts.
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { envHelp } from '../lib/config/variables.js'
-import { COMMON_OPTIONS, finish } from '../lib/deploy/command.js'
+import { COMMON_OPTIONS, finish, WAIT_UNTIL_OPTION } from '../lib/deploy/command.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
 import { deploy } from '../lib/kit/deploy.js'
 import { REGISTRY_TIMEOUT_HELP } from '../lib/images/registry.js'
@@ -27,6 +27,7 @@ await runScript(withAwsEnv(
       force: { type: 'boolean', description: 'start a fresh deployment even of the revision that runs or is rolling out (as update-service --force-new-deployment)' },
       'rollback-on-failure': { type: 'boolean', description: 'when the deployment fails and ECS did not roll back, go back to the last revision that deployed successfully' },
       ...COMMON_OPTIONS,
+      ...WAIT_UNTIL_OPTION,
     },
     // The image is looked up where it was pushed: ECR, or the registry ECR_REGISTRY names.
     env: [...envHelp('IMAGE_TAG', 'ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'ECR_REGISTRY'), REGISTRY_TIMEOUT_HELP],
@@ -40,7 +41,7 @@ await runScript(withAwsEnv(
     const json = values.json === true
     const kit = await scriptKit(scriptOutput(json, { underJson: 'stderr' }))
     const { tag, timeout, interval } = values
-    const options = { tag, timeout, interval, force: values.force === true, wait: values['no-wait'] !== true, rollbackOnFailure: values['rollback-on-failure'] === true }
+    const options = { tag, timeout, interval, waitUntil: values['wait-until'], force: values.force === true, wait: values['no-wait'] !== true, rollbackOnFailure: values['rollback-on-failure'] === true }
     return finish((await deploy(kit, positionals[0], options)).document, json)
   },
 )

@@ -3,7 +3,7 @@
 // its own task definition, still PRIMARY, with every desired task running.
 import { runScript, withAwsEnv } from '../lib/core/boundary.js'
 import { envHelp } from '../lib/config/variables.js'
-import { COMMON_OPTIONS, finish } from '../lib/deploy/command.js'
+import { COMMON_OPTIONS, finish, WAIT_UNTIL_OPTION } from '../lib/deploy/command.js'
 import { scriptKit, scriptOutput } from '../lib/kit/script.js'
 import { wait } from '../lib/kit/deploy.js'
 
@@ -16,7 +16,7 @@ await runScript(withAwsEnv(
       'deployment records or its events), the verdict is that failure, with the revision the service now runs. ' +
       'Behind a target group, success also needs the new tasks healthy there.',
     positionals: [{ name: 'SERVICE', description: 'the service (default: the one in ECS_SERVICES)' }],
-    options: COMMON_OPTIONS,
+    options: { ...COMMON_OPTIONS, ...WAIT_UNTIL_OPTION },
     env: envHelp('ECS_SERVICES', 'ECS_CLUSTER', 'AWS_DEFAULT_REGION'),
     notes: ['Exit 0: the deployment succeeded. Exit 1: it failed, was rolled back, superseded, or the wait timed out.'],
   }),
@@ -24,6 +24,6 @@ await runScript(withAwsEnv(
     const json = values.json === true
     const kit = await scriptKit(scriptOutput(json, { underJson: 'stderr' }))
     const { timeout, interval } = values
-    return finish((await wait(kit, positionals[0], { timeout, interval })).document, json)
+    return finish((await wait(kit, positionals[0], { timeout, interval, waitUntil: values['wait-until'] })).document, json)
   },
 )

@@ -43,6 +43,13 @@ export interface RolloutContext {
   /** The service's target group and container port (its loadBalancers), when it has one. */
   targetGroupArn?: string
   targetPort?: number
+  /** ECS's service deployment records (ListServiceDeployments): this deployment's, the one before's, and their service revisions. */
+  serviceDeploymentArn: string
+  serviceRevisionArn: string
+  oldServiceDeploymentArn: string
+  oldServiceRevisionArn: string
+  /** Epoch seconds when a record first showed each state (finishedAt, rollback.startedAt). */
+  recordTimes?: Map<string, number>
 }
 
 /** A target's health as DescribeTargetHealth shows it (TargetHealth). */
@@ -80,11 +87,30 @@ export interface Frame {
   stall?: { count: number; ms: number }
   /** Behind a load balancer: the health of the new deployment's running tasks' targets at this frame. */
   targets?: TargetHealthJson
+  /** ECS's service deployment record of this deployment at this frame (a timeline with records answers ListServiceDeployments). */
+  record?: RecordState | ((c: RolloutContext) => RecordState)
+}
+
+/** A service deployment record's state at one frame: what DescribeServiceDeployments shows then. */
+export interface RecordState {
+  status: 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'STOPPED' | 'STOP_REQUESTED' | 'ROLLBACK_REQUESTED' | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED'
+  statusReason?: string
+  lifecycleStage?: string
+  /** The production traffic the new revision is given (blue/green, canary, linear). */
+  weight?: number
+  running?: number
+  pending?: number
+  /** The alarms' monitor: MONITORING, or TRIGGERED with the alarms that fired. */
+  alarms?: { status: 'DISABLED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'TRIGGERED'; triggered?: string[] }
+  circuitBreaker?: { status: 'DISABLED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'TRIGGERED'; failureCount: number }
+  rollbackReason?: string
 }
 
 export interface Timeline {
   name: string
   frames: Frame[]
+  /** With records: the deployment configuration its records show (its strategy, alarms, circuit breaker). */
+  deploymentConfiguration?: (c: RolloutContext) => Json
   /** What really happened to the deployment. */
   truth: 'success' | 'failure'
   /** The frame at which ECS first shows the outcome (the failure, or the completed rollout). */
@@ -287,6 +313,99 @@ export const TARGET = {
   badCode: { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [502]' },
 } satisfies Record<string, TargetHealthJson>
 
+
+// ---- service deployment records (ListServiceDeployments, DescribeServiceDeployments) ---------
+
+const alnum = (n: number, chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') =>
+  Array.from({ length: n }, () => chars[randomInt(chars.length)]).join('')
+const serviceBase = (c: { region: string; account: string; clusterArn: string; serviceName: string }, kind: string) =>
+  `arn:aws:ecs:${c.region}:${c.account}:${kind}/${c.clusterArn.split('/').pop()}/${c.serviceName}`
+/** A service deployment ARN as ECS writes it: service-deployment/CLUSTER/SERVICE/ID. */
+export const serviceDeploymentArn = (c: Parameters<typeof serviceBase>[0]) => `${serviceBase(c, 'service-deployment')}/${alnum(8, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}-${alnum(12)}`
+/** A service revision ARN: service-revision/CLUSTER/SERVICE/NUMBER. */
+export const serviceRevisionArn = (c: Parameters<typeof serviceBase>[0]) => `${serviceBase(c, 'service-revision')}/${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`
+
+const TERMINAL = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
+/** When a record first showed a state (epoch seconds), kept per deployment. */
+const firstSeen = (c: RolloutContext, key: string) => {
+  c.recordTimes ??= new Map()
+  if (!c.recordTimes.has(key)) c.recordTimes.set(key, Date.now() / 1000)
+  return c.recordTimes.get(key) as number
+}
+
+/** This deployment's record as DescribeServiceDeployments returns it (awsJson1_1: timestamps in epoch seconds). */
+export function serviceDeploymentJson(c: RolloutContext, state: RecordState, configuration: Json = {}): Json {
+  const desired = c.desiredCount
+  const rolledBack = state.status.startsWith('ROLLBACK_')
+  const alarmNames = (configuration.alarms as { alarmNames?: string[] } | undefined)?.alarmNames ?? []
+  return {
+    serviceDeploymentArn: c.serviceDeploymentArn,
+    serviceArn: serviceBase(c, 'service'),
+    clusterArn: c.clusterArn,
+    createdAt: c.t0,
+    ...(state.status !== 'PENDING' ? { startedAt: c.t0 + 0.4 } : {}),
+    ...(TERMINAL.has(state.status) ? { finishedAt: firstSeen(c, 'finished') } : {}),
+    ...(state.status === 'STOPPED' ? { stoppedAt: firstSeen(c, 'finished') } : {}),
+    updatedAt: Date.now() / 1000,
+    sourceServiceRevisions: c.oldTd
+      ? [{ arn: c.oldServiceRevisionArn, requestedTaskCount: desired, runningTaskCount: desired, pendingTaskCount: 0, requestedTestTrafficWeight: 0, requestedProductionTrafficWeight: 100 - (state.weight ?? 0) }]
+      : [],
+    targetServiceRevision: {
+      arn: c.serviceRevisionArn,
+      requestedTaskCount: rolledBack ? 0 : desired,
+      runningTaskCount: state.running ?? 0,
+      pendingTaskCount: state.pending ?? 0,
+      ...(state.weight !== undefined ? { requestedTestTrafficWeight: 100, requestedProductionTrafficWeight: state.weight } : {}),
+    },
+    status: state.status,
+    ...(state.statusReason ? { statusReason: state.statusReason } : {}),
+    ...(state.lifecycleStage ? { lifecycleStage: state.lifecycleStage } : {}),
+    deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, ...configuration },
+    ...(rolledBack ? { rollback: { reason: state.rollbackReason ?? state.statusReason ?? 'Service deployment rolled back.', startedAt: firstSeen(c, 'rollback'), serviceRevisionArn: c.oldServiceRevisionArn } } : {}),
+    ...(state.circuitBreaker ? { deploymentCircuitBreaker: { status: state.circuitBreaker?.status, failureCount: state.circuitBreaker?.failureCount, threshold: 3 } } : {}),
+    ...(state.alarms
+      ? { alarms: { status: state.alarms.status, alarmNames, ...(state.alarms.triggered ? { triggeredAlarmNames: state.alarms.triggered } : {}) } }
+      : {}),
+  }
+}
+
+/** The record of the deployment before (SUCCESSFUL, a day ago), as DescribeServiceDeployments returns it. */
+function previousDeploymentJson(c: RolloutContext): Json {
+  return {
+    serviceDeploymentArn: c.oldServiceDeploymentArn,
+    serviceArn: serviceBase(c, 'service'),
+    clusterArn: c.clusterArn,
+    createdAt: c.t0 - 86400,
+    startedAt: c.t0 - 86399.6,
+    finishedAt: c.t0 - 86000,
+    updatedAt: c.t0 - 86000,
+    sourceServiceRevisions: [],
+    targetServiceRevision: { arn: c.oldServiceRevisionArn, requestedTaskCount: c.desiredCount, runningTaskCount: c.desiredCount, pendingTaskCount: 0 },
+    status: 'SUCCESSFUL',
+    deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: true, rollback: true }, strategy: 'ROLLING' },
+  }
+}
+
+/** ListServiceDeployments' brief of a record. */
+const brief = (d: Json): Json => {
+  const { serviceDeploymentArn, serviceArn, clusterArn, startedAt, createdAt, finishedAt, status, statusReason } = d
+  return { serviceDeploymentArn, serviceArn, clusterArn, startedAt, createdAt, finishedAt, targetServiceRevisionArn: (d.targetServiceRevision as Json).arn, status, statusReason }
+}
+
+/** A service revision as DescribeServiceRevisions returns it. */
+function serviceRevisionJson(c: RolloutContext, arn: string, td: string, createdAt: number): Json {
+  return {
+    serviceRevisionArn: arn,
+    serviceArn: serviceBase(c, 'service'),
+    clusterArn: c.clusterArn,
+    taskDefinition: td,
+    launchType: 'FARGATE',
+    platformVersion: '1.4.0',
+    platformFamily: 'Linux',
+    createdAt,
+  }
+}
+
 // ---- the timelines --------------------------------------------------------------------------
 
 const crash = (c: RolloutContext, exitCode = 1, reason?: string) =>
@@ -318,15 +437,14 @@ function stoppingFrames(stops: Array<(c: RolloutContext) => TaskJson>, fields: (
 }
 
 /** The circuit breaker trips: our deployment FAILED, a rollback deployment of the old task definition PRIMARY. */
-function rollbackFrames(failedTasks: number): Frame[] {
-  const failed = (c: RolloutContext) =>
-    ours(c, { status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.', failedTasks, pendingCount: 0, desiredCount: 0 })
+function rollbackFrames(failedTasks: number, why = 'ECS deployment circuit breaker: tasks failed to start.'): Frame[] {
+  const failed = (c: RolloutContext) => ours(c, { status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: why, failedTasks, pendingCount: 0, desiredCount: 0 })
   // ECS creates the rollback deployment when the breaker trips, with its events.
   const tripped = (c: RolloutContext) => (c.rolledBackAt ??= Date.now() / 1000)
   const back = (c: RolloutContext, fields: Partial<DeploymentJson>) =>
     deployment(c, c.rollbackId, c.oldTd as string, {
       status: 'PRIMARY',
-      rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${c.oldId}.`,
+      rolloutStateReason: `${why.startsWith('ECS deployment circuit breaker') ? 'ECS deployment circuit breaker' : 'ECS deployment alarms'}: rolling back to deploymentId ${c.oldId}.`,
       createdAt: tripped(c),
       updatedAt: tripped(c),
       ...fields,
@@ -504,6 +622,117 @@ export const TIMELINES = {
   },
 } satisfies Record<string, Timeline>
 
+
+// ---- timelines with ECS's service deployment records ----------------------------------------
+
+/** The rollback alarms a service's deployments watch (the names lib/steps' alarms give). */
+export const rollbackAlarms = (c: { serviceName: string }) => [`cruddur-${c.serviceName}-5xx`, `cruddur-${c.serviceName}-unhealthy-hosts`, `cruddur-${c.serviceName}-running-tasks`]
+
+const withAlarms = (strategy: string, extra: Json = {}) => (c: RolloutContext): Json => ({
+  strategy,
+  ...extra,
+  deploymentCircuitBreaker: { enable: false, rollback: false },
+  alarms: { alarmNames: rollbackAlarms(c), enable: true, rollback: true },
+})
+
+const MONITORING = { status: 'MONITORING' } as const
+const shifting = (stage: string, weight: number | undefined, fields: Partial<RecordState> = {}): RecordState => ({
+  status: 'IN_PROGRESS',
+  lifecycleStage: stage,
+  weight,
+  running: 1,
+  alarms: MONITORING,
+  ...fields,
+})
+const rolloutRunning: Frame['deployments'] = (c) => [ours(c, { runningCount: c.desiredCount }), ...before(c)]
+
+/** The stages up to a traffic shift: the new revision scales up, takes the test traffic, then production traffic. */
+const upToShift = (weight: number): Frame[] => [
+  { ...starting, record: shifting('SCALE_UP', 0, { running: 0, pending: 1 }) },
+  { deployments: rolloutRunning, record: shifting('TEST_TRAFFIC_SHIFT', 0) },
+  { deployments: rolloutRunning, record: shifting('PRODUCTION_TRAFFIC_SHIFT', weight) },
+]
+
+/** An alarm fires during `stage`: ECS rolls back (the record says ROLLBACK_*, naming the alarm), then the old revision runs alone. */
+function alarmRollbackFrames(stage: string, weight: number, alarm: (c: { serviceName: string }) => string): Frame[] {
+  const back = rollbackFrames(0, 'ECS deployment alarms: a CloudWatch alarm was triggered.')
+  const record = (status: RecordState['status']) => (c: RolloutContext): RecordState => ({
+    status,
+    statusReason: `Service deployment rolled back because the CloudWatch alarm ${alarm(c)} was triggered.`,
+    lifecycleStage: stage,
+    weight: status === 'ROLLBACK_SUCCESSFUL' ? 0 : weight,
+    running: status === 'ROLLBACK_SUCCESSFUL' ? 0 : 1,
+    alarms: { status: 'TRIGGERED', triggered: [alarm(c)] },
+  })
+  return back.map((f, i) => ({ ...f, record: record(i === 0 ? 'ROLLBACK_IN_PROGRESS' : 'ROLLBACK_SUCCESSFUL') }))
+}
+
+const completedFrame = (stage: string): Frame => ({
+  ...cleanFrames[3],
+  record: { status: 'SUCCESSFUL', lifecycleStage: stage, weight: 100, running: 1, alarms: { status: 'MONITORING_COMPLETE' } },
+})
+
+export const RECORD_TIMELINES = {
+  canary: {
+    name: 'a canary (5 %) that completes (ECS records)',
+    truth: 'success',
+    shows: 7,
+    deploymentConfiguration: withAlarms('CANARY', { canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 3 }, bakeTimeInMinutes: 3 }),
+    frames: [
+      ...upToShift(5),
+      { deployments: rolloutRunning, record: shifting('BAKE_TIME', 5) },
+      { deployments: rolloutRunning, record: shifting('PRODUCTION_TRAFFIC_SHIFT', 100) },
+      { deployments: rolloutRunning, record: shifting('BAKE_TIME', 100) },
+      { ...cleanFrames[2], record: shifting('CLEAN_UP', 100) },
+      completedFrame('CLEAN_UP'),
+    ],
+  },
+
+  canaryAlarm: {
+    name: 'a canary rolled back by an alarm during its bake (ECS records)',
+    truth: 'failure',
+    shows: 4,
+    deploymentConfiguration: withAlarms('CANARY', { canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 3 }, bakeTimeInMinutes: 3 }),
+    frames: [...upToShift(5), { deployments: rolloutRunning, record: shifting('BAKE_TIME', 5) }, ...alarmRollbackFrames('BAKE_TIME', 5, (c) => `cruddur-${c.serviceName}-5xx`)],
+  },
+
+  blueGreenBake: {
+    name: 'a blue/green rolled back by an alarm in BAKE_TIME, its bake cut short (ECS records)',
+    truth: 'failure',
+    shows: 5,
+    deploymentConfiguration: withAlarms('BLUE_GREEN', { bakeTimeInMinutes: 5 }),
+    frames: [
+      ...upToShift(100),
+      { deployments: rolloutRunning, record: shifting('BAKE_TIME', 100) },
+      { deployments: rolloutRunning, record: shifting('BAKE_TIME', 100) },
+      ...alarmRollbackFrames('BAKE_TIME', 100, (c) => `cruddur-${c.serviceName}-unhealthy-hosts`),
+    ],
+  },
+
+  rollingBreaker: {
+    name: 'a rolling deployment rolled back by the circuit breaker (ECS records)',
+    truth: 'failure',
+    shows: 4,
+    deploymentConfiguration: () => ({ strategy: 'ROLLING', deploymentCircuitBreaker: { enable: true, rollback: true } }),
+    frames: [
+      { ...starting, record: { status: 'IN_PROGRESS', pending: 1, circuitBreaker: { status: 'MONITORING', failureCount: 0 } } },
+      ...stoppingFrames([(c) => crash(c, 1), (c) => crash(c, 137, 'OutOfMemoryError: Container killed due to memory usage'), (c) => crash(c, 2)]).map(
+        (f, i): Frame => ({ ...f, record: { status: 'IN_PROGRESS', pending: 1, circuitBreaker: { status: 'MONITORING', failureCount: i + 1 } } }),
+      ),
+      ...rollbackFrames(3).map(
+        (f, i): Frame => ({
+          ...f,
+          record: {
+            status: i === 0 ? 'ROLLBACK_IN_PROGRESS' : 'ROLLBACK_SUCCESSFUL',
+            statusReason: 'ECS deployment circuit breaker: tasks failed to start.',
+            circuitBreaker: { status: 'TRIGGERED', failureCount: 3 },
+          },
+        }),
+      ),
+    ],
+  },
+} satisfies Record<string, Timeline>
+
 export type TimelineName = keyof typeof TIMELINES
 
 // ---- the proxy ------------------------------------------------------------------------------
@@ -608,8 +837,18 @@ export async function startEcsTimeline(target: string, account = '123456789012')
       otherId: deploymentId(),
       t0: Date.now() / 1000,
       desiredCount: 1,
+      serviceDeploymentArn: '',
+      serviceRevisionArn: '',
+      oldServiceDeploymentArn: '',
+      oldServiceRevisionArn: '',
       ...fields,
     }
+    const named = { region, account, clusterArn: ctx.clusterArn, serviceName: fields.serviceName }
+    ctx.serviceDeploymentArn ||= serviceDeploymentArn(named)
+    ctx.serviceRevisionArn ||= serviceRevisionArn(named)
+    ctx.oldServiceDeploymentArn ||= serviceDeploymentArn(named)
+    ctx.oldServiceRevisionArn ||= serviceRevisionArn(named)
+    ctx.recordTimes = new Map()
     armedAt = performance.now()
     polls = 0
     appliedUpTo = -1
@@ -691,6 +930,20 @@ export async function startEcsTimeline(target: string, account = '123456789012')
     }
   }
 
+  /** A timeline with records answers ListServiceDeployments and DescribeServiceDeployments; the others leave them to moto. */
+  const keepsRecords = () => (ctx ? timeline : (queue[0] ?? timeline)).frames.some((f) => f.record)
+
+  /** This deployment's record at the frame shown (the last DescribeServices answer's, or the wall clock's). */
+  const currentRecord = (): Json | undefined => {
+    const c = ctx as RolloutContext
+    const index = everyMs !== undefined ? currentFrame() : Math.max(0, Math.min(polls - 1, timeline.frames.length - 1))
+    // A record shows the frame as much as DescribeServices does: when ECS first showed it counts from either.
+    for (let i = 0; i <= index; i++) if (!shownAt.has(i)) shownAt.set(i, performance.now())
+    const frame = [...timeline.frames.slice(0, index + 1)].reverse().find((f) => f.record)
+    const state = typeof frame?.record === 'function' ? frame.record(c) : frame?.record
+    return serviceDeploymentJson(c, state ?? { status: 'PENDING' }, timeline.deploymentConfiguration?.(c))
+  }
+
   const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
     const target = String(req.headers['x-amz-target'] ?? '')
     const action = target.split('.').pop() || new URLSearchParams(body.toString('utf8')).get('Action') || `${req.method} ${req.url}`
@@ -728,6 +981,50 @@ export async function startEcsTimeline(target: string, account = '123456789012')
         if (!res.destroyed) reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' })
         return
       }
+    }
+    // ECS's service deployment records, for a timeline that has them (else moto answers: HTTP 500, as for any operation it lacks).
+    if (isEcs && keepsRecords() && ['ListServiceDeployments', 'DescribeServiceDeployments', 'DescribeServiceRevisions'].includes(action)) {
+      call.scripted = true
+      if (!ctx) {
+        // Before the first deployment it scripts: ECS answers, with nothing it knows of.
+        reply(res, 200, action === 'ListServiceDeployments' ? { serviceDeployments: [] } : { [action === 'DescribeServiceRevisions' ? 'serviceRevisions' : 'serviceDeployments']: [], failures: [] })
+        return
+      }
+      const c = ctx
+      const ourRecord = timeline.frames.some((f) => f.record) ? currentRecord() : undefined
+      const records = [...(ourRecord ? [ourRecord] : []), ...(c.oldTd ? [previousDeploymentJson(c)] : [])]
+      if (action === 'ListServiceDeployments') {
+        const serviceName = String(input.service ?? '').split('/').pop()
+        const created = (input.createdAt ?? {}) as { after?: number; before?: number }
+        const statuses = Array.isArray(input.status) ? (input.status as string[]) : undefined
+        const listed = serviceName !== c.serviceName ? [] : records.filter(
+          (r) =>
+            (created.after === undefined || (r.createdAt as number) >= created.after) &&
+            (created.before === undefined || (r.createdAt as number) <= created.before) &&
+            (!statuses || statuses.includes(String(r.status))),
+        )
+        reply(res, 200, { serviceDeployments: listed.map(brief) })
+        return
+      }
+      if (action === 'DescribeServiceDeployments') {
+        const asked = (input.serviceDeploymentArns as string[] | undefined) ?? []
+        const found = asked.map((arn) => records.find((r) => r.serviceDeploymentArn === arn))
+        reply(res, 200, {
+          serviceDeployments: found.filter((r): r is Json => !!r),
+          failures: asked.filter((_, i) => !found[i]).map((arn) => ({ arn, reason: 'MISSING' })),
+        })
+        return
+      }
+      const asked = (input.serviceRevisionArns as string[] | undefined) ?? []
+      const revisions = new Map([
+        [c.serviceRevisionArn, serviceRevisionJson(c, c.serviceRevisionArn, c.newTd, c.t0)],
+        ...(c.oldTd ? ([[c.oldServiceRevisionArn, serviceRevisionJson(c, c.oldServiceRevisionArn, c.oldTd, c.t0 - 86400)]] as const) : []),
+      ])
+      reply(res, 200, {
+        serviceRevisions: asked.flatMap((arn) => revisions.get(arn) ?? []),
+        failures: asked.filter((arn) => !revisions.has(arn)).map((arn) => ({ arn, reason: 'MISSING' })),
+      })
+      return
     }
     if (!isEcs && action === 'DescribeTargetHealth' && ctx && scriptsTargets()) {
       const asked = new URLSearchParams(body.toString('utf8')).get('TargetGroupArn')

@@ -13,11 +13,22 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { markSucceeded } from './deploy.js'
 import { revisionName } from './verdict.js'
 import { elapsed, verdictLine, waitForDeployment, type FinalVerdict, type WaitResult } from './wait.js'
+import type { WaitUntil } from './records.js'
 
 export const COMMON_OPTIONS = {
   timeout: { type: 'string', placeholder: 'SECONDS', description: 'stop waiting after this long (default 900); the rollout itself goes on' },
   interval: { type: 'string', placeholder: 'SECONDS', description: 'poll ECS this often (default 5)' },
   json: { type: 'boolean', description: 'print one JSON document (progress goes to stderr)' },
+} as const
+
+/** deploy's and wait's --wait-until (after ecspresso's). */
+export const WAIT_UNTIL_OPTION = {
+  'wait-until': {
+    type: 'string',
+    placeholder: 'deployed|stage:STAGE',
+    description:
+      "deployed (default): wait for the verdict; stage:STAGE (e.g. stage:BAKE_TIME): exit 0 once ECS's service deployment record shows that lifecycle stage, the deployment going on (needs the records)",
+  },
 } as const
 
 /** The service a command acts on: the argument, else the only one in ECS_SERVICES. */
@@ -50,12 +61,17 @@ export interface DeployDocument {
   deploymentId?: string
   /** Whether this run started anything (a registration, a deployment, a creation). */
   changed: boolean
-  outcome: 'success' | 'failure' | 'unchanged' | 'not-waited'
+  /** reached: --wait-until stage:STAGE, the deployment got there and goes on. */
+  outcome: 'success' | 'failure' | 'unchanged' | 'not-waited' | 'reached'
   cause?: string
   reason: string
   stopped?: Array<{ reason: string; count: number }>
   /** --rollback-on-failure: where it went back to, and how that went. */
   rolledBack?: { taskDefinition: string; deploymentId: string } & Pick<DeployDocument, 'outcome' | 'cause' | 'reason'>
+  /** What judged: ECS's service deployment record, or DescribeServices (where the endpoint keeps no records). */
+  judgedBy?: 'records' | 'describe-services'
+  /** The lifecycle stages the deployment passed, with how long each took (from ECS's record). */
+  stages?: Array<{ label: string; seconds: number }>
   /** deploy: the public URL the service is behind (the front door), when it is routed and the URL is known. */
   url?: string
   seconds: number
@@ -133,6 +149,8 @@ export async function judge(
     out?: Printer
     /** To judge the new tasks' health in the service's target groups, when it has any. */
     elbv2?: ElasticLoadBalancingV2Client
+    until?: WaitUntil
+    followInProgress?: boolean
   },
 ): Promise<Judged> {
   const out = options.out ?? printer(options.json)
@@ -150,6 +168,8 @@ export async function judge(
     tasksSince: options.tasksSince,
     stream: out.stream,
     elbv2: options.elbv2,
+    until: options.until,
+    followInProgress: options.followInProgress,
   })
   if (result.verdict.kind === 'success') await markSucceeded(ecs, options.taskDefinition)
   return { result, verdict: result.verdict }
@@ -161,7 +181,7 @@ export function finish(document: DeployDocument, json: boolean): ExitCode {
   else {
     const time = `(${document.seconds.toFixed(1)}s)`
     if (document.outcome === 'success') ok(`[OK] ${document.command} ${document.service}: ${document.reason} ${colour.dim(time)}`)
-    else if (document.outcome === 'unchanged' || document.outcome === 'not-waited') say(`${document.command} ${document.service}: ${document.reason}`)
+    else if (document.outcome === 'unchanged' || document.outcome === 'not-waited' || document.outcome === 'reached') say(`${document.command} ${document.service}: ${document.reason}`)
     else bad(`[FAILED] ${document.command} ${document.service}: ${document.cause}: ${document.reason} ${colour.dim(time)}`)
     if (document.url) say(`${document.service} is behind ${document.url}`)
   }
@@ -170,7 +190,15 @@ export function finish(document: DeployDocument, json: boolean): ExitCode {
 
 /** The document's verdict fields from a final verdict. Pure. */
 export function outcomeOf(v: FinalVerdict): Pick<DeployDocument, 'outcome' | 'cause' | 'reason'> {
-  return v.kind === 'success' ? { outcome: 'success', reason: v.reason } : { outcome: 'failure', cause: v.cause, reason: v.reason }
+  if (v.kind === 'failure') return { outcome: 'failure', cause: v.cause, reason: v.reason }
+  return { outcome: v.kind === 'reached' ? 'reached' : 'success', reason: v.reason }
 }
+
+/** What a wait adds to the document: the path that judged and the stages seen. Pure. */
+export const judgedFields = (result: WaitResult): Pick<DeployDocument, 'judgedBy' | 'stages' | 'stopped'> => ({
+  judgedBy: result.judgedBy,
+  stopped: result.stopped,
+  ...(result.stages.length ? { stages: result.stages } : {}),
+})
 
 export { verdictLine }

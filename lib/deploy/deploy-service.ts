@@ -31,8 +31,8 @@ import {
   taggedSuccesses,
 } from './deploy.js'
 import { alreadyRunning, deploymentToJudge, revisionName, rollbackSeen, rolledBackVerdict } from './verdict.js'
-import { deploymentRecords } from './wait.js'
-import { describeService, judge, outcomeOf, serviceArgument, startDeployment, waitSettings, type DeployDocument, type Printer } from './command.js'
+import { deploymentRecords, describeServiceDeployment, judgedBy, parseWaitUntil, recordVerdict, refuseStageWithoutRecords } from './records.js'
+import { describeService, judge, judgedFields, outcomeOf, serviceArgument, startDeployment, waitSettings, type DeployDocument, type Printer } from './command.js'
 
 /** How long to wait for a verdict, and how often to ask: seconds (a number, or a flag's text). */
 export interface WaitOptions {
@@ -40,6 +40,8 @@ export interface WaitOptions {
   timeout?: number | string
   /** Poll ECS this often (default 5). */
   interval?: number | string
+  /** deployed (default) or stage:STAGE (a lifecycle stage of ECS's records): what the wait waits for. */
+  waitUntil?: string
 }
 
 export interface DeployOptions extends WaitOptions {
@@ -76,6 +78,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
   const declaration = serviceArgument(given, run, 'deploy')
   const name = declaration.name
   const settings = settingsOf(options)
+  const until = parseWaitUntil(options.waitUntil)
   const tag = options.tag ?? run.names.imageTag
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) throw new UsageError(`--tag must be an image tag (letters, digits, . _ -), got "${tag}"`)
   const force = options.force === true
@@ -96,6 +99,11 @@ export async function deployService(run: RunContext, given: string | undefined, 
   if (rendered.family !== name) throw new ConfigError(`${declaration.taskDefinitionFile}: "family" is ${JSON.stringify(rendered.family)}, expected "${name}"`)
   if (containersOf(rendered, declaration.repository).length === 0) {
     throw new ConfigError(`${declaration.taskDefinitionFile}: no container runs an image of the repository ${declaration.repository} (json/services.json)`)
+  }
+
+  // stage: needs ECS's records: refused before anything changes where the endpoint keeps none.
+  if (until.kind === 'stage' && options.wait !== false) {
+    refuseStageWithoutRecords(judgedBy(await deploymentRecords(ecs, run.names.cluster, name)), until)
   }
 
   type Started =
@@ -205,8 +213,8 @@ export async function deployService(run: RunContext, given: string | undefined, 
     return { ...doc, outcome: 'not-waited', reason: `deployment ${deploymentId} of ${revisionName(registration.arn)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
   const balancer = elbv2(run)
-  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out, elbv2: balancer })
-  Object.assign(doc, outcomeOf(verdict), { stopped: result.stopped })
+  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out, elbv2: balancer, until })
+  Object.assign(doc, outcomeOf(verdict), judgedFields(result))
 
   if (verdict.kind === 'failure' && options.rollbackOnFailure === true) {
     if (verdict.cause === 'rollback') {
@@ -247,6 +255,7 @@ export async function waitService(run: RunContext, given: string | undefined, op
   const name = serviceArgument(given, run, 'wait').name
   const json = false
   const settings = settingsOf(options)
+  const until = parseWaitUntil(options.waitUntil)
   const cluster = run.names.cluster
   const ecs = run.client(ECSClient, 'ECS')
   const service = await describeService(ecs, cluster, name)
@@ -260,8 +269,12 @@ export async function waitService(run: RunContext, given: string | undefined, op
   const back = rollbackSeen(service, records)
   if (back && back.failedId !== deployment.id) {
     // ECS rolled back and no longer lists the failed deployment: the PRIMARY one is the rollback, not a success.
-    const verdict = rolledBackVerdict(back, {})
-    return { ...base, taskDefinition: back.nowRuns, deploymentId: back.failedId, ...outcomeOf(verdict), seconds: secondsSince(t0) }
+    // Where the records said so, the newest one says why (the alarm, the circuit breaker).
+    const newest = back.seenIn === 'records' ? [...(records ?? [])].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0] : undefined
+    const record = newest?.serviceDeploymentArn ? await describeServiceDeployment(ecs, newest.serviceDeploymentArn) : undefined
+    const fromRecord = record ? recordVerdict(record) : undefined
+    const verdict = fromRecord?.kind === 'failure' ? fromRecord : rolledBackVerdict(back, {})
+    return { ...base, taskDefinition: back.nowRuns, deploymentId: back.failedId, ...outcomeOf(verdict), judgedBy: judgedBy(records), seconds: secondsSince(t0) }
   }
   out.line(`wait ${name}: deployment ${deployment.id} of ${revisionName(deployment.taskDefinition)} (${deployment.rolloutState ?? 'no rollout state'})`)
   const { result, verdict } = await judge(ecs, {
@@ -274,13 +287,15 @@ export async function waitService(run: RunContext, given: string | undefined, op
     since: deployment.createdAt,
     out,
     elbv2: elbv2(run),
+    until,
+    followInProgress: true,
   })
   return {
     ...base,
     taskDefinition: deployment.taskDefinition,
     deploymentId: deployment.id,
     ...outcomeOf(verdict),
-    stopped: result.stopped,
+    ...judgedFields(result),
     seconds: secondsSince(t0),
   }
 }
@@ -360,5 +375,5 @@ export async function rollbackService(run: RunContext, given: string | undefined
     return { ...base, outcome: 'not-waited', reason: `deployment ${started.deploymentId} of ${revisionName(target)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
   const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId: started.deploymentId, taskDefinition: base.taskDefinition, settings, json, out, elbv2: elbv2(run) })
-  return { ...base, ...outcomeOf(verdict), stopped: result.stopped, seconds: seconds() }
+  return { ...base, ...outcomeOf(verdict), ...judgedFields(result), seconds: seconds() }
 }

@@ -5,24 +5,33 @@
 // first verdict lib/deploy/verdict.ts gives, or at its own timeout. Transient failures are
 // first the SDK's retries' business; a poll that still fails after them (a timeout, a 5xx,
 // throttling) is reported and the wait goes on, within its own deadline.
-import {
-  DescribeServicesCommand,
-  DescribeTasksCommand,
-  ListServiceDeploymentsCommand,
-  ListTasksCommand,
-  type ECSClient,
-  type Service,
-  type ServiceDeploymentBrief,
-  type Task,
-} from '@aws-sdk/client-ecs'
-import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type ServiceDeployment, type Task } from '@aws-sdk/client-ecs'
+import { isTransientAwsError } from '../aws/clients.js'
 import { colour, secondsSince } from '../core/output.js'
 import { redact } from '../core/redact.js'
 import { DEFAULT_RULES, groupStopped, stopSignature, verdict, type Expected, type Rules, type Verdict } from './verdict.js'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { elbEventFailure, readTargets, serviceTargetGroups, targetVerdict, withTargets } from './target-health.js'
+import {
+  describeServiceDeployment,
+  findServiceDeployment,
+  judgedBy,
+  judgedByLine,
+  recordId,
+  refuseStageWithoutRecords,
+  StageLog,
+  stageLabel,
+  stageReached,
+  withRecord,
+  type JudgedBy,
+  type WaitUntil,
+} from './records.js'
 
-export type FinalVerdict = Exclude<Verdict, { kind: 'in-progress' }>
+export { deploymentRecords } from './records.js'
+
+/** --wait-until stage:STAGE: the deployment got there (and goes on). */
+export type Reached = { kind: 'reached'; stage: string; reason: string }
+export type FinalVerdict = Exclude<Verdict, { kind: 'in-progress' }> | Reached
 
 export interface WaitOptions {
   cluster: string
@@ -39,6 +48,10 @@ export interface WaitOptions {
   stream?: NodeJS.WriteStream
   /** Behind a load balancer (the service's loadBalancers), success also needs the new tasks healthy there (lib/deploy/target-health.ts). */
   elbv2?: ElasticLoadBalancingV2Client
+  /** deployed (default): wait for the verdict; stage: return once ECS's record shows that lifecycle stage. */
+  until?: WaitUntil
+  /** wait: follow the newest service deployment in progress (else the one running the expected task definition). */
+  followInProgress?: boolean
 }
 
 export interface WaitResult {
@@ -49,6 +62,10 @@ export interface WaitResult {
   stopped: Array<{ reason: string; count: number }>
   /** The last DescribeServices answer. */
   service: Service | undefined
+  /** Which path judged: ECS's service deployment record, or DescribeServices. */
+  judgedBy: JudgedBy
+  /** The lifecycle stages seen, each with how long it lasted (records only). */
+  stages: Array<{ label: string; seconds: number }>
 }
 
 /** Progress output: permanent lines, and one live line that a terminal rewrites in place. */
@@ -115,21 +132,8 @@ async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): P
   return tasks
 }
 
-/**
- * ECS's deployment records for the service (ListServiceDeployments, newest page), or undefined
- * where the API does not answer it: an emulator that does not implement it (moto answers HTTP
- * 500), a partition without it, a role not allowed it. Absent records are not a verdict.
- */
-export async function deploymentRecords(ecs: ECSClient, cluster: string, service: string): Promise<ServiceDeploymentBrief[] | undefined> {
-  try {
-    return (await ecs.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: 20 }))).serviceDeployments ?? []
-  } catch (error) {
-    const e = error as { name?: string; status?: number }
-    if (e?.name === 'NotAwsApiError' && (e.status === 500 || e.status === 501)) return undefined
-    if (awsErrorIs(error, /UnknownOperation|InvalidAction|NotImplemented|Unsupported|AccessDenied|UnrecognizedClient/)) return undefined
-    throw error
-  }
-}
+/** The failures ECS's record says more about (which alarm, the circuit breaker's count, why it stopped). */
+const RECORD_EXPLAINS: ReadonlySet<string> = new Set(['rollback', 'failed', 'stopped', 'gone'])
 
 /** Poll until the deployment's verdict, printing what happens. */
 export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): Promise<WaitResult> {
@@ -147,8 +151,19 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
   let lastVerdict: Verdict | undefined
   /** What the new tasks' targets were waiting on at the last poll (behind a load balancer). */
   let targetsLine = ''
+  /** Which path judges (decided by the first answer to ListServiceDeployments), and the record followed. */
+  let by: JudgedBy | undefined
+  let recordArn: string | undefined
+  let record: ServiceDeployment | undefined
+  const stages = new StageLog()
 
   const finish = (v: FinalVerdict): WaitResult => {
+    const current = stages.now
+    if (current && v.kind !== 'reached') {
+      const ms = performance.now() - current.since
+      progress.line(v.kind === 'success' ? `  ${colour.green('✓')} ${current.label} ${elapsed(ms)}` : `  ${colour.red('✗')} ${current.label} cut short after ${elapsed(ms)}`)
+    }
+    if (stages.passed.length > 0 || current) progress.line(`  stages: ${stages.summary(performance.now(), elapsed)}`)
     progress.done()
     return {
       verdict: v,
@@ -156,6 +171,8 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       polls,
       stopped: groupStopped([...stopped.values()]).map((g) => ({ reason: g.signature, count: g.count })),
       service: last,
+      judgedBy: by ?? 'describe-services',
+      stages: [...stages.passed, ...(current ? [{ label: current.label, ms: performance.now() - current.since }] : [])].map((p) => ({ label: p.label, seconds: Math.round(p.ms / 100) / 10 })),
     }
   }
 
@@ -191,6 +208,29 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       }
 
       let v = verdict({ service: found, stoppedTasks: [...stopped.values()] }, expected, rules)
+      // ECS's own record of this deployment, where the API keeps one: found once, described at every poll.
+      // (A failure DescribeServices already shows that a record cannot explain better, such as a
+      // desired count of 0 or an image that cannot be pulled, is final: the first look-up, which
+      // may cost an emulator's retried HTTP 500, does not delay it.)
+      const final = v.kind === 'failure' && !RECORD_EXPLAINS.has(v.cause)
+      if (by !== 'describe-services' && !recordArn && !(by === undefined && final)) {
+        const lookup = await findServiceDeployment(ecs, { cluster, service: name, since, taskDefinition: expected.taskDefinition, inProgress: options.followInProgress })
+        if (by === undefined) {
+          by = judgedBy(lookup.records)
+          progress.line(`  ${judgedByLine(by)}`)
+          refuseStageWithoutRecords(by, options.until)
+        }
+        recordArn = lookup.found
+        if (recordArn) progress.line(`  following service deployment ${recordId(recordArn)}`)
+      }
+      if (recordArn) {
+        record = await describeServiceDeployment(ecs, recordArn)
+        const label = record ? stageLabel(record) : undefined
+        const ended = stages.observe(label, performance.now())
+        if (ended) progress.line(`  ${colour.green('✓')} ${ended.label} ${elapsed(ended.ms)}`)
+      }
+
+      v = withRecord(v, record)
       // Behind a target group: the new tasks must be healthy there too (and ECS's "failed ELB health checks" event fails fast).
       const groups = serviceTargetGroups(found)
       targetsLine = ''
@@ -203,9 +243,18 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       }
       lastVerdict = v
       if (v.kind !== 'in-progress') return finish(v)
+      const until = options.until
+      if (until?.kind === 'stage' && record && stageReached(record.lifecycleStage, until.stage)) {
+        return finish({
+          kind: 'reached',
+          stage: until.stage,
+          reason: `service deployment ${recordId(recordArn)} reached ${until.stage} (now ${stageLabel(record)}); the deployment goes on: follow it with scripts/wait ${name}`,
+        })
+      }
       const time = elapsed(performance.now() - t0)
+      const stage = stages.now ? ` [${stages.now.label}]` : ''
       const counts = `${v.running}/${v.desired} running${v.pending ? `, ${v.pending} pending` : ''}${targetsLine}`
-      progress.live(`  ${colour.yellow('…')} ${v.phase}: ${counts} (${time})`, `${v.phase} ${counts}`)
+      progress.live(`  ${colour.yellow('…')} ${v.phase}${stage}: ${counts} (${time})`, `${v.phase}${stage} ${counts}`)
     } catch (error) {
       if (!isTransientAwsError(error)) {
         progress.done()
@@ -217,7 +266,9 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
     }
     if (performance.now() - t0 + intervalMs > timeoutMs) {
       const where =
-        lastVerdict?.kind === 'in-progress' ? `still ${lastVerdict.phase}, ${lastVerdict.running}/${lastVerdict.desired} running${targetsLine}` : 'no answer from ECS'
+        lastVerdict?.kind === 'in-progress'
+          ? `still ${lastVerdict.phase}${stages.now ? ` in ${stages.now.label}` : ''}, ${lastVerdict.running}/${lastVerdict.desired} running${targetsLine}`
+          : 'no answer from ECS'
       return finish({
         kind: 'failure',
         cause: 'timeout',
@@ -230,5 +281,5 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
 
 /** A verdict as one line. Pure. */
 export function verdictLine(v: FinalVerdict): string {
-  return v.kind === 'success' ? v.reason : `${v.cause}: ${v.reason}`
+  return v.kind === 'failure' ? `${v.cause}: ${v.reason}` : v.reason
 }

@@ -185,6 +185,15 @@ live('provision creates the three alarms with the declared thresholds on the fro
   assert.equal(proxy.mutations().filter((c) => c.service === 'monitoring' || c.service === 'ecs'), [])
 })
 
+live('provision --dry-run on an empty account plans the three alarms (after the target group the run would create) and changes nothing', async () => {
+  const r = await kit('provision', ['--dry-run'])
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /would create\s+cloudwatch alarm cruddur-backend-flask-5xx: targets' 5xx above 5 % of requests, 2 of 3 periods of 60 s \(after elbv2\/create-target-group backend-flask creates cruddur-backend-flask-tg\)/)
+  assert.match(r.stdout, /would create\s+cloudwatch alarm cruddur-backend-flask-tasks-below-desired/)
+  assert.equal(proxy.mutations(), [])
+  assert.equal((await alarms()).size, 0)
+})
+
 live('a changed threshold in the declaration updates that alarm ("updated", naming the field); --dry-run plans it and changes nothing', async () => {
   await provisionStack(motoUrl)
   const raw = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']

@@ -220,7 +220,9 @@ export function rollbackAlarmsStep(service: ServiceDeclaration): Step {
       if (service.frontDoor) {
         const found = await resolveFrontDoor(ctx)
         const tg = found.targetGroupArns?.[name]
-        if (found.loadBalancerArn && tg) front = { loadBalancer: loadBalancerDimension(found.loadBalancerArn), targetGroup: targetGroupDimension(tg) }
+        // A dry run's stand-ins (the load balancer or target group this run would create) are no ARNs yet.
+        const real = (arn: string | undefined) => arn !== undefined && arn.startsWith('arn:')
+        if (real(found.loadBalancerArn) && real(tg)) front = { loadBalancer: loadBalancerDimension(found.loadBalancerArn as string), targetGroup: targetGroupDimension(tg as string) }
         else if (!ctx.dryRun) throw new KitError(`the front door of ${name} (load balancer ${ctx.names.loadBalancer}, target group ${targetGroupName(name)}) is not there: ${runFirst(targetGroupStep(service))}`)
         else planNote = ` (after ${targetGroupStep(service).command ?? targetGroupStep(service).id} creates ${targetGroupName(name)})`
       }

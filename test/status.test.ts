@@ -152,16 +152,19 @@ live('an empty account: every resource missing, the service not created, exit 1'
   assert.match(r.stdout, /^monthly cost now: \$\d+\.\d\d/m)
 })
 
-live('after provision: all 27 resources ok (17 before the front door and auto scaling: the load balancer\'s group with 2 rules, the load balancer, the target group, the listener and its rule, a second rule on the services’ group, the scalable target and its policy), exit 0; reads only (no mutating call); --json has the documented shape', async () => {
+live('after provision: all 30 resources ok (17 before the front door, auto scaling and rollback alarms: the load balancer\'s group with 2 rules, the load balancer, the target group, a second rule on the services’ group, the listener and its rule, 3 alarms, the scalable target and its policy), exit 0; reads only (no mutating call); --json has the documented shape', async () => {
   await provision()
   const proxy = await startAwsProxy(motoUrl)
   try {
     const r = await status([], { AWS_ENDPOINT_URL: proxy.url })
     assert.is(r.code, 0, r.all)
-    assert.match(r.stdout, 'all 27 resources as provision would leave them')
+    assert.match(r.stdout, 'all 30 resources as provision would leave them')
     assert.not.match(r.stdout, /^ {2}[✗?]/m)
     assert.match(r.stdout, /backend-flask: ACTIVE, backend-flask:1, running 0 \/ pending \d+ \/ desired 1/)
     assert.match(r.stdout, '  tasks: none running')
+    // Each rollback alarm with its state (moto makes them OK).
+    assert.match(r.stdout, /^  ✓ alarm cruddur-backend-flask-5xx: OK$/m)
+    assert.match(r.stdout, /^  ✓ alarm cruddur-backend-flask-tasks-below-desired: OK$/m)
     assert.equal(proxy.mutations(), [])
     for (const secret of SECRETS) assert.not.ok(r.all.includes(secret), 'a secret leaked')
   } finally {
@@ -171,10 +174,10 @@ live('after provision: all 27 resources ok (17 before the front door and auto sc
   assert.is(json.code, 0, json.all)
   const doc = JSON.parse(json.stdout) as StatusDocument
   assert.is(doc.ok, true)
-  assert.is(doc.resources.length, 27)
-  assert.equal(doc.summary, { ok: 27, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 })
+  assert.is(doc.resources.length, 30)
+  assert.equal(doc.summary, { ok: 30, missing: 0, drifted: 0, error: 0, unchecked: 0, failed: 0 })
   assert.equal([...new Set(doc.resources.map((r) => r.kind))], [
-    'log group', 'ecs cluster', 'ecr repository', 'ssm parameter', 'iam role', 'iam inline policy', 'iam managed policy', 'task definition', 'security group', 'security group ingress', 'load balancer', 'target group', 'listener', 'listener rule', 'ecs service', 'scalable target', 'scaling policy',
+    'log group', 'ecs cluster', 'ecr repository', 'ssm parameter', 'iam role', 'iam inline policy', 'iam managed policy', 'task definition', 'security group', 'security group ingress', 'load balancer', 'target group', 'listener', 'listener rule', 'cloudwatch alarm', 'ecs service', 'scalable target', 'scaling policy',
   ])
   assert.is(doc.services[0].name, 'backend-flask')
   assert.match(doc.monthlyCost ?? '', /^monthly cost now: \$\d+\.\d\d/)
@@ -186,7 +189,7 @@ live('a deleted SSM parameter: missing, exit 1', async () => {
   const r = await status()
   assert.is(r.code, 1, r.all)
   assert.match(line(r.stdout, '/cruddur/backend-flask/ROLLBAR_ACCESS_TOKEN'), /✗ .*missing/)
-  assert.match(r.stdout, '1 missing, 26 ok')
+  assert.match(r.stdout, '1 missing, 29 ok')
 })
 
 live('a removed inline policy: missing, exit 1', async () => {
@@ -232,7 +235,7 @@ live('scan on push off, a changed trust, a String parameter, a task definition c
   assert.match(line(r.stdout, 'iam role CruddurServiceExecutionRole'), /✗ .*drifted: trust policy differed/)
   assert.match(line(r.stdout, '/cruddur/backend-flask/CONNECTION_URL'), /✗ .*drifted: SecureString from PROD_CONNECTION_URL \(was String\)/)
   assert.match(line(r.stdout, 'task definition backend-flask'), /✗ .*drifted: new revision after backend-flask:2, differs in/)
-  assert.match(r.stdout, '4 drifted, 23 ok')
+  assert.match(r.stdout, '4 drifted, 26 ok')
   assert.match(r.stdout, /backend-flask: ACTIVE, backend-flask:1 \(latest is backend-flask:2: not rolled out yet\)/)
 })
 
@@ -249,7 +252,7 @@ live("without the secrets' variables: parameters checked by name and SecureStrin
   const noPool = await status([], { AWS_COGNITO_USER_POOL_ID: undefined })
   assert.is(noPool.code, 1)
   assert.match(line(noPool.stdout, 'task definition backend-flask'), /\? .*unchecked: .*no value for \$\{AWS_COGNITO_USER_POOL_ID\}/)
-  assert.match(noPool.stdout, '1 unchecked, 25 ok')
+  assert.match(noPool.stdout, '1 unchecked, 28 ok')
 })
 
 live("the front door: the service's URL, and its target group with no targets registered (moto registers none); --json has urls and targetGroups", async () => {

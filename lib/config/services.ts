@@ -68,6 +68,32 @@ export interface ScalingDeclaration {
  */
 export const DEFAULT_SCALING: ScalingDeclaration = { min: 1, max: 2, cpuPercent: 60, scaleOutCooldownSeconds: 60, scaleInCooldownSeconds: 300 }
 
+/**
+ * The CloudWatch alarms that roll a deployment of a service back (deploymentConfiguration.alarms):
+ * behind the front door its target group's 5xx rate and unhealthy hosts; for every service its
+ * running tasks below desired (Container Insights' metrics). One period, evaluation window and
+ * datapoint count for all three: "M of N periods of P seconds".
+ */
+export interface RollbackAlarmsDeclaration {
+  /** The targets' 5xx answers as a percentage of the requests the load balancer sent them. */
+  target5xxPercent: number
+  /** Unhealthy targets (at least this many) in the service's target group. */
+  unhealthyHosts: number
+  /** Running tasks this many or more below the desired count. */
+  tasksBelowDesired: number
+  periodSeconds: number
+  evaluationPeriods: number
+  datapointsToAlarm: number
+}
+
+/**
+ * After Express Mode's canary alarm (4xx+5xx above 1 % for 2 datapoints in 3 minutes), with
+ * 5xx only (a scanner's 404s are not a bad deployment) at 5 % (a student stack serves few
+ * requests: one error in twenty is a signal, one in a hundred is noise); any unhealthy target;
+ * one task missing. 2 of 3 one-minute periods, so one bad minute (a task starting) rolls nothing back.
+ */
+export const DEFAULT_ROLLBACK_ALARMS: RollbackAlarmsDeclaration = { target5xxPercent: 5, unhealthyHosts: 1, tasksBelowDesired: 1, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 }
+
 export interface ServiceDeclaration {
   /** The ECS service, its task-definition family, its main container and its log stream prefix. */
   name: string
@@ -92,6 +118,8 @@ export interface ServiceDeclaration {
   buildArgs: Record<string, string>
   /** Undefined when the service opts out (`"scaling": false`): no scalable target, scale sets the desired count alone. */
   scaling?: ScalingDeclaration
+  /** Undefined when the service opts out (`"rollbackAlarms": false`): no alarms, none in its deploymentConfiguration. */
+  rollbackAlarms?: RollbackAlarmsDeclaration
   taskDefinitionFile: string
   serviceFile: string
 }
@@ -179,6 +207,39 @@ export function parseScaling(file: string, name: string, raw: unknown): ScalingD
   return { min, max, cpuPercent, ...(requestsPerTarget !== undefined ? { requestsPerTarget } : {}), scaleOutCooldownSeconds, scaleInCooldownSeconds }
 }
 
+/**
+ * A service's rollback alarms from its declaration: the defaults (DEFAULT_ROLLBACK_ALARMS) when
+ * absent, or undefined when it opts out (`"rollbackAlarms": false`). One ConfigError per bad
+ * field, naming it. Pure.
+ */
+export function parseRollbackAlarms(file: string, name: string, raw: unknown): RollbackAlarmsDeclaration | undefined {
+  const where = `${name}.rollbackAlarms`
+  if (raw === false) return undefined
+  if (raw === undefined || raw === true) return { ...DEFAULT_ROLLBACK_ALARMS }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(file, where, 'must be an object ({"target5xxPercent": 5, "unhealthyHosts": 1}) or false (no rollback alarms)')
+  const d = raw as Record<string, unknown>
+  const known = Object.keys(DEFAULT_ROLLBACK_ALARMS)
+  const unknown = Object.keys(d).find((k) => !known.includes(k))
+  if (unknown) fail(file, `${where}.${unknown}`, `is not a rollback alarm field (known: ${known.join(', ')})`)
+  const number = (key: keyof RollbackAlarmsDeclaration, low: number, high: number, what: string, whole = true): number => {
+    const value = d[key] ?? DEFAULT_ROLLBACK_ALARMS[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < low || value > high) return fail(file, `${where}.${key}`, `must be ${what}, got ${JSON.stringify(value)}`)
+    return value
+  }
+  const target5xxPercent = number('target5xxPercent', 0.01, 100, 'a percentage above 0, up to 100', false)
+  const unhealthyHosts = number('unhealthyHosts', 1, MAX_TASKS, `a whole number of targets from 1 to ${MAX_TASKS}`)
+  const tasksBelowDesired = number('tasksBelowDesired', 1, MAX_TASKS, `a whole number of tasks from 1 to ${MAX_TASKS}`)
+  // CloudWatch's periods: 10, 30 or a multiple of 60 seconds; ECS metrics come once a minute, so 60 and up.
+  const periodSeconds = number('periodSeconds', 60, 86400, 'a multiple of 60 seconds from 60 to 86400')
+  if (periodSeconds % 60 !== 0) fail(file, `${where}.periodSeconds`, `must be a multiple of 60 seconds, got ${periodSeconds}`)
+  const evaluationPeriods = number('evaluationPeriods', 1, 100, 'a whole number of periods from 1 to 100')
+  const datapointsToAlarm = number('datapointsToAlarm', 1, 100, 'a whole number of periods from 1 to 100')
+  if (datapointsToAlarm > evaluationPeriods) fail(file, `${where}.datapointsToAlarm`, `(${datapointsToAlarm}) must be at most evaluationPeriods (${evaluationPeriods})`)
+  // CloudWatch refuses an alarm looking at more than a day.
+  if (periodSeconds * evaluationPeriods > 86400) fail(file, `${where}.evaluationPeriods`, `× periodSeconds must be at most 86400 seconds (one day), got ${periodSeconds * evaluationPeriods}`)
+  return { target5xxPercent, unhealthyHosts, tasksBelowDesired, periodSeconds, evaluationPeriods, datapointsToAlarm }
+}
+
 /** Build arguments: an object of variable names to (template) strings. Pure. */
 function parseBuildArgs(file: string, name: string, raw: unknown): Record<string, string> {
   if (raw === undefined) return {}
@@ -231,6 +292,7 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
     const frontDoor = parseFrontDoor(file, name, d.frontDoor)
     const scaling = parseScaling(file, name, d.scaling)
     if (scaling?.requestsPerTarget !== undefined && !frontDoor) fail(file, `${name}.scaling.requestsPerTarget`, 'needs the service routed through the front door (a "frontDoor" route): drop it to scale on CPU')
+    const rollbackAlarms = parseRollbackAlarms(file, name, d.rollbackAlarms)
     const awsKeys = d.awsKeys === true
     const all = awsKeys ? [...AWS_KEY_PARAMETERS, ...parameters] : parameters
     const duplicate = all.find((p, i) => all.findIndex((q) => q.name === p.name) !== i)
@@ -247,6 +309,7 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       ...(frontDoor ? { frontDoor } : {}),
       buildArgs: parseBuildArgs(file, name, d.buildArgs),
       ...(scaling ? { scaling } : {}),
+      ...(rollbackAlarms ? { rollbackAlarms } : {}),
       taskDefinitionFile: taskDefinitionFileOf(name),
       serviceFile: serviceFileOf(name),
     }

@@ -5,6 +5,7 @@
 import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import type { ServiceDeclaration } from '../config/services.js'
 import type { StepContext } from '../steps/step.js'
+import { rollbackAlarmNames } from '../steps/rollback-alarms.js'
 
 /** A dry run's stand-in for a target group the run would create. */
 export const standInTargetGroupArn = (name: string): string => `(new target group ${name})`
@@ -23,7 +24,18 @@ export function withFrontDoor(wanted: CreateServiceCommandInput, service: Servic
   }
 }
 
+/**
+ * The request with the service's rollback alarms (lib/steps/rollback-alarms.ts) in its
+ * deploymentConfiguration: ECS rolls a deployment back when one of them is in ALARM during it.
+ * The file's other deployment settings are kept. A service opting out is returned as is. Pure.
+ */
+export function withRollbackAlarms(wanted: CreateServiceCommandInput, service: ServiceDeclaration): CreateServiceCommandInput {
+  const alarmNames = rollbackAlarmNames(service)
+  if (alarmNames.length === 0) return wanted
+  return { ...wanted, deploymentConfiguration: { ...wanted.deploymentConfiguration, alarms: { alarmNames, enable: true, rollback: true } } }
+}
+
 /** A service's wanted request in this run's context (the front door as ctx.discovered knows it: see resolveFrontDoor). */
 export function serviceRequest(ctx: Pick<StepContext, 'render' | 'discovered'>, service: ServiceDeclaration): CreateServiceCommandInput {
-  return withFrontDoor(ctx.render(service.serviceFile) as CreateServiceCommandInput, service, ctx.discovered.targetGroupArns?.[service.name])
+  return withRollbackAlarms(withFrontDoor(ctx.render(service.serviceFile) as CreateServiceCommandInput, service, ctx.discovered.targetGroupArns?.[service.name]), service)
 }

@@ -2,7 +2,7 @@
 import { EXIT } from '../core/errors.js'
 import { serviceNamed } from '../config/services.js'
 import { planCostLine } from '../cost/workload.js'
-import { countStates, formatInventory, statusReport, unhealthyTargets, type CostLine, type StatusDocument } from '../ops/inventory.js'
+import { alarmsInAlarm, countStates, formatInventory, statusReport, unhealthyTargets, type CostLine, type StatusDocument } from '../ops/inventory.js'
 import type { KitCore as Kit, Outcome } from './core.js'
 
 export type { StatusDocument }
@@ -34,6 +34,8 @@ function statusMessage(report: StatusDocument): string {
   if (failedChecks > 0) return checksLines(report).at(-1) as string
   const failing = report.services.filter((s) => s.failing).map((s) => s.name)
   if (failing.length) return `the rollout of ${failing.join(', ')} is failing: ./scripts/status shows why`
+  const alarming = report.services.flatMap((s) => alarmsInAlarm(s))
+  if (alarming.length) return `${alarming.length === 1 ? 'a rollback alarm is' : `${alarming.length} rollback alarms are`} in ALARM (ECS rolls a deployment back on it): ${alarming.join('; ')}`
   const unhealthy = report.services.flatMap((s) => unhealthyTargets(s))
   return unhealthy.length ? `the load balancer finds ${unhealthy.length === 1 ? 'a target' : `${unhealthy.length} targets`} unhealthy: ${unhealthy.join('; ')}` : statusSummary(report)
 }

@@ -31,6 +31,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
 import { serviceUrl } from '../front-door/routes.js'
 import { healthText, serviceTargetGroups, targetGroupNameOf } from '../deploy/target-health.js'
+import { cloudWatch, readAlarms, rollbackAlarmNames } from '../steps/rollback-alarms.js'
 
 /**
  * ok: as provision would leave it; missing: provision would create it; drifted: provision
@@ -233,6 +234,49 @@ export interface ServiceStatus {
   url?: string
   /** The target groups the service is attached to (its loadBalancers), each target's health (DescribeTargetHealth). */
   targetGroups?: TargetGroupStatus[]
+  /** Its rollback alarms that exist (lib/steps/rollback-alarms.ts), each with its state. */
+  alarms?: AlarmStatus[]
+}
+
+export interface AlarmStatus {
+  name: string
+  /** OK, ALARM or INSUFFICIENT_DATA. */
+  state: string
+  /** CloudWatch's reason, when the alarm is in ALARM. */
+  reason?: string
+}
+
+/** A service's alarms in ALARM, as "name: reason". Pure. */
+export function alarmsInAlarm(service: Pick<ServiceStatus, 'alarms'>): string[] {
+  return (service.alarms ?? []).filter((a) => a.state === 'ALARM').map((a) => `${a.name}${a.reason ? `: ${a.reason}` : ''}`)
+}
+
+/** The state of each service's rollback alarms that exist, by service name (one DescribeAlarms per 100 names). Reads only. */
+export async function alarmsStatus(run: RunContext, services: readonly string[]): Promise<Map<string, AlarmStatus[]>> {
+  const names = new Map(services.map((name) => [name, rollbackAlarmNames(serviceNamed(name))]))
+  const all = [...names.values()].flat()
+  const found = all.length ? await readAlarms(cloudWatch(run), all) : new Map()
+  const states = new Map<string, AlarmStatus[]>()
+  for (const [service, alarms] of names) {
+    states.set(
+      service,
+      alarms.flatMap((name) => {
+        const alarm = found.get(name)
+        if (!alarm) return []
+        const state = alarm.StateValue ?? 'INSUFFICIENT_DATA'
+        return [{ name, state, ...(state === 'ALARM' && alarm.StateReason ? { reason: alarm.StateReason } : {}) }]
+      }),
+    )
+  }
+  return states
+}
+
+/** A service's alarm lines: ✓ OK, ✗ ALARM (with its reason: ECS rolls a deployment back on it), ! INSUFFICIENT_DATA. Pure. */
+export function alarmLines(s: Pick<ServiceStatus, 'alarms'>): string[] {
+  return (s.alarms ?? []).map((a) => {
+    const mark = a.state === 'OK' ? '✓' : a.state === 'ALARM' ? '✗' : '!'
+    return `  ${mark} alarm ${a.name}: ${a.state}${a.reason ? `: ${a.reason}` : ''}`
+  })
 }
 
 export interface TargetStatus {
@@ -484,6 +528,7 @@ export function formatServices(services: readonly ServiceStatus[]): string[] {
     lines.push(`${s.name}: ${s.status}, ${s.taskDefinition}${behind}, running ${s.running} / pending ${s.pending} / desired ${s.desired}${failing}`)
     if (s.url) lines.push(`  url ${s.url}`)
     lines.push(...targetLines(s))
+    lines.push(...alarmLines(s))
     for (const d of s.deployments) {
       const rollout = d.rolloutState ? ` ${d.rolloutState}${d.rolloutStateReason ? ` (${d.rolloutStateReason})` : ''}` : ''
       lines.push(`  deployment ${d.status}${rollout}, ${d.taskDefinition}: running ${d.running} / pending ${d.pending} / desired ${d.desired}${d.failed ? `, ${d.failed} failed` : ''}`)
@@ -537,18 +582,22 @@ export function countStates(items: readonly Item[]): Record<ItemState, number> {
 /** Everything status reports. Reads only. */
 export async function statusReport(run: RunContext, options: { services?: readonly string[]; costLine?: CostLine } = {}): Promise<StatusDocument> {
   const services = options.services ?? run.services.map((s) => s.name)
-  const [resources, running, account, urls] = await Promise.all([
+  const [resources, running, account, urls, alarms] = await Promise.all([
     inventory(run, { services: options.services }),
     servicesStatus(run, services),
     run.account(),
     serviceUrlsOf(run, services),
+    alarmsStatus(run, services),
   ])
-  const live = running.map((s) => (urls[s.name] ? { ...s, url: urls[s.name] } : s))
+  const live = running.map((s) => {
+    const withUrl = urls[s.name] ? { ...s, url: urls[s.name] } : s
+    return alarms.get(s.name)?.length ? { ...withUrl, alarms: alarms.get(s.name) } : withUrl
+  })
   // What verify and audit would fail on, once every resource is there to check (until then, provision comes first).
   const complete = resources.every((r) => r.state !== 'missing' && r.state !== 'error')
   const checks = complete ? await checkItems(run, { services: options.services }) : []
   const monthlyCost = options.costLine ? ((await options.costLine(run)) ?? null) : null
   const summary = countStates(resources)
-  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing && unhealthyTargets(s).length === 0)
+  const ok = resources.every((r) => r.state === 'ok') && checks.every((c) => c.state === 'ok') && live.every((s) => !s.failing && unhealthyTargets(s).length === 0 && alarmsInAlarm(s).length === 0)
   return { ok, region: run.region, account, resources, summary, checks, checked: complete, services: live, monthlyCost, urls }
 }

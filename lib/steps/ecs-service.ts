@@ -35,6 +35,7 @@ import { targetGroupStep } from './target-group.js'
 import { targetGroupName } from '../config/names.js'
 import { resolveFrontDoor } from '../front-door/lookup.js'
 import { serviceRequest, standInTargetGroupArn, withFrontDoor } from '../front-door/service-request.js'
+import { rollbackAlarmsStep } from './rollback-alarms.js'
 
 /** The family of a task definition given as a family, family:revision or ARN. Pure. */
 export function familyOf(taskDefinition: string): string {
@@ -75,6 +76,25 @@ export function frontDoorDrift(wanted: CreateServiceCommandInput, actual: Servic
     drift.push(`health-check grace period ${grace} s → ${wanted.healthCheckGracePeriodSeconds} s`)
   }
   return drift
+}
+
+/** deploymentConfiguration.alarms as comparable text: the names sorted, enable and rollback. Pure. */
+function alarmsText(alarms: { alarmNames?: string[]; enable?: boolean; rollback?: boolean } | undefined): string {
+  if (!alarms?.enable || !alarms.alarmNames?.length) return 'none'
+  return `${[...alarms.alarmNames].sort().join(',')} (rollback ${onOff(alarms.rollback)})`
+}
+
+/**
+ * What the rollback alarms would change on an existing service (UpdateService's
+ * deploymentConfiguration.alarms), one phrase; empty when it is as wanted. Compared only when
+ * the answer carries a deploymentConfiguration: AWS always returns it; moto's CreateService
+ * drops it (its UpdateService keeps it). Pure.
+ */
+export function rollbackAlarmsDrift(wanted: CreateServiceCommandInput, actual: Service): string[] {
+  const want = wanted.deploymentConfiguration?.alarms
+  if (!want || !actual.deploymentConfiguration) return []
+  const have = alarmsText(actual.deploymentConfiguration.alarms)
+  return have === alarmsText(want) ? [] : [`rollback alarms ${have} → ${alarmsText(want)}`]
 }
 
 /**
@@ -222,7 +242,14 @@ export function serviceStep(service: ServiceDeclaration): Step {
     title: `ECS service ${name}`,
     // A routed service waits for the listeners too: ECS refuses a target group that no load
     // balancer forwards to yet ("does not have an associated load balancer").
-    needs: [clusterStep, registerStep, securityGroupStep, ...(service.frontDoor ? [targetGroupStep(service), listenersStep([service])] : [])],
+    // Its deploymentConfiguration names its rollback alarms: they are made first.
+    needs: [
+      clusterStep,
+      registerStep,
+      securityGroupStep,
+      ...(service.frontDoor ? [targetGroupStep(service), listenersStep([service])] : []),
+      ...(service.rollbackAlarms ? [rollbackAlarmsStep(service)] : []),
+    ],
     validate: ({ env }) => checkServiceFile(service, env),
     async run(ctx) {
       const problems = checkServiceFile(service, ctx.env)
@@ -267,6 +294,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
       }
       if (existing?.status === 'ACTIVE') {
         const toFrontDoor = frontDoorDrift(wanted, existing)
+        const toAlarms = rollbackAlarmsDrift(wanted, existing)
         // What the update below fixes is not drift left as is.
         const drift = serviceDrift(wanted, toFrontDoor.length ? { ...existing, loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: undefined } : existing)
         const unchanged = change(
@@ -283,13 +311,20 @@ export function serviceStep(service: ServiceDeclaration): Step {
         }
         const behind = olderRevision(existing.taskDefinition, await latestRevision(ecs, name, ctx.discovered.taskDefinitionArns?.[name]))
         if (behind) unchanged.warning = `${behind}: roll it out with ./scripts/deploy ${name}`
-        if (toFrontDoor.length === 0) return [unchanged]
+        if (toFrontDoor.length === 0 && toAlarms.length === 0) return [unchanged]
         const left = drift.length ? `; drifted from ${file} (left as is): ${drift.join('; ')}` : ''
-        const updated = change('updated', `in cluster ${cluster}: ${toFrontDoor.join('; ')} (UpdateService, health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s; a new deployment follows)${[...notes].map((n) => `; ${n}`).join('')}${left}`)
+        const how = toFrontDoor.length ? `UpdateService, health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s; a new deployment follows` : 'UpdateService'
+        const updated = change('updated', `in cluster ${cluster}: ${[...toFrontDoor, ...toAlarms].join('; ')} (${how})${[...notes].map((n) => `; ${n}`).join('')}${left}`)
         if (unchanged.warning) updated.warning = unchanged.warning
         if (ctx.dryRun) return [updated]
         await ecs.send(
-          new UpdateServiceCommand({ cluster, service: name, loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: wanted.healthCheckGracePeriodSeconds }),
+          new UpdateServiceCommand({
+            cluster,
+            service: name,
+            ...(toFrontDoor.length ? { loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: wanted.healthCheckGracePeriodSeconds } : {}),
+            // The whole of it: UpdateService replaces deploymentConfiguration, circuit breaker included.
+            ...(toAlarms.length ? { deploymentConfiguration: wanted.deploymentConfiguration } : {}),
+          }),
         )
         return [updated]
       }

@@ -18,6 +18,7 @@ import { logGroupStep } from './log-group.js'
 import { securityGroupStep } from './security-group.js'
 import { ssmParametersStep } from './ssm-parameters.js'
 import { targetGroupStep } from './target-group.js'
+import { rollbackAlarmsStep } from './rollback-alarms.js'
 import { taskDefinitionStep } from './task-definition.js'
 
 /** The front door's steps for the routed services among these (none when none is routed). */
@@ -37,6 +38,7 @@ export function allSteps(services: readonly ServiceDeclaration[]): Step[] {
     ...services.map(taskDefinitionStep),
     securityGroupStep,
     ...frontDoorSteps(services),
+    ...services.filter((s) => s.rollbackAlarms).map(rollbackAlarmsStep),
     ...services.map(serviceStep),
     ...services.filter((s) => s.scaling).map(autoScalingStep),
   ]

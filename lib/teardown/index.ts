@@ -14,6 +14,7 @@ import { deleteClusterStep, deleteServiceStep, deregisterTaskDefinitionStep } fr
 import { deleteRolesStep } from './iam-roles.js'
 import { deleteLogGroupStep } from './log-group.js'
 import { deregisterScalableTargetStep } from './auto-scaling.js'
+import { deleteRollbackAlarmsStep } from './alarms.js'
 import type { TeardownOptions, TeardownStep } from './options.js'
 import { deleteCertificateStep, deleteDnsRecordsStep, deleteListenersStep, deleteLoadBalancerStep, deleteTargetGroupStep } from './front-door.js'
 import { deleteNamespaceStep } from './namespace.js'
@@ -56,6 +57,7 @@ export function teardownSteps(names: Pick<KitNames, 'services'>, options: Teardo
   const ownTargetGroup = (name: string): Step[] => (targetGroups.has(name) ? [targetGroups.get(name) as Step] : [])
   const steps: TeardownStep[] = [
     ...services.map(deregisterScalableTargetStep),
+    ...services.map(deleteRollbackAlarmsStep),
     ...services.map((name) => deleteServiceStep(name, options, [cluster, taskDefinitions.get(name) as Step, securityGroup, ...ownTargetGroup(name)])),
     dnsRecords,
     listeners,

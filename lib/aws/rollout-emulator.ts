@@ -626,7 +626,7 @@ export const TIMELINES = {
 // ---- timelines with ECS's service deployment records ----------------------------------------
 
 /** The rollback alarms a service's deployments watch (the names lib/steps' alarms give). */
-export const rollbackAlarms = (c: { serviceName: string }) => [`cruddur-${c.serviceName}-5xx`, `cruddur-${c.serviceName}-unhealthy-hosts`, `cruddur-${c.serviceName}-running-tasks`]
+export const rollbackAlarms = (c: { serviceName: string }) => [`cruddur-${c.serviceName}-5xx`, `cruddur-${c.serviceName}-unhealthy-hosts`, `cruddur-${c.serviceName}-tasks-below-desired`]
 
 const withAlarms = (strategy: string, extra: Json = {}) => (c: RolloutContext): Json => ({
   strategy,

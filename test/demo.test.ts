@@ -135,8 +135,8 @@ demo('scripts/status: exit 1 listing what is missing, before the demo and after 
   const doc = JSON.parse(after.stdout) as StatusDocument
   assert.is(doc.ok, false)
   // Every resource provision makes, each missing: the guide's 20, the front door's 10 (its group and 2 rules, 2 more rules on
-  // the services' group, the load balancer, 2 target groups, the listener and its rule), auto scaling's 4.
-  assert.is(doc.resources.length, 34)
+  // the services' group, the load balancer, 2 target groups, the listener and its rule), auto scaling's 4, the rollback alarms' 6.
+  assert.is(doc.resources.length, 40)
   assert.equal(doc.resources.filter((item) => item.state !== 'missing').map((item) => `${item.kind} ${item.name}: ${item.state}`), [])
 })
 

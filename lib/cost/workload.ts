@@ -204,7 +204,11 @@ export type PlanEffect =
  * `monthly cost: $0.00 → $13.06 (+$13.06)`; for 'current', `monthly cost now: $13.06 (ARM64 would save $1.80)`.
  * Read-only. Never throws: the line says why when there is no figure.
  */
-export async function planCostLine(run: RunContext, effect: PlanEffect, options: { counts?: Readonly<Record<string, number>> } = {}): Promise<string> {
+export async function planCostLine(
+  run: RunContext,
+  effect: PlanEffect,
+  options: { counts?: Readonly<Record<string, number>>; /** teardown: its plan keeps the load balancer (shared). */ keepsLoadBalancer?: boolean } = {},
+): Promise<string> {
   try {
     const [{ counts, publicIp }, imageGb, front] = await Promise.all([deployedServices(run), deployedImageGb(run), deployedLoadBalancer(run)])
     // The load balancer bills from when it exists, whatever the tasks do (a pause keeps it).
@@ -216,8 +220,8 @@ export async function planCostLine(run: RunContext, effect: PlanEffect, options:
     }
     const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
     if (effect === 'teardown') {
-      // A partial teardown (ECS_SERVICES) keeps the load balancer while a routed service outside it exists.
-      const kept = front.albs > 0 && routedServices(declaredServices()).some((s) => !run.names.services.includes(s.name))
+      // A partial teardown (ECS_SERVICES) keeps the load balancer while another routed service uses it.
+      const kept = front.albs > 0 && options.keepsLoadBalancer === true
       return formatCostLine(now, kept ? await monthlyEstimate(run, { counts: zero, imageGb, assumptions: lb }) : 0)
     }
     const after = await monthlyEstimate(run, {

@@ -10,6 +10,7 @@ import { declaredServices, serviceNamed } from '../config/services.js'
 import { formatReport, formatSummary, fullSummary, runSteps, summarize, type StepReport } from '../steps/engine.js'
 import { stepContext, type StepContext } from '../steps/step.js'
 import { dataStepIds, DEFAULT_TEARDOWN, teardownSteps, type TeardownOptions } from './index.js'
+import { TEARDOWN_IDS, type TeardownChange } from './options.js'
 import { leftFrom, TEARDOWN_OUTCOMES, type LeftItem, type TeardownDocument } from './report.js'
 
 export interface TeardownRequest {
@@ -93,7 +94,8 @@ async function teardownLocked(run: RunContext, request: TeardownRequest, io: Tea
   const planSummary = fullSummary(summarize(plan))
   say(formatSummary(planSummary, true, TEARDOWN_OUTCOMES))
   // What it saves a month: priced from what runs before anything is deleted.
-  const monthlyCost = await planCostLine(run, 'teardown')
+  const keepsLoadBalancer = plan.some((r) => r.id === TEARDOWN_IDS.loadBalancer && r.changes.some((c) => (c as TeardownChange).kept !== undefined))
+  const monthlyCost = await planCostLine(run, 'teardown', { keepsLoadBalancer })
   say(monthlyCost)
   if (planSummary.failed > 0 && !dryRun) throw new CheckFailed('the plan could not be made (see above): nothing was changed')
 

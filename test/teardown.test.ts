@@ -186,7 +186,7 @@ async function whatExists() {
   }
 }
 
-// The stack provision makes for the backend alone, front door and auto scaling included (15 to
+// The stack provision makes for the backend alone, front door, auto scaling and rollback alarms included (18 to
 // delete); moto's ECS makes no Service Connect namespace in Cloud Map, so that one is reported
 // already gone, the 1 unchanged of these plans (test/teardown-front-door.test.ts makes one).
 const NOTHING_BUT_DATA = { service: undefined, cluster: undefined, revisions: [], roles: [], securityGroups: 0, logGroups: 0 }
@@ -241,12 +241,12 @@ test('on a terminal it asks: no changes nothing (exit 1), yes tears down', async
   proxy.reset()
   const no = await onTerminal('n\n')
   assert.is(no.code, 1, no.out)
-  assert.match(no.out, /Delete the 15 resources above\? \[y\/N\]/)
+  assert.match(no.out, /Delete the 18 resources above\? \[y\/N\]/)
   assert.match(no.out, /teardown cancelled: nothing was changed/)
   assert.equal(proxy.mutations(), [])
   const yes = await onTerminal('y\n')
   assert.is(yes.code, 0, yes.out)
-  assert.match(yes.out, /15 deleted, 1 unchanged/)
+  assert.match(yes.out, /18 deleted, 1 unchanged/)
   assert.is((await whatExists()).service, undefined)
 })
 
@@ -274,7 +274,7 @@ test('--dry-run prints the plan in reverse dependency order and changes nothing'
   assert.match(r.stdout, /would delete ecs service backend-flask: in cluster cruddur: desired 1 → 0, delete, wait until INACTIVE/)
   assert.match(r.stdout, /would delete task definition backend-flask: revisions 1, 2 deregistered, revisions 1, 2 deleted/)
   assert.match(r.stdout, /would delete iam managed policy AWSXRayDaemonWriteAccess: detached from CruddurTaskRole/)
-  assert.match(r.stdout, /^plan: 15 to delete, 1 unchanged$/m)
+  assert.match(r.stdout, /^plan: 18 to delete, 1 unchanged$/m)
   assert.match(r.stdout, /Would be left:\n\s+ecr repository backend-flask \(with 0 images\): data, kept/)
   // The service's line comes before the cluster's and the task definition's; the task definition before the roles and the log group.
   const at = (text: string) => r.stdout.indexOf(text)
@@ -290,8 +290,8 @@ test('--yes deletes everything but the data, lists what it leaves; a second run 
   proxy.reset()
   const r = await teardown(['--yes'])
   assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, /^plan: 15 to delete, 1 unchanged$/m)
-  assert.match(r.stdout, /^15 deleted, 1 unchanged \(/m)
+  assert.match(r.stdout, /^plan: 18 to delete, 1 unchanged$/m)
+  assert.match(r.stdout, /^18 deleted, 1 unchanged \(/m)
   assert.match(r.stdout, /deleted\s+ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after/)
   assert.match(r.stdout, /Left in place:\n/)
   assert.match(r.stdout, /ecr repository backend-flask \(with 0 images\): data, kept: \.\/scripts\/teardown --all deletes it/)
@@ -342,8 +342,8 @@ test('--json is one document: the plan, the steps, the summary and what is left'
   const r = await teardown(['--yes', '--json'])
   assert.is(r.code, 0, r.all)
   const doc = JSON.parse(r.stdout) as TeardownDocument
-  assert.is(doc.planSummary.deleted, 15)
-  assert.is(doc.summary.deleted, 15)
+  assert.is(doc.planSummary.deleted, 18)
+  assert.is(doc.summary.deleted, 18)
   assert.is(doc.summary.failed, 0)
   assert.ok(doc.steps.some((s: { id: string; changes: Array<{ outcome: string }> }) => s.id === 'ecs/delete-cluster' && s.changes[0]?.outcome === 'deleted'))
   assert.ok(doc.left.length > 0 && doc.left.every((item) => item.why === 'data'))
@@ -416,8 +416,8 @@ test('a teardown of one service deletes what is its alone and keeps what the oth
   for (const shared of ['ecs cluster cruddur', 'security group crud-srv-sg', 'iam role CruddurServiceExecutionRole', 'iam role CruddurTaskRole', 'log group /cruddur/fargate-cluster']) {
     assert.match(front.stdout, new RegExp(`unchanged\\s+${shared.replace(/\//g, '\\/')}: kept: shared with backend-flask \\(ACTIVE\\), not in ECS_SERVICES`), shared)
   }
-  // Its scalable target, service, task definition, target group and its listener's default route.
-  assert.match(front.stdout, /^plan: 5 to delete, /m)
+  // Its scalable target, 3 alarms, service, task definition, target group and its listener's default route.
+  assert.match(front.stdout, /^plan: 8 to delete, /m)
   // The load balancer stays for the backend: the month does not drop to nothing.
   assert.match(front.stdout, /^monthly cost: \$\d+\.\d\d → \$(?!0\.00)\d+\.\d\d \(-\$/m)
   const after = await bothServices()

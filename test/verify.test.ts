@@ -16,7 +16,15 @@ import { execCheck, parseManifest, platformCheck, portsCheck } from '../lib/veri
 import { certificateCheck, certificateCovers, healthPathCheck, targetGroupCheck, type RoutedServiceFacts } from '../lib/verify/front-door-checks.js'
 import { ACMClient, DescribeCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm'
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
-import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteListenerCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { targetGroupName } from '../lib/config/names.js'
 import { declaredServices } from '../lib/config/services.js'
 import { elbv2, findTargetGroups } from '../lib/front-door/lookup.js'
@@ -420,9 +428,18 @@ live("exec on in the service file, the task role's ssmmessages policy removed: o
   assert.match(r.stdout, 'ssmmessages:CreateControlChannel on * (not granted)')
 })
 
+/** Delete a target group provision made: its load balancer's listeners forward to it, so they go first (ELB refuses otherwise). */
+async function deleteTargetGroup(arn: string): Promise<void> {
+  const lb = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]
+  for (const listener of (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }))).Listeners ?? []) {
+    await elb.send(new DeleteListenerCommand({ ListenerArn: listener.ListenerArn }))
+  }
+  await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))
+}
+
 live('the target group gone: only "target group" fails, the health path is not compared', async () => {
   const group = (await findTargetGroups(elb, ['cruddur-backend-flask-tg'])).get('cruddur-backend-flask-tg')!
-  await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: group.TargetGroupArn }))
+  await deleteTargetGroup(group.TargetGroupArn!)
   const r = await verify()
   assert.is(r.code, 1, r.all)
   assert.equal(failing(r.stdout), ['target group'])
@@ -432,7 +449,7 @@ live('the target group gone: only "target group" fails, the health path is not c
 
 live('a target group on port 80 that checks /: "target group" and "health check path" fail, each with its fix', async () => {
   const group = (await findTargetGroups(elb, ['cruddur-backend-flask-tg'])).get('cruddur-backend-flask-tg')!
-  await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: group.TargetGroupArn }))
+  await deleteTargetGroup(group.TargetGroupArn!)
   await elb.send(new CreateTargetGroupCommand({ Name: 'cruddur-backend-flask-tg', Protocol: 'HTTP', Port: 80, TargetType: 'ip', VpcId: group.VpcId, HealthCheckPath: '/' }))
   const r = await verify()
   assert.is(r.code, 1, r.all)

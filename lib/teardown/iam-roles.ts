@@ -56,7 +56,7 @@ async function deleteRole(iam: IAMClient, ctx: StepContext, role: string): Promi
 export function deleteRolesStep(): TeardownStep {
   return {
     id: TEARDOWN_IDS.roles,
-    title: 'delete the IAM execution and task roles (and ECS\'s traffic-shift role)',
+    title: 'delete the IAM execution and task roles',
     needs: [],
     // Every service uses it: kept while another declared service exists (lib/teardown/shared.ts).
     shared: true,

@@ -5,10 +5,7 @@
 import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import type { ServiceDeclaration } from '../config/services.js'
 import type { StepContext } from '../steps/step.js'
-import { paginateDescribeListeners, paginateDescribeRules } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { roleArn } from '../aws/arns.js'
-import { alternateTargetGroupName } from '../config/names.js'
-import { elbv2, findLoadBalancer, findTargetGroups } from './lookup.js'
 import { TRAFFIC_SHIFT_ROLE } from '../steps/iam-roles.js'
 
 /** A dry run's stand-in for a listener rule the run would create. */
@@ -88,41 +85,3 @@ export function trafficShiftResources(ctx: Pick<StepContext, 'discovered' | 'acc
   }
 }
 
-/** Record the alternate target groups of these services that exist (by name), where no step of this run has. */
-export async function resolveAlternateTargetGroups(ctx: Pick<StepContext, 'client' | 'discovered'>, services: readonly ServiceDeclaration[]): Promise<void> {
-  const missing = services.filter((s) => shiftsThroughFrontDoor(s) && !ctx.discovered.alternateTargetGroupArns?.[s.name])
-  if (missing.length === 0) return
-  const groups = await findTargetGroups(elbv2(ctx), missing.map((s) => alternateTargetGroupName(s.name)))
-  for (const service of missing) {
-    const arn = groups.get(alternateTargetGroupName(service.name))?.TargetGroupArn
-    if (arn) ctx.discovered.alternateTargetGroupArns = { ...ctx.discovered.alternateTargetGroupArns, [service.name]: arn }
-  }
-}
-
-/**
- * Record the production listener rule of these services (the rule of the kit's load balancer that
- * forwards to both the service's target group and its alternate), where no step of this run has.
- */
-export async function resolveProductionRules(ctx: Pick<StepContext, 'client' | 'discovered' | 'names'>, services: readonly ServiceDeclaration[]): Promise<void> {
-  const missing = services.filter((s) => shiftsThroughFrontDoor(s) && !ctx.discovered.productionRuleArns?.[s.name])
-  if (missing.length === 0) return
-  await resolveAlternateTargetGroups(ctx, missing)
-  const client = elbv2(ctx)
-  const lb = ctx.discovered.loadBalancerArn ?? (await findLoadBalancer(client, ctx.names.loadBalancer))?.LoadBalancerArn
-  if (!lb?.startsWith('arn:')) return
-  for await (const page of paginateDescribeListeners({ client }, { LoadBalancerArn: lb })) {
-    for (const listener of page.Listeners ?? []) {
-      for await (const rules of paginateDescribeRules({ client }, { ListenerArn: listener.ListenerArn })) {
-        for (const rule of rules.Rules ?? []) {
-          const groups = (rule.Actions ?? []).flatMap((a) => (a.Type === 'forward' ? [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)] : []))
-          for (const service of missing) {
-            const pair = [ctx.discovered.targetGroupArns?.[service.name], ctx.discovered.alternateTargetGroupArns?.[service.name]]
-            if (!rule.IsDefault && rule.RuleArn && pair.every((arn) => arn && groups.includes(arn))) {
-              ctx.discovered.productionRuleArns = { ...ctx.discovered.productionRuleArns, [service.name]: rule.RuleArn }
-            }
-          }
-        }
-      }
-    }
-  }
-}

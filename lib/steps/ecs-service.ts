@@ -34,10 +34,9 @@ import { resolveServiceNetwork, securityGroupStep } from './security-group.js'
 import { isMissingDefinition, taskDefinitionStep } from './task-definition.js'
 import { targetGroupStep } from './target-group.js'
 import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
-import { resolveFrontDoor } from '../front-door/lookup.js'
+import { resolveFrontDoor, resolveProductionRules } from '../front-door/lookup.js'
 import { shortArns, strategyRouteProblem } from '../front-door/listener-plan.js'
 import {
-  resolveProductionRules,
   serviceRequest,
   shiftsThroughFrontDoor,
   shiftsTraffic,

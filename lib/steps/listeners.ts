@@ -31,9 +31,9 @@ import {
   type WantedListener,
   type WantedRule,
 } from '../front-door/listener-plan.js'
-import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
+import { elbv2, resolveAlternateTargetGroups, resolveFrontDoor } from '../front-door/lookup.js'
 import { certificateNames, routedServices } from '../front-door/routes.js'
-import { resolveAlternateTargetGroups, shiftsThroughFrontDoor, standInRuleArn, standInTargetGroupArn } from '../front-door/service-request.js'
+import { shiftsThroughFrontDoor, standInRuleArn, standInTargetGroupArn } from '../front-door/service-request.js'
 import { acm, certificateStep, findCertificate, standInCertificateArn } from './certificate.js'
 import { loadBalancerStep } from './load-balancer.js'
 import { runFirst, type Change, type StepContext } from './step.js'

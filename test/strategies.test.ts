@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { CreateServiceCommandInput, UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
-import { DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
@@ -241,7 +247,7 @@ aws('a service declared CANARY is created with its strategy, alternate target gr
   })
 })
 
-aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provision updates the service in place (UpdateService read at a recording proxy), a second run makes no mutating call', async () => {
+aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provision updates the service in place (UpdateService read at a recording proxy), a second run makes no mutating call; and back to ROLLING', async () => {
   await withServices({}, {}, async (copy) => {
     const first = await provision(copy, motoUrl)
     assert.is(first.code, 0, first.all)
@@ -283,6 +289,32 @@ aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provi
       assert.equal(counter2.mutations(), [], 'a second provision changes nothing')
     } finally {
       await counter2.stop()
+    }
+
+    // And back: the rule forwards to the one group again, the service is ROLLING with its circuit breaker.
+    copy.write(FILE, JSON.stringify(shipped, null, 2))
+    const back = await startScriptedProxy(motoUrl, () => undefined)
+    try {
+      const r = await provision(copy, back.url)
+      assert.is(r.code, 0, r.all)
+      assert.match(r.stdout, /updated\s+ecs service backend-flask: .*deployment CANARY 10 % for 10 min, bake 3 min → ROLLING/, r.stdout)
+      const update = back.calls.find((c) => c.action === 'UpdateService')?.body as UpdateServiceCommandInput
+      assert.equal(update.deploymentConfiguration?.strategy, 'ROLLING')
+      assert.equal(update.deploymentConfiguration?.deploymentCircuitBreaker, { enable: true, rollback: true })
+      assert.is(update.loadBalancers?.[0]?.advancedConfiguration, undefined)
+    } finally {
+      await back.stop()
+    }
+    const listener = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: (await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]?.LoadBalancerArn }))).Listeners?.[0]
+    const rules = ((await elb.send(new DescribeRulesCommand({ ListenerArn: listener?.ListenerArn }))).Rules ?? []).filter((r) => !r.IsDefault)
+    assert.equal(rules.map((r) => [r.Priority, r.Actions?.[0]?.TargetGroupArn ?? r.Actions?.[0]?.ForwardConfig?.TargetGroups?.map((g) => g.TargetGroupArn)]), [['1', await groupArn('cruddur-backend-flask-tg')]])
+    const counter3 = await startAwsProxy(motoUrl)
+    try {
+      const again = await provision(copy, counter3.url)
+      assert.is(again.code, 0, again.all)
+      assert.equal(counter3.mutations(), [], 'back on ROLLING, a second provision changes nothing')
+    } finally {
+      await counter3.stop()
     }
   })
 })

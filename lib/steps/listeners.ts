@@ -31,7 +31,7 @@ import {
   type WantedListener,
   type WantedRule,
 } from '../front-door/listener-plan.js'
-import { elbv2, resolveAlternateTargetGroups, resolveFrontDoor } from '../front-door/lookup.js'
+import { elbv2, findTargetGroups, resolveAlternateTargetGroups, resolveFrontDoor } from '../front-door/lookup.js'
 import { certificateNames, routedServices } from '../front-door/routes.js'
 import { shiftsThroughFrontDoor, standInRuleArn, standInTargetGroupArn } from '../front-door/service-request.js'
 import { acm, certificateStep, findCertificate, standInCertificateArn } from './certificate.js'
@@ -120,7 +120,10 @@ export function listenersStep(routed: readonly ServiceDeclaration[]): Step {
       const client = elbv2(ctx)
       // A dry run's stand-in (a load balancer still to be made) has no listeners to read.
       const existing = loadBalancerArn?.startsWith('arn:') ? await readListeners(client, loadBalancerArn) : []
-      const { operations, problems } = listenerChanges(existing, plan, [...Object.values(targetGroupArns), ...Object.values(alternateTargetGroupArns)])
+      // An alternate group left from an earlier strategy is the kit's too: its weighted rule is brought back to a plain forward.
+      const leftAlternates = existing.length ? [...(await findTargetGroups(client, routed.map((s) => alternateTargetGroupName(s.name)))).values()].map((g) => g.TargetGroupArn as string) : []
+      const kitGroups = [...new Set([...Object.values(targetGroupArns), ...Object.values(alternateTargetGroupArns), ...leftAlternates])]
+      const { operations, problems } = listenerChanges(existing, plan, kitGroups)
       if (problems.length > 0) throw new KitError(`nothing was changed on ${ctx.names.loadBalancer}: ${problems.join('; ')}`)
       return apply(ctx, client, loadBalancerArn, existing, operations)
     },

@@ -78,14 +78,20 @@ const DOMAIN = /^(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/
  * A service's target group name: the bootcamp's cruddur-<service>-tg. ELB allows 32 characters,
  * so a longer service name is cut and given a short hash of the whole, keeping names distinct. Pure.
  */
-export function targetGroupName(service: string): string {
-  const whole = `cruddur-${service}-tg`.replace(/_/g, '-')
+export const targetGroupName = (service: string): string => serviceElbName(service, 'tg')
+
+/** cruddur-<service>-<ending>, within ELB's 32 characters. Pure. */
+function serviceElbName(service: string, ending: string): string {
+  const whole = `cruddur-${service}-${ending}`.replace(/_/g, '-')
   if (whole.length <= 32) return whole
   let hash = 0
   for (const c of service) hash = (hash * 31 + c.charCodeAt(0)) >>> 0
-  const suffix = `-${hash.toString(36).slice(0, 6)}-tg`
+  const suffix = `-${hash.toString(36).slice(0, 6)}-${ending}`
   return `${`cruddur-${service}`.replace(/_/g, '-').slice(0, 32 - suffix.length).replace(/-+$/, '')}${suffix}`
 }
+
+/** The alternate target group a CANARY, LINEAR or BLUE_GREEN service's new tasks start in: cruddur-<service>-tg-2, by the same rule. Pure. */
+export const alternateTargetGroupName = (service: string): string => serviceElbName(service, 'tg-2')
 const ARN = /^arn:/
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
 

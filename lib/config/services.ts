@@ -94,6 +94,28 @@ export interface RollbackAlarmsDeclaration {
  */
 export const DEFAULT_ROLLBACK_ALARMS: RollbackAlarmsDeclaration = { target5xxPercent: 5, unhealthyHosts: 1, tasksBelowDesired: 1, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 }
 
+/** ECS's deployment strategies (DeploymentConfiguration.strategy). */
+export const DEPLOYMENT_STRATEGIES = ['ROLLING', 'CANARY', 'LINEAR', 'BLUE_GREEN'] as const
+export type DeploymentStrategyName = (typeof DEPLOYMENT_STRATEGIES)[number]
+
+/**
+ * How ECS deploys a service (its native strategies). ROLLING replaces tasks behind the circuit
+ * breaker; CANARY, LINEAR and BLUE_GREEN start the new revision beside the old one and shift
+ * traffic to it (the front door's listener rule, or Service Connect), then bake.
+ */
+export type DeploymentDeclaration =
+  | { strategy: 'ROLLING' }
+  | { strategy: 'CANARY'; canaryPercent: number; canaryBakeMinutes: number; bakeMinutes: number }
+  | { strategy: 'LINEAR'; stepPercent: number; stepBakeMinutes: number; bakeMinutes: number }
+  | { strategy: 'BLUE_GREEN'; bakeMinutes: number }
+
+/**
+ * ECS's defaults (CanaryConfiguration: 5 % then a 10-minute bake; LinearConfiguration: 10 % steps,
+ * 6 minutes apart). ECS has no default for bakeTimeInMinutes (BLUE_GREEN requires it): 3 minutes,
+ * as Express Mode's canary bakes, so the old tasks stay long enough to roll back to.
+ */
+export const DEPLOYMENT_DEFAULTS = { canaryPercent: 5, canaryBakeMinutes: 10, stepPercent: 10, stepBakeMinutes: 6, bakeMinutes: 3 } as const
+
 export interface ServiceDeclaration {
   /** The ECS service, its task-definition family, its main container and its log stream prefix. */
   name: string
@@ -120,6 +142,8 @@ export interface ServiceDeclaration {
   scaling?: ScalingDeclaration
   /** Undefined when the service opts out (`"rollbackAlarms": false`): no alarms, none in its deploymentConfiguration. */
   rollbackAlarms?: RollbackAlarmsDeclaration
+  /** ECS's deployment strategy with its percentages and bake times (default ROLLING, with the circuit breaker). */
+  deployment: DeploymentDeclaration
   taskDefinitionFile: string
   serviceFile: string
 }
@@ -240,6 +264,69 @@ export function parseRollbackAlarms(file: string, name: string, raw: unknown): R
   return { target5xxPercent, unhealthyHosts, tasksBelowDesired, periodSeconds, evaluationPeriods, datapointsToAlarm }
 }
 
+/** The fields each strategy takes, beside `strategy`. */
+const STRATEGY_FIELDS: Record<DeploymentStrategyName, readonly string[]> = {
+  ROLLING: [],
+  CANARY: ['canaryPercent', 'canaryBakeMinutes', 'bakeMinutes'],
+  LINEAR: ['stepPercent', 'stepBakeMinutes', 'bakeMinutes'],
+  BLUE_GREEN: ['bakeMinutes'],
+}
+
+/** What is wrong with a `deployment` declaration, one line per bad field (none: it is valid). Pure. */
+export function deploymentProblems(name: string, raw: unknown): string[] {
+  const where = `${name}.deployment`
+  if (raw === undefined) return []
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [`${where} must be an object such as {"strategy": "CANARY"}`]
+  const d = raw as Record<string, unknown>
+  const strategy = d.strategy ?? 'ROLLING'
+  if (typeof strategy !== 'string' || !(DEPLOYMENT_STRATEGIES as readonly string[]).includes(strategy)) {
+    return [`${where}.strategy must be one of ${DEPLOYMENT_STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`]
+  }
+  const allowed = STRATEGY_FIELDS[strategy as DeploymentStrategyName]
+  const problems: string[] = []
+  for (const key of Object.keys(d)) {
+    if (key === 'strategy' || allowed.includes(key)) continue
+    const known = Object.values(STRATEGY_FIELDS).some((fields) => fields.includes(key))
+    problems.push(known ? `${where}.${key} does not apply to ${strategy} (it takes ${allowed.join(', ') || 'no other field'})` : `${where}.${key} is not a deployment field (known: strategy, ${[...new Set(Object.values(STRATEGY_FIELDS).flat())].join(', ')})`)
+  }
+  // ECS's ranges: percentages in steps of 0.1 (canary from 0.1, linear from 3), minutes 0-1440.
+  const percent = (key: string, low: number) => {
+    const v = d[key]
+    if (v === undefined) return
+    if (typeof v !== 'number' || v < low || v > 100 || Math.abs(Math.round(v * 10) - v * 10) > 1e-9) problems.push(`${where}.${key} must be a percentage from ${low} to 100 in steps of 0.1, got ${JSON.stringify(v)}`)
+  }
+  const minutes = (key: string) => {
+    const v = d[key]
+    if (v === undefined) return
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1440) problems.push(`${where}.${key} must be a whole number of minutes from 0 to 1440, got ${JSON.stringify(v)}`)
+  }
+  if (allowed.includes('canaryPercent')) percent('canaryPercent', 0.1)
+  if (allowed.includes('stepPercent')) percent('stepPercent', 3)
+  for (const key of ['canaryBakeMinutes', 'stepBakeMinutes', 'bakeMinutes']) if (allowed.includes(key)) minutes(key)
+  return problems
+}
+
+/**
+ * A service's deployment strategy from its declaration, with ECS's defaults filled in
+ * (DEPLOYMENT_DEFAULTS); ROLLING when absent. One ConfigError listing every bad field. Pure.
+ */
+export function parseDeployment(file: string, name: string, raw: unknown): DeploymentDeclaration {
+  const problems = deploymentProblems(name, raw)
+  if (problems.length) throw new ConfigError(`${file}: ${problems.join('; ')}`)
+  const d = (raw ?? {}) as Record<string, number | string | undefined>
+  const value = (key: keyof typeof DEPLOYMENT_DEFAULTS): number => (d[key] as number | undefined) ?? DEPLOYMENT_DEFAULTS[key]
+  switch ((d.strategy ?? 'ROLLING') as DeploymentStrategyName) {
+    case 'ROLLING':
+      return { strategy: 'ROLLING' }
+    case 'CANARY':
+      return { strategy: 'CANARY', canaryPercent: value('canaryPercent'), canaryBakeMinutes: value('canaryBakeMinutes'), bakeMinutes: value('bakeMinutes') }
+    case 'LINEAR':
+      return { strategy: 'LINEAR', stepPercent: value('stepPercent'), stepBakeMinutes: value('stepBakeMinutes'), bakeMinutes: value('bakeMinutes') }
+    case 'BLUE_GREEN':
+      return { strategy: 'BLUE_GREEN', bakeMinutes: value('bakeMinutes') }
+  }
+}
+
 /** Build arguments: an object of variable names to (template) strings. Pure. */
 function parseBuildArgs(file: string, name: string, raw: unknown): Record<string, string> {
   if (raw === undefined) return {}
@@ -310,6 +397,7 @@ export function parseServices(file: string, json: unknown): ServiceDeclaration[]
       buildArgs: parseBuildArgs(file, name, d.buildArgs),
       ...(scaling ? { scaling } : {}),
       ...(rollbackAlarms ? { rollbackAlarms } : {}),
+      deployment: parseDeployment(file, name, d.deployment),
       taskDefinitionFile: taskDefinitionFileOf(name),
       serviceFile: serviceFileOf(name),
     }

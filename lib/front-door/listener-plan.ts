@@ -40,7 +40,20 @@ export interface WantedRule {
   conditions: RuleMatch[]
   service: string
   targetGroupArn: string
+  /**
+   * A CANARY, LINEAR or BLUE_GREEN service's production rule: it forwards to both target groups
+   * with weights (100 to targetGroupArn, 0 to this one at first), and ECS moves the weights.
+   */
+  alternateTargetGroupArn?: string
 }
+
+/**
+ * The priority of the catch-all rule (path /*) a default service with a traffic-shifting strategy
+ * is reached by: ECS's productionListenerRule must be a rule, and the listener's default action
+ * is none. ELB's last priority, so every other service's rules are evaluated first, exactly as
+ * the default action was, and no counted rule can ever reach it.
+ */
+export const CATCH_ALL_PRIORITY = 50000
 
 export interface ListenerPlan {
   listeners: WantedListener[]
@@ -55,6 +68,8 @@ export interface ListenerInputs {
   targetGroupArns: Readonly<Record<string, string>>
   /** The default service when it is declared but not among `routed` (a run with ECS_SERVICES). */
   defaultOutsideRun?: string
+  /** The alternate target group of each routed service whose strategy shifts traffic (CANARY, LINEAR, BLUE_GREEN). */
+  alternateTargetGroupArns?: Readonly<Record<string, string>>
 }
 
 /**
@@ -79,10 +94,19 @@ export function wantedListeners(routed: readonly ServiceDeclaration[], inputs: L
       for (const s of routed) if (s.frontDoor?.host) matches.push([s, { field: 'host-header', values: [serviceHostName(s, inputs.domainName)] }])
     }
     for (const s of routed) for (const path of s.frontDoor?.paths ?? []) matches.push([s, { field: 'path-pattern', values: [path] }])
-    return matches.map(([s, match], i) => {
+    const alternate = (s: ServiceDeclaration) => {
+      const arn = inputs.alternateTargetGroupArns?.[s.name]
+      return arn ? { alternateTargetGroupArn: arn } : {}
+    }
+    const rules: WantedRule[] = matches.map(([s, match], i) => {
       const action = forward(s) as Extract<ListenerAction, { type: 'forward' }>
-      return { listenerPort: port, priority: i + 1, conditions: [match], service: s.name, targetGroupArn: action.targetGroupArn }
+      return { listenerPort: port, priority: i + 1, conditions: [match], service: s.name, targetGroupArn: action.targetGroupArn, ...alternate(s) }
     })
+    if (fallback && inputs.alternateTargetGroupArns?.[fallback.name]) {
+      const action = forward(fallback) as Extract<ListenerAction, { type: 'forward' }>
+      rules.push({ listenerPort: port, priority: CATCH_ALL_PRIORITY, conditions: [{ field: 'path-pattern', values: ['/*'] }], service: fallback.name, targetGroupArn: action.targetGroupArn, ...alternate(fallback) })
+    }
+    return rules
   }
   if (!inputs.domainName) {
     return { listeners: [{ port: 80, protocol: 'HTTP', defaultAction }], rules: routeRules(80, false) }
@@ -108,6 +132,39 @@ export function sdkAction(action: ListenerAction): Action {
     case 'outside-run':
       return { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' } }
   }
+}
+
+/** The SDK's form of a rule's action: a forward, weighted to both groups for a production rule. */
+export function ruleAction(rule: Pick<WantedRule, 'service' | 'targetGroupArn' | 'alternateTargetGroupArn'>): Action {
+  if (!rule.alternateTargetGroupArn) return sdkAction({ type: 'forward', service: rule.service, targetGroupArn: rule.targetGroupArn })
+  return {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: rule.targetGroupArn, Weight: 100 },
+        { TargetGroupArn: rule.alternateTargetGroupArn, Weight: 0 },
+      ],
+    },
+  }
+}
+
+/**
+ * Why a service's strategy cannot shift its traffic, or undefined: ECS moves the weights of ONE
+ * production rule, so a routed CANARY, LINEAR or BLUE_GREEN service must be reached by exactly
+ * one (the default by its catch-all rule; any other by one path, or by its host with a domain).
+ * A second rule would keep forwarding to the old tasks' group after the shift. Pure.
+ */
+export function strategyRouteProblem(service: ServiceDeclaration, domainName: string | undefined): string | undefined {
+  const route = service.frontDoor
+  if (!route || service.deployment.strategy === 'ROLLING') return undefined
+  const rules = [
+    ...(route.default ? ['the default (a catch-all rule, path /*)'] : []),
+    ...(domainName && route.host ? [`host ${serviceHostName(service, domainName)}`] : []),
+    ...route.paths.map((p) => `path ${p}`),
+  ]
+  if (rules.length === 1) return undefined
+  const how = rules.length === 0 ? 'no listener rule (its host needs DOMAIN_NAME)' : `${rules.length} listener rules (${rules.join(', ')})`
+  return `${service.name} deploys ${service.deployment.strategy}, and ECS shifts traffic on one production listener rule, but the front door reaches it by ${how}: give its "frontDoor" one route, or make its "deployment" ROLLING`
 }
 
 /** The SDK's form of a rule's conditions. */
@@ -269,7 +326,8 @@ export function listenerChanges(existing: readonly ExistingListener[], plan: Lis
         continue
       }
       matched.add(same)
-      const actionDiffers = actionsKey(same.actions) !== actionsKey([sdkAction({ type: 'forward', service: rule.service, targetGroupArn: rule.targetGroupArn })])
+      // Weights are not compared: on a production rule they are ECS's to move.
+      const actionDiffers = actionsKey(same.actions) !== actionsKey([ruleAction(rule)])
       if (actionDiffers) operations.push({ op: 'modify-rule', arn: same.arn, rule })
       if (same.priority !== rule.priority) operations.push({ op: 'set-priority', arn: same.arn, rule, from: same.priority })
       if (!actionDiffers && same.priority === rule.priority) operations.push({ op: 'keep-rule', arn: same.arn, rule })

@@ -5,14 +5,16 @@
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
+  paginateDescribeListeners,
+  paginateDescribeRules,
   paginateDescribeTargetGroups,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { awsErrorIs } from '../aws/clients.js'
 import type { RunContext } from '../aws/context.js'
-import { targetGroupName } from '../config/names.js'
-import { declaredServices } from '../config/services.js'
+import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
+import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import type { Discovered } from '../steps/step.js'
 import { routedServices, serviceUrls } from './routes.js'
 
@@ -62,5 +64,50 @@ export async function resolveFrontDoor(ctx: Pick<RunContext, 'client' | 'names'>
     }
   }
   known.serviceUrls = serviceUrls(routed, { domainName: ctx.names.domainName, dnsName: known.loadBalancerDnsName })
+  // CANARY, LINEAR, BLUE_GREEN: what ECS shifts traffic with, so a request made from here (deploy, diff) keeps its advancedConfiguration.
+  await resolveProductionRules(ctx, routed)
   return known
 }
+
+/** Whether ECS shifts the service's traffic on the front door (a strategy other than ROLLING). Pure. */
+const shifts = (s: Pick<ServiceDeclaration, 'deployment' | 'frontDoor'>): boolean => s.deployment.strategy !== 'ROLLING' && s.frontDoor !== undefined
+
+/** Record the alternate target groups of these services that exist (by name), where no step of this run has. */
+export async function resolveAlternateTargetGroups(ctx: Pick<RunContext, 'client'> & { discovered: Discovered }, services: readonly ServiceDeclaration[]): Promise<void> {
+  const missing = services.filter((s) => shifts(s) && !ctx.discovered.alternateTargetGroupArns?.[s.name])
+  if (missing.length === 0) return
+  const groups = await findTargetGroups(elbv2(ctx), missing.map((s) => alternateTargetGroupName(s.name)))
+  for (const service of missing) {
+    const arn = groups.get(alternateTargetGroupName(service.name))?.TargetGroupArn
+    if (arn) ctx.discovered.alternateTargetGroupArns = { ...ctx.discovered.alternateTargetGroupArns, [service.name]: arn }
+  }
+}
+
+/**
+ * Record the production listener rule of these services (the rule of the kit's load balancer that
+ * forwards to both the service's target group and its alternate), where no step of this run has.
+ */
+export async function resolveProductionRules(ctx: Pick<RunContext, 'client' | 'names'> & { discovered: Discovered }, services: readonly ServiceDeclaration[]): Promise<void> {
+  const missing = services.filter((s) => shifts(s) && !ctx.discovered.productionRuleArns?.[s.name])
+  if (missing.length === 0) return
+  await resolveAlternateTargetGroups(ctx, missing)
+  const client = elbv2(ctx)
+  const lb = ctx.discovered.loadBalancerArn ?? (await findLoadBalancer(client, ctx.names.loadBalancer))?.LoadBalancerArn
+  if (!lb?.startsWith('arn:')) return
+  for await (const page of paginateDescribeListeners({ client }, { LoadBalancerArn: lb })) {
+    for (const listener of page.Listeners ?? []) {
+      for await (const rules of paginateDescribeRules({ client }, { ListenerArn: listener.ListenerArn })) {
+        for (const rule of rules.Rules ?? []) {
+          const groups = (rule.Actions ?? []).flatMap((a) => (a.Type === 'forward' ? [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)] : []))
+          for (const service of missing) {
+            const pair = [ctx.discovered.targetGroupArns?.[service.name], ctx.discovered.alternateTargetGroupArns?.[service.name]]
+            if (!rule.IsDefault && rule.RuleArn && pair.every((arn) => arn && groups.includes(arn))) {
+              ctx.discovered.productionRuleArns = { ...ctx.discovered.productionRuleArns, [service.name]: rule.RuleArn }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+

@@ -16,6 +16,7 @@ import {
   ECSClient,
   UpdateServiceCommand,
   type CreateServiceCommandInput,
+  type DeploymentStrategy,
   type LoadBalancer,
   type Service,
 } from '@aws-sdk/client-ecs'
@@ -32,9 +33,17 @@ import { listenersStep } from './listeners.js'
 import { resolveServiceNetwork, securityGroupStep } from './security-group.js'
 import { isMissingDefinition, taskDefinitionStep } from './task-definition.js'
 import { targetGroupStep } from './target-group.js'
-import { targetGroupName } from '../config/names.js'
-import { resolveFrontDoor } from '../front-door/lookup.js'
-import { serviceRequest, standInTargetGroupArn, withFrontDoor } from '../front-door/service-request.js'
+import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
+import { resolveFrontDoor, resolveProductionRules } from '../front-door/lookup.js'
+import { shortArns, strategyRouteProblem } from '../front-door/listener-plan.js'
+import {
+  serviceRequest,
+  shiftsThroughFrontDoor,
+  shiftsTraffic,
+  standInRuleArn,
+  standInTargetGroupArn,
+  withFrontDoor,
+} from '../front-door/service-request.js'
 import { rollbackAlarmsStep } from './rollback-alarms.js'
 
 /** The family of a task definition given as a family, family:revision or ARN. Pure. */
@@ -95,6 +104,45 @@ export function rollbackAlarmsDrift(wanted: CreateServiceCommandInput, actual: S
   if (!want || !actual.deploymentConfiguration) return []
   const have = alarmsText(actual.deploymentConfiguration.alarms)
   return have === alarmsText(want) ? [] : [`rollback alarms ${have} → ${alarmsText(want)}`]
+}
+
+const strategyOf = (config: { strategy?: string } | undefined): string => config?.strategy ?? 'ROLLING'
+
+/** A strategy with its settings, for reports: "CANARY 5 % for 10 min, bake 3 min". Pure. */
+export function describeStrategy(config: CreateServiceCommandInput['deploymentConfiguration']): string {
+  const strategy = strategyOf(config)
+  const canary = config?.canaryConfiguration
+  const linear = config?.linearConfiguration
+  const bake = config?.bakeTimeInMinutes !== undefined ? `, bake ${config.bakeTimeInMinutes} min` : ''
+  if (strategy === 'CANARY' && canary) return `CANARY ${canary.canaryPercent} % for ${canary.canaryBakeTimeInMinutes} min${bake}`
+  if (strategy === 'LINEAR' && linear) return `LINEAR ${linear.stepPercent} % steps ${linear.stepBakeTimeInMinutes} min apart${bake}`
+  return `${strategy}${bake}`
+}
+
+/**
+ * What a change of deployment strategy would change on an existing service, one phrase each;
+ * empty when it is as declared. The strategy and its settings are compared when the answer carries
+ * a deploymentConfiguration (moto's CreateService keeps none; AWS always returns it); a routed
+ * service's advancedConfiguration always (loadBalancers are always answered). The two target
+ * groups count as a pair in either order: ECS may swap them once a shift completes. Pure.
+ */
+export function strategyDrift(wanted: CreateServiceCommandInput, actual: Service): string[] {
+  const drift: string[] = []
+  const have = actual.deploymentConfiguration
+  const want = wanted.deploymentConfiguration
+  if (have && describeStrategy(have) !== describeStrategy(want)) drift.push(`deployment ${describeStrategy(have)} → ${describeStrategy(want)}`)
+  const advanced = (lbs: readonly LoadBalancer[] | undefined) => {
+    const a = lbs?.find((lb) => lb.advancedConfiguration)
+    if (!a?.advancedConfiguration) return 'none'
+    const c = a.advancedConfiguration
+    return `target groups ${[a.targetGroupArn, c.alternateTargetGroupArn].map((arn) => shortArns(String(arn))).sort().join(' + ')}, production rule ${c.productionListenerRule}, role ${c.roleArn?.split('/').pop()}`
+  }
+  const [before, after] = [advanced(actual.loadBalancers), advanced(wanted.loadBalancers)]
+  if (wanted.loadBalancers?.length && before !== after) {
+    if (!have && strategyOf(want) !== 'ROLLING') drift.push(`deployment → ${describeStrategy(want)}`)
+    drift.push(`traffic shift ${before} → ${after}`)
+  }
+  return drift
 }
 
 /**
@@ -184,6 +232,21 @@ export function serviceFileProblems(service: ServiceDeclaration, template: Templ
   return problems
 }
 
+/**
+ * What keeps a service's strategy from shifting traffic, without calling AWS: behind the front
+ * door, one listener rule must reach it (strategyRouteProblem); otherwise ECS shifts through
+ * Service Connect, which the service file must turn on. Pure over the template.
+ */
+export function strategyProblems(service: ServiceDeclaration, domainName: string | undefined, template?: Template): string[] {
+  if (!shiftsTraffic(service)) return []
+  const route = strategyRouteProblem(service, domainName)
+  if (route) return [route]
+  if (service.frontDoor) return []
+  const json = ((template ?? loadTemplate(service.serviceFile)).json ?? {}) as { serviceConnectConfiguration?: { enabled?: boolean } }
+  if (json.serviceConnectConfiguration?.enabled) return []
+  return [`${service.name} deploys ${service.deployment.strategy} without the front door, so ECS shifts its traffic through Service Connect, which ${service.serviceFile} does not turn on: enable serviceConnectConfiguration, route it through the front door, or make its "deployment" ROLLING`]
+}
+
 /** Every problem with a service's template, without calling AWS. */
 export function checkServiceFile(service: ServiceDeclaration, env: Env): string[] {
   const rendering = checkTemplate(service.serviceFile, env)
@@ -250,7 +313,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
       ...(service.frontDoor ? [targetGroupStep(service), listenersStep([service])] : []),
       ...(service.rollbackAlarms ? [rollbackAlarmsStep(service)] : []),
     ],
-    validate: ({ env }) => checkServiceFile(service, env),
+    validate: ({ env, names }) => [...checkServiceFile(service, env), ...strategyProblems(service, names.domainName)],
     async run(ctx) {
       const problems = checkServiceFile(service, ctx.env)
       if (problems.length) throw new ConfigError(problems.join('; '))
@@ -259,6 +322,19 @@ export function serviceStep(service: ServiceDeclaration): Step {
 
       const network = await resolveServiceNetwork(ctx)
       if (isStandIn(network.securityGroupId)) notes.push(`after ${securityGroupStep.id} creates ${ctx.names.securityGroup}`)
+      if (shiftsThroughFrontDoor(service) && !ctx.discovered.productionRuleArns?.[service.name]) {
+        if (!ctx.discovered.targetGroupArns?.[service.name]) await resolveFrontDoor(ctx)
+        await resolveProductionRules(ctx, [service])
+        const missing = [
+          ...(ctx.discovered.alternateTargetGroupArns?.[service.name] ? [] : [`target group ${alternateTargetGroupName(name)}: ${runFirst(targetGroupStep(service))}`]),
+          ...(ctx.discovered.productionRuleArns?.[service.name] ? [] : [`its production listener rule: ${runFirst(listenersStep([service]))}`]),
+        ]
+        if (missing.length && !ctx.dryRun) throw new KitError(`${name} deploys ${service.deployment.strategy}, which needs ${missing.join('; ')}`)
+        if (missing.length) {
+          ctx.discovered.alternateTargetGroupArns = { [name]: standInTargetGroupArn(alternateTargetGroupName(name)), ...ctx.discovered.alternateTargetGroupArns }
+          ctx.discovered.productionRuleArns = { [name]: standInRuleArn(`of ${name}`), ...ctx.discovered.productionRuleArns }
+        }
+      }
       let wanted = serviceRequest(ctx, service)
       if (service.frontDoor && !wanted.loadBalancers) {
         // Not recorded by a step of this run: as it exists, else a dry run's stand-in.
@@ -293,7 +369,8 @@ export function serviceStep(service: ServiceDeclaration): Step {
         throw new KitError(`ECS service ${name} in cluster ${cluster} is draining (being deleted); wait until it is INACTIVE, then re-run`)
       }
       if (existing?.status === 'ACTIVE') {
-        const toFrontDoor = frontDoorDrift(wanted, existing)
+        const toFrontDoor = [...frontDoorDrift(wanted, existing), ...strategyDrift(wanted, existing)]
+        const newStrategy = strategyDrift(wanted, existing).length > 0
         const toAlarms = rollbackAlarmsDrift(wanted, existing)
         // What the update below fixes is not drift left as is.
         const drift = serviceDrift(wanted, toFrontDoor.length ? { ...existing, loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: undefined } : existing)
@@ -322,8 +399,11 @@ export function serviceStep(service: ServiceDeclaration): Step {
             cluster,
             service: name,
             ...(toFrontDoor.length ? { loadBalancers: wanted.loadBalancers, healthCheckGracePeriodSeconds: wanted.healthCheckGracePeriodSeconds } : {}),
-            // The whole of it: UpdateService replaces deploymentConfiguration, circuit breaker included.
-            ...(toAlarms.length ? { deploymentConfiguration: wanted.deploymentConfiguration } : {}),
+            // The whole of it: UpdateService replaces deploymentConfiguration (circuit breaker, alarms);
+            // ROLLING said explicitly, as ECS keeps the last strategy otherwise.
+            ...(newStrategy || toAlarms.length
+              ? { deploymentConfiguration: { ...wanted.deploymentConfiguration, strategy: strategyOf(wanted.deploymentConfiguration) as DeploymentStrategy } }
+              : {}),
           }),
         )
         return [updated]
@@ -344,7 +424,10 @@ export function serviceStep(service: ServiceDeclaration): Step {
       const behindLoadBalancer = wanted.loadBalancers?.length
         ? `, behind ${targetGroupName(name)} (health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s)`
         : ''
-      const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}${behindLoadBalancer}`
+      const strategy = shiftsTraffic(service)
+        ? `, deployment ${describeStrategy(wanted.deploymentConfiguration)}${service.frontDoor ? ` shifting traffic between ${targetGroupName(name)} and ${alternateTargetGroupName(name)}` : ' through Service Connect'}`
+        : ''
+      const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}${behindLoadBalancer}${strategy}`
       const detail = [what, ...notes].join('; ')
       if (ctx.dryRun) return [change('created', detail)]
       try {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-iam'
 import { awsErrorIs } from '../aws/clients.js'
 import type { KitNames } from '../config/names.js'
+import type { ServiceDeclaration } from '../config/services.js'
 import { partitionOf } from '../aws/arns.js'
 import { decodePolicy } from '../aws/iam.js'
 import { checkTemplate, type Change, type Step, type StepContext } from './step.js'
@@ -26,13 +27,36 @@ import { checkTemplate, type Change, type Step, type StepContext } from './step.
 export const TRUST_POLICY_FILE = 'policies/service-assume-role-execution-policy.json'
 export const EXECUTION_POLICY_FILE = 'policies/service-execution-policy.json'
 export const TASK_POLICY_FILE = 'policies/task-role-policy.json'
-export const POLICY_FILES = [TRUST_POLICY_FILE, EXECUTION_POLICY_FILE, TASK_POLICY_FILE] as const
+/** Trust for the role ECS itself assumes to shift a routed service's traffic (ecs.amazonaws.com, not ecs-tasks). */
+export const TRAFFIC_SHIFT_TRUST_FILE = 'policies/ecs-infrastructure-assume-role-policy.json'
+export const POLICY_FILES = [TRUST_POLICY_FILE, EXECUTION_POLICY_FILE, TASK_POLICY_FILE, TRAFFIC_SHIFT_TRUST_FILE] as const
+
+/**
+ * The role ECS assumes to change the front door's listener rules during a CANARY, LINEAR or
+ * BLUE_GREEN deployment (loadBalancers[].advancedConfiguration.roleArn), with AWS's managed
+ * AmazonECSInfrastructureRolePolicyForLoadBalancers. Made only when a routed service of the run
+ * declares one of those strategies.
+ */
+export const TRAFFIC_SHIFT_ROLE = 'CruddurECSInfrastructureRole'
+export const TRAFFIC_SHIFT_POLICY = 'AmazonECSInfrastructureRolePolicyForLoadBalancers'
+
+/** Whether any of these services has ECS shift its traffic through the front door (the role above is needed). Pure. */
+export const needsTrafficShiftRole = (services: ReadonlyArray<Pick<ServiceDeclaration, 'deployment' | 'frontDoor'>>): boolean =>
+  services.some((s) => s.deployment.strategy !== 'ROLLING' && s.frontDoor !== undefined)
 
 /** Managed policies the guide attaches that the kit does not grant (policies/README.md says why). */
 export const NOT_GRANTED = ['CloudWatchFullAccess'] as const
 
-interface RoleSpec {
+/** A role the step makes: its trust policy's file (default TRUST_POLICY_FILE), an inline policy or none, managed policies. */
+interface AnyRoleSpec {
   role: string
+  trustFile?: string
+  inlinePolicy?: string
+  inlineFile?: string
+  managed: string[]
+}
+
+interface RoleSpec extends AnyRoleSpec {
   inlinePolicy: string
   inlineFile: string
   /** AWS managed policy names to attach. */
@@ -45,6 +69,12 @@ export function roleSpecs(names: KitNames): RoleSpec[] {
     { role: names.executionRole, inlinePolicy: names.executionPolicy, inlineFile: EXECUTION_POLICY_FILE, managed: [] },
     { role: names.taskRole, inlinePolicy: names.taskRolePolicy, inlineFile: TASK_POLICY_FILE, managed: ['AWSXRayDaemonWriteAccess'] },
   ]
+}
+
+/** The roles the step makes for a run: the task roles, and ECS's traffic-shift role when a service needs it. Pure. */
+export function runRoleSpecs(names: KitNames, services: ReadonlyArray<Pick<ServiceDeclaration, 'deployment' | 'frontDoor'>>): AnyRoleSpec[] {
+  const shift: AnyRoleSpec[] = needsTrafficShiftRole(services) ? [{ role: TRAFFIC_SHIFT_ROLE, trustFile: TRAFFIC_SHIFT_TRUST_FILE, managed: [TRAFFIC_SHIFT_POLICY] }] : []
+  return [...roleSpecs(names), ...shift]
 }
 
 export const managedPolicyArn = (region: string, name: string): string => `arn:${partitionOf(region)}:iam::aws:policy/${name}`
@@ -117,11 +147,11 @@ async function attachedPolicies(iam: IAMClient, role: string): Promise<AttachedP
 }
 
 /** The role itself and its trust policy. `exists` is false only under --dry-run for a role still to create. */
-async function ensureRole(iam: IAMClient, ctx: StepContext, name: string, trust: unknown): Promise<{ change: Change; exists: boolean }> {
+async function ensureRole(iam: IAMClient, ctx: StepContext, name: string, trust: unknown, trustFile = TRUST_POLICY_FILE): Promise<{ change: Change; exists: boolean }> {
   const trustText = JSON.stringify(trust)
   let role = await getRole(iam, name)
   if (!role) {
-    const change: Change = { resource: 'iam role', name, outcome: 'created', detail: `trust: ${TRUST_POLICY_FILE}` }
+    const change: Change = { resource: 'iam role', name, outcome: 'created', detail: `trust: ${trustFile}` }
     if (ctx.dryRun) return { change, exists: false }
     try {
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustText }))
@@ -135,12 +165,13 @@ async function ensureRole(iam: IAMClient, ctx: StepContext, name: string, trust:
   }
   if (!samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust)) {
     if (!ctx.dryRun) await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustText }))
-    return { change: { resource: 'iam role', name, outcome: 'updated', detail: `trust policy differed from ${TRUST_POLICY_FILE}` }, exists: true }
+    return { change: { resource: 'iam role', name, outcome: 'updated', detail: `trust policy differed from ${trustFile}` }, exists: true }
   }
-  return { change: { resource: 'iam role', name, outcome: 'unchanged', detail: 'trusted by ecs-tasks.amazonaws.com' }, exists: true }
+  const trusted = trustFile === TRUST_POLICY_FILE ? 'ecs-tasks.amazonaws.com' : 'ecs.amazonaws.com'
+  return { change: { resource: 'iam role', name, outcome: 'unchanged', detail: `trusted by ${trusted}` }, exists: true }
 }
 
-async function ensureInlinePolicy(iam: IAMClient, ctx: StepContext, spec: RoleSpec, roleExists: boolean): Promise<Change> {
+async function ensureInlinePolicy(iam: IAMClient, ctx: StepContext, spec: Required<Pick<AnyRoleSpec, 'role' | 'inlinePolicy' | 'inlineFile'>>, roleExists: boolean): Promise<Change> {
   const document = ctx.render(spec.inlineFile)
   const put = () => iam.send(new PutRolePolicyCommand({ RoleName: spec.role, PolicyName: spec.inlinePolicy, PolicyDocument: JSON.stringify(document) }))
   const change = (outcome: Change['outcome'], detail: string): Change => ({ resource: 'iam inline policy', name: spec.inlinePolicy, outcome, detail })
@@ -163,11 +194,15 @@ async function ensureInlinePolicy(iam: IAMClient, ctx: StepContext, spec: RoleSp
   return change('unchanged', `on ${spec.role}`)
 }
 
-async function ensureRoleSetup(iam: IAMClient, ctx: StepContext, spec: RoleSpec, trust: unknown): Promise<Change[]> {
-  const { change: roleChange, exists } = await ensureRole(iam, ctx, spec.role, trust)
+async function ensureRoleSetup(iam: IAMClient, ctx: StepContext, spec: AnyRoleSpec, trust: unknown): Promise<Change[]> {
+  const { change: roleChange, exists } = await ensureRole(iam, ctx, spec.role, spec.trustFile ? ctx.render(spec.trustFile) : trust, spec.trustFile)
+  const { inlinePolicy, inlineFile } = spec
   // The inline policy and the attachments are independent: read (and fix) them at once.
-  const [inline, attached] = await Promise.all([ensureInlinePolicy(iam, ctx, spec, exists), exists ? attachedPolicies(iam, spec.role) : []])
-  const changes: Change[] = [roleChange, inline]
+  const [inline, attached] = await Promise.all([
+    inlinePolicy && inlineFile ? ensureInlinePolicy(iam, ctx, { role: spec.role, inlinePolicy, inlineFile }, exists) : undefined,
+    exists ? attachedPolicies(iam, spec.role) : [],
+  ])
+  const changes: Change[] = inline ? [roleChange, inline] : [roleChange]
   for (const policy of spec.managed) {
     const arn = managedPolicyArn(ctx.region, policy)
     if (attached.some((a) => a.PolicyArn === arn)) {
@@ -198,8 +233,9 @@ export const iamRolesStep: Step = {
     const iam = ctx.client(IAMClient, 'IAM')
     const trust = ctx.render(TRUST_POLICY_FILE)
     // Render every policy before any change, so a bad template changes nothing.
-    for (const spec of roleSpecs(ctx.names)) ctx.render(spec.inlineFile)
-    const perRole = await Promise.all(roleSpecs(ctx.names).map((spec) => ensureRoleSetup(iam, ctx, spec, trust)))
+    const specs = runRoleSpecs(ctx.names, ctx.services)
+    for (const spec of specs) for (const file of [spec.inlineFile, spec.trustFile]) if (file) ctx.render(file)
+    const perRole = await Promise.all(specs.map((spec) => ensureRoleSetup(iam, ctx, spec, trust)))
     return perRole.flat()
   },
 }

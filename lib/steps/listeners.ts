@@ -13,7 +13,7 @@ import {
   SetRulePrioritiesCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { targetGroupName } from '../config/names.js'
+import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
 import { declaredServices, type ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import {
@@ -21,6 +21,7 @@ import {
   describeConditions,
   listenerChanges,
   listenerName,
+  ruleAction,
   ruleName,
   sdkAction,
   sdkConditions,
@@ -30,9 +31,9 @@ import {
   type WantedListener,
   type WantedRule,
 } from '../front-door/listener-plan.js'
-import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
+import { elbv2, findTargetGroups, resolveAlternateTargetGroups, resolveFrontDoor } from '../front-door/lookup.js'
 import { certificateNames, routedServices } from '../front-door/routes.js'
-import { standInTargetGroupArn } from '../front-door/service-request.js'
+import { shiftsThroughFrontDoor, standInRuleArn, standInTargetGroupArn } from '../front-door/service-request.js'
 import { acm, certificateStep, findCertificate, standInCertificateArn } from './certificate.js'
 import { loadBalancerStep } from './load-balancer.js'
 import { runFirst, type Change, type StepContext } from './step.js'
@@ -69,7 +70,8 @@ async function readListeners(client: ElasticLoadBalancingV2Client, loadBalancerA
 const listenerDetail = (l: WantedListener): string =>
   [describeAction(l.defaultAction), l.certificateArn && `certificate ${l.certificateArn}`, l.sslPolicy && `SSL policy ${l.sslPolicy}`].filter(Boolean).join('; ')
 
-const ruleDetail = (rule: WantedRule): string => `priority ${rule.priority}, forwards to ${rule.service}`
+const ruleDetail = (rule: WantedRule): string =>
+  `priority ${rule.priority}, forwards to ${rule.service}${rule.alternateTargetGroupArn ? ` (its production rule: weighted to ${targetGroupName(rule.service)} and ${alternateTargetGroupName(rule.service)}, ECS shifts the weights)` : ''}`
 
 /** The certificate's ARN: recorded by the certificate step, else an ISSUED one covering the names. */
 async function resolveCertificate(ctx: StepContext, domain: string): Promise<string> {
@@ -103,12 +105,25 @@ export function listenersStep(routed: readonly ServiceDeclaration[]): Step {
       const domainName = ctx.names.domainName
       const certificateArn = domainName ? await resolveCertificate(ctx, domainName) : undefined
       const defaultOutsideRun = routed.some((s) => s.frontDoor?.default) ? undefined : routedServices(declaredServices()).find((s) => s.frontDoor?.default)?.name
-      const plan = wantedListeners(routed, { domainName, certificateArn, targetGroupArns, defaultOutsideRun })
+      // CANARY, LINEAR, BLUE_GREEN: the production rule forwards to both target groups.
+      const shifting = routed.filter(shiftsThroughFrontDoor)
+      if (shifting.some((s) => !known.alternateTargetGroupArns?.[s.name])) await resolveAlternateTargetGroups(ctx, shifting)
+      const alternateTargetGroupArns: Record<string, string> = {}
+      for (const service of shifting) {
+        const arn = known.alternateTargetGroupArns?.[service.name]
+        if (arn) alternateTargetGroupArns[service.name] = arn
+        else if (ctx.dryRun) alternateTargetGroupArns[service.name] = standInTargetGroupArn(alternateTargetGroupName(service.name))
+        else throw new KitError(`target group ${alternateTargetGroupName(service.name)} of ${service.name} (its ${service.deployment.strategy} deployments) not found: ${runFirst(targetGroupStep(service))}`)
+      }
+      const plan = wantedListeners(routed, { domainName, certificateArn, targetGroupArns, defaultOutsideRun, alternateTargetGroupArns })
 
       const client = elbv2(ctx)
       // A dry run's stand-in (a load balancer still to be made) has no listeners to read.
       const existing = loadBalancerArn?.startsWith('arn:') ? await readListeners(client, loadBalancerArn) : []
-      const { operations, problems } = listenerChanges(existing, plan, Object.values(targetGroupArns))
+      // An alternate group left from an earlier strategy is the kit's too: its weighted rule is brought back to a plain forward.
+      const leftAlternates = existing.length ? [...(await findTargetGroups(client, routed.map((s) => alternateTargetGroupName(s.name)))).values()].map((g) => g.TargetGroupArn as string) : []
+      const kitGroups = [...new Set([...Object.values(targetGroupArns), ...Object.values(alternateTargetGroupArns), ...leftAlternates])]
+      const { operations, problems } = listenerChanges(existing, plan, kitGroups)
       if (problems.length > 0) throw new KitError(`nothing was changed on ${ctx.names.loadBalancer}: ${problems.join('; ')}`)
       return apply(ctx, client, loadBalancerArn, existing, operations)
     },
@@ -131,6 +146,11 @@ async function apply(
   const act = !ctx.dryRun
   const listenerArns = new Map(existing.map((l) => [l.port, l.arn]))
   const of = <K extends ListenerOperation['op']>(op: K) => operations.filter((o): o is Extract<ListenerOperation, { op: K }> => o.op === op)
+  /** A production rule's ARN, for the service's advancedConfiguration. */
+  const recordProduction = (rule: WantedRule, arn: string | undefined) => {
+    if (rule.alternateTargetGroupArn && arn) ctx.discovered.productionRuleArns = { ...ctx.discovered.productionRuleArns, [rule.service]: arn }
+  }
+  for (const o of operations) if (o.op === 'keep-rule' || o.op === 'modify-rule' || o.op === 'set-priority') recordProduction(o.rule, o.arn)
   const listenerRequest = (l: WantedListener, modify = false) => ({
     Protocol: l.protocol,
     Port: l.port,
@@ -166,7 +186,7 @@ async function apply(
   }
   for (const o of moves) changes.push({ resource: 'listener rule', name: ruleName(o.rule), outcome: 'updated', detail: `priority ${o.from} → ${o.rule.priority}` })
   for (const o of of('modify-rule')) {
-    if (act) await client.send(new ModifyRuleCommand({ RuleArn: o.arn, Conditions: sdkConditions(o.rule.conditions), Actions: [sdkAction({ type: 'forward', service: o.rule.service, targetGroupArn: o.rule.targetGroupArn })] }))
+    if (act) await client.send(new ModifyRuleCommand({ RuleArn: o.arn, Conditions: sdkConditions(o.rule.conditions), Actions: [ruleAction(o.rule)] }))
     changes.push({ resource: 'listener rule', name: ruleName(o.rule), outcome: 'updated', detail: ruleDetail(o.rule) })
   }
   for (const o of of('keep-rule')) changes.push({ resource: 'listener rule', name: ruleName(o.rule), outcome: 'unchanged', detail: ruleDetail(o.rule) })
@@ -174,15 +194,16 @@ async function apply(
     if (act) {
       const listenerArn = listenerArns.get(o.rule.listenerPort)
       if (!listenerArn) throw new KitError(`no listener on port ${o.rule.listenerPort} for the rule ${describeConditions(o.rule.conditions)}`)
-      await client.send(
+      const created = await client.send(
         new CreateRuleCommand({
           ListenerArn: listenerArn,
           Priority: o.rule.priority,
           Conditions: sdkConditions(o.rule.conditions),
-          Actions: [sdkAction({ type: 'forward', service: o.rule.service, targetGroupArn: o.rule.targetGroupArn })],
+          Actions: [ruleAction(o.rule)],
         }),
       )
-    }
+      recordProduction(o.rule, created.Rules?.[0]?.RuleArn)
+    } else recordProduction(o.rule, standInRuleArn(ruleName(o.rule)))
     changes.push({ resource: 'listener rule', name: ruleName(o.rule), outcome: 'created', detail: ruleDetail(o.rule) })
   }
   for (const o of of('delete-listener')) {

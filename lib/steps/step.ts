@@ -37,6 +37,10 @@ export interface Discovered {
   /** Each routed service's target group, by service name. */
   targetGroupArns?: Record<string, string>
   certificateArn?: string
+  /** The alternate target group of each routed service with a traffic-shifting strategy (CANARY, LINEAR, BLUE_GREEN). */
+  alternateTargetGroupArns?: Record<string, string>
+  /** The listener rule ECS shifts each such service's production traffic on (advancedConfiguration.productionListenerRule). */
+  productionRuleArns?: Record<string, string>
   /** Each routed service's public URL, by its placeholder (SERVICE_URL_BACKEND_FLASK). */
   serviceUrls?: Record<string, string>
   /**

@@ -10,10 +10,10 @@ import {
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { awsErrorIs } from '../aws/clients.js'
 import { findDefaultVpc } from '../aws/network.js'
-import { targetGroupName } from '../config/names.js'
+import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
 import { SERVICES_FILE, type ServiceDeclaration } from '../config/services.js'
 import { elbv2, findTargetGroups } from '../front-door/lookup.js'
-import { standInTargetGroupArn } from '../front-door/service-request.js'
+import { shiftsThroughFrontDoor, standInTargetGroupArn } from '../front-door/service-request.js'
 import type { Change, Step } from './step.js'
 
 /**
@@ -121,11 +121,19 @@ export function targetGroupStep(service: ServiceDeclaration): Step {
     async run(ctx) {
       const client = elbv2(ctx)
       const vpcId = ctx.discovered.vpcId ?? (await findDefaultVpc(ctx.client(EC2Client, 'EC2'), ctx.region))
-      const wanted = targetGroupSettings(service, vpcId)
-      const name = wanted.name
-      const record = (arn: string) => {
+      const main = await ensureGroup(targetGroupSettings(service, vpcId), (arn) => {
         ctx.discovered.targetGroupArns = { ...ctx.discovered.targetGroupArns, [service.name]: arn }
-      }
+      })
+      if (!shiftsThroughFrontDoor(service)) return main
+      // CANARY, LINEAR, BLUE_GREEN: ECS starts the new revision's tasks in a second group, the same but for its name.
+      const alternate = await ensureGroup({ ...targetGroupSettings(service, vpcId), name: alternateTargetGroupName(service.name) }, (arn) => {
+        ctx.discovered.alternateTargetGroupArns = { ...ctx.discovered.alternateTargetGroupArns, [service.name]: arn }
+      })
+      return [...main, ...alternate.map((c) => ({ ...c, detail: `alternate for ${service.deployment.strategy} deployments: ${c.detail}` }))]
+
+    /** One group as wanted: created, or brought back where it drifted. */
+    async function ensureGroup(wanted: TargetGroupSettings, record: (arn: string) => void): Promise<Change[]> {
+      const name = wanted.name
       let group = (await findTargetGroups(client, [name])).get(name)
       if (!group) {
         if (ctx.dryRun) {
@@ -177,6 +185,7 @@ export function targetGroupStep(service: ServiceDeclaration): Step {
         }
         return [{ ...change, outcome: 'updated', detail: `drifted, put back: ${[...health, ...delayDrift].join('; ')}` }]
       }
+    }
     },
   }
   steps.set(service.name, step)

@@ -18,11 +18,12 @@ import {
   type ElasticLoadBalancingV2Client,
   type Listener,
   type Rule,
+  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ChangeResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
 import { findPublicHostedZone, listRecords } from '../front-door/hosted-zone.js'
 import { awsErrorIs } from '../aws/clients.js'
-import { targetGroupName } from '../config/names.js'
+import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import { elbv2, findLoadBalancer, findTargetGroups } from '../front-door/lookup.js'
@@ -119,35 +120,38 @@ const tornDownAnswer = (service: string): Action[] => [
  * retried within the teardown's bound.
  */
 export function deleteTargetGroupStep(service: string, options: TeardownOptions): TeardownStep {
-  const name = targetGroupName(service)
+  const main = targetGroupName(service)
+  // The alternate group a CANARY, LINEAR or BLUE_GREEN service had goes with it (none: nothing said).
+  const alternate = alternateTargetGroupName(service)
   return {
     id: TEARDOWN_IDS.targetGroup(service),
-    title: `delete target group ${name}`,
+    title: `delete target group ${main}`,
     needs: [],
     async run(ctx) {
       const client = elbv2(ctx)
-      const group = (await findTargetGroups(client, [name])).get(name)
-      if (!group?.TargetGroupArn) return [alreadyGone('target group', name)]
-      const arn = group.TargetGroupArn
+      const found = await findTargetGroups(client, [main, alternate])
+      if (!found.get(main)?.TargetGroupArn && !found.get(alternate)?.TargetGroupArn) return [alreadyGone('target group', main)]
+      const groups = [main, alternate].flatMap((n) => (found.get(n)?.TargetGroupArn ? [found.get(n) as TargetGroup & { TargetGroupArn: string }] : []))
+      const arns = groups.map((g) => g.TargetGroupArn)
       const lb = await findLoadBalancer(client, ctx.names.loadBalancer)
       // A listener this teardown deletes takes its rules with it: they are not planned twice.
       const going = ctx.discovered.deleting ?? new Set()
       const listeners = (lb?.LoadBalancerArn ? await listenersWithRules(client, lb.LoadBalancerArn) : []).filter(({ listener }) => !going.has(listener.ListenerArn ?? ''))
       const changes: Change[] = []
       const edits: Array<() => Promise<unknown>> = []
+      const names = groups.map((g) => g.TargetGroupName).join(' and ')
       for (const { listener, rules } of listeners) {
-        for (const rule of rules.filter((r) => (r.Actions ?? []).some((a) => forwardsTo(a).includes(arn)))) {
+        for (const rule of rules.filter((r) => (r.Actions ?? []).some((a) => forwardsTo(a).some((g) => arns.includes(g))))) {
           if (rule.IsDefault) {
-            changes.push(deleted('listener default route', listenerName(listener), `forwarding to ${name}; the listener answers 503 instead`))
+            changes.push(deleted('listener default route', listenerName(listener), `forwarding to ${names}; the listener answers 503 instead`))
             edits.push(() => client.send(new ModifyListenerCommand({ ListenerArn: listener.ListenerArn, DefaultActions: tornDownAnswer(service) })))
           } else {
-            changes.push(deleted('listener rule', `${listenerName(listener)} ${ruleMatch(rule)}`, `forwarding to ${name}`))
+            changes.push(deleted('listener rule', `${listenerName(listener)} ${ruleMatch(rule)}`, `forwarding to ${names}`))
             edits.push(() => client.send(new DeleteRuleCommand({ RuleArn: rule.RuleArn })))
           }
         }
       }
-      const detail = `port ${group.Port}, health check ${group.HealthCheckPath ?? '/'}`
-      changes.push(deleted('target group', name, detail))
+      for (const group of groups) changes.push(deleted('target group', group.TargetGroupName ?? '', `port ${group.Port}, health check ${group.HealthCheckPath ?? '/'}`))
       if (ctx.dryRun) return changes
       for (const edit of edits) {
         try {
@@ -156,25 +160,27 @@ export function deleteTargetGroupStep(service: string, options: TeardownOptions)
           if (!listenerMissing(error)) throw error
         }
       }
-      let inUse = ''
-      try {
-        await pollUntil(
-          `target group ${name} to be free of listeners and rules`,
-          async () => {
-            try {
-              await client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))
-            } catch (error) {
-              if (!awsErrorIs(error, /^ResourceInUse(Exception)?$/)) throw error
-              inUse = String((error as Error).message ?? '')
-              return undefined
-            }
-            return true
-          },
-          options,
-        )
-      } catch (error) {
-        if (error instanceof KitError && inUse) throw new KitError(`${error.message} (AWS: ${inUse})`)
-        throw error
+      for (const { TargetGroupArn: arn, TargetGroupName: name } of groups) {
+        let inUse = ''
+        try {
+          await pollUntil(
+            `target group ${name} to be free of listeners and rules`,
+            async () => {
+              try {
+                await client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))
+              } catch (error) {
+                if (!awsErrorIs(error, /^ResourceInUse(Exception)?$/)) throw error
+                inUse = String((error as Error).message ?? '')
+                return undefined
+              }
+              return true
+            },
+            options,
+          )
+        } catch (error) {
+          if (error instanceof KitError && inUse) throw new KitError(`${error.message} (AWS: ${inUse})`)
+          throw error
+        }
       }
       return changes
     },

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-iam'
 import { awsErrorIs } from '../aws/clients.js'
 import type { Change, StepContext } from '../steps/step.js'
+import { TRAFFIC_SHIFT_ROLE } from '../steps/iam-roles.js'
 import { alreadyGone, deleted, TEARDOWN_IDS, type TeardownStep } from './options.js'
 
 const isNoSuchEntity = (error: unknown): boolean => awsErrorIs(error, /^NoSuchEntity(Exception)?$/)
@@ -62,7 +63,9 @@ export function deleteRolesStep(): TeardownStep {
     async run(ctx) {
       const iam = ctx.client(IAMClient, 'IAM')
       const roles = [...new Set([ctx.names.executionRole, ctx.names.taskRole])]
-      return (await Promise.all(roles.map((role) => deleteRole(iam, ctx, role)))).flat()
+      // ECS's traffic-shift role exists only where a service deployed CANARY, LINEAR or BLUE_GREEN: said only when there.
+      const [tasks, shift] = await Promise.all([Promise.all(roles.map((role) => deleteRole(iam, ctx, role))), deleteRole(iam, ctx, TRAFFIC_SHIFT_ROLE)])
+      return [...tasks.flat(), ...(shift.some((c) => c.outcome === 'deleted') ? shift : [])]
     },
   }
 }

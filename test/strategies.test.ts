@@ -210,6 +210,8 @@ aws('a service declared CANARY is created with its strategy, alternate target gr
       strategy: 'CANARY',
       bakeTimeInMinutes: 3,
       canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 10 },
+      // The rollback alarms are what rolls a canary back (the circuit breaker is ROLLING's alone).
+      alarms: { alarmNames: ['cruddur-backend-flask-5xx', 'cruddur-backend-flask-unhealthy-hosts', 'cruddur-backend-flask-tasks-below-desired'], enable: true, rollback: true },
     })
     const main = await groupArn('cruddur-backend-flask-tg')
     const alternate = await groupArn('cruddur-backend-flask-tg-2')

@@ -199,7 +199,7 @@ aws('a service declared CANARY is created with its strategy, alternate target gr
       assert.is(first.code, 0, first.all)
       assert.match(first.stdout, /created\s+target group cruddur-backend-flask-tg-2: alternate for CANARY deployments/, first.stdout)
       assert.match(first.stdout, /created\s+iam role CruddurECSInfrastructureRole/, first.stdout)
-      assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min shifting traffic between cruddur-backend-flask-tg and cruddur-backend-flask-tg-2/, first.stdout)
+      assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min, shifting traffic between cruddur-backend-flask-tg and cruddur-backend-flask-tg-2/, first.stdout)
       create = recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
     } finally {
       await recorder.stop()

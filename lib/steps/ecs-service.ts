@@ -425,7 +425,7 @@ export function serviceStep(service: ServiceDeclaration): Step {
         ? `, behind ${targetGroupName(name)} (health-check grace ${wanted.healthCheckGracePeriodSeconds ?? 0} s)`
         : ''
       const strategy = shiftsTraffic(service)
-        ? `, deployment ${describeStrategy(wanted.deploymentConfiguration)}${service.frontDoor ? ` shifting traffic between ${targetGroupName(name)} and ${alternateTargetGroupName(name)}` : ' through Service Connect'}`
+        ? `, deployment ${describeStrategy(wanted.deploymentConfiguration)}${service.frontDoor ? `, shifting traffic between ${targetGroupName(name)} and ${alternateTargetGroupName(name)}` : ', shifting traffic through Service Connect'}`
         : ''
       const what = `in cluster ${cluster}: ${wanted.desiredCount ?? 1} × ${familyOf(taskDefinition)}, ${exec}, ${network.securityGroupId}, ${subnets} subnet${subnets === 1 ? '' : 's'}${behindLoadBalancer}${strategy}`
       const detail = [what, ...notes].join('; ')

@@ -12,7 +12,7 @@ import { findLoadBalancer } from '../lib/front-door/lookup.js'
 import { DEFAULT_TEARDOWN } from '../lib/teardown/options.js'
 import { deleteLoadBalancerSecurityGroupStep } from '../lib/teardown/security-group.js'
 import { stepContext } from '../lib/steps/step.js'
-import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationRecords } from '../lib/teardown/front-door.js'
+import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationCnames } from '../lib/teardown/front-door.js'
 import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { buildFrontDoor, foreignRecord, provisionFrontDoor } from './helpers/front-door-fixture.js'
@@ -41,8 +41,8 @@ pure('isKitCertificate: the domain, covering only the kit’s names', () => {
   assert.not.ok(isKitCertificate({ DomainName: 'cruddur.example.com', SubjectAlternativeNames: ['cruddur.example.com', '*.cruddur.example.com'] }, NAMES))
   assert.not.ok(isKitCertificate({ DomainName: 'api.cruddur.example.com', SubjectAlternativeNames: ['api.cruddur.example.com'] }, NAMES))
 })
-pure('validationRecords, forwardsTo, ruleMatch, dnsKey', () => {
-  const records = validationRecords({ DomainValidationOptions: [{ DomainName: 'a', ResourceRecord: { Name: '_x.A.example.com.', Type: 'CNAME', Value: '_y.acm-validations.aws.' } }, { DomainName: 'b' }] })
+pure('validationCnames, forwardsTo, ruleMatch, dnsKey', () => {
+  const records = validationCnames({ DomainValidationOptions: [{ DomainName: 'a', ResourceRecord: { Name: '_x.A.example.com.', Type: 'CNAME', Value: '_y.acm-validations.aws.' } }, { DomainName: 'b' }] })
   assert.equal([...records], [['_x.a.example.com', '_y.acm-validations.aws']])
   assert.equal(forwardsTo({ Type: 'forward', TargetGroupArn: 'tg1', ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'tg1' }, { TargetGroupArn: 'tg2' }] } }), ['tg1', 'tg2'])
   assert.equal(forwardsTo({ Type: 'redirect' }), [])

@@ -10,8 +10,7 @@ import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { recordingProxy } from './helpers/aws-proxy.js'
 import { freePort, waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import type { KitCopy } from './helpers/kit.js'
@@ -28,7 +27,6 @@ const CANARY = {
 const CANARY_FRAGMENTS = [...Object.values(CANARY), 'canary-db-pw-7c2d']
 const TASK_ENV = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool', AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id' }
 
-let proxy: AwsProxy
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
 // The SDK signs with the guard's fake credentials; the scripts get the canaries as their own.
 const sdk = { ...process.env, AWS_ENDPOINT_URL: motoUrl }
@@ -48,16 +46,7 @@ const assertNoCanary = (output: string) => {
 }
 
 const test = suite('provision (against moto, through a recording proxy)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('a full provision creates every resource with the right settings', async () => {
   const r = await provision()

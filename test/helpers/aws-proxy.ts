@@ -4,6 +4,8 @@
 // half-way"). Everything else is forwarded to moto untouched.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Test } from 'uvu'
+import { resetMoto } from './moto.js'
 
 export interface Call {
   service: string
@@ -138,5 +140,55 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
         server.closeAllConnections()
         server.close(() => resolve())
       }),
+  }
+}
+
+/**
+ * A suite's recording proxy in front of moto (`target`): started before the suite's first test,
+ * moto reset and the record cleared before each test, stopped after the suite. The handle
+ * answers for the proxy of the moment, so scripts and checks defined before the suite can use it.
+ */
+export function recordingProxy<T>(suite: Test<T>, target: string): AwsProxy {
+  let current: AwsProxy | undefined
+  const started = (): AwsProxy => {
+    if (!current) throw new Error('the recording proxy runs only while its suite does (it starts in the suite\'s before hook)')
+    return current
+  }
+  suite.before(async () => {
+    current = await startAwsProxy(target)
+  })
+  suite.before.each(async () => {
+    await resetMoto(target)
+    started().reset()
+  })
+  suite.after(async () => {
+    await started().stop()
+  })
+  return {
+    get url() {
+      return started().url
+    },
+    get calls() {
+      return started().calls
+    },
+    mutations: () => started().mutations(),
+    inject: (fault) => started().inject(fault),
+    release: () => started().release(),
+    reset: () => started().reset(),
+    stop: () => started().stop(),
+  }
+}
+
+/**
+ * A proxy for one part of a test: `start` it (startAwsProxy(moto), startScriptedProxy(moto, script);
+ * or give one started, to read its record afterwards), run `use` with it, stop it whatever
+ * happened. What `use` returns.
+ */
+export async function withProxy<P extends { stop(): Promise<void> }, R>(start: P | Promise<P>, use: (proxy: P) => Promise<R>): Promise<R> {
+  const proxy = await start
+  try {
+    return await use(proxy)
+  } finally {
+    await proxy.stop()
   }
 }

@@ -11,7 +11,7 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
-import { recordingProxy, withProxy } from './helpers/aws-proxy.js'
+import { killWhileHeld, recordingProxy, withProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { waitFor } from './helpers/net.js'
@@ -345,15 +345,7 @@ test('a teardown killed half-way, run again, completes; a third run changes noth
   await provisionStack(motoUrl)
   // Hold the first deregistration unanswered (the service is deleted by then), kill the run
   // while it waits, then let the held call through.
-  proxy.inject({ match: (c) => c.action === 'DeregisterTaskDefinition', times: 1, kind: 'hold' })
-  const child = spawn(join(ROOT, 'scripts/teardown'), ['--yes'], {
-    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url },
-    stdio: 'ignore',
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  await waitFor('teardown to reach DeregisterTaskDefinition', async () => proxy.calls.some((c) => c.action === 'DeregisterTaskDefinition'), 30000)
-  child.kill('SIGKILL')
-  await exited
+  await killWhileHeld(proxy, 'teardown', STACK_ENV, { action: 'DeregisterTaskDefinition', times: 1 }, ['--yes'])
   proxy.release()
   const half = await whatExists()
   assert.is(half.service, undefined, 'the services went first')

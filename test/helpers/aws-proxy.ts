@@ -2,10 +2,14 @@
 // AWS_ENDPOINT_URL here to count the API calls it makes (by service and action), to answer
 // chosen calls with 503s or throttling, and to hold a call unanswered (a run "killed
 // half-way"). Everything else is forwarded to moto untouched.
+import { spawn } from 'node:child_process'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import type { Test } from 'uvu'
+import { ROOT } from '../../lib/config/paths.js'
 import { resetMoto } from './moto.js'
+import { waitFor } from './net.js'
 
 export interface Call {
   service: string
@@ -191,4 +195,24 @@ export async function withProxy<P extends { stop(): Promise<void> }, R>(start: P
   } finally {
     await proxy.stop()
   }
+}
+
+/**
+ * A run killed half-way: hold the next `times` calls of `action` at the proxy, start the kit's
+ * scripts/<script> through it (env over this process's, AWS_ENDPOINT_URL the proxy), and kill it
+ * (SIGKILL) once it has made that call. The held calls stay held: the caller releases or drops them.
+ */
+export async function killWhileHeld(
+  proxy: AwsProxy,
+  script: string,
+  env: Record<string, string | undefined>,
+  hold: { action: string; times: number },
+  args: string[] = [],
+): Promise<void> {
+  proxy.inject({ match: (c) => c.action === hold.action, times: hold.times, kind: 'hold' })
+  const child = spawn(join(ROOT, 'scripts', script), args, { env: { ...process.env, ...env, AWS_ENDPOINT_URL: proxy.url }, stdio: 'ignore' })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitFor(`${script} to reach ${hold.action}`, async () => proxy.calls.some((c) => c.action === hold.action), 30000)
+  child.kill('SIGKILL')
+  await exited
 }

@@ -18,8 +18,7 @@ import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
 import { DEFAULT_SCALING, declaredServices, parseServices } from '../lib/config/services.js'
 import { policyDrift, requestCountLabel, wantedPolicy } from '../lib/steps/auto-scaling.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { recordingProxy } from './helpers/aws-proxy.js'
 import { runKit } from './helpers/run.js'
 import { withServices } from './helpers/services.js'
 import { provisionStack, STACK_ENV } from './helpers/stack.js'
@@ -126,7 +125,6 @@ const motoUrl = process.env.AWS_ENDPOINT_URL as string
 const sdk = await openContext(process.env, { mode: 'read-only' })
 const aas = sdk.client(ApplicationAutoScalingClient, 'APPLICATION_AUTO_SCALING')
 const RESOURCE = 'service/cruddur/backend-flask'
-let proxy: AwsProxy
 
 const target = async (resourceId = RESOURCE) =>
   (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: [resourceId], ScalableDimension: 'ecs:service:DesiredCount' }))).ScalableTargets?.[0]
@@ -135,16 +133,7 @@ const policies = async (resourceId = RESOURCE) =>
 const kit = (script: string, args: string[] = [], env: Record<string, string> = {}) => runKit(script, args, { env: { ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
 
 const live = suite('auto scaling (against moto)')
-live.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-live.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-live.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(live, motoUrl)
 
 live('provision registers the scalable target (1-2 tasks) and a CPU 60 % target-tracking policy; a second provision makes no mutating call', async () => {
   const first = await provisionStack(proxy.url)

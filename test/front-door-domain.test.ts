@@ -21,8 +21,7 @@ import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceR
 import { openContext } from '../lib/aws/context.js'
 import { targetGroupName } from '../lib/config/names.js'
 import { elbv2 } from '../lib/front-door/lookup.js'
-import { startAwsProxy, isMutation, type AwsProxy, type Call } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { isMutation, recordingProxy, type Call } from './helpers/aws-proxy.js'
 import { runKit } from './helpers/run.js'
 
 const DOMAIN = 'cruddur.example.com'
@@ -32,7 +31,6 @@ const ec2 = sdk.client(EC2Client, 'EC2')
 const elb = elbv2(sdk)
 const acm = sdk.client(ACMClient, 'ACM')
 const dns = sdk.client(Route53Client, 'ROUTE_53')
-let proxy: AwsProxy
 
 const mutating = (calls: readonly Call[]): string[] => calls.filter(isMutation).map((c) => `${c.service} ${c.action}`)
 
@@ -76,16 +74,7 @@ async function makeZone(): Promise<string> {
 const records = async (zoneId: string): Promise<ResourceRecordSet[]> => (await dns.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []
 
 const test = suite('front door listeners and domain (moto ELBv2, ACM, Route 53, through a recording proxy)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('without a domain: HTTP:80 forwards /api/* to the backend and the rest to the frontend; a second run changes nothing', async () => {
   const { lb, backend, frontend } = await makeLoadBalancer()

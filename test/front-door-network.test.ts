@@ -32,8 +32,7 @@ import { otherRules, serviceGroupRules, staleRules, widerRules } from '../lib/st
 import { fixedDrift, healthCheckDrift, targetGroupSettings } from '../lib/steps/target-group.js'
 import type { StepsDocument } from '../lib/steps/apply.js'
 import type { Change } from '../lib/steps/step.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { recordingProxy } from './helpers/aws-proxy.js'
 import { runKit } from './helpers/run.js'
 import { withServices } from './helpers/services.js'
 
@@ -134,7 +133,6 @@ pure.run()
 
 // ---- against moto ----------------------------------------------------------------------
 
-let proxy: AwsProxy
 const TASK_ENV = {
   AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool',
   AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id',
@@ -177,16 +175,7 @@ const targetGroup = async (name: string): Promise<TargetGroup | undefined> =>
   (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups?.find((g) => g.TargetGroupName === name)
 
 const aws = suite('front door network against moto (ELBv2, EC2), through a recording proxy')
-aws.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-aws.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-aws.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(aws, motoUrl)
 
 aws("provision on a fresh account: both groups, the ALB in ≥2 zones dropping invalid headers, the target groups; container ports only from the ALB's group and the services'; a second run changes nothing", async () => {
   const r = await kit('provision')

@@ -17,8 +17,7 @@ import {
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53'
 import { ListNamespacesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery'
 import { openContext } from '../lib/aws/context.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { recordingProxy } from './helpers/aws-proxy.js'
 import { runKit } from './helpers/run.js'
 import { STACK_ENV } from './helpers/stack.js'
 
@@ -33,7 +32,6 @@ const cloudMap = sdk.client(ServiceDiscoveryClient, 'SERVICEDISCOVERY')
 
 // Both declared services: the front door routes /api/* to one and the rest to the other.
 const ENV = { ...STACK_ENV, ECS_SERVICES: undefined }
-let proxy: AwsProxy
 const kit = (script: string, args: string[] = [], env: Record<string, string | undefined> = {}) =>
   runKit(script, args, { env: { ...ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
 
@@ -48,16 +46,7 @@ async function frontDoor() {
 const tgName = (groups: Array<{ TargetGroupArn?: string; TargetGroupName?: string }>, arn: string | undefined) => groups.find((g) => g.TargetGroupArn === arn)?.TargetGroupName
 
 const test = suite('the front door end to end: provision, status, a second run, teardown (moto ELBv2, ACM, Route 53, Cloud Map)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('without a domain: HTTP on the load balancer, /api/* to the backend, the rest to the frontend; status shows the URL; nothing left after teardown', async () => {
   const first = await kit('provision')

@@ -1,5 +1,4 @@
 import './helpers/guard.js'
-import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
@@ -9,14 +8,11 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, List
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
-import { ROOT } from '../lib/config/paths.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
-import { freePort, waitFor } from './helpers/net.js'
+import { killWhileHeld, recordingProxy } from './helpers/aws-proxy.js'
+import { freePort } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import type { KitCopy } from './helpers/kit.js'
 import { withServices } from './helpers/services.js'
-import { spawn } from 'node:child_process'
 
 const CANARY = {
   AWS_ACCESS_KEY_ID: 'AKIACANARY0000000001',
@@ -28,7 +24,6 @@ const CANARY = {
 const CANARY_FRAGMENTS = [...Object.values(CANARY), 'canary-db-pw-7c2d']
 const TASK_ENV = { AWS_COGNITO_USER_POOL_ID: 'eu-west-2_TestPool', AWS_COGNITO_USER_POOL_CLIENT_ID: 'test-client-id' }
 
-let proxy: AwsProxy
 const motoUrl = process.env.AWS_ENDPOINT_URL as string
 // The SDK signs with the guard's fake credentials; the scripts get the canaries as their own.
 const sdk = { ...process.env, AWS_ENDPOINT_URL: motoUrl }
@@ -48,16 +43,7 @@ const assertNoCanary = (output: string) => {
 }
 
 const test = suite('provision (against moto, through a recording proxy)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('a full provision creates every resource with the right settings', async () => {
   const r = await provision()
@@ -319,15 +305,7 @@ test('transient faults: 503s and throttling are retried and the run succeeds', a
 
 test('a run killed half-way and started again converges', async () => {
   // Hold the task-definition registrations (one per service) unanswered, kill provision while it waits, then answer them.
-  proxy.inject({ match: (c) => c.action === 'RegisterTaskDefinition', times: 2, kind: 'hold' })
-  const child = spawn(join(ROOT, 'scripts/provision'), [], {
-    env: { ...process.env, ...CANARY, ...TASK_ENV, AWS_ENDPOINT_URL: proxy.url },
-    stdio: 'ignore',
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  await waitFor('provision to reach RegisterTaskDefinition', async () => proxy.calls.some((c) => c.action === 'RegisterTaskDefinition'), 30000)
-  child.kill('SIGKILL')
-  await exited
+  await killWhileHeld(proxy, 'provision', { ...CANARY, ...TASK_ENV }, { action: 'RegisterTaskDefinition', times: 2 })
   proxy.release()
   assert.is((await ecs.send(new DescribeServicesCommand({ cluster: 'cruddur', services: ['backend-flask'] }))).services?.length ?? 0, 0)
 

@@ -16,8 +16,7 @@ import { DEFAULT_ROLLBACK_ALARMS, declaredServices, parseServices } from '../lib
 import { withRollbackAlarms } from '../lib/front-door/service-request.js'
 import { rollbackAlarmsDrift } from '../lib/steps/ecs-service.js'
 import { alarmDrift, loadBalancerDimension, rollbackAlarmNames, targetGroupDimension, wantedAlarm } from '../lib/steps/rollback-alarms.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
-import { resetMoto } from './helpers/moto.js'
+import { recordingProxy, withProxy } from './helpers/aws-proxy.js'
 import { runKit } from './helpers/run.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { withServices } from './helpers/services.js'
@@ -116,7 +115,6 @@ const cw = sdk.client(CloudWatchClient, 'CLOUDWATCH')
 const ecs = sdk.client(ECSClient, 'ECS')
 const elb = sdk.client(ElasticLoadBalancingV2Client, 'ELASTIC_LOAD_BALANCING_V2')
 const NAMES = ['cruddur-backend-flask-5xx', 'cruddur-backend-flask-unhealthy-hosts', 'cruddur-backend-flask-tasks-below-desired']
-let proxy: AwsProxy
 
 const alarms = async (): Promise<Map<string, MetricAlarm>> =>
   new Map(((await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'cruddur-' }))).MetricAlarms ?? []).map((a) => [a.AlarmName as string, a]))
@@ -125,25 +123,11 @@ const kit = (script: string, args: string[] = [], env: Record<string, string> = 
 const dims = (a: { Dimensions?: Array<{ Name?: string; Value?: string }> } | undefined) => Object.fromEntries((a?.Dimensions ?? []).map((d) => [d.Name, d.Value]))
 
 const live = suite('rollback alarms (against moto)')
-live.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-live.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-live.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(live, motoUrl)
 
 live('provision creates the three alarms with the declared thresholds on the front door\'s dimensions, and names them in the service\'s deploymentConfiguration (read at a recording proxy)', async () => {
   const recorder = await startScriptedProxy(motoUrl, () => undefined)
-  let first
-  try {
-    first = await provisionStack(recorder.url)
-  } finally {
-    await recorder.stop()
-  }
+  const first = await withProxy(recorder, () => provisionStack(recorder.url))
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-5xx: targets' 5xx above 5 % of requests, 2 of 3 periods of 60 s/)
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-unhealthy-hosts: 1\+ unhealthy targets, 2 of 3 periods of 60 s/)
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-tasks-below-desired: 1\+ tasks below desired/)
@@ -241,13 +225,11 @@ live('"rollbackAlarms": false: no alarm, none in the service request', async () 
   const raw = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
   await withServices({ 'backend-flask': { ...raw, rollbackAlarms: false } }, {}, async (copy) => {
     const recorder = await startScriptedProxy(motoUrl, () => undefined)
-    try {
+    await withProxy(recorder, async () => {
       const r = await copy.run('provision', [], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: recorder.url } })
       assert.is(r.code, 0, r.all)
       assert.not.match(r.stdout, /cloudwatch alarm/)
-    } finally {
-      await recorder.stop()
-    }
+    })
     const create = recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
     assert.is(create.deploymentConfiguration?.alarms, undefined)
     assert.equal([...(await alarms()).keys()], [])

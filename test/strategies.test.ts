@@ -25,7 +25,7 @@ import { CATCH_ALL_PRIORITY, ruleAction, strategyRouteProblem, wantedListeners }
 import { withFrontDoor, withStrategy } from '../lib/front-door/service-request.js'
 import { strategyDrift } from '../lib/steps/ecs-service.js'
 import { TRAFFIC_SHIFT_POLICY, TRAFFIC_SHIFT_ROLE } from '../lib/steps/iam-roles.js'
-import { startAwsProxy } from './helpers/aws-proxy.js'
+import { startAwsProxy, withProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { withServices } from './helpers/services.js'
@@ -175,6 +175,14 @@ aws.before.each(async () => {
 })
 
 const provision = (copy: KitCopy, endpoint: string, args: string[] = []) => copy.run('provision', args, { env: { ...STACK_ENV, AWS_ENDPOINT_URL: endpoint } })
+/** Provision again, through a recording proxy: exit 0 and no mutating call (`why` says what that shows). */
+const provisionAgain = (copy: KitCopy, why: string) =>
+  withProxy(startAwsProxy(motoUrl), async (counter) => {
+    const again = await provision(copy, counter.url)
+    assert.is(again.code, 0, again.all)
+    assert.equal(counter.mutations(), [], why)
+    return again
+  })
 
 async function groupArn(name: string): Promise<string | undefined> {
   const groups = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []
@@ -192,18 +200,14 @@ async function roleExists(): Promise<boolean> {
 
 aws('a service declared CANARY is created with its strategy, alternate target group, production listener rule and role (read at a recording proxy); a re-run changes nothing; teardown leaves nothing of it', async () => {
   await withServices(declare('backend-flask', { strategy: 'CANARY' }), {}, async (copy) => {
-    const recorder = await startScriptedProxy(motoUrl, () => undefined)
-    let create: CreateServiceCommandInput
-    try {
+    const create = await withProxy(startScriptedProxy(motoUrl, () => undefined), async (recorder) => {
       const first = await provision(copy, recorder.url)
       assert.is(first.code, 0, first.all)
       assert.match(first.stdout, /created\s+target group cruddur-backend-flask-tg-2: alternate for CANARY deployments/, first.stdout)
       assert.match(first.stdout, /created\s+iam role CruddurECSInfrastructureRole/, first.stdout)
       assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min, shifting traffic between cruddur-backend-flask-tg and cruddur-backend-flask-tg-2/, first.stdout)
-      create = recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
-    } finally {
-      await recorder.stop()
-    }
+      return recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
+    })
     assert.equal(create.deploymentConfiguration, {
       maximumPercent: 200,
       minimumHealthyPercent: 100,
@@ -230,15 +234,8 @@ aws('a service declared CANARY is created with its strategy, alternate target gr
     const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: TRAFFIC_SHIFT_ROLE }))).AttachedPolicies ?? []
     assert.equal(attached.map((p) => p.PolicyName), [TRAFFIC_SHIFT_POLICY])
 
-    const counter = await startAwsProxy(motoUrl)
-    try {
-      const again = await provision(copy, counter.url)
-      assert.is(again.code, 0, again.all)
-      assert.equal(counter.mutations(), [], 'a second provision changes nothing')
-      assert.match(again.stdout, /^0 created, 0 updated, \d+ unchanged/m)
-    } finally {
-      await counter.stop()
-    }
+    const again = await provisionAgain(copy, 'a second provision changes nothing')
+    assert.match(again.stdout, /^0 created, 0 updated, \d+ unchanged/m)
 
     const down = await copy.run('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: motoUrl } })
     assert.is(down.code, 0, down.all)
@@ -257,20 +254,16 @@ aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provi
     assert.is(await groupArn('cruddur-backend-flask-tg-2'), undefined, 'nor an alternate target group')
     copy.write(FILE, JSON.stringify({ ...shipped, ...declare('backend-flask', { strategy: 'CANARY', canaryPercent: 10 }) }, null, 2))
 
-    const counter = await startAwsProxy(motoUrl)
-    try {
+    await withProxy(startAwsProxy(motoUrl), async (counter) => {
       const plan = await provision(copy, counter.url, ['--dry-run'])
       assert.is(plan.code, 0, plan.all)
       assert.match(plan.stdout, /would update\s+ecs service backend-flask: .*deployment → CANARY 10 % for 10 min, bake 3 min.*traffic shift none → .*cruddur-backend-flask-tg-2/, plan.stdout)
       assert.match(plan.stdout, /would create\s+target group cruddur-backend-flask-tg-2/, plan.stdout)
       assert.match(plan.stdout, /would update\s+listener rule HTTP:80 path \/api\/\*/, plan.stdout)
       assert.equal(counter.mutations(), [], 'a dry run changes nothing')
-    } finally {
-      await counter.stop()
-    }
+    })
 
-    const recorder = await startScriptedProxy(motoUrl, () => undefined)
-    try {
+    await withProxy(startScriptedProxy(motoUrl, () => undefined), async (recorder) => {
       const r = await provision(copy, recorder.url)
       assert.is(r.code, 0, r.all)
       assert.match(r.stdout, /updated\s+ecs service backend-flask: .*deployment → CANARY 10 % for 10 min/, r.stdout)
@@ -280,23 +273,13 @@ aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provi
       assert.equal(update.deploymentConfiguration?.canaryConfiguration, { canaryPercent: 10, canaryBakeTimeInMinutes: 10 })
       assert.is(update.deploymentConfiguration?.deploymentCircuitBreaker, undefined)
       assert.is(update.loadBalancers?.[0]?.advancedConfiguration?.alternateTargetGroupArn, await groupArn('cruddur-backend-flask-tg-2'))
-    } finally {
-      await recorder.stop()
-    }
+    })
 
-    const counter2 = await startAwsProxy(motoUrl)
-    try {
-      const again = await provision(copy, counter2.url)
-      assert.is(again.code, 0, again.all)
-      assert.equal(counter2.mutations(), [], 'a second provision changes nothing')
-    } finally {
-      await counter2.stop()
-    }
+    await provisionAgain(copy, 'a second provision changes nothing')
 
     // And back: the rule forwards to the one group again, the service is ROLLING with its circuit breaker.
     copy.write(FILE, JSON.stringify(shipped, null, 2))
-    const back = await startScriptedProxy(motoUrl, () => undefined)
-    try {
+    await withProxy(startScriptedProxy(motoUrl, () => undefined), async (back) => {
       const r = await provision(copy, back.url)
       assert.is(r.code, 0, r.all)
       assert.match(r.stdout, /updated\s+ecs service backend-flask: .*deployment CANARY 10 % for 10 min, bake 3 min → ROLLING/, r.stdout)
@@ -304,34 +287,22 @@ aws('switching ROLLING → CANARY is a planned update: --dry-run plans it, provi
       assert.equal(update.deploymentConfiguration?.strategy, 'ROLLING')
       assert.equal(update.deploymentConfiguration?.deploymentCircuitBreaker, { enable: true, rollback: true })
       assert.is(update.loadBalancers?.[0]?.advancedConfiguration, undefined)
-    } finally {
-      await back.stop()
-    }
+    })
     const listener = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: (await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]?.LoadBalancerArn }))).Listeners?.[0]
     const rules = ((await elb.send(new DescribeRulesCommand({ ListenerArn: listener?.ListenerArn }))).Rules ?? []).filter((r) => !r.IsDefault)
     assert.equal(rules.map((r) => [r.Priority, r.Actions?.[0]?.TargetGroupArn ?? r.Actions?.[0]?.ForwardConfig?.TargetGroups?.map((g) => g.TargetGroupArn)]), [['1', await groupArn('cruddur-backend-flask-tg')]])
-    const counter3 = await startAwsProxy(motoUrl)
-    try {
-      const again = await provision(copy, counter3.url)
-      assert.is(again.code, 0, again.all)
-      assert.equal(counter3.mutations(), [], 'back on ROLLING, a second provision changes nothing')
-    } finally {
-      await counter3.stop()
-    }
+    await provisionAgain(copy, 'back on ROLLING, a second provision changes nothing')
   })
 })
 
 aws('a CANARY backend with DOMAIN_NAME (a host rule and a path rule) is refused before any change, naming both rules', async () => {
   await withServices(declare('backend-flask', { strategy: 'CANARY' }), {}, async (copy) => {
-    const counter = await startAwsProxy(motoUrl)
-    try {
+    await withProxy(startAwsProxy(motoUrl), async (counter) => {
       const r = await copy.run('provision', [], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: counter.url, DOMAIN_NAME: 'example.com' } })
       assert.is(r.code, 2, r.all)
       assert.match(r.all, 'reaches it by 2 listener rules (host api.example.com, path /api/*)')
       assert.equal(counter.mutations(), [])
-    } finally {
-      await counter.stop()
-    }
+    })
   })
 })
 

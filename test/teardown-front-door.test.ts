@@ -12,8 +12,8 @@ import { findLoadBalancer } from '../lib/front-door/lookup.js'
 import { DEFAULT_TEARDOWN } from '../lib/teardown/options.js'
 import { deleteLoadBalancerSecurityGroupStep } from '../lib/teardown/security-group.js'
 import { stepContext } from '../lib/steps/step.js'
-import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationRecords } from '../lib/teardown/front-door.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { dnsKey, forwardsTo, isKitAlias, isKitCertificate, ruleMatch, validationCnames } from '../lib/teardown/front-door.js'
+import { recordingProxy, withProxy } from './helpers/aws-proxy.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { buildFrontDoor, foreignRecord, provisionFrontDoor } from './helpers/front-door-fixture.js'
 import { resetMoto } from './helpers/moto.js'
@@ -41,8 +41,8 @@ pure('isKitCertificate: the domain, covering only the kit’s names', () => {
   assert.not.ok(isKitCertificate({ DomainName: 'cruddur.example.com', SubjectAlternativeNames: ['cruddur.example.com', '*.cruddur.example.com'] }, NAMES))
   assert.not.ok(isKitCertificate({ DomainName: 'api.cruddur.example.com', SubjectAlternativeNames: ['api.cruddur.example.com'] }, NAMES))
 })
-pure('validationRecords, forwardsTo, ruleMatch, dnsKey', () => {
-  const records = validationRecords({ DomainValidationOptions: [{ DomainName: 'a', ResourceRecord: { Name: '_x.A.example.com.', Type: 'CNAME', Value: '_y.acm-validations.aws.' } }, { DomainName: 'b' }] })
+pure('validationCnames, forwardsTo, ruleMatch, dnsKey', () => {
+  const records = validationCnames({ DomainValidationOptions: [{ DomainName: 'a', ResourceRecord: { Name: '_x.A.example.com.', Type: 'CNAME', Value: '_y.acm-validations.aws.' } }, { DomainName: 'b' }] })
   assert.equal([...records], [['_x.a.example.com', '_y.acm-validations.aws']])
   assert.equal(forwardsTo({ Type: 'forward', TargetGroupArn: 'tg1', ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'tg1' }, { TargetGroupArn: 'tg2' }] } }), ['tg1', 'tg2'])
   assert.equal(forwardsTo({ Type: 'redirect' }), [])
@@ -63,7 +63,6 @@ const route53 = sdk.client(Route53Client, 'ROUTE_53')
 const sd = sdk.client(ServiceDiscoveryClient, 'SERVICEDISCOVERY')
 const DOMAIN = 'cruddur.example.com'
 const BOTH = { ECS_SERVICES: 'backend-flask,frontend-react-js' }
-let proxy: AwsProxy
 
 const teardown = (args: string[], env: Record<string, string | undefined> = {}) => runKit('teardown', args, { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: proxy.url, ...env } })
 
@@ -114,16 +113,7 @@ const changes = () => proxy.mutations().filter((c) => !c.action.startsWith('GET 
 const RECORD_CHANGE = /^POST \/2013-04-01\/hostedzone\/[^/]+\/rrset/
 
 const test = suite('teardown removes the front door and the Service Connect namespace (against moto)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('without a domain: the listener, its /api/* rule, both target groups, the load balancer, its group and the namespace go, in an order AWS accepts; a second run changes nothing', async () => {
   await provisionFrontDoor(sdk, motoUrl, BOTH)
@@ -330,25 +320,19 @@ const namespaceOperation = (status: 'PENDING' | 'FAIL', reads: number) => {
 
 waits('DeleteNamespace: the operation is polled until SUCCESS; a FAIL is an error quoting Cloud Map (exit 1)', async () => {
   await provisionFrontDoor(sdk, motoUrl, BOTH)
-  const pending = await namespaceOperation('PENDING', 3)
-  try {
+  await withProxy(namespaceOperation('PENDING', 3), async (pending) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: pending.url } })
     assert.is(r.code, 0, r.all)
     assert.match(r.stdout, /deleted\s+cloud map namespace cruddur/)
     assert.is(pending.answered.filter((a) => a === 'GetOperation').length, 5, 'one read of the instance\'s deregistration; three PENDING reads of the namespace\'s, then SUCCESS')
-  } finally {
-    await pending.stop()
-  }
+  })
   await resetMoto(motoUrl)
   await provisionFrontDoor(sdk, motoUrl, BOTH)
-  const failing = await namespaceOperation('FAIL', 1)
-  try {
+  await withProxy(namespaceOperation('FAIL', 1), async (failing) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, AWS_ENDPOINT_URL: failing.url } })
     assert.is(r.code, 1, r.all)
     assert.match(r.stdout, /✗ servicediscovery\/delete-namespace\s+Cloud Map could not delete namespace cruddur: RESOURCE_IN_USE The namespace has associated services/)
-  } finally {
-    await failing.stop()
-  }
+  })
 })
 
 waits('DeleteCertificate refused while ACM still counts the deleted listener (ResourceInUseException): retried until it goes', async () => {
@@ -360,14 +344,12 @@ waits('DeleteCertificate refused while ACM still counts the deleted listener (Re
     const arn = (call.body as { CertificateArn?: string }).CertificateArn
     return { status: 400, json: { __type: 'ResourceInUseException', message: `Certificate ${arn} in use.` } }
   })
-  try {
+  await withProxy(acmBusy, async () => {
     const r = await runKit('teardown', ['--all', '--yes', '--poll', '0.2'], { env: { ...STACK_ENV, ...BOTH, DOMAIN_NAME: DOMAIN, AWS_ENDPOINT_URL: acmBusy.url } })
     assert.is(r.code, 0, r.all)
     assert.is(acmBusy.seen.filter((a) => a === 'DeleteCertificate').length, 3)
     assert.match(r.stdout, /deleted\s+acm certificate cruddur\.example\.com/)
-  } finally {
-    await acmBusy.stop()
-  }
+  })
   assert.equal((await frontDoor()).certificates, [])
 })
 

@@ -11,8 +11,9 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
-import { startAwsProxy, type AwsProxy } from './helpers/aws-proxy.js'
+import { killWhileHeld, recordingProxy, withProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
+import { startScriptedProxy } from './helpers/scripted-proxy.js'
 import { waitFor } from './helpers/net.js'
 import { runKit } from './helpers/run.js'
 import { provisionStack, STACK_ENV } from './helpers/stack.js'
@@ -158,7 +159,6 @@ const ec2 = sdk.client(EC2Client, 'EC2')
 const iam = sdk.client(IAMClient, 'IAM')
 const logs = sdk.client(CloudWatchLogsClient, 'CLOUDWATCH_LOGS')
 const ssm = sdk.client(SSMClient, 'SSM')
-let proxy: AwsProxy
 
 const teardown = (args: string[], env: Record<string, string | undefined> = {}) =>
   runKit('teardown', args, { env: { ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url, ...env } })
@@ -192,16 +192,7 @@ async function whatExists() {
 const NOTHING_BUT_DATA = { service: undefined, cluster: undefined, revisions: [], roles: [], securityGroups: 0, logGroups: 0 }
 
 const test = suite('teardown (against moto, through a recording proxy)')
-test.before(async () => {
-  proxy = await startAwsProxy(motoUrl)
-})
-test.before.each(async () => {
-  await resetMoto(motoUrl)
-  proxy.reset()
-})
-test.after(async () => {
-  await proxy.stop()
-})
+const proxy = recordingProxy(test, motoUrl)
 
 test('without --yes and without a terminal: exit 2, one line, no AWS call at all', async () => {
   await provisionStack(motoUrl)
@@ -354,15 +345,7 @@ test('a teardown killed half-way, run again, completes; a third run changes noth
   await provisionStack(motoUrl)
   // Hold the first deregistration unanswered (the service is deleted by then), kill the run
   // while it waits, then let the held call through.
-  proxy.inject({ match: (c) => c.action === 'DeregisterTaskDefinition', times: 1, kind: 'hold' })
-  const child = spawn(join(ROOT, 'scripts/teardown'), ['--yes'], {
-    env: { ...process.env, ...STACK_ENV, AWS_ENDPOINT_URL: proxy.url },
-    stdio: 'ignore',
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  await waitFor('teardown to reach DeregisterTaskDefinition', async () => proxy.calls.some((c) => c.action === 'DeregisterTaskDefinition'), 30000)
-  child.kill('SIGKILL')
-  await exited
+  await killWhileHeld(proxy, 'teardown', STACK_ENV, { action: 'DeregisterTaskDefinition', times: 1 }, ['--yes'])
   proxy.release()
   const half = await whatExists()
   assert.is(half.service, undefined, 'the services went first')
@@ -459,18 +442,13 @@ test('something still there after a run with no failed step: exit 1 and an error
   await provisionStack(motoUrl)
   // CloudWatch Logs answers DeleteLogGroup with 200 and an empty document; the group is back
   // (another writer made it again) by the time teardown checks what is left.
-  const again = await startScriptedProxy(motoUrl, {
-    answer: (action) => (action === 'DeleteLogGroup' ? { status: 200, type: 'application/x-amz-json-1.1', body: '{}' } : undefined),
-  })
-  try {
+  await withProxy(startScriptedProxy(motoUrl, ({ action }) => (action === 'DeleteLogGroup' ? { json: {} } : undefined)), async (again) => {
     const r = await runKit('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: again.url } })
     assert.is(r.code, 1, r.all)
     assert.match(r.stdout, /deleted\s+log group \/cruddur\/fargate-cluster/)
     assert.match(r.stdout, /Left in place:[\s\S]*log group \/cruddur\/fargate-cluster[^\n]*still there after teardown/)
     assert.match(r.stderr, /^teardown: 1 resource the kit made is still there \(listed above\): re-run teardown/m)
-  } finally {
-    await again.stop()
-  }
+  })
 })
 
 test('an undeclared service in ECS_SERVICES: exit 2 naming it, nothing changed', async () => {
@@ -490,80 +468,38 @@ test.run()
 
 // ---- what moto does not model: a draining service, a group still in use (scripted answers) ----
 // moto makes a deleted service INACTIVE at once and deletes a security group whatever uses it.
-// This proxy forwards everything to moto; `answer` may answer a call itself (as AWS would),
-// and `rewrite` may change moto's answer, so the kit's real SDK path runs either way.
-interface Scripted {
-  /** `body`: the request's (a query string for EC2). */
-  answer?: (action: string, body: string) => { status: number; body: string; type: string } | undefined
-  rewrite?: (action: string, body: string) => string
-}
-async function startScriptedProxy(target: string, script: Scripted) {
-  const { createServer, request } = await import('node:http')
-  const upstream = new URL(target)
-  const seen: string[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      const target = req.headers['x-amz-target']
-      const action = typeof target === 'string' ? (target.split('.').pop() ?? '') : (new URLSearchParams(body.toString('utf8')).get('Action') ?? '')
-      seen.push(action)
-      const own = script.answer?.(action, body.toString('utf8'))
-      if (own) {
-        res.writeHead(own.status, { 'content-type': own.type }).end(own.body)
-        return
-      }
-      const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        const parts: Buffer[] = []
-        answer.on('data', (c: Buffer) => parts.push(c))
-        answer.on('end', () => {
-          const text = script.rewrite ? script.rewrite(action, Buffer.concat(parts).toString('utf8')) : Buffer.concat(parts).toString('utf8')
-          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) }
-          delete headers['transfer-encoding']
-          res.writeHead(answer.statusCode ?? 502, headers).end(text)
-        })
-      })
-      up.end(body)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  }
-}
+// A scripted proxy (test/helpers/scripted-proxy.ts) answers those calls as AWS would, or edits
+// moto's answer, so the kit's real SDK path runs either way.
 
 /** After DeleteService, the next `reads` DescribeServices say DRAINING, as ECS does while tasks stop. */
 function startDrainingProxy(target: string, reads: number) {
   let deleted = false
   let left = reads
-  return startScriptedProxy(target, {
-    rewrite(action, body) {
-      if (action === 'DeleteService') deleted = true
-      if (action !== 'DescribeServices' || !deleted || left <= 0 || !body.includes('"INACTIVE"')) return body
-      left -= 1
-      return body.replace(/"status": ?"INACTIVE"/g, '"status": "DRAINING"')
-    },
+  return startScriptedProxy(target, ({ action }) => {
+    if (action === 'DeleteService') deleted = true
+    if (action !== 'DescribeServices' || !deleted) return undefined
+    return {
+      edit(answer) {
+        const text = JSON.stringify(answer)
+        if (left <= 0 || !text.includes('"INACTIVE"')) return answer
+        left -= 1
+        return JSON.parse(text.replace(/"status":"INACTIVE"/g, '"status":"DRAINING"'))
+      },
+    }
   })
 }
 
 /** The first `times` DeleteSecurityGroup calls (of group `only`, when given) get EC2's DependencyViolation, as while a task's interface lingers. */
 function startGroupInUseProxy(target: string, times: number, only?: string) {
   let left = times
-  return startScriptedProxy(target, {
-    answer(action, body) {
-      if (action !== 'DeleteSecurityGroup' || left <= 0) return undefined
-      if (only && new URLSearchParams(body).get('GroupId') !== only) return undefined
-      left -= 1
-      return {
-        status: 400,
-        type: 'text/xml;charset=UTF-8',
-        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DependencyViolation</Code><Message>resource sg-0example has a dependent object</Message></Error></Errors><RequestID>7f1c2d3e-scripted</RequestID></Response>',
-      }
-    },
+  return startScriptedProxy(target, ({ action, body }) => {
+    if (action !== 'DeleteSecurityGroup' || left <= 0) return undefined
+    if (only && new URLSearchParams(body as string).get('GroupId') !== only) return undefined
+    left -= 1
+    return {
+      status: 400,
+      xml: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DependencyViolation</Code><Message>resource sg-0example has a dependent object</Message></Error></Errors><RequestID>7f1c2d3e-scripted</RequestID></Response>',
+    }
   })
 }
 
@@ -572,8 +508,7 @@ draining.before.each(() => resetMoto(motoUrl))
 
 draining('the cluster is deleted only once the service is INACTIVE', async () => {
   await provisionStack(motoUrl)
-  const drain = await startDrainingProxy(motoUrl, 3)
-  try {
+  await withProxy(startDrainingProxy(motoUrl, 3), async (drain) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
     assert.is(r.code, 0, r.all)
     const waited = Number(/ecs service backend-flask: in cluster cruddur \(was desired 1\); INACTIVE after ([\d.]+)s/.exec(r.stdout)?.[1])
@@ -581,24 +516,19 @@ draining('the cluster is deleted only once the service is INACTIVE', async () =>
     const afterDelete = drain.seen.slice(drain.seen.indexOf('DeleteService'))
     const reads = afterDelete.slice(0, afterDelete.indexOf('DeleteCluster')).filter((a) => a === 'DescribeServices')
     assert.ok(reads.length >= 4, `three DRAINING reads, then INACTIVE, before DeleteCluster (${afterDelete.join(', ')})`)
-  } finally {
-    await drain.stop()
-  }
+  })
 })
 
 draining('--timeout: gives up with exit 1 saying to re-run, keeps what waits on the service, and a re-run completes', async () => {
   await provisionStack(motoUrl)
-  const drain = await startDrainingProxy(motoUrl, 1000)
-  try {
+  await withProxy(startDrainingProxy(motoUrl, 1000), async (drain) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: drain.url } })
     assert.is(r.code, 1, r.all)
     assert.match(r.stdout, /✗ ecs\/delete-service:backend-flask\s+gave up after 1s waiting for ECS service backend-flask to become INACTIVE: re-run teardown to carry on/)
     assert.match(r.stdout, /- ecs\/delete-cluster\s+skipped: ecs\/delete-service:backend-flask failed/)
     assert.match(r.stdout, /Left in place:[\s\S]*ecs cluster cruddur[^\n]*not deleted/)
     assert.not.ok(drain.seen.includes('DeleteCluster'))
-  } finally {
-    await drain.stop()
-  }
+  })
   const again = await runKit('teardown', ['--yes'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: motoUrl } })
   assert.is(again.code, 0, again.all)
   assert.match(again.stdout, /unchanged\s+ecs service backend-flask: INACTIVE \(deleted\)/)
@@ -607,19 +537,15 @@ draining('--timeout: gives up with exit 1 saying to re-run, keeps what waits on 
 
 draining('a security group still in use (DependencyViolation) is retried until free; forever, it says what may hold it', async () => {
   await provisionStack(motoUrl)
-  const busy = await startGroupInUseProxy(motoUrl, 3)
-  try {
+  await withProxy(startGroupInUseProxy(motoUrl, 3), async (busy) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: busy.url } })
     assert.is(r.code, 0, r.all)
     // Three refusals, then the services' group and the load balancer's.
     assert.is(busy.seen.filter((a) => a === 'DeleteSecurityGroup').length, 5)
     assert.match(r.stdout, /deleted\s+security group crud-srv-sg/)
-  } finally {
-    await busy.stop()
-  }
+  })
   await provisionStack(motoUrl)
-  const stuck = await startGroupInUseProxy(motoUrl, 1000)
-  try {
+  await withProxy(startGroupInUseProxy(motoUrl, 1000), async (stuck) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: stuck.url } })
     assert.is(r.code, 1, r.all)
     assert.match(
@@ -627,28 +553,22 @@ draining('a security group still in use (DependencyViolation) is retried until f
       /✗ ec2\/delete-security-group\s+gave up after 1s waiting for security group crud-srv-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; a load balancer or another group's rule may refer to sg-/,
     )
     assert.match(r.stdout, /Left in place:[\s\S]*security group crud-srv-sg[^\n]*not deleted/)
-  } finally {
-    await stuck.stop()
-  }
+  })
 })
 
 draining('the load balancer\'s group, held a while by the deleted load balancer\'s interfaces (DependencyViolation), is retried until free (scripted EC2 answers)', async () => {
   const built = await provisionFrontDoor(sdk, motoUrl, {})
-  const busy = await startGroupInUseProxy(motoUrl, 3, built.loadBalancerGroupId)
-  try {
+  await withProxy(startGroupInUseProxy(motoUrl, 3, built.loadBalancerGroupId), async (busy) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: busy.url } })
     assert.is(r.code, 0, r.all)
     assert.match(r.stdout, /deleted\s+security group cruddur-alb-sg: sg-/)
     // The services' group once, then the load balancer's: three refusals and the fourth try.
     assert.is(busy.seen.filter((a) => a === 'DeleteSecurityGroup').length, 5)
     assert.ok(busy.seen.indexOf('DeleteLoadBalancer') < busy.seen.lastIndexOf('DeleteSecurityGroup'))
-  } finally {
-    await busy.stop()
-  }
+  })
   await resetMoto(motoUrl)
   const again = await provisionFrontDoor(sdk, motoUrl, {})
-  const stuck = await startGroupInUseProxy(motoUrl, 1000, again.loadBalancerGroupId)
-  try {
+  await withProxy(startGroupInUseProxy(motoUrl, 1000, again.loadBalancerGroupId), async (stuck) => {
     const r = await runKit('teardown', ['--yes', '--poll', '0.2', '--timeout', '1'], { env: { ...STACK_ENV, AWS_ENDPOINT_URL: stuck.url } })
     assert.is(r.code, 1, r.all)
     assert.match(
@@ -656,9 +576,7 @@ draining('the load balancer\'s group, held a while by the deleted load balancer\
       /✗ ec2\/delete-load-balancer-security-group\s+gave up after 1s waiting for security group cruddur-alb-sg to be free of network interfaces: re-run teardown to carry on \(AWS: resource sg-0example has a dependent object; the load balancer's network interfaces linger a few minutes after it is deleted/,
     )
     assert.match(r.stdout, /Left in place:[\s\S]*security group cruddur-alb-sg[^\n]*not deleted/)
-  } finally {
-    await stuck.stop()
-  }
+  })
 })
 
 draining.run()

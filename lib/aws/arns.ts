@@ -27,3 +27,13 @@ export const roleArn = (account: string, region: string, role: string): string =
 /** ARN of an SSM parameter; `name` is the parameter's full path, starting with '/'. */
 export const ssmParameterArn = (account: string, region: string, name: string): string =>
   `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter${name.startsWith('/') ? name : `/${name}`}`
+
+/**
+ * An application load balancer ARN's suffix, app/<name>/<id>: CloudWatch's LoadBalancer
+ * dimension and the first half of ALBRequestCountPerTarget's resource label. Undefined for
+ * any other ARN (a network load balancer's is net/...). Pure.
+ */
+export const loadBalancerArnSuffix = (arn: string): string | undefined => /:loadbalancer\/(app\/[^/]+\/[^/]+)$/.exec(arn)?.[1]
+
+/** A target group ARN's suffix, targetgroup/<name>/<id>: CloudWatch's TargetGroup dimension. Undefined for any other ARN. Pure. */
+export const targetGroupArnSuffix = (arn: string): string | undefined => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1]

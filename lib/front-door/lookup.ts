@@ -42,6 +42,14 @@ export async function findTargetGroups(client: ElasticLoadBalancingV2Client, nam
 }
 
 /**
+ * Every routed service's URL (SERVICE_URL_<SERVICE>) from the front door's address as this run
+ * knows it: DOMAIN_NAME, else the load balancer's DNS name recorded in ctx.discovered; none
+ * while neither is known. No AWS call.
+ */
+export const knownServiceUrls = (ctx: Pick<RunContext, 'names'> & { discovered: Discovered }): Record<string, string> =>
+  serviceUrls(declaredServices(), { domainName: ctx.names.domainName, dnsName: ctx.discovered.loadBalancerDnsName })
+
+/**
  * Fill ctx.discovered with the front door as it exists: the load balancer's ARN, DNS name and
  * zone, each routed service's target group ARN, and every routed service's URL (with a domain,
  * the URLs need no lookup). What a step of this run already recorded is kept.
@@ -63,7 +71,7 @@ export async function resolveFrontDoor(ctx: Pick<RunContext, 'client' | 'names'>
       if (arn) known.targetGroupArns = { ...known.targetGroupArns, [service.name]: arn }
     }
   }
-  known.serviceUrls = serviceUrls(routed, { domainName: ctx.names.domainName, dnsName: known.loadBalancerDnsName })
+  known.serviceUrls = knownServiceUrls(ctx)
   // CANARY, LINEAR, BLUE_GREEN: what ECS shifts traffic with, so a request made from here (deploy, diff) keeps its advancedConfiguration.
   await resolveProductionRules(ctx, routed)
   return known

@@ -3,13 +3,13 @@
 // AWS call; without, they are the load balancer's DNS name, read once per run (resolveFrontDoor).
 // The task-definition step, render, image/build and deploy all resolve them here.
 import type { RunContext } from '../aws/context.js'
-import { declaredServices, type ServiceDeclaration } from '../config/services.js'
+import type { ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import { loadBalancerStep } from '../steps/load-balancer.js'
 import { runFirst, type Discovered } from '../steps/step.js'
 import { placeholders } from '../templates/template.js'
-import { resolveFrontDoor } from './lookup.js'
-import { routedServices, serviceUrls, URL_PLACEHOLDER_PREFIX, urlPlaceholder } from './routes.js'
+import { knownServiceUrls, resolveFrontDoor } from './lookup.js'
+import { routedServices, URL_PLACEHOLDER_PREFIX, urlPlaceholder } from './routes.js'
 
 /** The URL placeholders (SERVICE_URL_*) a value uses. Pure. */
 export const urlPlaceholdersIn = (value: unknown): string[] => [...placeholders(value)].filter((name) => name.startsWith(URL_PLACEHOLDER_PREFIX))
@@ -42,18 +42,13 @@ type UrlContext = Pick<RunContext, 'client' | 'names' | 'dryRun'> & { discovered
  */
 export async function resolveServiceUrls(ctx: UrlContext, used: readonly string[], what: string): Promise<{ standIn: boolean }> {
   if (used.length === 0) return { standIn: false }
-  const declared = declaredServices()
-  const domainName = ctx.names.domainName
-  if (!urlsNeedLoadBalancer(used, domainName)) {
-    ctx.discovered.serviceUrls = { ...ctx.discovered.serviceUrls, ...serviceUrls(declared, { domainName }) }
+  if (!urlsNeedLoadBalancer(used, ctx.names.domainName) || ctx.discovered.loadBalancerDnsName) {
+    ctx.discovered.serviceUrls = { ...ctx.discovered.serviceUrls, ...knownServiceUrls(ctx) }
     return { standIn: false }
   }
-  if (!ctx.discovered.loadBalancerDnsName) await resolveFrontDoor(ctx)
-  const dnsName = ctx.discovered.loadBalancerDnsName
-  if (dnsName) {
-    ctx.discovered.serviceUrls = { ...ctx.discovered.serviceUrls, ...serviceUrls(declared, { dnsName }) }
-    return { standIn: false }
-  }
+  // resolveFrontDoor records the URLs with the load balancer it finds.
+  await resolveFrontDoor(ctx)
+  if (ctx.discovered.loadBalancerDnsName) return { standIn: false }
   if (ctx.dryRun) {
     const standIn = standInServiceUrl(ctx.names.loadBalancer)
     ctx.discovered.serviceUrls = { ...Object.fromEntries(used.map((name) => [name, standIn])), ...ctx.discovered.serviceUrls }

@@ -29,7 +29,7 @@ import { evaluate, loadAccepted, type AuditReport } from '../audit/engine.js'
 import { liveSnapshot } from '../audit/live.js'
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { elbv2, resolveFrontDoor } from '../front-door/lookup.js'
-import { serviceUrl } from '../front-door/routes.js'
+import { urlPlaceholder } from '../front-door/routes.js'
 import { healthText, serviceTargetGroups, targetGroupNameOf } from '../deploy/target-health.js'
 import { cloudWatch, readAlarms, rollbackAlarmNames } from '../steps/rollback-alarms.js'
 
@@ -481,7 +481,7 @@ export async function serviceUrlsOf(run: RunContext, services: readonly string[]
   const found = await resolveFrontDoor({ ...run, discovered: {} })
   const urls: Record<string, string> = {}
   for (const service of declared) {
-    const url = serviceUrl(service, { domainName: run.names.domainName, dnsName: found.loadBalancerDnsName })
+    const url = found.serviceUrls?.[urlPlaceholder(service.name)]
     if (url) urls[service.name] = url
   }
   return urls

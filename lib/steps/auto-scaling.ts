@@ -13,6 +13,7 @@ import {
   type ScalingPolicy,
 } from '@aws-sdk/client-application-auto-scaling'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { loadBalancerArnSuffix, targetGroupArnSuffix } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
 import type { ScalingDeclaration, ServiceDeclaration } from '../config/services.js'
 import { targetGroupName } from '../config/names.js'
@@ -40,8 +41,8 @@ export const policyName = (service: string): string => `${service}-target-tracki
  * from the load balancer's and the target group's ARNs. Pure.
  */
 export function requestCountLabel(loadBalancerArn: string, targetGroupArn: string): string {
-  const lb = /:loadbalancer\/(app\/[^/]+\/[^/]+)$/.exec(loadBalancerArn)?.[1]
-  const tg = /:(targetgroup\/[^/]+\/[^/]+)$/.exec(targetGroupArn)?.[1]
+  const lb = loadBalancerArnSuffix(loadBalancerArn)
+  const tg = targetGroupArnSuffix(targetGroupArn)
   if (!lb || !tg) throw new KitError(`cannot make a request-count label from ${loadBalancerArn} and ${targetGroupArn}: not an application load balancer and target group ARN`)
   return `${lb}/${tg}`
 }

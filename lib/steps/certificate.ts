@@ -67,7 +67,7 @@ export async function findCertificate(
 const idempotencyToken = (): string => randomUUID().replace(/-/g, '')
 
 /** The DNS validation records a certificate asks for (one per distinct record). Pure. */
-export function validationRecords(certificate: CertificateDetail): ResourceRecordSet[] {
+export function validationRecords(certificate: Pick<CertificateDetail, 'DomainValidationOptions'>): ResourceRecordSet[] {
   const records = new Map<string, ResourceRecordSet>()
   for (const option of certificate.DomainValidationOptions ?? []) {
     const r = option.ResourceRecord

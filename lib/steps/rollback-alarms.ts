@@ -24,6 +24,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch'
 import { DescribeClustersCommand, ECSClient } from '@aws-sdk/client-ecs'
+import { loadBalancerArnSuffix, targetGroupArnSuffix } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
 import { targetGroupName } from '../config/names.js'
 import type { RollbackAlarmsDeclaration, ServiceDeclaration } from '../config/services.js'
@@ -52,14 +53,14 @@ export function rollbackAlarmNames(service: Pick<ServiceDeclaration, 'name' | 'f
 
 /** CloudWatch's LoadBalancer dimension: app/<name>/<id>, the ARN's suffix. Pure. */
 export function loadBalancerDimension(arn: string): string {
-  const value = /:loadbalancer\/(app\/[^/]+\/[^/]+)$/.exec(arn)?.[1]
+  const value = loadBalancerArnSuffix(arn)
   if (!value) throw new KitError(`${arn} is not an application load balancer ARN`)
   return value
 }
 
 /** CloudWatch's TargetGroup dimension: targetgroup/<name>/<id>, the ARN's suffix. Pure. */
 export function targetGroupDimension(arn: string): string {
-  const value = /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1]
+  const value = targetGroupArnSuffix(arn)
   if (!value) throw new KitError(`${arn} is not a target group ARN`)
   return value
 }

@@ -21,13 +21,14 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ChangeResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53'
-import { findPublicHostedZone, listRecords } from '../front-door/hosted-zone.js'
+import { dnsName, findPublicHostedZone, listRecords } from '../front-door/hosted-zone.js'
 import { awsErrorIs } from '../aws/clients.js'
 import { alternateTargetGroupName, targetGroupName } from '../config/names.js'
 import type { ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import { elbv2, findLoadBalancer, findTargetGroups } from '../front-door/lookup.js'
 import { certificateNames } from '../front-door/routes.js'
+import { validationRecords } from '../steps/certificate.js'
 import type { Change, Step } from '../steps/step.js'
 import { alreadyGone, deleted, pollUntil, TEARDOWN_IDS, type TeardownOptions, type TeardownStep } from './options.js'
 
@@ -38,7 +39,7 @@ const loadBalancerMissing = (error: unknown): boolean => awsErrorIs(error, /^Loa
 const listenerMissing = (error: unknown): boolean => awsErrorIs(error, /^(ListenerNotFound|RuleNotFound)(Exception)?$/)
 
 /** A DNS name as compared: lower case, no trailing dot, no "dualstack." (Route 53 may add it to an alias target). Pure. */
-export const dnsKey = (name: string): string => name.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '')
+export const dnsKey = (name: string): string => dnsName(name).replace(/^dualstack\./, '')
 
 /** The target groups an action forwards to. Pure. */
 export const forwardsTo = (action: Pick<Action, 'Type' | 'TargetGroupArn' | 'ForwardConfig'>): string[] =>
@@ -256,6 +257,7 @@ async function deleteRecords(route53: Route53Client, zoneId: string, records: re
 }
 
 const recordName = (r: ResourceRecordSet): string => dnsKey(r.Name ?? '')
+const recordValue = (r: ResourceRecordSet): string => dnsKey(r.ResourceRecords?.[0]?.Value ?? '')
 
 /**
  * The kit's alias records for the domain and api.<domain>, pointing at the load balancer. The
@@ -290,9 +292,9 @@ export function deleteDnsRecordsStep(declared: readonly RoutedDeclaration[], nee
 export const isKitCertificate = (cert: Pick<CertificateDetail, 'DomainName' | 'SubjectAlternativeNames'>, names: readonly string[]): boolean =>
   cert.DomainName === names[0] && (cert.SubjectAlternativeNames ?? [cert.DomainName]).every((n) => names.includes(n))
 
-/** The validation CNAMEs a certificate asks for, as name → value. Pure. */
-export const validationRecords = (cert: Pick<CertificateDetail, 'DomainValidationOptions'>): Map<string, string> =>
-  new Map((cert.DomainValidationOptions ?? []).flatMap((o) => (o.ResourceRecord?.Type === 'CNAME' && o.ResourceRecord.Name && o.ResourceRecord.Value ? [[dnsKey(o.ResourceRecord.Name), dnsKey(o.ResourceRecord.Value)]] : [])))
+/** The validation CNAMEs a certificate asks for (the certificate step's validationRecords), as name → value, compared as dnsKey. Pure. */
+export const validationCnames = (cert: Pick<CertificateDetail, 'DomainValidationOptions'>): Map<string, string> =>
+  new Map(validationRecords(cert).filter((r) => r.Type === 'CNAME').map((r) => [recordName(r), recordValue(r)]))
 
 /**
  * With --all: the kit's ACM certificate(s) for the domain, and their DNS validation CNAMEs
@@ -332,9 +334,9 @@ export function deleteCertificateStep(declared: readonly RoutedDeclaration[], op
       // The validation records of the certificates going, bar those another certificate uses.
       const route53 = ctx.client(Route53Client, 'ROUTE_53')
       const zoneId = await findPublicHostedZone(route53, domain)
-      const keptNames = new Set(details.filter((c) => !going.includes(c)).flatMap((c) => [...validationRecords(c).keys()]))
-      const wanted = new Map(going.flatMap((c) => [...validationRecords(c)]).filter(([name]) => !keptNames.has(name)))
-      const cnames = zoneId ? (await listRecords(route53, zoneId)).filter((r) => r.Type === 'CNAME' && wanted.get(recordName(r)) === dnsKey(r.ResourceRecords?.[0]?.Value ?? '')) : []
+      const keptNames = new Set(details.filter((c) => !going.includes(c)).flatMap((c) => [...validationCnames(c).keys()]))
+      const wanted = new Map(going.flatMap((c) => [...validationCnames(c)]).filter(([name]) => !keptNames.has(name)))
+      const cnames = zoneId ? (await listRecords(route53, zoneId)).filter((r) => r.Type === 'CNAME' && wanted.get(recordName(r)) === recordValue(r)) : []
 
       const changes: Change[] = [
         ...going.map((c) => deleted('acm certificate', domain, `${c.CertificateArn?.split('/').pop()}, ${c.Status}, for ${(c.SubjectAlternativeNames ?? []).join(', ')}`)),

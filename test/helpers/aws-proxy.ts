@@ -2,8 +2,14 @@
 // AWS_ENDPOINT_URL here to count the API calls it makes (by service and action), to answer
 // chosen calls with 503s or throttling, and to hold a call unanswered (a run "killed
 // half-way"). Everything else is forwarded to moto untouched.
+import { spawn } from 'node:child_process'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Test } from 'uvu'
+import { ROOT } from '../../lib/config/paths.js'
+import { resetMoto } from './moto.js'
+import { waitFor } from './net.js'
 
 export interface Call {
   service: string
@@ -139,4 +145,74 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
         server.close(() => resolve())
       }),
   }
+}
+
+/**
+ * A suite's recording proxy in front of moto (`target`): started before the suite's first test,
+ * moto reset and the record cleared before each test, stopped after the suite. The handle
+ * answers for the proxy of the moment, so scripts and checks defined before the suite can use it.
+ */
+export function recordingProxy<T>(suite: Test<T>, target: string): AwsProxy {
+  let current: AwsProxy | undefined
+  const started = (): AwsProxy => {
+    if (!current) throw new Error('the recording proxy runs only while its suite does (it starts in the suite\'s before hook)')
+    return current
+  }
+  suite.before(async () => {
+    current = await startAwsProxy(target)
+  })
+  suite.before.each(async () => {
+    await resetMoto(target)
+    started().reset()
+  })
+  suite.after(async () => {
+    await started().stop()
+  })
+  return {
+    get url() {
+      return started().url
+    },
+    get calls() {
+      return started().calls
+    },
+    mutations: () => started().mutations(),
+    inject: (fault) => started().inject(fault),
+    release: () => started().release(),
+    reset: () => started().reset(),
+    stop: () => started().stop(),
+  }
+}
+
+/**
+ * A proxy for one part of a test: `start` it (startAwsProxy(moto), startScriptedProxy(moto, script);
+ * or give one started, to read its record afterwards), run `use` with it, stop it whatever
+ * happened. What `use` returns.
+ */
+export async function withProxy<P extends { stop(): Promise<void> }, R>(start: P | Promise<P>, use: (proxy: P) => Promise<R>): Promise<R> {
+  const proxy = await start
+  try {
+    return await use(proxy)
+  } finally {
+    await proxy.stop()
+  }
+}
+
+/**
+ * A run killed half-way: hold the next `times` calls of `action` at the proxy, start the kit's
+ * scripts/<script> through it (env over this process's, AWS_ENDPOINT_URL the proxy), and kill it
+ * (SIGKILL) once it has made that call. The held calls stay held: the caller releases or drops them.
+ */
+export async function killWhileHeld(
+  proxy: AwsProxy,
+  script: string,
+  env: Record<string, string | undefined>,
+  hold: { action: string; times: number },
+  args: string[] = [],
+): Promise<void> {
+  proxy.inject({ match: (c) => c.action === hold.action, times: hold.times, kind: 'hold' })
+  const child = spawn(join(ROOT, 'scripts', script), args, { env: { ...process.env, ...env, AWS_ENDPOINT_URL: proxy.url }, stdio: 'ignore' })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitFor(`${script} to reach ${hold.action}`, async () => proxy.calls.some((c) => c.action === hold.action), 30000)
+  child.kill('SIGKILL')
+  await exited
 }

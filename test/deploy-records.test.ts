@@ -10,6 +10,10 @@ import { RECORD_TIMELINES, startEcsTimeline, TIMELINES, type EcsTimeline, type T
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
 import { deployFixture, FIXTURE_ENV, pushImage } from './helpers/deploy-fixture.js'
+import { unroutedBackendFiles, withServices } from './helpers/services.js'
+import { ROOT } from '../lib/config/paths.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 // ---- pure: the verdict from a record ---------------------------------------------------------
 
@@ -198,6 +202,33 @@ scripted('without records (moto answers HTTP 500): DescribeServices judges and s
   assert.is(r.code, 0, r.all)
   assert.is(documentOf(r).judgedBy, 'describe-services')
   assert.match(r.stderr, /judged from DescribeServices \(this endpoint keeps no service deployment records/)
+})
+
+scripted('a CANARY service (not routed: through Service Connect) deploys with no false circuit-breaker note, its rollback alarms protect it; without them the note names them (scripted ECS deployment records)', async () => {
+  await resetMoto()
+  timeline.forget()
+  await deployFixture(direct, { service: true, desired: 1, frontDoor: false })
+  const backend = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
+  const canary = { ...backend, frontDoor: false, deployment: { strategy: 'CANARY' } }
+  await withServices({ 'backend-flask': canary }, unroutedBackendFiles(), async (kit) => {
+    useTimeline(RECORD_TIMELINES.canary)
+    await pushImage(direct, 'v2')
+    const r = await kit.run('deploy', ['backend-flask', ...FAST], { env: ENV })
+    assert.is(r.code, 0, r.all)
+    assert.not.match(r.stdout, /circuit breaker/, 'ECS applies the breaker to ROLLING only: its absence is no finding for a canary')
+    assert.not.match(r.stdout, /note:/)
+    assert.match(r.stdout, /\[OK\] deploy backend-flask: service deployment [\w-]+ SUCCESSFUL/)
+    const update = timeline.calls.filter((c) => c.action === 'UpdateService')
+    assert.is(update.length, 1)
+  })
+  await withServices({ 'backend-flask': { ...canary, rollbackAlarms: false } }, unroutedBackendFiles(), async (kit) => {
+    useTimeline(RECORD_TIMELINES.canary)
+    await pushImage(direct, 'v3')
+    const r = await kit.run('deploy', ['backend-flask', ...FAST], { env: ENV })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /note: backend-flask deploys CANARY without rollback alarms \("rollbackAlarms": false in json\/services\.json; the circuit breaker is ROLLING's only\), so ECS rolls nothing back by itself/)
+    assert.not.match(r.stdout, /turns on no deployment circuit breaker/)
+  })
 })
 
 scripted.after(() => timeline.stop())

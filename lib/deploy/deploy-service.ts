@@ -21,12 +21,12 @@ import { serviceRequest } from '../front-door/service-request.js'
 import { serviceUrl } from '../front-door/routes.js'
 import {
   checkRevision,
-  circuitBreakerOn,
   containersOf,
   lastSucceeded,
   liveSettings,
   pinImage,
   registerIfChanged,
+  rollbackGuard,
   settingsDrift,
   taggedSuccesses,
 } from './deploy.js'
@@ -129,8 +129,13 @@ export async function deployService(run: RunContext, given: string | undefined, 
     const desired = pinImage(rendered, declaration.repository, digest)
     const image = containersOf(desired, declaration.repository)[0].image as string
     out.line(`deploy ${name}: ${declaration.repository}:${tag} is ${digest}`)
-    if (!circuitBreakerOn(wanted)) {
+    const guard = rollbackGuard(wanted.deploymentConfiguration)
+    if (guard.missing === 'circuit breaker') {
       out.line(`  note: ${declaration.serviceFile} turns on no deployment circuit breaker; the kit's fail-fast rules and --timeout still end the wait`)
+    } else if (guard.missing === 'rollback alarms') {
+      out.line(
+        `  note: ${name} deploys ${guard.strategy} without rollback alarms ("rollbackAlarms": false in json/services.json; the circuit breaker is ROLLING's only), so ECS rolls nothing back by itself; the kit's fail-fast rules and --timeout still end the wait`,
+      )
     }
 
     const registration = await registerIfChanged(ecs, desired)

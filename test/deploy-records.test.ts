@@ -204,6 +204,49 @@ scripted('without records (moto answers HTTP 500): DescribeServices judges and s
   assert.match(r.stderr, /judged from DescribeServices \(this endpoint keeps no service deployment records/)
 })
 
+const rollback = (args: string[] = []): Promise<RunResult> => runKit('rollback', ['backend-flask', ...FAST, ...args], { env: ENV })
+const followed = (r: RunResult): string[] => [...r.all.matchAll(/following service deployment (\S+)/g)].map((m) => m[1])
+
+scripted('rollback judges from the record of the deployment it started: it completes, SUCCESSFUL, a success (scripted ECS deployment records)', async () => {
+  useTimeline(RECORD_TIMELINES.canary)
+  await pushImage(direct, 'v2')
+  assert.is((await deploy()).code, 0)
+  useTimeline(RECORD_TIMELINES.canary)
+  const r = await rollback(['--to', 'backend-flask:1', '--json'])
+  assert.is(r.code, 0, r.all)
+  const doc = documentOf(r)
+  assert.is(doc.outcome, 'success')
+  assert.is(doc.judgedBy, 'records')
+  assert.match(doc.taskDefinition ?? '', /:task-definition\/backend-flask:1$/)
+  const ours = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  assert.equal(followed(r), [ours], 'the record of the rollback, not the deploy before it')
+  assert.match(doc.reason, new RegExp(`^service deployment ${ours} SUCCESSFUL: 1/1 tasks of the new revision run`))
+})
+
+scripted('rollback whose own record ends ROLLBACK_SUCCESSFUL: a failure naming the alarm, never the SUCCESSFUL record of the same revision from a minute before (scripted ECS deployment records)', async () => {
+  // backend-flask:2 deploys, goes back to :1 (a record of :1, SUCCESSFUL), deploys :2 again.
+  useTimeline(RECORD_TIMELINES.canary)
+  await pushImage(direct, 'v2')
+  assert.is((await deploy()).code, 0)
+  useTimeline(RECORD_TIMELINES.canary)
+  assert.is((await rollback(['--to', 'backend-flask:1'])).code, 0)
+  const earlier = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  useTimeline(RECORD_TIMELINES.canary)
+  const again = await deploy()
+  assert.is(again.code, 0, again.all)
+  // Back to :1 again; an alarm rolls this one back. Its record is listed from the third poll on
+  // (the API is eventually consistent): until then the earlier SUCCESSFUL record of :1 is the only one to match.
+  const late: Timeline = { ...RECORD_TIMELINES.canaryAlarm, frames: RECORD_TIMELINES.canaryAlarm.frames.map((f, i) => (i < 2 ? { ...f, unlisted: true } : f)) }
+  useTimeline(late)
+  const r = await rollback(['--to', 'backend-flask:1', '--json'])
+  assert.is(r.code, 1, r.all)
+  const doc = documentOf(r)
+  const ours = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  assert.equal(followed(r), [ours], `followed ${followed(r)}, not the earlier rollback's ${earlier}`)
+  assert.is(doc.cause, 'rollback')
+  assert.match(doc.reason, new RegExp(`^rolled back by CloudWatch alarm cruddur-backend-flask-5xx .*during BAKE_TIME; the rollback is (done|still rolling out) \\(service deployment ${ours}, ROLLBACK_(SUCCESSFUL|IN_PROGRESS)\\)`))
+})
+
 scripted('a CANARY service (not routed: through Service Connect) deploys with no false circuit-breaker note, its rollback alarms protect it; without them the note names them (scripted ECS deployment records)', async () => {
   await resetMoto()
   timeline.forget()

@@ -190,7 +190,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
         // Same revision, same settings, but not running as it should (or --force): a fresh deployment of it.
         const fresh = force || (drift.length === 0 && primary?.taskDefinition === registration.arn)
         // The records there are now are not this deployment's (it may run a revision that ran before).
-        if (options.wait !== false) before = { records: await recordsBefore(ecs, cluster, name) }
+        if (options.wait !== false) before = await recordsBefore(ecs, cluster, name)
         since = new Date()
         const update = await startDeployment(ecs, { cluster, service: name, taskDefinition: registration.arn, ...liveSettings(wanted), forceNewDeployment: fresh })
         deploymentId = update.deploymentId
@@ -239,7 +239,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
       out.line(`  not rolling back: ${verdict.cause === 'superseded' ? 'someone else deployed since' : 'the service is gone'}`)
     } else {
       const unlock = await holdRunLock(run, onWait)
-      let back: { target: { taskDefinition: string; how: string }; deploymentId: string; before: { records: ReadonlySet<string> | undefined } } | undefined
+      let back: { target: { taskDefinition: string; how: string }; deploymentId: string; before?: { records: ReadonlySet<string> | undefined } } | undefined
       try {
         const service = await describeService(ecs, cluster, name)
         const target = lastSucceeded(service, await taggedSuccesses(ecs, name), registration.arn)
@@ -247,7 +247,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
         else {
           out.line(`  rolling back to ${revisionName(target.taskDefinition)} (${target.how})`)
           // Its revision deployed before: that deployment's record is not this one's.
-          const earlier = { records: await recordsBefore(ecs, cluster, name) }
+          const earlier = await recordsBefore(ecs, cluster, name)
           back = { target, before: earlier, deploymentId: (await startDeployment(ecs, { cluster, service: name, taskDefinition: target.taskDefinition })).deploymentId }
         }
       } finally {
@@ -386,7 +386,7 @@ export async function rollbackService(run: RunContext, given: string | undefined
     }
     out.line(`rollback ${name}: from ${revisionName(current)} to ${revisionName(target)} (${how})`)
     // The revision rolled back to deployed before: that deployment's record (SUCCESSFUL) is not this one's.
-    if (options.wait !== false) before = { records: await recordsBefore(ecs, cluster, name) }
+    if (options.wait !== false) before = await recordsBefore(ecs, cluster, name)
     started = await startDeployment(ecs, { cluster, service: name, taskDefinition: target })
   } finally {
     release()

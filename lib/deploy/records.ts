@@ -16,7 +16,7 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs'
-import { awsErrorIs } from '../aws/clients.js'
+import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
 import { UsageError } from '../core/errors.js'
 import type { Verdict } from './verdict.js'
 
@@ -214,15 +214,21 @@ const CREATED_SLACK_MS = 60_000
 const BEFORE_WINDOW_MS = 10 * 60_000
 
 /**
- * The records the service has just before a run starts a deployment (their ARNs; undefined
- * where the API does not answer). None of them is the one the run starts: that one is found
+ * The records the service has just before a run starts a deployment (their ARNs; records
+ * undefined where the API does not answer; undefined when the answer could not be had). None of them is the one the run starts: that one is found
  * among the others (findServiceDeployment's `before`). Without this, a deployment of a revision
  * that ran shortly before (a rollback, a redeploy) could be judged from that earlier deployment's
  * record, SUCCESSFUL, while its own is not listed yet (the API is eventually consistent).
  */
-export async function recordsBefore(ecs: ECSClient, cluster: string, service: string): Promise<ReadonlySet<string> | undefined> {
-  const records = await deploymentRecords(ecs, cluster, service, new Date(Date.now() - BEFORE_WINDOW_MS))
-  return records && new Set(records.map((r) => r.serviceDeploymentArn).filter((arn): arn is string => !!arn))
+export async function recordsBefore(ecs: ECSClient, cluster: string, service: string): Promise<{ records: ReadonlySet<string> | undefined } | undefined> {
+  try {
+    const records = await deploymentRecords(ecs, cluster, service, new Date(Date.now() - BEFORE_WINDOW_MS))
+    return { records: records && new Set(records.map((r) => r.serviceDeploymentArn).filter((arn): arn is string => !!arn)) }
+  } catch (error) {
+    // Not known (throttled, timed out after the SDK's retries): the wait finds the record without it.
+    if (isTransientAwsError(error)) return undefined
+    throw error
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
 import { tlsPolicyVerdict } from '../lib/audit/front-door-rules.js'
 import { parseImage, type Snapshot } from '../lib/audit/snapshot.js'
+import { rollbackGuard, type RollbackSettings } from '../lib/deploy/deploy.js'
 
 const ACCOUNT = '123456789012'
 const REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com`
@@ -281,6 +282,55 @@ rules('quiet where the rule holds: LATEST and 1.4.0 platforms, actions that need
   assert.equal(ruleById('KIT-IAM-004')!.check(s), [], 'ssmmessages:* covers the four channels')
   s.securityGroups[0].ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '10.0.0.0/8' })
   assert.equal(ruleById('KIT-EC2-001')!.check(s), [], 'not open to the world')
+})
+
+rules('KIT-ECS-013: ROLLING needs the circuit breaker; CANARY, LINEAR and BLUE_GREEN (no breaker: ECS applies it to ROLLING only) need rollback alarms; the finding names what is missing', () => {
+  const alarms = { alarmNames: ['cruddur-app-5xx'], enable: true, rollback: true }
+  const table: Array<[string, Partial<Snapshot['services'][number]>, RegExp | undefined]> = [
+    ['ROLLING (no strategy named) with the breaker', { circuitBreaker: { enable: true, rollback: true } }, undefined],
+    ['ROLLING named, with the breaker', { strategy: 'ROLLING', circuitBreaker: { enable: true, rollback: true } }, undefined],
+    ['ROLLING without the breaker', { circuitBreaker: undefined }, /^no deployment circuit breaker/],
+    ['ROLLING with rollback alarms but no breaker', { strategy: 'ROLLING', circuitBreaker: { enable: false }, rollbackAlarms: alarms }, /^no deployment circuit breaker/],
+    ['CANARY with rollback alarms, no breaker', { strategy: 'CANARY', circuitBreaker: undefined, rollbackAlarms: alarms }, undefined],
+    ['LINEAR with rollback alarms, no breaker', { strategy: 'LINEAR', circuitBreaker: undefined, rollbackAlarms: alarms }, undefined],
+    ['BLUE_GREEN with rollback alarms, the breaker off', { strategy: 'BLUE_GREEN', circuitBreaker: { enable: false, rollback: false }, rollbackAlarms: alarms }, undefined],
+    ['CANARY without alarms', { strategy: 'CANARY', circuitBreaker: undefined }, /^deploys CANARY without rollback alarms \(ECS applies the circuit breaker to ROLLING only\)/],
+    ['CANARY with the breaker on but no alarms (ECS ignores it)', { strategy: 'CANARY', circuitBreaker: { enable: true, rollback: true } }, /^deploys CANARY without rollback alarms/],
+    ['BLUE_GREEN with alarms that do not roll back', { strategy: 'BLUE_GREEN', rollbackAlarms: { ...alarms, rollback: false } }, /^deploys BLUE_GREEN without rollback alarms/],
+    ['LINEAR with alarms disabled', { strategy: 'LINEAR', rollbackAlarms: { ...alarms, enable: false } }, /^deploys LINEAR without rollback alarms/],
+    ['CANARY with an empty alarm list', { strategy: 'CANARY', rollbackAlarms: { alarmNames: [], enable: true, rollback: true } }, /^deploys CANARY without rollback alarms/],
+    ['CODE_DEPLOY controller: not ECS\'s to roll back', { deploymentController: 'CODE_DEPLOY', circuitBreaker: undefined }, undefined],
+  ]
+  for (const [what, fields, message] of table) {
+    const s = good()
+    Object.assign(s.services[0], fields)
+    const found = ruleById('KIT-ECS-013')!.check(s) as Finding[]
+    if (!message) {
+      assert.equal(found, [], what)
+      continue
+    }
+    assert.is(found.length, 1, what)
+    assert.match(found[0].message, message, what)
+    assert.is(found[0].resource, 'service:app', what)
+    if (/^deploys/.test(found[0].message)) {
+      assert.equal([found[0].file, found[0].key], ['json/services.json', 'app'], what)
+      assert.match(found[0].fix, /drop "rollbackAlarms": false from app in json\/services\.json and run \.\/scripts\/provision/, what)
+    } else assert.is(found[0].file, 'json/service-app.json', what)
+  }
+})
+
+rules('rollbackGuard (what deploy\'s note and KIT-ECS-013 share): the breaker under ROLLING, rollback alarms under the others', () => {
+  const alarms = { alarmNames: ['a'], enable: true, rollback: true }
+  const table: Array<[RollbackSettings | undefined, ReturnType<typeof rollbackGuard>]> = [
+    [undefined, { strategy: 'ROLLING', missing: 'circuit breaker' }],
+    [{ deploymentCircuitBreaker: { enable: true, rollback: true } }, { strategy: 'ROLLING' }],
+    [{ strategy: 'ROLLING', alarms }, { strategy: 'ROLLING', missing: 'circuit breaker' }],
+    [{ strategy: 'CANARY', alarms }, { strategy: 'CANARY' }],
+    [{ strategy: 'CANARY', deploymentCircuitBreaker: { enable: true } }, { strategy: 'CANARY', missing: 'rollback alarms' }],
+    [{ strategy: 'LINEAR', alarms: { ...alarms, rollback: false } }, { strategy: 'LINEAR', missing: 'rollback alarms' }],
+    [{ strategy: 'BLUE_GREEN', alarms }, { strategy: 'BLUE_GREEN' }],
+  ]
+  for (const [config, want] of table) assert.equal(rollbackGuard(config), want, JSON.stringify(config))
 })
 
 rules('severity of a finding can be worse than the rule: CRITICAL scan counts, AdministratorAccess, Action *', () => {

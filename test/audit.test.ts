@@ -175,6 +175,19 @@ local('templates with the fixes the audit asks for: no open finding on them but 
   })
 })
 
+local('KIT-ECS-013 sees what provision asks for: a CANARY service has no breaker (ROLLING only) but its rollback alarms, so it passes; with "rollbackAlarms": false it is named', async () => {
+  const backend = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
+  for (const [extra, fires] of [[{}, false], [{ rollbackAlarms: false }, true]] as const) {
+    await withServices({ 'backend-flask': { ...backend, deployment: { strategy: 'CANARY' }, ...extra } }, {}, async (kit) => {
+      const r = await audit(['--local', '--json', '--fail-on', 'none'], { ECS_SERVICES: 'backend-flask' }, kit)
+      assert.is(r.code, 0, r.all)
+      const found = open(report(r.stdout), 'KIT-ECS-013').filter((f) => f.resource === 'service:backend-flask')
+      assert.equal(found.map((f) => f.message), fires ? ['deploys CANARY without rollback alarms (ECS applies the circuit breaker to ROLLING only): nothing stops a bad CANARY deployment and rolls it back'] : [], JSON.stringify(extra))
+    })
+  }
+  assert.equal(proxy.calls, [], 'no AWS call at all')
+})
+
 local('broken templates: each problem named with its rule, the file and line in SARIF; --fail-on sets the exit code', async () => {
   const { td, svc } = brokenTemplates('zz-audit-bad')
   await withTemplates('zz-audit-bad', td, svc, async (kit) => {

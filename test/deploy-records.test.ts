@@ -10,6 +10,10 @@ import { RECORD_TIMELINES, startEcsTimeline, TIMELINES, type EcsTimeline, type T
 import { resetMoto } from './helpers/moto.js'
 import { runKit, type RunResult } from './helpers/run.js'
 import { deployFixture, FIXTURE_ENV, pushImage } from './helpers/deploy-fixture.js'
+import { unroutedBackendFiles, withServices } from './helpers/services.js'
+import { ROOT } from '../lib/config/paths.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 // ---- pure: the verdict from a record ---------------------------------------------------------
 
@@ -198,6 +202,76 @@ scripted('without records (moto answers HTTP 500): DescribeServices judges and s
   assert.is(r.code, 0, r.all)
   assert.is(documentOf(r).judgedBy, 'describe-services')
   assert.match(r.stderr, /judged from DescribeServices \(this endpoint keeps no service deployment records/)
+})
+
+const rollback = (args: string[] = []): Promise<RunResult> => runKit('rollback', ['backend-flask', ...FAST, ...args], { env: ENV })
+const followed = (r: RunResult): string[] => [...r.all.matchAll(/following service deployment (\S+)/g)].map((m) => m[1])
+
+scripted('rollback judges from the record of the deployment it started: it completes, SUCCESSFUL, a success (scripted ECS deployment records)', async () => {
+  useTimeline(RECORD_TIMELINES.canary)
+  await pushImage(direct, 'v2')
+  assert.is((await deploy()).code, 0)
+  useTimeline(RECORD_TIMELINES.canary)
+  const r = await rollback(['--to', 'backend-flask:1', '--json'])
+  assert.is(r.code, 0, r.all)
+  const doc = documentOf(r)
+  assert.is(doc.outcome, 'success')
+  assert.is(doc.judgedBy, 'records')
+  assert.match(doc.taskDefinition ?? '', /:task-definition\/backend-flask:1$/)
+  const ours = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  assert.equal(followed(r), [ours], 'the record of the rollback, not the deploy before it')
+  assert.match(doc.reason, new RegExp(`^service deployment ${ours} SUCCESSFUL: 1/1 tasks of the new revision run`))
+})
+
+scripted('rollback whose own record ends ROLLBACK_SUCCESSFUL: a failure naming the alarm, never the SUCCESSFUL record of the same revision from a minute before (scripted ECS deployment records)', async () => {
+  // backend-flask:2 deploys, goes back to :1 (a record of :1, SUCCESSFUL), deploys :2 again.
+  useTimeline(RECORD_TIMELINES.canary)
+  await pushImage(direct, 'v2')
+  assert.is((await deploy()).code, 0)
+  useTimeline(RECORD_TIMELINES.canary)
+  assert.is((await rollback(['--to', 'backend-flask:1'])).code, 0)
+  const earlier = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  useTimeline(RECORD_TIMELINES.canary)
+  const again = await deploy()
+  assert.is(again.code, 0, again.all)
+  // Back to :1 again; an alarm rolls this one back. Its record is listed from the third poll on
+  // (the API is eventually consistent): until then the earlier SUCCESSFUL record of :1 is the only one to match.
+  const late: Timeline = { ...RECORD_TIMELINES.canaryAlarm, frames: RECORD_TIMELINES.canaryAlarm.frames.map((f, i) => (i < 2 ? { ...f, unlisted: true } : f)) }
+  useTimeline(late)
+  const r = await rollback(['--to', 'backend-flask:1', '--json'])
+  assert.is(r.code, 1, r.all)
+  const doc = documentOf(r)
+  const ours = timeline.context()?.serviceDeploymentArn.split('/').pop()
+  assert.equal(followed(r), [ours], `followed ${followed(r)}, not the earlier rollback's ${earlier}`)
+  assert.is(doc.cause, 'rollback')
+  assert.match(doc.reason, new RegExp(`^rolled back by CloudWatch alarm cruddur-backend-flask-5xx .*during BAKE_TIME; the rollback is (done|still rolling out) \\(service deployment ${ours}, ROLLBACK_(SUCCESSFUL|IN_PROGRESS)\\)`))
+})
+
+scripted('a CANARY service (not routed: through Service Connect) deploys with no false circuit-breaker note, its rollback alarms protect it; without them the note names them (scripted ECS deployment records)', async () => {
+  await resetMoto()
+  timeline.forget()
+  await deployFixture(direct, { service: true, desired: 1, frontDoor: false })
+  const backend = JSON.parse(readFileSync(join(ROOT, 'json/services.json'), 'utf8'))['backend-flask']
+  const canary = { ...backend, frontDoor: false, deployment: { strategy: 'CANARY' } }
+  await withServices({ 'backend-flask': canary }, unroutedBackendFiles(), async (kit) => {
+    useTimeline(RECORD_TIMELINES.canary)
+    await pushImage(direct, 'v2')
+    const r = await kit.run('deploy', ['backend-flask', ...FAST], { env: ENV })
+    assert.is(r.code, 0, r.all)
+    assert.not.match(r.stdout, /circuit breaker/, 'ECS applies the breaker to ROLLING only: its absence is no finding for a canary')
+    assert.not.match(r.stdout, /note:/)
+    assert.match(r.stdout, /\[OK\] deploy backend-flask: service deployment [\w-]+ SUCCESSFUL/)
+    const update = timeline.calls.filter((c) => c.action === 'UpdateService')
+    assert.is(update.length, 1)
+  })
+  await withServices({ 'backend-flask': { ...canary, rollbackAlarms: false } }, unroutedBackendFiles(), async (kit) => {
+    useTimeline(RECORD_TIMELINES.canary)
+    await pushImage(direct, 'v3')
+    const r = await kit.run('deploy', ['backend-flask', ...FAST], { env: ENV })
+    assert.is(r.code, 0, r.all)
+    assert.match(r.stdout, /note: backend-flask deploys CANARY without rollback alarms \("rollbackAlarms": false in json\/services\.json; the circuit breaker is ROLLING's only\), so ECS rolls nothing back by itself/)
+    assert.not.match(r.stdout, /turns on no deployment circuit breaker/)
+  })
 })
 
 scripted.after(() => timeline.stop())

@@ -28,7 +28,7 @@ import { TRAFFIC_SHIFT_POLICY, TRAFFIC_SHIFT_ROLE } from '../lib/steps/iam-roles
 import { startAwsProxy, withProxy } from './helpers/aws-proxy.js'
 import { resetMoto } from './helpers/moto.js'
 import { startScriptedProxy } from './helpers/scripted-proxy.js'
-import { withServices } from './helpers/services.js'
+import { unroutedBackendFiles, withServices } from './helpers/services.js'
 import { STACK_ENV } from './helpers/stack.js'
 import type { KitCopy } from './helpers/kit.js'
 
@@ -303,6 +303,69 @@ aws('a CANARY backend with DOMAIN_NAME (a host rule and a path rule) is refused 
       assert.match(r.all, 'reaches it by 2 listener rules (host api.example.com, path /api/*)')
       assert.equal(counter.mutations(), [])
     })
+  })
+})
+
+aws('a CANARY service the front door does not route shifts through Service Connect: created with its strategy and rollback alarms, no alternate target group, rule or role made for it; a re-run changes nothing', async () => {
+  const internal = { ...shipped['backend-flask'], frontDoor: false, deployment: { strategy: 'CANARY' } }
+  await withServices({ 'backend-flask': internal }, unroutedBackendFiles(), async (copy) => {
+    const recorder = await startScriptedProxy(motoUrl, () => undefined)
+    let create: CreateServiceCommandInput
+    try {
+      const first = await provision(copy, recorder.url)
+      assert.is(first.code, 0, first.all)
+      assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min through Service Connect/, first.stdout)
+      assert.not.match(first.stdout, /tg-2|CruddurECSInfrastructureRole|listener/, 'nothing of the front door is made for it')
+      create = recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
+    } finally {
+      await recorder.stop()
+    }
+    assert.equal(create.deploymentConfiguration, {
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+      strategy: 'CANARY',
+      bakeTimeInMinutes: 3,
+      canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 10 },
+      // Not routed: no target group to watch, so the one alarm on its tasks is what rolls it back.
+      alarms: { alarmNames: ['cruddur-backend-flask-tasks-below-desired'], enable: true, rollback: true },
+    })
+    assert.is(create.loadBalancers, undefined, 'no load balancer entry, so no advancedConfiguration')
+    assert.is(create.serviceConnectConfiguration?.enabled, true)
+    assert.is(await groupArn('cruddur-backend-flask-tg-2'), undefined)
+    assert.is(await groupArn('cruddur-backend-flask-tg'), undefined)
+    assert.is(await roleExists(), false, 'the traffic-shift role is for the front door only')
+
+    const counter = await startAwsProxy(motoUrl)
+    try {
+      const again = await provision(copy, counter.url)
+      assert.is(again.code, 0, again.all)
+      assert.equal(counter.mutations(), [], 'a second provision changes nothing')
+      assert.match(again.stdout, /^0 created, 0 updated, \d+ unchanged/m)
+    } finally {
+      await counter.stop()
+    }
+  })
+})
+
+aws('a CANARY service neither routed nor on Service Connect is refused before anything is made: exit 2, one line naming the file and the fix', async () => {
+  const internal = { ...shipped['backend-flask'], frontDoor: false, deployment: { strategy: 'CANARY' } }
+  const file = JSON.parse(readFileSync(join(ROOT, 'json/service-backend-flask.json'), 'utf8')) as Record<string, unknown>
+  delete file.serviceConnectConfiguration
+  await withServices({ 'backend-flask': internal }, { ...unroutedBackendFiles(), 'json/service-backend-flask.json': JSON.stringify(file, null, 2) }, async (copy) => {
+    const counter = await startAwsProxy(motoUrl)
+    try {
+      const r = await provision(copy, counter.url)
+      assert.is(r.code, 2, r.all)
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(
+        r.stderr,
+        'backend-flask deploys CANARY without the front door, so ECS shifts its traffic through Service Connect, which json/service-backend-flask.json does not turn on: enable serviceConnectConfiguration, route it through the front door, or make its "deployment" ROLLING',
+      )
+      assert.not.match(r.stderr, /\n\s+at /, 'no stack trace')
+      assert.equal(counter.mutations(), [], 'nothing made')
+    } finally {
+      await counter.stop()
+    }
   })
 })
 

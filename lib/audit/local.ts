@@ -1,6 +1,7 @@
 // The audit's picture of the stack from the templates alone (--local): what provision would
 // create, rendered with stand-in values where the real ones need AWS (account, subnets,
 // security group id). No AWS call is made, and none of the SDK clients is built.
+import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { get, type Env } from '../config/env.js'
 import { kitNames, type KitNames } from '../config/names.js'
 import { AWS_KEY_PARAMETERS, declaredServices, type ParameterDeclaration } from '../config/services.js'
@@ -15,6 +16,7 @@ import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
 import { CLUSTER_TAGS } from '../steps/cluster.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
 import { routedServices } from '../front-door/routes.js'
+import { withRollbackAlarms, withStrategy } from '../front-door/service-request.js'
 import { KIT_TLS_POLICY } from './front-door-rules.js'
 import type { ContainerFacts, LoadBalancerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
 
@@ -52,6 +54,8 @@ export function serviceFacts(json: Json, name: string, file: string, tags: Servi
     assignPublicIp: vpc?.assignPublicIp,
     securityGroups: vpc?.securityGroups,
     circuitBreaker: json.deploymentConfiguration?.deploymentCircuitBreaker,
+    strategy: json.deploymentConfiguration?.strategy,
+    rollbackAlarms: json.deploymentConfiguration?.alarms,
     deploymentController: json.deploymentController?.type,
     tags,
   }
@@ -122,11 +126,12 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
 
   const services: ServiceFacts[] = names.services.map((name) => {
     const file = serviceFileOf(name)
-    const json = renderFile(file)
+    const declared = declaredServices().find((d) => d.name === name)
+    // What provision asks ECS for: the file with the declared strategy and rollback alarms.
+    const json = declared ? (withRollbackAlarms(withStrategy(renderFile(file) as CreateServiceCommandInput, declared, {}), declared) as Json) : renderFile(file)
     const family = familyOf(String(json.taskDefinition ?? name))
     const tdFile = taskDefinitionFileOf(family)
     const td = renderFile(tdFile)
-    const declared = declaredServices().find((d) => d.name === name)
     return {
       ...serviceFacts(json, name, file, json.tags ?? []),
       taskDefinition: taskDefinitionFacts(td, tdFile, td.tags ?? []),

@@ -3,6 +3,8 @@
 // CKV_AWS_x, Trivy AVD-AWS-x), a severity, and per finding the resource, one line of why,
 // how to fix it in this kit (which file or variable), and what the fix costs per month
 // where it costs money.
+import { SERVICES_FILE } from '../config/services.js'
+import { rollbackGuard } from '../deploy/deploy.js'
 import { FRONT_DOOR_RULES } from './front-door-rules.js'
 import {
   parseImage,
@@ -736,20 +738,39 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'KIT-ECS-013',
-    title: 'Deployment circuit breaker off',
+    title: 'Nothing rolls a failed deployment back (circuit breaker for ROLLING, rollback alarms otherwise)',
     severity: 'medium',
     publicIds: [],
     helpUri: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html',
     check: (s) =>
       s.services
-        .filter((svc) => (svc.deploymentController ?? 'ECS') === 'ECS' && svc.circuitBreaker?.enable !== true)
-        .map((svc) => ({
-          resource: `service:${svc.name}`,
-          message: 'no deployment circuit breaker: a broken image restarts forever instead of rolling back',
-          fix: `add "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}} to ${svc.file}`,
-          file: svc.file,
-          key: 'serviceName',
-        })),
+        .filter((svc) => (svc.deploymentController ?? 'ECS') === 'ECS')
+        .flatMap((svc) => {
+          const guard = rollbackGuard({ strategy: svc.strategy, deploymentCircuitBreaker: svc.circuitBreaker, alarms: svc.rollbackAlarms })
+          if (guard.missing === 'circuit breaker') {
+            return [
+              {
+                resource: `service:${svc.name}`,
+                message: 'no deployment circuit breaker: a broken image restarts forever instead of rolling back',
+                fix: `add "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}} to ${svc.file}`,
+                file: svc.file,
+                key: 'serviceName',
+              },
+            ]
+          }
+          if (guard.missing === 'rollback alarms') {
+            return [
+              {
+                resource: `service:${svc.name}`,
+                message: `deploys ${guard.strategy} without rollback alarms (ECS applies the circuit breaker to ROLLING only): nothing stops a bad ${guard.strategy} deployment and rolls it back`,
+                fix: `drop "rollbackAlarms": false from ${svc.name} in ${SERVICES_FILE} and run ./scripts/provision (it makes the alarms and names them in deploymentConfiguration.alarms with rollback on), or make its "deployment" ROLLING`,
+                file: SERVICES_FILE,
+                key: svc.name,
+              },
+            ]
+          }
+          return []
+        }),
   },
   {
     id: 'KIT-ACCT-001',

@@ -55,6 +55,9 @@ export interface ServiceFacts {
   assignPublicIp?: string
   securityGroups?: string[]
   circuitBreaker?: { enable?: boolean; rollback?: boolean }
+  /** deploymentConfiguration.strategy (absent: ROLLING) and .alarms: what rolls a deployment back besides the breaker. */
+  strategy?: string
+  rollbackAlarms?: { alarmNames?: string[]; enable?: boolean; rollback?: boolean }
   deploymentController?: string
   tags?: Tag[]
   /** The task definition the service runs (live: the deployed revision; local: its template). */

@@ -89,6 +89,8 @@ export interface Frame {
   targets?: TargetHealthJson
   /** ECS's service deployment record of this deployment at this frame (a timeline with records answers ListServiceDeployments). */
   record?: RecordState | ((c: RolloutContext) => RecordState)
+  /** ListServiceDeployments does not list this deployment's record yet (ECS's API is eventually consistent); DescribeServiceDeployments knows it. */
+  unlisted?: boolean
 }
 
 /** A service deployment record's state at one frame: what DescribeServiceDeployments shows then. */
@@ -784,6 +786,8 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   const stoppedLog: TaskJson[] = []
   let appliedUpTo = -1
   let lastShown: DeploymentJson[] | undefined
+  /** The records of earlier deployments, newest first, as each was left (ECS keeps them), with their service revisions. */
+  const recordHistory: Array<{ record: Json; revision: Json }> = []
 
   const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
@@ -821,6 +825,11 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   }
 
   const arm = (fields: Partial<RolloutContext> & { newTd: string; serviceName: string }): RolloutContext => {
+    // The deployment before keeps its record, as it was last shown, once it has ended (ECS lists it for 90 days).
+    if (ctx && timeline.frames.some((f) => f.record)) {
+      const last = currentRecord() as Json
+      if (TERMINAL.has(String(last.status))) recordHistory.unshift({ record: last, revision: serviceRevisionJson(ctx, ctx.serviceRevisionArn, ctx.newTd, ctx.t0) })
+    }
     if (queue.length > 0) timeline = queue.shift() as Timeline
     const family = fields.newTd.replace(/:\d+$/, '')
     const revision = Number(/:(\d+)$/.exec(fields.newTd)?.[1] ?? 1)
@@ -933,10 +942,13 @@ export async function startEcsTimeline(target: string, account = '123456789012')
   /** A timeline with records answers ListServiceDeployments and DescribeServiceDeployments; the others leave them to moto. */
   const keepsRecords = () => (ctx ? timeline : (queue[0] ?? timeline)).frames.some((f) => f.record)
 
-  /** This deployment's record at the frame shown (the last DescribeServices answer's, or the wall clock's). */
+  /** The frame shown: the last DescribeServices answer's, or the wall clock's. */
+  const shownIndex = (): number => (everyMs !== undefined ? currentFrame() : Math.max(0, Math.min(polls - 1, timeline.frames.length - 1)))
+
+  /** This deployment's record at the frame shown. */
   const currentRecord = (): Json | undefined => {
     const c = ctx as RolloutContext
-    const index = everyMs !== undefined ? currentFrame() : Math.max(0, Math.min(polls - 1, timeline.frames.length - 1))
+    const index = shownIndex()
     // A record shows the frame as much as DescribeServices does: when ECS first showed it counts from either.
     for (let i = 0; i <= index; i++) if (!shownAt.has(i)) shownAt.set(i, performance.now())
     const frame = [...timeline.frames.slice(0, index + 1)].reverse().find((f) => f.record)
@@ -992,13 +1004,17 @@ export async function startEcsTimeline(target: string, account = '123456789012')
       }
       const c = ctx
       const ourRecord = timeline.frames.some((f) => f.record) ? currentRecord() : undefined
-      const records = [...(ourRecord ? [ourRecord] : []), ...(c.oldTd ? [previousDeploymentJson(c)] : [])]
+      // The deployment before: its own record where this proxy scripted it, else one from a day ago.
+      const earlier = recordHistory.length > 0 ? recordHistory.map((h) => h.record) : c.oldTd ? [previousDeploymentJson(c)] : []
+      const records = [...(ourRecord ? [ourRecord] : []), ...earlier]
       if (action === 'ListServiceDeployments') {
+        const unlisted = timeline.frames[shownIndex()].unlisted === true
         const serviceName = String(input.service ?? '').split('/').pop()
         const created = (input.createdAt ?? {}) as { after?: number; before?: number }
         const statuses = Array.isArray(input.status) ? (input.status as string[]) : undefined
         const listed = serviceName !== c.serviceName ? [] : records.filter(
           (r) =>
+            !(unlisted && r === ourRecord) &&
             (created.after === undefined || (r.createdAt as number) >= created.after) &&
             (created.before === undefined || (r.createdAt as number) <= created.before) &&
             (!statuses || statuses.includes(String(r.status))),
@@ -1018,7 +1034,11 @@ export async function startEcsTimeline(target: string, account = '123456789012')
       const asked = (input.serviceRevisionArns as string[] | undefined) ?? []
       const revisions = new Map([
         [c.serviceRevisionArn, serviceRevisionJson(c, c.serviceRevisionArn, c.newTd, c.t0)],
-        ...(c.oldTd ? ([[c.oldServiceRevisionArn, serviceRevisionJson(c, c.oldServiceRevisionArn, c.oldTd, c.t0 - 86400)]] as const) : []),
+        ...(recordHistory.length > 0
+          ? recordHistory.map((h) => [String(h.revision.serviceRevisionArn), h.revision] as const)
+          : c.oldTd
+            ? ([[c.oldServiceRevisionArn, serviceRevisionJson(c, c.oldServiceRevisionArn, c.oldTd, c.t0 - 86400)]] as const)
+            : []),
       ])
       reply(res, 200, {
         serviceRevisions: asked.flatMap((arn) => revisions.get(arn) ?? []),
@@ -1105,6 +1125,7 @@ export async function startEcsTimeline(target: string, account = '123456789012')
     arm,
     forget() {
       ctx = undefined
+      recordHistory.length = 0
       lastShown = undefined
       eventLog.length = 0
       stoppedLog.length = 0

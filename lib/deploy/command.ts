@@ -151,6 +151,8 @@ export async function judge(
     elbv2?: ElasticLoadBalancingV2Client
     until?: WaitUntil
     followInProgress?: boolean
+    /** The service's deployment records just before the deployment started (recordsBefore): not its own. */
+    before?: { records: ReadonlySet<string> | undefined }
   },
 ): Promise<Judged> {
   const out = options.out ?? printer(options.json)
@@ -170,6 +172,7 @@ export async function judge(
     elbv2: options.elbv2,
     until: options.until,
     followInProgress: options.followInProgress,
+    before: options.before,
   })
   if (result.verdict.kind === 'success') await markSucceeded(ecs, options.taskDefinition)
   return { result, verdict: result.verdict }

@@ -21,17 +21,17 @@ import { serviceRequest } from '../front-door/service-request.js'
 import { serviceUrl } from '../front-door/routes.js'
 import {
   checkRevision,
-  circuitBreakerOn,
   containersOf,
   lastSucceeded,
   liveSettings,
   pinImage,
   registerIfChanged,
+  rollbackGuard,
   settingsDrift,
   taggedSuccesses,
 } from './deploy.js'
 import { alreadyRunning, deploymentToJudge, revisionName, rollbackSeen, rolledBackVerdict } from './verdict.js'
-import { deploymentRecords, describeServiceDeployment, judgedBy, parseWaitUntil, recordVerdict, refuseStageWithoutRecords } from './records.js'
+import { deploymentRecords, describeServiceDeployment, judgedBy, parseWaitUntil, recordsBefore, recordVerdict, refuseStageWithoutRecords } from './records.js'
 import { describeService, judge, judgedFields, outcomeOf, serviceArgument, startDeployment, waitSettings, type DeployDocument, type Printer } from './command.js'
 
 /** How long to wait for a verdict, and how often to ask: seconds (a number, or a flag's text). */
@@ -108,7 +108,15 @@ export async function deployService(run: RunContext, given: string | undefined, 
 
   type Started =
     | { finished: DeployDocument }
-    | { doc: DeployDocument; deploymentId: string; registration: Awaited<ReturnType<typeof registerIfChanged>>; since: Date; tasksSince?: Date; cluster: string }
+    | {
+        doc: DeployDocument
+        deploymentId: string
+        registration: Awaited<ReturnType<typeof registerIfChanged>>
+        since: Date
+        tasksSince?: Date
+        cluster: string
+        before?: { records: ReadonlySet<string> | undefined }
+      }
 
   /** Everything up to a started (or followed) deployment; nothing changes before every check passed. */
   const startLocked = async (): Promise<Started> => {
@@ -129,8 +137,13 @@ export async function deployService(run: RunContext, given: string | undefined, 
     const desired = pinImage(rendered, declaration.repository, digest)
     const image = containersOf(desired, declaration.repository)[0].image as string
     out.line(`deploy ${name}: ${declaration.repository}:${tag} is ${digest}`)
-    if (!circuitBreakerOn(wanted)) {
+    const guard = rollbackGuard(wanted.deploymentConfiguration)
+    if (guard.missing === 'circuit breaker') {
       out.line(`  note: ${declaration.serviceFile} turns on no deployment circuit breaker; the kit's fail-fast rules and --timeout still end the wait`)
+    } else if (guard.missing === 'rollback alarms') {
+      out.line(
+        `  note: ${name} deploys ${guard.strategy} without rollback alarms ("rollbackAlarms": false in json/services.json; the circuit breaker is ROLLING's only), so ECS rolls nothing back by itself; the kit's fail-fast rules and --timeout still end the wait`,
+      )
     }
 
     const registration = await registerIfChanged(ecs, desired)
@@ -157,6 +170,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
     let deploymentId: string
     let since = new Date()
     let tasksSince: Date | undefined
+    let before: { records: ReadonlySet<string> | undefined } | undefined
     if (existing?.status === 'ACTIVE') {
       const drift = settingsDrift(wanted, existing)
       const primary = existing.deployments?.find((d) => d.status === 'PRIMARY')
@@ -175,6 +189,8 @@ export async function deployService(run: RunContext, given: string | undefined, 
       } else {
         // Same revision, same settings, but not running as it should (or --force): a fresh deployment of it.
         const fresh = force || (drift.length === 0 && primary?.taskDefinition === registration.arn)
+        // The records there are now are not this deployment's (it may run a revision that ran before).
+        if (options.wait !== false) before = await recordsBefore(ecs, cluster, name)
         since = new Date()
         const update = await startDeployment(ecs, { cluster, service: name, taskDefinition: registration.arn, ...liveSettings(wanted), forceNewDeployment: fresh })
         deploymentId = update.deploymentId
@@ -195,7 +211,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
       out.line(`  service ${name} ${change.outcome}: ${change.detail ?? ''}; deployment ${deploymentId}`)
     }
     doc.deploymentId = deploymentId
-    return { doc, deploymentId, registration, since, tasksSince, cluster }
+    return { doc, deploymentId, registration, since, tasksSince, cluster, before }
   }
 
   // The stack to this run until its deployment has started: a teardown cannot remove what it creates.
@@ -207,13 +223,13 @@ export async function deployService(run: RunContext, given: string | undefined, 
     release()
   }
   if ('finished' in started) return started.finished
-  const { doc, deploymentId, registration, since, tasksSince, cluster } = started
+  const { doc, deploymentId, registration, since, tasksSince, cluster, before } = started
 
   if (options.wait === false) {
     return { ...doc, outcome: 'not-waited', reason: `deployment ${deploymentId} of ${revisionName(registration.arn)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
   const balancer = elbv2(run)
-  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out, elbv2: balancer, until })
+  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId, taskDefinition: registration.arn, settings, json, since, tasksSince, out, elbv2: balancer, until, before })
   Object.assign(doc, outcomeOf(verdict), judgedFields(result))
 
   if (verdict.kind === 'failure' && options.rollbackOnFailure === true) {
@@ -223,20 +239,22 @@ export async function deployService(run: RunContext, given: string | undefined, 
       out.line(`  not rolling back: ${verdict.cause === 'superseded' ? 'someone else deployed since' : 'the service is gone'}`)
     } else {
       const unlock = await holdRunLock(run, onWait)
-      let back: { target: { taskDefinition: string; how: string }; deploymentId: string } | undefined
+      let back: { target: { taskDefinition: string; how: string }; deploymentId: string; before?: { records: ReadonlySet<string> | undefined } } | undefined
       try {
         const service = await describeService(ecs, cluster, name)
         const target = lastSucceeded(service, await taggedSuccesses(ecs, name), registration.arn)
         if (!target) out.line(`  cannot roll back: no earlier revision of ${name} is known to have deployed successfully`)
         else {
           out.line(`  rolling back to ${revisionName(target.taskDefinition)} (${target.how})`)
-          back = { target, deploymentId: (await startDeployment(ecs, { cluster, service: name, taskDefinition: target.taskDefinition })).deploymentId }
+          // Its revision deployed before: that deployment's record is not this one's.
+          const earlier = await recordsBefore(ecs, cluster, name)
+          back = { target, before: earlier, deploymentId: (await startDeployment(ecs, { cluster, service: name, taskDefinition: target.taskDefinition })).deploymentId }
         }
       } finally {
         unlock()
       }
       if (back) {
-        const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: back.target.taskDefinition, settings, json, out, elbv2: balancer })
+        const judged = await judge(ecs, { cluster, service: name, deploymentId: back.deploymentId, taskDefinition: back.target.taskDefinition, settings, json, out, elbv2: balancer, before: back.before })
         doc.rolledBack = { taskDefinition: back.target.taskDefinition, deploymentId: back.deploymentId, ...outcomeOf(judged.verdict) }
         out.line(`  rollback to ${revisionName(back.target.taskDefinition)}: ${judged.verdict.kind === 'success' ? 'succeeded' : `failed too (${judged.verdict.reason})`}`)
       }
@@ -321,6 +339,7 @@ export async function rollbackService(run: RunContext, given: string | undefined
   const release = await holdRunLock(run, out.warn ?? warn)
   let started: Awaited<ReturnType<typeof startDeployment>>
   let target: string
+  let before: { records: ReadonlySet<string> | undefined } | undefined
   try {
     const service = await describeService(ecs, cluster, name)
     if (!service || service.status !== 'ACTIVE') {
@@ -366,6 +385,8 @@ export async function rollbackService(run: RunContext, given: string | undefined
       how = found.how
     }
     out.line(`rollback ${name}: from ${revisionName(current)} to ${revisionName(target)} (${how})`)
+    // The revision rolled back to deployed before: that deployment's record (SUCCESSFUL) is not this one's.
+    if (options.wait !== false) before = await recordsBefore(ecs, cluster, name)
     started = await startDeployment(ecs, { cluster, service: name, taskDefinition: target })
   } finally {
     release()
@@ -374,6 +395,6 @@ export async function rollbackService(run: RunContext, given: string | undefined
   if (options.wait === false) {
     return { ...base, outcome: 'not-waited', reason: `deployment ${started.deploymentId} of ${revisionName(target)} started; follow it with scripts/wait ${name}`, seconds: seconds() }
   }
-  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId: started.deploymentId, taskDefinition: base.taskDefinition, settings, json, out, elbv2: elbv2(run) })
+  const { result, verdict } = await judge(ecs, { cluster, service: name, deploymentId: started.deploymentId, taskDefinition: base.taskDefinition, settings, json, out, elbv2: elbv2(run), before })
   return { ...base, ...outcomeOf(verdict), ...judgedFields(result), seconds: seconds() }
 }

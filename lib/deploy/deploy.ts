@@ -139,8 +139,25 @@ function sortedNetwork(n: CreateServiceCommandInput['networkConfiguration']): un
   return { awsvpcConfiguration: { ...v, subnets: [...(v.subnets ?? [])].sort(), securityGroups: [...(v.securityGroups ?? [])].sort() } }
 }
 
-/** The service file's circuit breaker, if it turns one on. Pure. */
-export const circuitBreakerOn = (wanted: CreateServiceCommandInput): boolean => wanted.deploymentConfiguration?.deploymentCircuitBreaker?.enable === true
+/** What a deploymentConfiguration says about rolling back (a request's, or DescribeServices' answer's). */
+export interface RollbackSettings {
+  strategy?: string
+  deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean }
+  alarms?: { alarmNames?: string[]; enable?: boolean; rollback?: boolean }
+}
+
+/**
+ * What rolls a bad deployment back by itself, for its strategy: under ROLLING (ECS's default
+ * when none is named) the circuit breaker; under CANARY, LINEAR and BLUE_GREEN, to which ECS
+ * does not apply the breaker, CloudWatch alarms with rollback on (they stop the shift, the bake
+ * keeps the old tasks to go back to). `missing` names the one the deployment lacks. Pure.
+ */
+export function rollbackGuard(config: RollbackSettings | undefined): { strategy: string; missing?: 'circuit breaker' | 'rollback alarms' } {
+  const strategy = config?.strategy ?? 'ROLLING'
+  if (strategy === 'ROLLING') return config?.deploymentCircuitBreaker?.enable === true ? { strategy } : { strategy, missing: 'circuit breaker' }
+  const alarms = config?.alarms
+  return alarms?.enable === true && alarms.rollback === true && (alarms.alarmNames?.length ?? 0) > 0 ? { strategy } : { strategy, missing: 'rollback alarms' }
+}
 
 // ---- which revision last succeeded --------------------------------------------------------
 

@@ -16,7 +16,7 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs'
-import { awsErrorIs } from '../aws/clients.js'
+import { awsErrorIs, isTransientAwsError } from '../aws/clients.js'
 import { UsageError } from '../core/errors.js'
 import type { Verdict } from './verdict.js'
 
@@ -210,20 +210,42 @@ const newestFirst = (a: ServiceDeploymentBrief, b: ServiceDeploymentBrief) => (b
 /** How far before this run's start a record it started may say it was created (clocks differ). */
 const CREATED_SLACK_MS = 60_000
 
+/** How far back recordsBefore looks: wider than the slack above, so a clock skew cannot hide a record from it. */
+const BEFORE_WINDOW_MS = 10 * 60_000
+
 /**
- * The service deployment a run started: created since it started, whose target service
- * revision runs the task definition it deployed (DescribeServiceRevisions), newest first. With
- * `inProgress`, the newest PENDING or IN_PROGRESS one comes first (what `wait` follows).
- * undefined records: the API does not answer; found undefined: not listed (yet).
+ * The records the service has just before a run starts a deployment (their ARNs; records
+ * undefined where the API does not answer; undefined when the answer could not be had). None of them is the one the run starts: that one is found
+ * among the others (findServiceDeployment's `before`). Without this, a deployment of a revision
+ * that ran shortly before (a rollback, a redeploy) could be judged from that earlier deployment's
+ * record, SUCCESSFUL, while its own is not listed yet (the API is eventually consistent).
+ */
+export async function recordsBefore(ecs: ECSClient, cluster: string, service: string): Promise<{ records: ReadonlySet<string> | undefined } | undefined> {
+  try {
+    const records = await deploymentRecords(ecs, cluster, service, new Date(Date.now() - BEFORE_WINDOW_MS))
+    return { records: records && new Set(records.map((r) => r.serviceDeploymentArn).filter((arn): arn is string => !!arn)) }
+  } catch (error) {
+    // Not known (throttled, timed out after the SDK's retries): the wait finds the record without it.
+    if (isTransientAwsError(error)) return undefined
+    throw error
+  }
+}
+
+/**
+ * The service deployment a run started: created since it started and not listed `before` it
+ * started (recordsBefore), whose target service revision runs the task definition it deployed
+ * (DescribeServiceRevisions), newest first. With `inProgress`, the newest PENDING or IN_PROGRESS
+ * one comes first (what `wait` follows). undefined records: the API does not answer; found
+ * undefined: not listed (yet).
  */
 export async function findServiceDeployment(
   ecs: ECSClient,
-  options: { cluster: string; service: string; since?: Date; taskDefinition: string; inProgress?: boolean },
+  options: { cluster: string; service: string; since?: Date; taskDefinition: string; inProgress?: boolean; before?: ReadonlySet<string> },
 ): Promise<{ records: ServiceDeploymentBrief[] | undefined; found?: string }> {
   const after = options.since ? new Date(options.since.getTime() - CREATED_SLACK_MS) : undefined
   const records = await deploymentRecords(ecs, options.cluster, options.service, after)
   if (!records) return { records }
-  const candidates = [...records].sort(newestFirst)
+  const candidates = [...records].filter((r) => !options.before?.has(r.serviceDeploymentArn as string)).sort(newestFirst)
   if (options.inProgress) {
     const going = candidates.find((r) => r.status === 'PENDING' || r.status === 'IN_PROGRESS')
     if (going) return { records, found: going.serviceDeploymentArn }

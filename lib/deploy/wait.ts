@@ -52,6 +52,11 @@ export interface WaitOptions {
   until?: WaitUntil
   /** wait: follow the newest service deployment in progress (else the one running the expected task definition). */
   followInProgress?: boolean
+  /**
+   * The service's deployment records just before this run started the deployment (recordsBefore):
+   * none of them is its own. records undefined: the API did not answer then, DescribeServices judges.
+   */
+  before?: { records: ReadonlySet<string> | undefined }
 }
 
 export interface WaitResult {
@@ -176,6 +181,13 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
     }
   }
 
+  if (options.before && options.before.records === undefined) {
+    // Asked just before the deployment started: this endpoint keeps no records.
+    by = 'describe-services'
+    progress.line(`  ${judgedByLine(by)}`)
+    refuseStageWithoutRecords(by, options.until)
+  }
+
   for (;;) {
     polls += 1
     try {
@@ -214,7 +226,14 @@ export async function waitForDeployment(ecs: ECSClient, options: WaitOptions): P
       // may cost an emulator's retried HTTP 500, does not delay it.)
       const final = v.kind === 'failure' && !RECORD_EXPLAINS.has(v.cause)
       if (by !== 'describe-services' && !recordArn && !(by === undefined && final)) {
-        const lookup = await findServiceDeployment(ecs, { cluster, service: name, since, taskDefinition: expected.taskDefinition, inProgress: options.followInProgress })
+        const lookup = await findServiceDeployment(ecs, {
+          cluster,
+          service: name,
+          since,
+          taskDefinition: expected.taskDefinition,
+          inProgress: options.followInProgress,
+          before: options.before?.records,
+        })
         if (by === undefined) {
           by = judgedBy(lookup.records)
           progress.line(`  ${judgedByLine(by)}`)

@@ -64,6 +64,7 @@ readme("front door: the kit's bill and Express Mode's defaults side by side, eac
       lcu: sum((k) => k === 'alb-lcu'),
       albIps: sum((k) => k === 'alb-ipv4'),
       rest: sum((k) => k.startsWith('logs-') || k === 'ecr-storage'),
+      watch: sum((k) => k === 'cloudwatch-alarms' || k === 'container-insights'),
       total: usd(doc.monthlyUsd),
     }
   }
@@ -75,6 +76,7 @@ readme("front door: the kit's bill and Express Mode's defaults side by side, eac
   says(`| ALB LCU-hours (1 LCU assumed) | ${kit.lcu} | ${express.lcu} |`)
   says(`| ALB public IPv4 (2 AZs) | ${kit.albIps} | ${express.albIps} |`)
   says(`| logs and images | ${kit.rest} | ${express.rest} |`)
+  says(`| rollback alarms and Container Insights | ${kit.watch} | ${express.watch} |`)
   says(`| total | ${kit.total} | ${express.total} |`)
   says(`| total in eu-west-2 | ${kitLondon.total} | ${expressLondon.total} |`)
   assert.ok(express.fargate !== kit.fargate, 'the sizes differ')

@@ -3,7 +3,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateClusterCommand } from '@aws-sdk/client-ecs'
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch'
+import { declaredServices } from '../lib/config/services.js'
+import { cloudWatch, wantedAlarm } from '../lib/steps/rollback-alarms.js'
 import { openContext } from '../lib/aws/context.js'
 import { kitNames } from '../lib/config/names.js'
 import { shippedPrices } from '../lib/cost/prices.js'
@@ -28,6 +31,8 @@ const LONDON = {
   ingest: 0.6,
   stored: 0.035,
   ecr: 0.11,
+  alarmMetric: 0.12,
+  metric: 0.33,
 }
 
 function products(region: string, prefix: string, p = LONDON): ScriptedProduct[] {
@@ -56,6 +61,9 @@ function products(region: string, prefix: string, p = LONDON): ScriptedProduct[]
     at('AmazonCloudWatch', 'Data Payload', `${prefix}-DataProcessing-Bytes`, 'GB', p.ingest),
     at('AmazonCloudWatch', 'Storage Snapshot', `${prefix}-TimedStorage-ByteHrs`, 'GB-Mo', p.stored),
     at('AmazonECR', 'EC2 Container Registry', `${prefix}-TimedStorage-ByteHrs`, 'GB-Mo', p.ecr),
+    at('AmazonCloudWatch', 'Alarm', `${prefix}-CW:HighResAlarmMonitorUsage`, 'Alarms', 0.3),
+    at('AmazonCloudWatch', 'Alarm', `${prefix}-CW:AlarmMonitorUsage`, 'Alarms', p.alarmMetric),
+    at('AmazonCloudWatch', 'Metric', `${prefix}-CW:MetricMonitorUsage`, 'Metrics', p.metric),
   ]
 }
 
@@ -86,12 +94,21 @@ live('prices eu-west-2 from GetProducts, asked of the eu-central-1 endpoint, pag
     3 * 0.5 * p.ecr +
     (p.albHour + 1 * p.lcu + 2 * p.ipv4) * H +
     (p.natHour + p.ipv4) * H +
-    10 * p.natGb
+    10 * p.natGb +
+    // The backend's rollback alarms read 5 metrics (5xx rate 2, unhealthy hosts 1, task counts 2);
+    // Container Insights sends 10 for the cluster and 13 + 8 for the one service running.
+    5 * p.alarmMetric +
+    (10 + 13 + 8) * p.metric
   assert.is(doc.monthlyUsd, Math.round(byHand * 100) / 100)
+  assert.equal(
+    doc.items.filter((i: { kind: string }) => i.kind === 'cloudwatch-alarms' || i.kind === 'container-insights').map((i: { kind: string; unitUsd: number }) => [i.kind, i.unitUsd]),
+    [['cloudwatch-alarms', p.alarmMetric], ['container-insights', p.metric]],
+    'CW:AlarmMonitorUsage and CW:MetricMonitorUsage, the high-resolution alarm passed by',
+  )
   assert.is(doc.prices.source, 'AWS Price List API (GetProducts), read live')
   const arm = 0.25 * (p.vcpu - p.armVcpu) * H + 0.5 * (p.gb - p.armGb) * H
   assert.is(doc.arm64.savingUsd, Math.round(arm * 100) / 100)
-  assert.ok(priceList.calls.length >= 12, `one query per price: ${priceList.calls.length}`)
+  assert.ok(priceList.calls.length >= 14, `one query per price: ${priceList.calls.length}`)
   assert.ok(priceList.calls.every((c) => c.target === 'AWSPriceListService.GetProducts'))
   assert.equal([...new Set(priceList.calls.map((c) => c.signedRegion))], ['eu-central-1'], 'the Price List endpoint nearest London')
   assert.ok(priceList.calls.some((c) => c.nextToken), 'a decoy on the first page: the next page was asked for')
@@ -196,12 +213,15 @@ deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a p
   const $ = (n: number) => `$${n.toFixed(2)}`
   // The backend is routed: the plan brings the front door's ALB (1 LCU, an address in each zone of the default VPC: moto's eu-west-2 has 3).
   const alb = (p.alb.hour + p.alb.lcuHour + 3 * p.publicIpv4Hour) * H
-  assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task + alb)} (+${$(task + alb)})`, 'nothing deployed; the file runs one task behind the ALB')
+  // Provision also puts the backend's rollback alarms (5 alarm metrics) and turns Container Insights on (10 + 21 metrics).
+  const watch = 5 * p.cloudWatch.alarmMetricMonth + (10 + 21) * p.cloudWatch.metricMonth
+  assert.is(await planCostLine(run, 'templates'), `monthly cost: $0.00 → ${$(task + alb + watch)} (+${$(task + alb + watch)})`, 'nothing deployed; the file runs one task behind the ALB, watched')
   await deployBackend(2, [1024 ** 3])
   assert.is(await planCostLine(run, 'current'), `monthly cost now: ${$(2 * task + images)} (ARM64 would save ${$(2 * 0.25 * (p.fargate.x86.vcpuHour - p.fargate.arm64.vcpuHour) * H + 2 * 0.5 * (p.fargate.x86.gbHour - p.fargate.arm64.gbHour) * H)})`)
   assert.is(await planCostLine(run, 'pause'), `monthly cost: ${$(2 * task + images)} → ${$(images)} (-${$(2 * task)})`)
   assert.is(await planCostLine(run, 'teardown'), `monthly cost: ${$(2 * task + images)} → $0.00 (-${$(2 * task + images)})`)
-  assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images + alb)} (+${$(2 * task + alb)})`)
+  // What runs now has neither alarms nor Container Insights (the cluster was made without it): the plan adds them.
+  assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images + alb + watch)} (+${$(2 * task + alb + watch)})`)
   const elsewhere = await openContext(env, { mode: 'read-only', region: 'sa-east-1' })
   assert.match(await planCostLine(elsewhere, 'current'), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1/)
 })
@@ -220,12 +240,33 @@ deployed('a deployed service whose assignPublicIp is DISABLED is priced without 
   assert.match(await planCostLine(run, 'current'), new RegExp(`^monthly cost now: \\$${(2 * task).toFixed(2)} `), 'status prices what runs: no address')
 })
 
+deployed('the alarms and Container Insights as they are: the metrics of the alarms that exist, Container Insights only where the cluster has it on', async () => {
+  await deployBackend(2)
+  const sdk = await openContext(process.env, { mode: 'read-only' })
+  const p = shippedPrices().regions['eu-west-2']
+  const cost = async () => {
+    const r = await runKit('cost', ['--deployed', '--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask' } })
+    assert.is(r.code, 0, r.all)
+    return r.stdout
+  }
+  const before = await cost()
+  assert.not.match(before, /CloudWatch alarms|Container Insights:/, 'a cluster without Container Insights, no alarm')
+  // One of the backend's alarms exists (the task counts: 2 metrics), and the cluster has Container Insights.
+  const service = declaredServices().find((s) => s.name === 'backend-flask')!
+  await cloudWatch(sdk).send(new PutMetricAlarmCommand(wantedAlarm('tasks-below-desired', 'backend-flask', 'cruddur', service.rollbackAlarms!, undefined)))
+  await sdk.client(ECSClient, 'ECS').send(new UpdateClusterCommand({ cluster: 'cruddur', settings: [{ name: 'containerInsights', value: 'enabled' }] }))
+  const after = await cost()
+  assert.match(after, new RegExp(`backend-flask\\s+CloudWatch alarms: 2 alarm metrics \\(rollback alarms\\)\\s+2 alarm metric-months × \\$${p.cloudWatch.alarmMetricMonth}\\s+\\$${(2 * p.cloudWatch.alarmMetricMonth).toFixed(2)}`))
+  assert.match(after, new RegExp(`stack\\s+Container Insights: 31 metrics \\(10 for the cluster, 21 per service running\\)\\s+31 metric-months × \\$${p.cloudWatch.metricMonth}\\s+\\$${(31 * p.cloudWatch.metricMonth).toFixed(2)}`))
+})
+
 deployed('nothing deployed: no tasks, no images, only what exists costs money', async () => {
   const r = await runKit('cost', ['--deployed', '--region', 'eu-west-2'], { env: { ECS_SERVICES: 'backend-flask' } })
   assert.is(r.code, 0, r.all)
   assert.match(r.stdout, /total: \$0\.00 a month/)
   assert.not.match(r.stdout, /already on ARM64/, 'the templates are x86: nothing runs, which is not ARM64')
-  assert.match(r.stderr, /reading desired counts \(ECS\), image sizes \(ECR\) and the load balancer \(ELB\) in eu-west-2/)
+  assert.match(r.stderr, /reading desired counts and Container Insights \(ECS\), image sizes \(ECR\), the load balancer \(ELB\) and the alarms \(CloudWatch\) in eu-west-2/)
+  assert.not.match(r.stdout, /CloudWatch alarms|Container Insights:/, 'no alarm and no cluster: neither is priced')
   assert.not.match(r.stdout, /Load Balancer/, 'no ALB exists: none is priced')
 })
 

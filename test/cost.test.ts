@@ -6,9 +6,11 @@ import * as assert from 'uvu/assert'
 import { ROOT } from '../lib/config/paths.js'
 import { kitNames } from '../lib/config/names.js'
 import { ConfigError } from '../lib/core/errors.js'
-import { costDelta, estimate, formatCostLine, formatEstimate, usd, type Workload, type ServiceWorkload } from '../lib/cost/estimate.js'
+import { alarmMetricCount, containerInsightsMetrics, costDelta, estimate, formatCostLine, formatEstimate, usd, type Workload, type ServiceWorkload } from '../lib/cost/estimate.js'
 import { parsePriceTable, priceFromPriceList, pricesFor, pricingRegionFor, shippedPrices, usageTypeMatches, PRICE_QUERIES } from '../lib/cost/prices.js'
-import { costLineFor, monthlyEstimate, planCostLine, serviceShape, taskSize } from '../lib/cost/workload.js'
+import { costLineFor, declaredAlarmMetrics, monthlyEstimate, planCostLine, serviceShape, taskSize } from '../lib/cost/workload.js'
+import { declaredServices } from '../lib/config/services.js'
+import { wantedAlarm } from '../lib/steps/rollback-alarms.js'
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { CreateLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { openContext } from '../lib/aws/context.js'
@@ -23,6 +25,11 @@ const FILE = JSON.parse(readFileSync(join(ROOT, 'lib/cost/prices.json'), 'utf8')
 const USE1 = FILE.regions['us-east-1']
 const EUW2 = FILE.regions['eu-west-2']
 const H = 730
+
+// What the shipped backend adds to a month in us-east-1 once provisioned: its rollback alarms read 5
+// metrics (the 5xx rate 2, unhealthy hosts 1, the task counts 2), and Container Insights sends 10
+// metrics for the cluster and 13 + 8 for each service running (CONTAINER_INSIGHTS_METRICS).
+const WATCH_USE1 = 5 * USE1.cloudWatch.alarmMetricMonth + (10 + 13 + 8) * USE1.cloudWatch.metricMonth
 
 const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-9, `${what} ${actual} != ${expected}`)
 
@@ -57,6 +64,11 @@ pure('the price file carries its date and source for us-east-1 and eu-west-2, an
   assert.is(USE1.publicIpv4Hour, 0.005)
   assert.is(EUW2.fargate.x86.vcpuHour, 0.04656)
   assert.is(EUW2.fargate.x86.gbHour, 0.00511)
+  for (const region of [USE1, EUW2]) {
+    // Each CloudWatch figure with where it comes from, beside it.
+    assert.equal([region.cloudWatch.alarmMetricMonth, region.cloudWatch.metricMonth], [0.1, 0.3])
+    assert.match(region.cloudWatch.source, /aws\.amazon\.com\/cloudwatch\/pricing/)
+  }
 })
 
 pure('0.25 vCPU / 0.5 GB x86 task with a public IP, all month in us-east-1: about $12.66 before logs', () => {
@@ -122,6 +134,50 @@ pure('a load balancer and a NAT gateway: hourly charges, capacity, data and thei
   assert.not.ok(e.items.some((i) => i.kind === 'public-ipv4'), 'assignPublicIp DISABLED: no task address')
 })
 
+pure('an alarm is billed per metric it reads: metric math counts its metrics, not its expression; a single-metric alarm counts 1', () => {
+  const d = declaredServices()[0].rollbackAlarms!
+  const cases: Array<[string, Parameters<typeof alarmMetricCount>[0], number]> = [
+    ['the 5xx rate (errors / requests)', wantedAlarm('5xx', 'backend-flask', 'cruddur', d, undefined), 2],
+    ['unhealthy hosts (one metric)', wantedAlarm('unhealthy-hosts', 'backend-flask', 'cruddur', d, undefined), 1],
+    ['tasks below desired (desired - running)', wantedAlarm('tasks-below-desired', 'backend-flask', 'cruddur', d, undefined), 2],
+    ['three metrics and two expressions', { Metrics: [{ MetricStat: {} }, { MetricStat: {} }, { MetricStat: {} }, {}, {}] }, 3],
+    ['nothing to read', {}, 0],
+  ]
+  for (const [what, alarm, metrics] of cases) assert.is(alarmMetricCount(alarm), metrics, what)
+  const [routed] = declaredServices()
+  assert.is(declaredAlarmMetrics(routed, 'cruddur'), 5, 'a routed service: 5xx rate, unhealthy hosts, task counts')
+  assert.is(declaredAlarmMetrics({ ...routed, frontDoor: undefined }, 'cruddur'), 2, 'an internal service: the task counts only')
+  assert.is(declaredAlarmMetrics({ ...routed, rollbackAlarms: undefined }, 'cruddur'), 0, '"rollbackAlarms": false')
+})
+
+pure('Container Insights: 10 metrics for the cluster and 21 per service running (13 per service, 8 per task family); none while nothing runs', () => {
+  const table: Array<[number, number]> = [
+    [0, 0],
+    [1, 10 + 21],
+    [2, 10 + 2 * 21],
+    [5, 10 + 5 * 21],
+  ]
+  for (const [running, metrics] of table) assert.is(containerInsightsMetrics(running), metrics, `${running} service(s) running`)
+})
+
+pure('alarms and Container Insights in an estimate: per alarm metric and per metric a month; a pause keeps the alarms and stops the metrics', () => {
+  const w = (count: number, containerInsights: boolean): Workload => ({ ...workload([backend({ desiredCount: count, alarmMetrics: 5 }), backend({ name: 'worker', desiredCount: count, alarmMetrics: 2 })]), containerInsights })
+  const on = estimate(w(1, true), pricesFor(shippedPrices(), 'us-east-1'))
+  const rows = (e: typeof on) => e.items.filter((i) => i.kind === 'cloudwatch-alarms' || i.kind === 'container-insights').map((i) => [i.kind, i.resource, i.description, i.quantity, i.unitUsd])
+  assert.equal(rows(on), [
+    ['cloudwatch-alarms', 'backend-flask', 'CloudWatch alarms: 5 alarm metrics (rollback alarms)', 5, USE1.cloudWatch.alarmMetricMonth],
+    ['cloudwatch-alarms', 'worker', 'CloudWatch alarms: 2 alarm metrics (rollback alarms)', 2, USE1.cloudWatch.alarmMetricMonth],
+    ['container-insights', undefined, 'Container Insights: 52 metrics (10 for the cluster, 21 per service running)', 52, USE1.cloudWatch.metricMonth],
+  ])
+  const off = estimate(w(1, false), pricesFor(shippedPrices(), 'us-east-1'))
+  close(on.monthlyUsd - off.monthlyUsd, 52 * USE1.cloudWatch.metricMonth, 'Container Insights alone')
+  const paused = estimate(w(0, true), pricesFor(shippedPrices(), 'us-east-1'))
+  close(paused.monthlyUsd, 7 * USE1.cloudWatch.alarmMetricMonth, 'paused: only the alarms')
+  assert.match(on.assumptions.join('\n'), /CloudWatch alarms: standard resolution, billed per metric each alarm reads/)
+  assert.match(on.assumptions.join('\n'), /Container Insights: its metrics, billed as custom metrics while a service has tasks running/)
+  close(on.arm64.savingUsd, off.arm64.savingUsd, 'ARM64 changes Fargate only')
+})
+
 pure('costDelta and the one-line formatter for plans', () => {
   const one = estimate(workload([backend()]), pricesFor(shippedPrices(), 'us-east-1'))
   const two = estimate(workload([backend({ desiredCount: 2 })]), pricesFor(shippedPrices(), 'us-east-1'))
@@ -162,9 +218,9 @@ parse('the kit\'s own templates, priced; counts replace the file\'s (a pause), a
   const e = await monthlyEstimate(run, { assumptions: { logGbPerTaskMonth: 0, imageGb: 0 } })
   // The backend is routed (frontDoor): the ALB, 1 LCU, an address in each of 2 AZs.
   const alb = (USE1.alb.hour + USE1.alb.lcuHour + 2 * USE1.publicIpv4Hour) * H
-  close(e.monthlyUsd, 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + USE1.publicIpv4Hour * H + alb, 'backend-flask.json: 256/512, 1 task, public IP, behind the ALB')
+  close(e.monthlyUsd, 0.25 * USE1.fargate.x86.vcpuHour * H + 0.5 * USE1.fargate.x86.gbHour * H + USE1.publicIpv4Hour * H + alb + WATCH_USE1, 'backend-flask.json: 256/512, 1 task, public IP, behind the ALB, its alarms, Container Insights')
   const paused = await monthlyEstimate(run, { counts: { 'backend-flask': 0 }, assumptions: { logGbPerTaskMonth: 0.5 } })
-  close(paused.monthlyUsd, 3 * 0.5 * USE1.ecr.storageGbMonth + alb, 'paused: the three repositories\' images and the ALB, which a pause keeps')
+  close(paused.monthlyUsd, 3 * 0.5 * USE1.ecr.storageGbMonth + alb + 5 * USE1.cloudWatch.alarmMetricMonth, 'paused: the three repositories\' images, the ALB and the alarms, which a pause keeps; no task, no Container Insights metric')
   assert.is(
     await costLineFor(run, {}, { counts: { 'backend-flask': 0 } }),
     formatCostLine(await monthlyEstimate(run), paused),
@@ -229,11 +285,22 @@ script('--json gives {"monthlyUsd": number, "items": [...]}, figured by hand fro
     (0.5 / (730 / 24)) * 1 * USE1.logs.storageGbMonth +
     3 * 0.5 * USE1.ecr.storageGbMonth +
     // The backend is routed (json/services.json frontDoor): the load balancer, 1 LCU, a public IPv4 address in each of 2 AZs.
-    (USE1.alb.hour + USE1.alb.lcuHour + 2 * USE1.publicIpv4Hour) * H
+    (USE1.alb.hour + USE1.alb.lcuHour + 2 * USE1.publicIpv4Hour) * H +
+    WATCH_USE1
   assert.is(doc.monthlyUsd, Math.round(byHand * 100) / 100)
   assert.is(doc.region, 'us-east-1')
   assert.type(doc.arm64.savingUsd, 'number')
   assert.is(r.stderr, '', 'nothing but JSON')
+})
+
+script('the table names the rollback alarms (per service, what they count) and Container Insights, at the shipped prices', async () => {
+  const r = await runKit('cost', ['--region', 'us-east-1'], { env: { ECS_SERVICES: undefined } })
+  assert.is(r.code, 0, r.all)
+  const $ = (n: number) => usd(n).replace('$', '\\$')
+  for (const service of ['backend-flask', 'frontend-react-js']) {
+    assert.match(r.stdout, new RegExp(`${service}\\s+CloudWatch alarms: 5 alarm metrics \\(rollback alarms\\)\\s+5 alarm metric-months × \\$${USE1.cloudWatch.alarmMetricMonth}\\s+${$(5 * USE1.cloudWatch.alarmMetricMonth)}`))
+  }
+  assert.match(r.stdout, new RegExp(`stack\\s+Container Insights: 52 metrics \\(10 for the cluster, 21 per service running\\)\\s+52 metric-months × \\$${USE1.cloudWatch.metricMonth}\\s+${$(52 * USE1.cloudWatch.metricMonth)}`))
 })
 
 script('the table: one line per item, the total, what ARM64 saves, the assumptions and the prices\' source', async () => {
@@ -322,7 +389,11 @@ script("--express-mode: the same two services at Express Mode's defaults (1 vCPU
   const [kit, express] = [await run([]), await run(['--express-mode'])]
   const fargate = (doc: typeof kit) => doc.items.filter((i) => i.kind.startsWith('fargate-')).reduce((t, i) => t + i.monthlyUsd, 0)
   close(fargate(express), 2 * (1 * USE1.fargate.x86.vcpuHour + 2 * USE1.fargate.x86.gbHour) * H, 'two tasks of 1 vCPU / 2 GB')
-  const rest = (doc: typeof kit) => doc.items.filter((i) => !i.kind.startsWith('fargate-')).map((i) => `${i.kind} ${i.resource ?? ''} ${i.monthlyUsd}`)
+  // Express Mode makes its own canary alarm (not priced), not the kit's rollback alarms, and leaves Container Insights as the account has it.
+  const watch = (i: { kind: string }) => i.kind === 'cloudwatch-alarms' || i.kind === 'container-insights'
+  assert.equal(express.items.filter(watch), [], 'none of the kit\'s alarms or Container Insights in Express Mode\'s column')
+  assert.equal(kit.items.filter(watch).map((i) => i.kind), ['cloudwatch-alarms', 'cloudwatch-alarms', 'container-insights'])
+  const rest = (doc: typeof kit) => doc.items.filter((i) => !i.kind.startsWith('fargate-') && !watch(i)).map((i) => `${i.kind} ${i.resource ?? ''} ${i.monthlyUsd}`)
   assert.equal(rest(express), rest(kit), 'the ALB, its addresses, the tasks\' addresses, logs and images are the same on both sides')
   assert.ok(express.items.some((i) => i.kind === 'alb'))
   assert.match(express.assumptions[0], /Express Mode's defaults .* 1 vCPU \/ 2 GB per task/)

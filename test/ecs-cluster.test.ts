@@ -3,7 +3,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
-import { namespaceDiffers } from '../lib/steps/cluster.js'
+import { containerInsightsOn, namespaceDiffers, wantsContainerInsights } from '../lib/steps/cluster.js'
+import { declaredServices } from '../lib/config/services.js'
 import { clusterProblems } from '../lib/config/names.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
@@ -14,17 +15,20 @@ const SCRIPT = 'ecs/create-cluster'
 const ecs = sdkContext.client(ECSClient, 'ECS')
 
 async function describe(name = 'cruddur') {
-  const r = await ecs.send(new DescribeClustersCommand({ clusters: [name] }))
+  const r = await ecs.send(new DescribeClustersCommand({ clusters: [name], include: ['SETTINGS'] }))
   return { cluster: r.clusters?.[0], failures: r.failures ?? [] }
 }
+const insightsSetting = async (name = 'cruddur') => (await describe(name)).cluster?.settings?.find((s) => s.name === 'containerInsights')?.value
 
 const live = suite('ecs/create-cluster against moto')
 live.before.each(() => resetMoto())
 
-live('from empty: creates cruddur with Service Connect namespace cruddur, exit 0', async () => {
+live('from empty: creates cruddur with Service Connect namespace cruddur and Container Insights on, exit 0', async () => {
   const r = await runKit(SCRIPT)
   assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, /created\s+ecs cluster cruddur: Service Connect namespace cruddur/)
+  assert.match(r.stdout, /created\s+ecs cluster cruddur: Service Connect namespace cruddur, Container Insights enabled \(for the tasks-below-desired alarms\)/)
+  // The rollback alarms' task counts come from Container Insights only.
+  assert.is(await insightsSetting(), 'enabled')
   assert.match(r.stdout, '1 created, 0 updated, 0 unchanged')
   const { cluster } = await describe()
   assert.is(cluster?.status, 'ACTIVE')
@@ -44,11 +48,40 @@ live('second run: unchanged, and the cluster is the same one', async () => {
   assert.equal(after?.serviceConnectDefaults, before?.serviceConnectDefaults)
 })
 
+live('an existing cluster without Container Insights: the plan names the setting, the run turns it on, a re-run changes nothing', async () => {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur', serviceConnectDefaults: { namespace: 'cruddur' } }))
+  const before = (await describe()).cluster
+  assert.is(await insightsSetting(), 'disabled', "moto's default, as the account default is on AWS")
+  const plan = await runKit(SCRIPT, ['--dry-run'])
+  assert.is(plan.code, 0, plan.all)
+  assert.match(plan.stdout, /would update\s+ecs cluster cruddur: Container Insights enabled \(for the tasks-below-desired alarms\) \(was disabled\)/)
+  assert.is(await insightsSetting(), 'disabled', 'a dry run changes nothing')
+  const r = await runKit(SCRIPT)
+  assert.is(r.code, 0, r.all)
+  assert.match(r.stdout, /updated\s+ecs cluster cruddur: Container Insights enabled/)
+  assert.match(r.stdout, '0 created, 1 updated, 0 unchanged')
+  assert.is(await insightsSetting(), 'enabled')
+  const after = (await describe()).cluster
+  assert.is(after?.clusterArn, before?.clusterArn, 'updated in place')
+  assert.is(after?.serviceConnectDefaults?.namespace, 'cruddur', 'the namespace is left as it was')
+  const again = await runKit(SCRIPT)
+  assert.match(again.stdout, /unchanged\s+ecs cluster cruddur: Service Connect namespace cruddur, Container Insights enabled/)
+  assert.match(again.stdout, '0 created, 0 updated, 1 unchanged')
+})
+
+live("Container Insights someone set to enhanced is kept (more than the alarms need, never turned down)", async () => {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur', serviceConnectDefaults: { namespace: 'cruddur' }, settings: [{ name: 'containerInsights', value: 'enhanced' }] }))
+  const r = await runKit(SCRIPT)
+  assert.match(r.stdout, '0 created, 0 updated, 1 unchanged')
+  assert.is(await insightsSetting(), 'enhanced')
+})
+
 live('drift: a cluster with another default namespace is updated to cruddur', async () => {
   await ecs.send(new CreateClusterCommand({ clusterName: 'cruddur', serviceConnectDefaults: { namespace: 'elsewhere' } }))
   const r = await runKit(SCRIPT)
   assert.is(r.code, 0, r.all)
-  assert.match(r.stdout, /updated\s+ecs cluster cruddur: Service Connect namespace cruddur \(was elsewhere\)/)
+  // One UpdateCluster puts both right.
+  assert.match(r.stdout, /updated\s+ecs cluster cruddur: Service Connect namespace cruddur \(was elsewhere\), Container Insights enabled/)
   assert.is((await describe()).cluster?.serviceConnectDefaults?.namespace, 'cruddur')
   const again = await runKit(SCRIPT)
   assert.match(again.stdout, '0 created, 0 updated, 1 unchanged')
@@ -95,7 +128,7 @@ live('--json: one JSON document with the change', async () => {
   assert.is(doc.dryRun, false)
   assert.is(doc.account, '123456789012')
   assert.equal(doc.steps[0].changes, [
-    { resource: 'ecs cluster', name: 'cruddur', outcome: 'created', detail: 'Service Connect namespace cruddur' },
+    { resource: 'ecs cluster', name: 'cruddur', outcome: 'created', detail: 'Service Connect namespace cruddur, Container Insights enabled (for the tasks-below-desired alarms)' },
   ])
   assert.equal(doc.summary, { created: 1, updated: 0, unchanged: 0, failed: 0 })
 })
@@ -132,6 +165,18 @@ pure('namespaceDiffers compares like with like only', () => {
     namespaceDiffers('arn:aws:servicediscovery:eu-west-2:123456789012:namespace/ns-abc', 'arn:aws:servicediscovery:eu-west-2:123456789012:namespace/ns-def'),
     true,
   )
+})
+
+pure('Container Insights is wanted while a service has the tasks-below-desired alarm; on means enabled or enhanced', () => {
+  const shipped = declaredServices()
+  assert.ok(wantsContainerInsights(shipped), 'the shipped services have rollback alarms')
+  assert.is(wantsContainerInsights(shipped.map((s) => ({ ...s, rollbackAlarms: undefined }))), false, 'every service opted out ("rollbackAlarms": false)')
+  assert.ok(wantsContainerInsights([{ ...shipped[0], rollbackAlarms: undefined }, { ...shipped[1], frontDoor: undefined }]), 'an internal service has it too')
+  assert.is(wantsContainerInsights([]), false)
+  assert.is(containerInsightsOn(undefined), false)
+  assert.is(containerInsightsOn([{ name: 'containerInsights', value: 'disabled' }]), false)
+  assert.ok(containerInsightsOn([{ name: 'containerInsights', value: 'enabled' }]))
+  assert.ok(containerInsightsOn([{ name: 'containerInsights', value: 'enhanced' }]))
 })
 
 pure('clusterProblems names the bad variable', () => {

@@ -43,7 +43,9 @@ readme('cost: one task before logs, both services in us-east-1 and eu-west-2, th
   const task = await costJson(['--region', 'us-east-1', '--log-gb-per-task-month', '0', '--image-gb', '0', '--albs', '0'], { ECS_SERVICES: 'backend-flask' })
   const east = await costJson(['--region', 'us-east-1'])
   const london = await costJson(['--region', 'eu-west-2'])
-  says(`A 0.25 vCPU / 0.5 GB x86 task with a public IP costs ${usd(task.monthlyUsd)} a month in us-east-1 before logs;`)
+  // The task's own lines: its Fargate vCPU and memory and its address (not the alarms and Container Insights around it).
+  const taskOnly = task.items.filter((i) => i.kind.startsWith('fargate-') || i.kind === 'public-ipv4').reduce((t, i) => t + i.monthlyUsd, 0)
+  says(`A 0.25 vCPU / 0.5 GB x86 task with a public IP costs ${usd(taskOnly)} a month in us-east-1 before logs;`)
   says("both services with the assumed logs and images and the front door's load balancer,")
   says(`${usd(east.monthlyUsd)} (${usd(london.monthlyUsd)} in eu-west-2).`)
   says(`(\`--alb-lcu\` or \`ALB_LCU\`,\ndefault ${DEFAULT_ASSUMPTIONS.albLcu} LCU all month`)
@@ -64,6 +66,7 @@ readme("front door: the kit's bill and Express Mode's defaults side by side, eac
       lcu: sum((k) => k === 'alb-lcu'),
       albIps: sum((k) => k === 'alb-ipv4'),
       rest: sum((k) => k.startsWith('logs-') || k === 'ecr-storage'),
+      watch: sum((k) => k === 'cloudwatch-alarms' || k === 'container-insights'),
       total: usd(doc.monthlyUsd),
     }
   }
@@ -75,6 +78,7 @@ readme("front door: the kit's bill and Express Mode's defaults side by side, eac
   says(`| ALB LCU-hours (1 LCU assumed) | ${kit.lcu} | ${express.lcu} |`)
   says(`| ALB public IPv4 (2 AZs) | ${kit.albIps} | ${express.albIps} |`)
   says(`| logs and images | ${kit.rest} | ${express.rest} |`)
+  says(`| rollback alarms and Container Insights | ${kit.watch} | ${express.watch} |`)
   says(`| total | ${kit.total} | ${express.total} |`)
   says(`| total in eu-west-2 | ${kitLondon.total} | ${expressLondon.total} |`)
   assert.ok(express.fargate !== kit.fargate, 'the sizes differ')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch'
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type CreateServiceCommandInput } from '@aws-sdk/client-ecs'
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, UpdateClusterCommand, UpdateServiceCommand, type CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { openContext } from '../lib/aws/context.js'
 import { ROOT } from '../lib/config/paths.js'
@@ -131,8 +131,16 @@ live('provision creates the three alarms with the declared thresholds on the fro
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-5xx: targets' 5xx above 5 % of requests, 2 of 3 periods of 60 s/)
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-unhealthy-hosts: 1\+ unhealthy targets, 2 of 3 periods of 60 s/)
   assert.match(first.stdout, /created\s+cloudwatch alarm cruddur-backend-flask-tasks-below-desired: 1\+ tasks below desired/)
-  // The kit's cluster has no Container Insights: the task-count alarm says it sees no data.
-  assert.match(first.stdout, /Container Insights is off on the cluster: this alarm sees no data and stays OK/)
+  // The cluster step turns Container Insights on, so the task-count alarm has its metrics: no warning.
+  assert.not.match(first.stdout, /Container Insights is off/)
+  const insights = async () =>
+    (await ecs.send(new DescribeClustersCommand({ clusters: ['cruddur'], include: ['SETTINGS'] }))).clusters?.[0]?.settings?.find((s) => s.name === 'containerInsights')?.value
+  assert.is(await insights(), 'enabled')
+  // Turned off behind the kit's back, the alarm step says what it then cannot see.
+  await ecs.send(new UpdateClusterCommand({ cluster: 'cruddur', settings: [{ name: 'containerInsights', value: 'disabled' }] }))
+  const off = await kit('cloudwatch/put-rollback-alarms', ['backend-flask', '--dry-run'])
+  assert.match(off.stdout, /Container Insights is off on the cluster: this alarm sees no data and stays OK/)
+  await ecs.send(new UpdateClusterCommand({ cluster: 'cruddur', settings: [{ name: 'containerInsights', value: 'enabled' }] }))
 
   const lbArn = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['cruddur-alb'] }))).LoadBalancers?.[0]?.LoadBalancerArn as string
   const tgArn = (await elb.send(new DescribeTargetGroupsCommand({ Names: ['cruddur-backend-flask-tg'] }))).TargetGroups?.[0]?.TargetGroupArn as string

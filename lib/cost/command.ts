@@ -6,7 +6,7 @@ import type { Env } from '../config/env.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { Estimate } from './estimate.js'
 import { withScalingRange } from './range.js'
-import { deployedImageGb, deployedLoadBalancer, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
+import { deployedAlarmMetrics, deployedContainerInsights, deployedImageGb, deployedLoadBalancer, deployedServices, livePricesFor, monthlyEstimate, parseAssumption } from './workload.js'
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
@@ -44,7 +44,7 @@ export interface CostOptions {
 export const EXPRESS_MODE_DEFAULTS = { vcpu: 1, memoryGb: 2, minTasks: 1 } as const
 export const EXPRESS_MODE_NOTE =
   `priced as ECS Express Mode's defaults would run the same services: ${EXPRESS_MODE_DEFAULTS.vcpu} vCPU / ${EXPRESS_MODE_DEFAULTS.memoryGb} GB per task, x86, ` +
-  `at least ${EXPRESS_MODE_DEFAULTS.minTasks} task each, a public IP each, one ALB (docs.aws.amazon.com/AmazonECS/latest/developerguide/express-service-work.html)`
+  `at least ${EXPRESS_MODE_DEFAULTS.minTasks} task each, a public IP each, one ALB, none of the kit's rollback alarms or Container Insights (docs.aws.amazon.com/AmazonECS/latest/developerguide/express-service-work.html)`
 
 /** The monthly estimate (`cost --json` prints it through estimateJson). `progress` hears what is being asked of AWS. */
 export async function costEstimate(env: Env, values: CostOptions, progress: (line: string) => void): Promise<Estimate> {
@@ -72,12 +72,14 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
     throw error
   })
   if (values.live) progress(`asking the AWS Price List API for ${run.region} prices...`)
-  if (values.deployed) progress(`reading desired counts (ECS), image sizes (ECR) and the load balancer (ELB) in ${run.region}...`)
-  const [prices, deployed, imageGb, front] = await Promise.all([
+  if (values.deployed) progress(`reading desired counts and Container Insights (ECS), image sizes (ECR), the load balancer (ELB) and the alarms (CloudWatch) in ${run.region}...`)
+  const [prices, deployed, imageGb, front, alarmMetrics, containerInsights] = await Promise.all([
     values.live ? livePricesFor(run, run.region) : undefined,
     values.deployed ? deployedServices(run) : undefined,
     values.deployed ? deployedImageGb(run) : undefined,
     values.deployed ? deployedLoadBalancer(run) : undefined,
+    values.deployed ? deployedAlarmMetrics(run) : undefined,
+    values.deployed ? deployedContainerInsights(run) : undefined,
   ])
   const express = values.expressMode
     ? {
@@ -85,12 +87,17 @@ export async function costEstimate(env: Env, values: CostOptions, progress: (lin
         arch: 'x86' as const,
         counts: Object.fromEntries(run.names.services.map((name) => [name, EXPRESS_MODE_DEFAULTS.minTasks])),
         publicIp: Object.fromEntries(run.names.services.map((name) => [name, true])),
+        // Not the kit's rollback alarms and Container Insights: Express Mode makes its own canary alarm (not priced).
+        alarmMetrics: Object.fromEntries(run.names.services.map((name) => [name, 0])),
+        containerInsights: false,
       }
     : undefined
   const options = {
     ...(prices ? { prices } : {}),
     ...(deployed ? deployed : {}),
     ...(imageGb ? { imageGb } : {}),
+    ...(alarmMetrics ? { alarmMetrics } : {}),
+    ...(containerInsights !== undefined ? { containerInsights } : {}),
     ...(values.arch ? { arch: values.arch as 'x86' | 'arm64' } : {}),
     // Flags win over what runs: --deployed counts the load balancer that exists, and its AZs.
     assumptions: { ...(front ?? {}), ...(express ? { albs: 1 } : {}), ...Object.fromEntries(Object.entries(assumptions).filter(([, v]) => v !== undefined)) },

@@ -16,6 +16,35 @@ export const ALB_AZS_DEFAULT = 2
 export const HOURS_PER_MONTH = 730
 export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 
+/**
+ * The metrics Container Insights (containerInsights=enabled) sends for Amazon ECS, billed as
+ * custom metrics (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html):
+ * CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved, NetworkRxBytes, NetworkTxBytes,
+ * StorageReadBytes and StorageWriteBytes for the cluster, each service and each task definition
+ * family (8 each); DeploymentCount, DesiredTaskCount, PendingTaskCount, RunningTaskCount and
+ * TaskSetCount per service (5); ServiceCount and TaskCount per cluster (2; ContainerInstanceCount
+ * counts EC2 instances, of which Fargate has none). Each of the kit's services is its own task
+ * definition family. Only what has tasks RUNNING sends any.
+ */
+export const CONTAINER_INSIGHTS_METRICS = { cluster: 8 + 2, service: 8 + 5, taskFamily: 8 } as const
+
+/** Container Insights' metrics for a cluster with this many services running tasks (each its own family). Pure. */
+export function containerInsightsMetrics(servicesRunning: number): number {
+  if (servicesRunning <= 0) return 0
+  const m = CONTAINER_INSIGHTS_METRICS
+  return m.cluster + servicesRunning * (m.service + m.taskFamily)
+}
+
+/**
+ * The metrics an alarm is billed for: a standard-resolution alarm costs per metric it reads, so
+ * one on metric math counts each metric its expression reads (not the expression), one on a
+ * single metric counts 1. Takes PutMetricAlarm's input or DescribeAlarms' answer. Pure.
+ */
+export function alarmMetricCount(alarm: { MetricName?: string | undefined; Metrics?: ReadonlyArray<{ MetricStat?: unknown }> | undefined }): number {
+  if (alarm.Metrics?.length) return alarm.Metrics.filter((m) => m.MetricStat !== undefined).length
+  return alarm.MetricName ? 1 : 0
+}
+
 /** One service as it would run. */
 export interface ServiceWorkload {
   name: string
@@ -29,6 +58,8 @@ export interface ServiceWorkload {
   publicIp: boolean
   /** The service file declares loadBalancers. */
   loadBalanced: boolean
+  /** The metrics its rollback alarms read (alarmMetricCount of each); 0 or absent: none. */
+  alarmMetrics?: number
 }
 
 /** The assumptions a user can change, each stated with the estimate. */
@@ -53,10 +84,12 @@ export interface Workload {
   /** Stored image data per ECR repository, in GB. */
   images: Array<{ repository: string; gb: number; measured: boolean }>
   assumptions: Assumptions
+  /** Container Insights is on for the cluster (lib/steps/cluster.ts turns it on for the rollback alarms). */
+  containerInsights?: boolean
 }
 
 export interface CostItem {
-  /** e.g. fargate-vcpu, fargate-memory, public-ipv4, logs-ingestion, logs-storage, ecr-storage, alb, alb-lcu, alb-ipv4, nat-gateway, nat-data, nat-ipv4. */
+  /** e.g. fargate-vcpu, fargate-memory, public-ipv4, logs-ingestion, logs-storage, ecr-storage, cloudwatch-alarms, container-insights, alb, alb-lcu, alb-ipv4, nat-gateway, nat-data, nat-ipv4. */
   kind: string
   /** The service or repository it belongs to, when it belongs to one. */
   resource?: string
@@ -122,6 +155,19 @@ export function estimate(workload: Workload, prices: RegionPrices, options: { ar
     const stored = (ingested / DAYS_PER_MONTH) * a.logRetentionDays
     items.push(item('logs-storage', undefined, `CloudWatch Logs storage: ${a.logRetentionDays} day(s) of logs kept`, stored, 'GB-months', prices.logs.storageGbMonth))
   }
+  for (const s of services) {
+    // Alarms bill whether tasks run or not (a pause keeps them).
+    const n = s.alarmMetrics ?? 0
+    if (n > 0) items.push(item('cloudwatch-alarms', s.name, `CloudWatch alarms: ${n} alarm metric${n === 1 ? '' : 's'} (rollback alarms)`, n, 'alarm metric-months', prices.cloudWatch.alarmMetricMonth))
+  }
+  const running = services.filter((s) => s.desiredCount > 0).length
+  const insights = workload.containerInsights ? containerInsightsMetrics(running) : 0
+  if (insights > 0) {
+    const { cluster, service, taskFamily } = CONTAINER_INSIGHTS_METRICS
+    items.push(
+      item('container-insights', undefined, `Container Insights: ${insights} metrics (${cluster} for the cluster, ${service + taskFamily} per service running)`, insights, 'metric-months', prices.cloudWatch.metricMonth),
+    )
+  }
   for (const image of workload.images) {
     if (image.gb > 0) {
       items.push(item('ecr-storage', image.repository, `ECR storage: ${image.measured ? 'images stored' : 'assumed image data'}`, image.gb, 'GB-months', prices.ecr.storageGbMonth))
@@ -169,6 +215,12 @@ export function assumptionLines(workload: Workload): string[] {
     )
   }
   if (a.natGateways > 0) lines.push(`NAT: ${a.natGateways} gateway(s) processing ${a.natGbPerMonth} GB each (--nat-gateways, --nat-gb)`)
+  if (workload.services.some((s) => (s.alarmMetrics ?? 0) > 0)) {
+    lines.push('CloudWatch alarms: standard resolution, billed per metric each alarm reads (the 5xx rate and the task counts read 2 each, unhealthy hosts 1; "rollbackAlarms" in json/services.json)')
+  }
+  if (workload.containerInsights) {
+    lines.push("Container Insights: its metrics, billed as custom metrics while a service has tasks running; its performance log events (a few MB a day per task) are not counted")
+  }
   return lines
 }
 

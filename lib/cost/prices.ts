@@ -22,6 +22,8 @@ export interface RegionPrices {
   natGateway: { hour: number; gb: number }
   logs: { ingestGb: number; storageGbMonth: number }
   ecr: { storageGbMonth: number }
+  /** Standard-resolution alarms, per metric an alarm reads a month; custom metrics (Container Insights' are), per metric a month (first 10,000). */
+  cloudWatch: { alarmMetricMonth: number; metricMonth: number }
 }
 
 export interface PriceTable {
@@ -44,6 +46,8 @@ export const PRICE_PATHS = [
   'logs.ingestGb',
   'logs.storageGbMonth',
   'ecr.storageGbMonth',
+  'cloudWatch.alarmMetricMonth',
+  'cloudWatch.metricMonth',
 ] as const
 export type PricePath = (typeof PRICE_PATHS)[number]
 
@@ -137,6 +141,9 @@ export const PRICE_QUERIES: readonly PriceQuery[] = [
   { path: 'logs.ingestGb', serviceCode: 'AmazonCloudWatch', usageType: 'DataProcessing-Bytes' },
   { path: 'logs.storageGbMonth', serviceCode: 'AmazonCloudWatch', usageType: 'TimedStorage-ByteHrs' },
   { path: 'ecr.storageGbMonth', serviceCode: 'AmazonECR', usageType: 'TimedStorage-ByteHrs' },
+  // The usage types a CloudWatch bill shows (repost.aws/knowledge-center/cloudwatch-understand-and-reduce-charges).
+  { path: 'cloudWatch.alarmMetricMonth', serviceCode: 'AmazonCloudWatch', usageType: 'CW:AlarmMonitorUsage' },
+  { path: 'cloudWatch.metricMonth', serviceCode: 'AmazonCloudWatch', usageType: 'CW:MetricMonitorUsage' },
 ]
 
 /** GetProducts' filters for one price in one region. Pure. */

@@ -3,7 +3,7 @@
 // account runs and stores (ECS desired counts, ECR image sizes); then priced. The small API
 // other scripts call: monthlyEstimate(run, options) and costLineFor(run, before, after).
 import { get } from '../config/env.js'
-import { declaredServices, serviceNamed } from '../config/services.js'
+import { declaredServices, serviceNamed, type ServiceDeclaration } from '../config/services.js'
 import { elbv2, findLoadBalancer } from '../front-door/lookup.js'
 import { routedServices } from '../front-door/routes.js'
 import { awsErrorIs } from '../aws/clients.js'
@@ -11,7 +11,10 @@ import { openContext, type RunContext } from '../aws/context.js'
 import { ConfigError, KitError, UsageError } from '../core/errors.js'
 import { describeError } from '../core/describe-error.js'
 import { loadTemplate, render } from '../templates/template.js'
-import { ALB_AZS_DEFAULT, ALB_LCU_DEFAULT, estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
+import { findDefaultVpc, listSubnetZones, oneSubnetPerZone } from '../aws/network.js'
+import { containerInsightsOn, wantsContainerInsights } from '../steps/cluster.js'
+import { alarmKinds, cloudWatch, readAlarms, rollbackAlarmNames, wantedAlarm } from '../steps/rollback-alarms.js'
+import { ALB_AZS_DEFAULT, ALB_LCU_DEFAULT, alarmMetricCount, estimate, formatCostLine, usd, type Assumptions, type Estimate, type ServiceWorkload, type Workload } from './estimate.js'
 import { PRICES_FILE, livePrices, pricesFor, pricingRegionFor, shippedPrices, type Arch, type GetProducts, type RegionPrices } from './prices.js'
 
 /** The defaults of the assumptions a user can change (scripts/cost's flags). */
@@ -122,9 +125,20 @@ export interface EstimateOptions {
   arch?: Arch
   /** Price every task at this size instead of its task definition's (e.g. Express Mode's defaults). */
   size?: { vcpu: number; memoryGb: number }
+  /** Metrics each service's rollback alarms read (e.g. of the alarms that exist); a service not named gets its declaration's. */
+  alarmMetrics?: Readonly<Record<string, number>>
+  /** Whether the cluster has Container Insights (e.g. as it is); default: on when a service's declaration wants it, as the cluster step does. */
+  containerInsights?: boolean
   /** Prices to use (e.g. live ones); default: the shipped table's for run.region. */
   prices?: RegionPrices
   assumptions?: Partial<Assumptions & { imageGb: number }>
+}
+
+/** The metrics a service's declared rollback alarms read, as the alarm step would put them (lib/steps/rollback-alarms.ts). Pure. */
+export function declaredAlarmMetrics(service: ServiceDeclaration, cluster: string): number {
+  const declaration = service.rollbackAlarms
+  if (!declaration) return 0
+  return alarmKinds(service).reduce((total, kind) => total + alarmMetricCount(wantedAlarm(kind, service.name, cluster, declaration, undefined)), 0)
 }
 
 /** The workload the templates describe for the run's services, with the given counts and sizes. Reads templates; calls no AWS. */
@@ -143,6 +157,7 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
       loadBalanced: shape.loadBalanced || declared.frontDoor !== undefined,
       desiredCount: count ?? shape.desiredCount,
       publicIp: options.publicIp?.[name] ?? shape.publicIp,
+      alarmMetrics: options.alarmMetrics?.[name] ?? declaredAlarmMetrics(declared, run.names.cluster),
     }
   })
   const given = options.assumptions ?? {}
@@ -154,6 +169,7 @@ export function templateWorkload(run: Pick<RunContext, 'env' | 'region' | 'names
   return {
     services,
     images,
+    containerInsights: options.containerInsights ?? wantsContainerInsights(run.names.services.map((name) => serviceNamed(name))),
     assumptions: {
       logGbPerTaskMonth: given.logGbPerTaskMonth ?? DEFAULT_ASSUMPTIONS.logGbPerTaskMonth,
       logRetentionDays: given.logRetentionDays ?? run.names.logRetentionDays,
@@ -210,23 +226,31 @@ export async function planCostLine(
   options: { counts?: Readonly<Record<string, number>>; /** teardown: its plan keeps the load balancer (shared). */ keepsLoadBalancer?: boolean } = {},
 ): Promise<string> {
   try {
-    const [{ counts, publicIp }, imageGb, front] = await Promise.all([deployedServices(run), deployedImageGb(run), deployedLoadBalancer(run)])
-    // The load balancer bills from when it exists, whatever the tasks do (a pause keeps it).
+    const [{ counts, publicIp }, imageGb, front, alarmMetrics, containerInsights] = await Promise.all([
+      deployedServices(run),
+      deployedImageGb(run),
+      deployedLoadBalancer(run),
+      deployedAlarmMetrics(run),
+      deployedContainerInsights(run),
+    ])
+    // The load balancer bills from when it exists, whatever the tasks do (a pause keeps it), and so do the alarms.
     const lb = { albs: front.albs, ...(front.albAzs ? { albAzs: front.albAzs } : {}) }
-    const now = await monthlyEstimate(run, { counts, publicIp, imageGb, assumptions: lb })
+    const now = await monthlyEstimate(run, { counts, publicIp, imageGb, alarmMetrics, containerInsights, assumptions: lb })
     if (effect === 'current') {
       const arm = now.arm64.savingUsd >= 0.005 ? ` (ARM64 would save ${usd(now.arm64.savingUsd)})` : ''
       return `monthly cost now: ${usd(now.monthlyUsd)}${arm}`
     }
     const zero = Object.fromEntries(run.names.services.map((name) => [name, 0]))
     if (effect === 'teardown') {
-      // A partial teardown (ECS_SERVICES) keeps the load balancer while another routed service uses it.
+      // A partial teardown (ECS_SERVICES) keeps the load balancer while another routed service uses it; its services' alarms go.
       const kept = front.albs > 0 && options.keepsLoadBalancer === true
-      return formatCostLine(now, kept ? await monthlyEstimate(run, { counts: zero, imageGb, assumptions: lb }) : 0)
+      return formatCostLine(now, kept ? await monthlyEstimate(run, { counts: zero, imageGb, alarmMetrics: zero, assumptions: lb }) : 0)
     }
     const after = await monthlyEstimate(run, {
       imageGb,
-      ...(effect === 'pause' ? { counts: zero, assumptions: lb } : { ...(options.counts ? { counts: options.counts } : {}), ...(front.albAzs ? { assumptions: { albAzs: front.albAzs } } : {}) }),
+      ...(effect === 'pause'
+        ? { counts: zero, alarmMetrics, containerInsights, assumptions: lb }
+        : { ...(options.counts ? { counts: options.counts } : {}), ...(front.albAzs ? { assumptions: { albAzs: front.albAzs } } : {}) }),
     })
     return formatCostLine(now, after)
   } catch (error) {
@@ -250,15 +274,36 @@ export async function deployedLoadBalancer(run: RunContext): Promise<{ albs: num
   return { albs: 1, ...(azs > 0 ? { albAzs: azs } : {}) }
 }
 
-/** The Availability Zones the default VPC has a default subnet in; 0 when there is no default VPC. */
+/**
+ * The Availability Zones the load balancer step would spread the front door over (one subnet per
+ * zone of the default VPC, lib/aws/network.ts); 0 when there is no default VPC or it has no subnet.
+ */
 async function defaultVpcZones(run: RunContext): Promise<number> {
-  const { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } = await import('@aws-sdk/client-ec2')
+  const { EC2Client } = await import('@aws-sdk/client-ec2')
   const ec2 = run.client(EC2Client, 'EC2')
-  const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))
-  const vpcId = found.Vpcs?.[0]?.VpcId
-  if (!vpcId) return 0
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? []
-  return new Set(subnets.map((s) => s.AvailabilityZone)).size
+  try {
+    return oneSubnetPerZone(await listSubnetZones(ec2, await findDefaultVpc(ec2, run.region))).length
+  } catch (error) {
+    // No default VPC, or none of its subnets: the plan says so elsewhere; the estimate keeps its default AZs.
+    if (error instanceof KitError) return 0
+    throw error
+  }
+}
+
+/** The metrics each service's rollback alarms read, of the alarms that exist (DescribeAlarms); 0 for a service with none. */
+export async function deployedAlarmMetrics(run: RunContext): Promise<Record<string, number>> {
+  const names = new Map(run.names.services.map((name) => [name, rollbackAlarmNames(serviceNamed(name))]))
+  const all = [...names.values()].flat()
+  const found = all.length ? await readAlarms(cloudWatch(run), all) : new Map()
+  return Object.fromEntries([...names].map(([service, alarms]) => [service, alarms.reduce((total, name) => total + (found.has(name) ? alarmMetricCount(found.get(name)) : 0), 0)]))
+}
+
+/** Whether the run's cluster has Container Insights on (DescribeClusters with its settings); false when there is no cluster. */
+export async function deployedContainerInsights(run: RunContext): Promise<boolean> {
+  const { DescribeClustersCommand, ECSClient } = await import('@aws-sdk/client-ecs')
+  const answer = await run.client(ECSClient, 'ECS').send(new DescribeClustersCommand({ clusters: [run.names.cluster], include: ['SETTINGS'] }))
+  const cluster = answer.clusters?.find((c) => c.clusterName === run.names.cluster && c.status !== 'INACTIVE')
+  return cluster ? containerInsightsOn(cluster.settings) : false
 }
 
 /** Desired counts of the run's services as ECS has them: 0 for a service (or cluster) that does not exist. */

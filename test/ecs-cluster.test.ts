@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs'
 import { openContext } from '../lib/aws/context.js'
 import { containerInsightsOn, namespaceDiffers, wantsContainerInsights } from '../lib/steps/cluster.js'
-import { declaredServices } from '../lib/config/services.js'
+import { declaredServices, DEFAULT_ROLLBACK_ALARMS } from '../lib/config/services.js'
 import { clusterProblems } from '../lib/config/names.js'
 import { resetMoto } from './helpers/moto.js'
 import { runKit } from './helpers/run.js'
@@ -171,7 +171,9 @@ pure('Container Insights is wanted while a service has the tasks-below-desired a
   const shipped = declaredServices()
   assert.ok(wantsContainerInsights(shipped), 'the shipped services have rollback alarms')
   assert.is(wantsContainerInsights(shipped.map((s) => ({ ...s, rollbackAlarms: undefined }))), false, 'every service opted out ("rollbackAlarms": false)')
-  assert.ok(wantsContainerInsights([{ ...shipped[0], rollbackAlarms: undefined }, { ...shipped[1], frontDoor: undefined }]), 'an internal service has it too')
+  assert.ok(wantsContainerInsights([{ ...shipped[0], rollbackAlarms: undefined }, shipped[1]]), 'one service with it is enough')
+  const withoutTaskCount = shipped.map((s) => ({ ...s, rollbackAlarms: { ...DEFAULT_ROLLBACK_ALARMS, tasksBelowDesired: false as const } }))
+  assert.is(wantsContainerInsights(withoutTaskCount), false, 'every service keeps its other alarms but drops the task count ("tasksBelowDesired": false)')
   assert.is(wantsContainerInsights([]), false)
   assert.is(containerInsightsOn(undefined), false)
   assert.is(containerInsightsOn([{ name: 'containerInsights', value: 'disabled' }]), false)

@@ -35,11 +35,13 @@ declaration('absent or true: the defaults; false: none; fields given keep the ot
   assert.equal(parse(true).rollbackAlarms, DEFAULT_ROLLBACK_ALARMS)
   assert.is(parse(false).rollbackAlarms, undefined)
   assert.equal(parse({ target5xxPercent: 1.5, evaluationPeriods: 5 }).rollbackAlarms, { ...DEFAULT_ROLLBACK_ALARMS, target5xxPercent: 1.5, evaluationPeriods: 5 })
+  assert.equal(parse({ tasksBelowDesired: false }).rollbackAlarms, { ...DEFAULT_ROLLBACK_ALARMS, tasksBelowDesired: false }, 'the task count alone opted out')
 })
 const BAD: Array<[string, unknown, string]> = [
   ['a number', 5, 'json/services.json: a.rollbackAlarms must be an object ({"target5xxPercent": 5, "unhealthyHosts": 1}) or false (no rollback alarms)'],
   ['a 5xx rate of 0', { target5xxPercent: 0 }, 'json/services.json: a.rollbackAlarms.target5xxPercent must be a percentage above 0, up to 100, got 0'],
   ['a 5xx rate as text', { target5xxPercent: '5' }, 'json/services.json: a.rollbackAlarms.target5xxPercent must be a percentage above 0, up to 100, got "5"'],
+  ['no task missing', { tasksBelowDesired: 0 }, 'json/services.json: a.rollbackAlarms.tasksBelowDesired must be a whole number of tasks from 1 to 5000, or false (no such alarm, no Container Insights), got 0'],
   ['no unhealthy host', { unhealthyHosts: 0 }, 'json/services.json: a.rollbackAlarms.unhealthyHosts must be a whole number of targets from 1 to 5000, got 0'],
   ['a period of 90 s', { periodSeconds: 90 }, 'json/services.json: a.rollbackAlarms.periodSeconds must be a multiple of 60 seconds, got 90'],
   ['more datapoints than periods', { datapointsToAlarm: 4 }, 'json/services.json: a.rollbackAlarms.datapointsToAlarm (4) must be at most evaluationPeriods (3)'],
@@ -73,6 +75,9 @@ pure('names: a routed service gets three alarms, an internal one the task count 
   const routed = declaredServices().find((s) => s.name === 'backend-flask')!
   assert.equal(rollbackAlarmNames(routed), ['cruddur-backend-flask-5xx', 'cruddur-backend-flask-unhealthy-hosts', 'cruddur-backend-flask-tasks-below-desired'])
   assert.equal(rollbackAlarmNames({ ...routed, frontDoor: undefined }), ['cruddur-backend-flask-tasks-below-desired'])
+  const noTaskCount = { ...routed, rollbackAlarms: { ...DEFAULT_ROLLBACK_ALARMS, tasksBelowDesired: false as const } }
+  assert.equal(rollbackAlarmNames(noTaskCount), ['cruddur-backend-flask-5xx', 'cruddur-backend-flask-unhealthy-hosts'], '"tasksBelowDesired": false drops that alarm alone')
+  assert.equal(rollbackAlarmNames({ ...noTaskCount, frontDoor: undefined }), [], 'an internal service without it has none')
   assert.equal(rollbackAlarmNames({ ...routed, rollbackAlarms: undefined }), [])
 })
 pure('withRollbackAlarms keeps the file\'s circuit breaker and adds the alarms with rollback on; the drift names what differs', () => {

@@ -13,7 +13,7 @@ import { SERVICES_FILE, serviceFileOf, taskDefinitionFileOf } from '../config/se
 import { managedPolicyArn, roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
 import { containerPorts, wantedRules } from '../steps/security-group.js'
 import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
-import { CLUSTER_TAGS } from '../steps/cluster.js'
+import { CLUSTER_TAGS, CONTAINER_INSIGHTS, wantsContainerInsights } from '../steps/cluster.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
 import { routedServices } from '../front-door/routes.js'
 import { withRollbackAlarms, withStrategy } from '../front-door/service-request.js'
@@ -173,8 +173,14 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
     region,
     account,
     registry: ecrRegistry(account, region),
-    // What the cluster step sets: its tags, no settings (Container Insights is the account default: off).
-    cluster: { name: names.cluster, exists: true, tags: CLUSTER_TAGS },
+    // What the cluster step sets: its tags, and Container Insights while a service's rollback
+    // alarms watch its task count (else the account default: off).
+    cluster: {
+      name: names.cluster,
+      exists: true,
+      tags: CLUSTER_TAGS,
+      ...(wantsContainerInsights(declaredServices().filter((d) => names.services.includes(d.name))) ? { containerInsights: CONTAINER_INSIGHTS.value } : {}),
+    },
     services,
     roles,
     securityGroups: [{ name: names.securityGroup, ingress }],

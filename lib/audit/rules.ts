@@ -403,7 +403,7 @@ export const RULES: readonly Rule[] = [
         {
           resource: `cluster:${s.cluster.name}`,
           message: `containerInsights is ${value ?? 'not set (off)'}: no per-task CPU, memory or restart metrics when something goes wrong`,
-          fix: 'create the cluster with settings [{"name": "containerInsights", "value": "enabled"}] (lib/steps/cluster.ts), or: aws ecs update-cluster-settings --cluster CLUSTER --settings name=containerInsights,value=enabled',
+          fix: './scripts/provision turns it on while a service keeps its tasks-below-desired rollback alarm (the default; "tasksBelowDesired": false in json/services.json drops it), or: aws ecs update-cluster --cluster CLUSTER --settings name=containerInsights,value=enabled',
           cost: `billed as CloudWatch metrics plus performance-log ingestion at ${usd(FIX_PRICES.logsIngestGb)}/GB (a few MB a day for one small task)`,
         },
       ]

@@ -79,8 +79,11 @@ export interface RollbackAlarmsDeclaration {
   target5xxPercent: number
   /** Unhealthy targets (at least this many) in the service's target group. */
   unhealthyHosts: number
-  /** Running tasks this many or more below the desired count. */
-  tasksBelowDesired: number
+  /**
+   * Running tasks this many or more below the desired count; false for no such alarm (it needs
+   * Container Insights on the cluster, which CloudWatch bills per metric).
+   */
+  tasksBelowDesired: number | false
   periodSeconds: number
   evaluationPeriods: number
   datapointsToAlarm: number
@@ -93,6 +96,10 @@ export interface RollbackAlarmsDeclaration {
  * one task missing. 2 of 3 one-minute periods, so one bad minute (a task starting) rolls nothing back.
  */
 export const DEFAULT_ROLLBACK_ALARMS: RollbackAlarmsDeclaration = { target5xxPercent: 5, unhealthyHosts: 1, tasksBelowDesired: 1, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 }
+
+/** Whether a service has the tasks-below-desired alarm (what needs Container Insights): rollback alarms on, that one not opted out. Pure. */
+export const watchesTaskCount = (service: Pick<ServiceDeclaration, 'rollbackAlarms'>): boolean =>
+  service.rollbackAlarms !== undefined && service.rollbackAlarms.tasksBelowDesired !== false
 
 /** ECS's deployment strategies (DeploymentConfiguration.strategy). */
 export const DEPLOYMENT_STRATEGIES = ['ROLLING', 'CANARY', 'LINEAR', 'BLUE_GREEN'] as const
@@ -252,7 +259,7 @@ export function parseRollbackAlarms(file: string, name: string, raw: unknown): R
   }
   const target5xxPercent = number('target5xxPercent', 0.01, 100, 'a percentage above 0, up to 100', false)
   const unhealthyHosts = number('unhealthyHosts', 1, MAX_TASKS, `a whole number of targets from 1 to ${MAX_TASKS}`)
-  const tasksBelowDesired = number('tasksBelowDesired', 1, MAX_TASKS, `a whole number of tasks from 1 to ${MAX_TASKS}`)
+  const tasksBelowDesired = d.tasksBelowDesired === false ? false : number('tasksBelowDesired', 1, MAX_TASKS, `a whole number of tasks from 1 to ${MAX_TASKS}, or false (no such alarm, no Container Insights)`)
   // CloudWatch's periods: 10, 30 or a multiple of 60 seconds; ECS metrics come once a minute, so 60 and up.
   const periodSeconds = number('periodSeconds', 60, 86400, 'a multiple of 60 seconds from 60 to 86400')
   if (periodSeconds % 60 !== 0) fail(file, `${where}.periodSeconds`, `must be a multiple of 60 seconds, got ${periodSeconds}`)

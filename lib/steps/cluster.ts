@@ -3,9 +3,8 @@
 // and Container Insights on when a service's rollback alarms watch its task counts, which only
 // Container Insights reports (ECS/ContainerInsights RunningTaskCount, DesiredTaskCount).
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient, UpdateClusterCommand, type Cluster, type ClusterSetting } from '@aws-sdk/client-ecs'
-import type { ServiceDeclaration } from '../config/services.js'
+import { watchesTaskCount, type ServiceDeclaration } from '../config/services.js'
 import { CheckFailed } from '../core/errors.js'
-import { alarmKinds } from './rollback-alarms.js'
 import type { Change, Step } from './step.js'
 
 const ARN = /^arn:[^:]+:servicediscovery:/
@@ -26,8 +25,8 @@ export function namespaceDiffers(reported: string | undefined, wanted: string): 
  * Whether the cluster needs Container Insights: some service has the tasks-below-desired
  * rollback alarm, whose metrics only Container Insights sends. Pure.
  */
-export function wantsContainerInsights(services: ReadonlyArray<Pick<ServiceDeclaration, 'frontDoor' | 'rollbackAlarms'>>): boolean {
-  return services.some((s) => s.rollbackAlarms !== undefined && alarmKinds(s).includes('tasks-below-desired'))
+export function wantsContainerInsights(services: ReadonlyArray<Pick<ServiceDeclaration, 'rollbackAlarms'>>): boolean {
+  return services.some(watchesTaskCount)
 }
 
 /** The setting CreateCluster and UpdateCluster get: `enabled` (standard metrics; `enhanced` also bills per container). */

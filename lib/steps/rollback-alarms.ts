@@ -9,9 +9,9 @@
 //     target group (dimensions TargetGroup and LoadBalancer, the ARNs' suffixes);
 //   - cruddur-<service>-tasks-below-desired: every service, DesiredTaskCount - RunningTaskCount
 //     from ECS/ContainerInsights (AWS/ECS has no task counts). Those metrics exist only with
-//     Container Insights on the cluster, which the kit's cluster step does not turn on: without
-//     it this alarm sees no data and stays OK (the step warns). It is made all the same, so that
-//     turning Container Insights on is all it takes.
+//     Container Insights on the cluster, which the cluster step turns on for it (lib/steps/cluster.ts);
+//     where it is off, this alarm sees no data and stays OK, and the step warns. A service may opt
+//     out of this one alarm ("tasksBelowDesired": false), and so out of Container Insights' bill.
 // Every alarm treats missing data as not breaching: the load balancer sends no 5xx count when
 // there is none and no request count without traffic, and no traffic is no bad deployment.
 // Idempotent: DescribeAlarms first; PutMetricAlarm only for an alarm missing or different.
@@ -27,9 +27,10 @@ import { DescribeClustersCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { loadBalancerArnSuffix, targetGroupArnSuffix } from '../aws/arns.js'
 import type { RunContext } from '../aws/context.js'
 import { targetGroupName } from '../config/names.js'
-import type { RollbackAlarmsDeclaration, ServiceDeclaration } from '../config/services.js'
+import { watchesTaskCount, type RollbackAlarmsDeclaration, type ServiceDeclaration } from '../config/services.js'
 import { KitError } from '../core/errors.js'
 import { resolveFrontDoor } from '../front-door/lookup.js'
+import { clusterStep, containerInsightsOn } from './cluster.js'
 import { loadBalancerStep } from './load-balancer.js'
 import { runFirst, type Change, type Step } from './step.js'
 import { targetGroupStep } from './target-group.js'
@@ -41,9 +42,9 @@ export type AlarmKind = '5xx' | 'unhealthy-hosts' | 'tasks-below-desired'
 /** A service's alarm name: cruddur-<service>-<what>. Pure. */
 export const rollbackAlarmName = (service: string, kind: AlarmKind): string => `cruddur-${service}-${kind}`
 
-/** The kinds of alarm a service gets: the front door's two when it is routed, the task count always. Pure. */
-export function alarmKinds(service: Pick<ServiceDeclaration, 'frontDoor'>): AlarmKind[] {
-  return service.frontDoor ? ['5xx', 'unhealthy-hosts', 'tasks-below-desired'] : ['tasks-below-desired']
+/** The kinds of alarm a service gets: the front door's two when it is routed, the task count unless opted out. Pure. */
+export function alarmKinds(service: Pick<ServiceDeclaration, 'frontDoor' | 'rollbackAlarms'>): AlarmKind[] {
+  return [...(service.frontDoor ? (['5xx', 'unhealthy-hosts'] as const) : []), ...(watchesTaskCount(service) ? (['tasks-below-desired'] as const) : [])]
 }
 
 /** The names deploymentConfiguration.alarms lists for a service; none when it opts out. Pure. */
@@ -127,7 +128,7 @@ export function wantedAlarm(kind: AlarmKind, service: string, cluster: string, d
       { Id: 'missing', Expression: 'desired - running', Label: 'tasks below desired', ReturnData: true },
     ],
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    Threshold: d.tasksBelowDesired,
+    Threshold: Number(d.tasksBelowDesired), // a number here: alarmKinds leaves the alarm out when it is false
     ...window,
   }
 }
@@ -188,16 +189,15 @@ export async function readAlarms(client: CloudWatchClient, names: readonly strin
   return found
 }
 
-/** Whether Container Insights is on for the cluster (its settings say enabled or enhanced); undefined when the cluster is not there. */
-async function containerInsightsOn(ctx: Pick<RunContext, 'client'>, cluster: string): Promise<boolean | undefined> {
+/** Whether Container Insights is on for the cluster; undefined when the cluster is not there. */
+async function clusterInsights(ctx: Pick<RunContext, 'client'>, cluster: string): Promise<boolean | undefined> {
   const answer = await ctx.client(ECSClient, 'ECS').send(new DescribeClustersCommand({ clusters: [cluster], include: ['SETTINGS'] }))
   const found = answer.clusters?.find((c) => c.clusterName === cluster && c.status !== 'INACTIVE')
-  if (!found) return undefined
-  const value = found.settings?.find((s) => s.name === 'containerInsights')?.value
-  return value === 'enabled' || value === 'enhanced'
+  return found ? containerInsightsOn(found.settings) : undefined
 }
 
-export const NO_CONTAINER_INSIGHTS = 'Container Insights is off on the cluster: this alarm sees no data and stays OK (turn it on: aws ecs update-cluster-settings --settings name=containerInsights,value=enabled, which CloudWatch bills per metric)'
+export const NO_CONTAINER_INSIGHTS =
+  'Container Insights is off on the cluster: this alarm sees no data and stays OK (./scripts/provision turns it on, or "tasksBelowDesired": false in json/services.json drops this alarm)'
 
 const steps = new Map<string, Step>()
 
@@ -210,8 +210,9 @@ export function rollbackAlarmsStep(service: ServiceDeclaration): Step {
     id: `cloudwatch/put-rollback-alarms:${name}`,
     command: `cloudwatch/put-rollback-alarms ${name}`,
     title: `rollback alarms of ${name}`,
-    // The front door's alarms name its load balancer and target group.
-    needs: service.frontDoor ? [loadBalancerStep, targetGroupStep(service)] : [],
+    // The front door's alarms name its load balancer and target group; the task count's needs
+    // the cluster's Container Insights, which the cluster step turns on first.
+    needs: [clusterStep, ...(service.frontDoor ? [loadBalancerStep, targetGroupStep(service)] : [])],
     async run(ctx) {
       const declaration = service.rollbackAlarms
       if (!declaration) return [{ resource: 'cloudwatch alarms', name, outcome: 'unchanged', detail: 'rollback alarms off ("rollbackAlarms": false in json/services.json)' }]
@@ -230,7 +231,7 @@ export function rollbackAlarmsStep(service: ServiceDeclaration): Step {
       const client = cloudWatch(ctx)
       const kinds = alarmKinds(service)
       const existing = await readAlarms(client, kinds.map((k) => rollbackAlarmName(name, k)))
-      const insights = kinds.includes('tasks-below-desired') ? await containerInsightsOn(ctx, cluster) : undefined
+      const insights = kinds.includes('tasks-below-desired') && !ctx.dryRun ? await clusterInsights(ctx, cluster) : undefined
       const changes: Change[] = []
       for (const kind of kinds) {
         const want = wantedAlarm(kind, name, cluster, declaration, front)

@@ -222,6 +222,8 @@ deployed('planCostLine: the account now (ECS counts, ECR sizes) against what a p
   assert.is(await planCostLine(run, 'teardown'), `monthly cost: ${$(2 * task + images)} → $0.00 (-${$(2 * task + images)})`)
   // What runs now has neither alarms nor Container Insights (the cluster was made without it): the plan adds them.
   assert.is(await planCostLine(run, 'templates', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images + alb + watch)} (+${$(2 * task + alb + watch)})`)
+  // A deploy changes the tasks alone: no load balancer, alarm or Container Insights appears in its figure.
+  assert.is(await planCostLine(run, 'deploy', { counts: { 'backend-flask': 4 } }), `monthly cost: ${$(2 * task + images)} → ${$(4 * task + images)} (+${$(2 * task)})`)
   const elsewhere = await openContext(env, { mode: 'read-only', region: 'sa-east-1' })
   assert.match(await planCostLine(elsewhere, 'current'), /^monthly cost: not estimated \(lib\/cost\/prices\.json has no prices for sa-east-1/)
 })

@@ -205,8 +205,10 @@ export async function costLineFor(run: Pick<RunContext, 'env' | 'region' | 'name
 
 /** What a plan does to the running stack, for its cost line. */
 export type PlanEffect =
-  /** provision, deploy: the services run at their files' counts (or `counts`, e.g. deploy --count). */
+  /** provision: the services run at their files' counts (or `counts`), with what provision puts beside them (alarms, Container Insights). */
   | 'templates'
+  /** deploy: the task definitions as the templates say (at `counts`); the load balancer, alarms and Container Insights as they are, which a deploy leaves alone. */
+  | 'deploy'
   /** pause: every service scaled to 0; repositories and logs stay. */
   | 'pause'
   /** teardown: nothing left. */
@@ -250,7 +252,14 @@ export async function planCostLine(
       imageGb,
       ...(effect === 'pause'
         ? { counts: zero, alarmMetrics, containerInsights, assumptions: lb }
-        : { ...(options.counts ? { counts: options.counts } : {}), ...(front.albAzs ? { assumptions: { albAzs: front.albAzs } } : {}) }),
+        : {
+            ...(options.counts ? { counts: options.counts } : {}),
+            ...(effect === 'deploy'
+              ? { alarmMetrics, containerInsights, assumptions: lb }
+              : front.albAzs
+                ? { assumptions: { albAzs: front.albAzs } }
+                : {}),
+          }),
     })
     return formatCostLine(now, after)
   } catch (error) {

@@ -152,7 +152,7 @@ export async function deployService(run: RunContext, given: string | undefined, 
     // service starts with its file's), so only a new service or another task size moves it.
     const counts = await deployedCounts(run)
     if (existing?.status !== 'ACTIVE') delete counts[name]
-    out.line(`  ${await planCostLine(run, 'templates', { counts })}`)
+    out.line(`  ${await planCostLine(run, 'deploy', { counts })}`)
     const doc: DeployDocument = {
       command: 'deploy',
       service: name,

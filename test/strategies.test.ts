@@ -314,7 +314,7 @@ aws('a CANARY service the front door does not route shifts through Service Conne
     try {
       const first = await provision(copy, recorder.url)
       assert.is(first.code, 0, first.all)
-      assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min through Service Connect/, first.stdout)
+      assert.match(first.stdout, /created\s+ecs service backend-flask: .*deployment CANARY 5 % for 10 min, bake 3 min, shifting traffic through Service Connect/, first.stdout)
       assert.not.match(first.stdout, /tg-2|CruddurECSInfrastructureRole|listener/, 'nothing of the front door is made for it')
       create = recorder.calls.find((c) => c.action === 'CreateService')?.body as CreateServiceCommandInput
     } finally {

@@ -231,7 +231,7 @@ export function rollbackAlarmsStep(service: ServiceDeclaration): Step {
       const client = cloudWatch(ctx)
       const kinds = alarmKinds(service)
       const existing = await readAlarms(client, kinds.map((k) => rollbackAlarmName(name, k)))
-      const insights = kinds.includes('tasks-below-desired') && !ctx.dryRun ? await clusterInsights(ctx, cluster) : undefined
+      const insights = kinds.includes('tasks-below-desired') ? await clusterInsights(ctx, cluster) : undefined
       const changes: Change[] = []
       for (const kind of kinds) {
         const want = wantedAlarm(kind, name, cluster, declaration, front)

@@ -6,7 +6,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { evaluate, globMatch, parseAccepted, parseFailOn } from '../lib/audit/engine.js'
 import { formatHuman, toSarif } from '../lib/audit/format.js'
-import { localSnapshot, parameterNameOf } from '../lib/audit/local.js'
+import { localSnapshot, parameterNameOf, plannedLoadBalancer } from '../lib/audit/local.js'
+import { declaredServices } from '../lib/config/services.js'
+import { routedServices } from '../lib/front-door/routes.js'
 import { existsSync } from 'node:fs'
 import { actionMatches, RULES, ruleById, secretLooking, type Finding } from '../lib/audit/rules.js'
 import { tlsPolicyVerdict } from '../lib/audit/front-door-rules.js'
@@ -581,6 +583,22 @@ parts('SARIF: rules with ids and help links, results with ruleId, level, message
   assert.is(trail.locations[0].physicalLocation, undefined, 'an account-level finding has no file')
   assert.equal(trail.locations[0].logicalLocations, [{ name: 'region:eu-west-2', kind: 'resource' }])
   assert.equal(trail.suppressions, [{ kind: 'external', status: 'accepted', justification: 'a sandbox account, for the test' }])
+})
+
+parts('the local picture of the front door is the listeners step\'s own plan: every rule\'s forward, the redirect with a domain, TLS 1.2+ on 443, the catch-all of a default service that shifts traffic', () => {
+  const routed = routedServices(declaredServices())
+  const names = { loadBalancer: 'cruddur-alb' }
+  assert.equal(plannedLoadBalancer(names, [])?.listeners, undefined, 'no routed service: no load balancer')
+  // Without a domain: the default (frontend) and the /api/* rule to the backend.
+  assert.equal(plannedLoadBalancer(names, routed)?.listeners, [{ protocol: 'HTTP', port: 80, actions: [{ type: 'forward' }, { type: 'forward' }] }])
+  // With one: 80 only redirects; 443 forwards by default, by host api.<domain> and by /api/*.
+  assert.equal(plannedLoadBalancer({ ...names, domainName: 'cruddur.example.com' }, routed)?.listeners, [
+    { protocol: 'HTTP', port: 80, actions: [{ type: 'redirect', redirectProtocol: 'HTTPS' }] },
+    { protocol: 'HTTPS', port: 443, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', actions: [{ type: 'forward' }, { type: 'forward' }, { type: 'forward' }] },
+  ])
+  // A default service deploying CANARY is reached by a catch-all rule too (ECS shifts a rule, not a default action).
+  const canary = routed.map((s) => (s.frontDoor?.default ? { ...s, deployment: { strategy: 'CANARY' as const, canaryPercent: 5, canaryBakeMinutes: 10, bakeMinutes: 3 } } : s))
+  assert.is(plannedLoadBalancer(names, canary)?.listeners[0].actions.length, 3)
 })
 
 parts.run()

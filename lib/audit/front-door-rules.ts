@@ -4,6 +4,7 @@
 // functions of a Snapshot, like lib/audit/rules.ts, which lists them with the others.
 import type { Finding, Rule } from './rules.js'
 import type { IngressFacts, ListenerFacts, LoadBalancerFacts, Snapshot } from './snapshot.js'
+import { HTTPS_SSL_POLICY } from '../front-door/listener-plan.js'
 
 const SH_ELB = (n: number): string => `https://docs.aws.amazon.com/securityhub/latest/userguide/elb-controls.html#elb-${n}`
 
@@ -38,7 +39,8 @@ export function tlsPolicyVerdict(policy: string | undefined): TlsVerdict {
 }
 
 /** The TLS policy the kit's HTTPS listener uses (TLS 1.3 and 1.2 only). */
-export const KIT_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
+/** The TLS policy the listeners step sets (one place: lib/front-door/listener-plan.ts). */
+export const KIT_TLS_POLICY = HTTPS_SSL_POLICY
 
 const coversPort = (r: IngressFacts, port: number): boolean => {
   const protocol = r.protocol.toLowerCase()

@@ -4,20 +4,20 @@
 import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs'
 import { get, type Env } from '../config/env.js'
 import { kitNames, type KitNames } from '../config/names.js'
-import { AWS_KEY_PARAMETERS, declaredServices, type ParameterDeclaration } from '../config/services.js'
+import { AWS_KEY_PARAMETERS, declaredServices, type ParameterDeclaration, type ServiceDeclaration } from '../config/services.js'
 import { ecrRegistry } from '../aws/arns.js'
 import { regionFromEnv } from '../aws/context.js'
 import { derivedValues, placeholderHint } from '../steps/step.js'
 import { familyOf } from '../steps/ecs-service.js'
 import { SERVICES_FILE, serviceFileOf, taskDefinitionFileOf } from '../config/services.js'
 import { managedPolicyArn, roleSpecs, TRUST_POLICY_FILE } from '../steps/iam-roles.js'
-import { containerPorts, wantedRules } from '../steps/security-group.js'
+import { containerPorts, serviceGroupRules } from '../steps/security-group.js'
 import { SCAN_ON_PUSH, TAG_MUTABILITY } from '../steps/ecr-repositories.js'
 import { CLUSTER_TAGS, CONTAINER_INSIGHTS, wantsContainerInsights } from '../steps/cluster.js'
 import { loadTemplate, render, type Lookup } from '../templates/template.js'
 import { routedServices } from '../front-door/routes.js'
-import { withRollbackAlarms, withStrategy } from '../front-door/service-request.js'
-import { KIT_TLS_POLICY } from './front-door-rules.js'
+import { shiftsThroughFrontDoor, withRollbackAlarms, withStrategy } from '../front-door/service-request.js'
+import { wantedListeners, type ListenerAction } from '../front-door/listener-plan.js'
 import type { ContainerFacts, LoadBalancerFacts, ParameterFacts, ServiceFacts, Snapshot, TaskDefinitionFacts } from './snapshot.js'
 
 /** Rendered JSON (a template, or an SDK answer), read field by field. */
@@ -94,20 +94,32 @@ function declarations(): ParameterDeclaration[] {
   }
 }
 
+/** What a listener action is, in the audit's terms (as lib/audit/live.ts reads an answer). Pure. */
+function actionFacts(action: ListenerAction): LoadBalancerFacts['listeners'][number]['actions'][number] {
+  if (action.type === 'forward') return { type: 'forward' }
+  if (action.type === 'redirect-to-https') return { type: 'redirect', redirectProtocol: 'HTTPS' }
+  return { type: 'fixed-response' }
+}
+
 /**
- * The front door as the kit's steps make it (elbv2/create-load-balancer, elbv2/create-listeners):
- * invalid header fields dropped, deletion protection and access logs off; without DOMAIN_NAME
- * HTTP:80 forwards, with it HTTP:80 redirects (301) to HTTPS:443, which uses KIT_TLS_POLICY.
- * Null when no service is routed (no load balancer). Pure.
+ * The front door as the kit's steps make it: the load balancer step's attributes (invalid header
+ * fields dropped, deletion protection and access logs off) and the listeners step's own plan
+ * (wantedListeners), with stand-ins for the ARNs only AWS knows. Null when no service is routed
+ * (no load balancer). Pure.
  */
-export function plannedLoadBalancer(names: Pick<KitNames, 'loadBalancer' | 'domainName'>, routed: number): LoadBalancerFacts | null {
-  if (routed === 0) return null
-  const listeners: LoadBalancerFacts['listeners'] = names.domainName
-    ? [
-        { protocol: 'HTTP', port: 80, actions: [{ type: 'redirect', redirectProtocol: 'HTTPS' }] },
-        { protocol: 'HTTPS', port: 443, sslPolicy: KIT_TLS_POLICY, actions: [{ type: 'forward' }] },
-      ]
-    : [{ protocol: 'HTTP', port: 80, actions: [{ type: 'forward' }] }]
+export function plannedLoadBalancer(names: Pick<KitNames, 'loadBalancer' | 'domainName'>, routed: readonly ServiceDeclaration[]): LoadBalancerFacts | null {
+  if (routed.length === 0) return null
+  const plan = wantedListeners(routed, {
+    ...(names.domainName ? { domainName: names.domainName, certificateArn: STAND_IN('CERTIFICATE_ARN') } : {}),
+    targetGroupArns: Object.fromEntries(routed.map((s) => [s.name, STAND_IN(`TARGET_GROUP_ARN_${s.name}`)])),
+    alternateTargetGroupArns: Object.fromEntries(routed.filter(shiftsThroughFrontDoor).map((s) => [s.name, STAND_IN(`ALTERNATE_TARGET_GROUP_ARN_${s.name}`)])),
+  })
+  const listeners = plan.listeners.map((l) => ({
+    protocol: l.protocol,
+    port: l.port,
+    ...(l.sslPolicy ? { sslPolicy: l.sslPolicy } : {}),
+    actions: [actionFacts(l.defaultAction), ...plan.rules.filter((r) => r.listenerPort === l.port).map(() => ({ type: 'forward' }))],
+  }))
   return { name: names.loadBalancer, dropInvalidHeaderFields: true, accessLogs: false, deletionProtection: false, listeners }
 }
 
@@ -152,12 +164,16 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
     ],
   }))
 
-  const ports = [...new Set(tds.map((td) => td.file))].flatMap((file) => containerPorts(loadTemplate(file)))
-  // With a front door, the services' group admits the container ports only from the load
-  // balancer's group and from itself (Service Connect): no CIDR rule at all. Without one, the
-  // container ports are open to INGRESS_CIDR as before.
-  const ingress =
-    routed.length > 0 ? [] : wantedRules(ports, names.ingressCidr).map((r) => ({ protocol: r.protocol, fromPort: r.port, toPort: r.port, cidr: r.cidr }))
+  // The services' group as the security-group step makes it (serviceGroupRules): the container
+  // ports from the load balancer's group and from itself; the audit sees its CIDR rules.
+  const withPorts = declaredServices()
+    .filter((d) => names.services.includes(d.name))
+    .map((service) => ({ service, ports: containerPorts(loadTemplate(service.taskDefinitionFile)) }))
+  const ingress = serviceGroupRules(
+    withPorts,
+    { groupId: STAND_IN('SECURITY_GROUP_ID'), groupName: names.securityGroup },
+    routed.length > 0 ? { groupId: STAND_IN('LOAD_BALANCER_SECURITY_GROUP_ID'), groupName: names.loadBalancerSecurityGroup } : undefined,
+  ).flatMap((r) => (r.cidr ? [{ protocol: r.protocol, fromPort: r.port, toPort: r.port, cidr: r.cidr }] : []))
 
   const declared = declarations()
   const parameters: ParameterFacts[] = referencedParameters(tds).map((p) => {
@@ -198,7 +214,7 @@ export function localSnapshot(env: Env, names: KitNames = kitNames(env)): Snapsh
       { name: names.logGroup, exists: true, retentionDays: names.logRetentionDays, kits: true },
       ...[...groups].map((name) => ({ name, kits: false })),
     ],
-    loadBalancer: plannedLoadBalancer(names, routed.length),
+    loadBalancer: plannedLoadBalancer(names, routed),
     unreadable: [],
     absent: [],
     // The steps that create what has no template: a finding on it points at the code to change.

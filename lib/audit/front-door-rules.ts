@@ -38,8 +38,7 @@ export function tlsPolicyVerdict(policy: string | undefined): TlsVerdict {
   return 'unknown'
 }
 
-/** The TLS policy the kit's HTTPS listener uses (TLS 1.3 and 1.2 only). */
-/** The TLS policy the listeners step sets (one place: lib/front-door/listener-plan.ts). */
+/** The TLS policy the kit's HTTPS listener uses (TLS 1.3 and 1.2 only), as the listeners step sets it (lib/front-door/listener-plan.ts). */
 export const KIT_TLS_POLICY = HTTPS_SSL_POLICY
 
 const coversPort = (r: IngressFacts, port: number): boolean => {
